@@ -1,0 +1,667 @@
+import { type Clock, SystemClock } from "./clock.ts";
+import { context } from "./_context.ts";
+import { AwayRuleError, DeadThreadError } from "./errors.ts";
+import type { Signal } from "./signal.ts";
+import { Thread, type ThreadBody, type ThreadGenerator } from "./thread.ts";
+import { type HeapEntry, TimerHeap } from "./_timer_heap.ts";
+
+/** What a timer does when due: push a signal (this turn) or call a function. */
+export type TimerAction = Signal | (() => void);
+
+/**
+ * A timer created by {@linkcode Scheduler.setTimeout} or
+ * {@linkcode Scheduler.setRepeat}.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler } from "@hussar/core/scheduler";
+ * const scheduler = new Scheduler();
+ * const handle = scheduler.setTimeout(1000, () => console.log("never"));
+ * handle.cancel();
+ * console.log(handle.active); // false
+ * ```
+ */
+export interface TimerHandle {
+  /** Stops the timer; cancelling twice is harmless. */
+  cancel(): void;
+  /** `true` until the timer fired (one-shot) or was cancelled. */
+  readonly active: boolean;
+}
+
+/**
+ * Hooks to observe the scheduler, for logs, metrics and tests.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler } from "@hussar/core/scheduler";
+ * const scheduler = new Scheduler();
+ * const unwatch = scheduler.watch({ onResume: (thread, signal) => console.log(`${thread} <- ${signal.kind}`) });
+ * scheduler.spawn(function* () {}, { name: "a" });
+ * await scheduler.run();
+ * unwatch();
+ * ```
+ */
+export interface SchedulerWatcher {
+  /** A signal entered the public queue. */
+  onPush?(signal: Signal): void;
+  /** A thread is about to be resumed with `signal`. */
+  onResume?(thread: Thread, signal: Signal): void;
+  /** Turn number `turn` has finished. */
+  onTurn?(turn: number): void;
+  /** A thread died (returned, threw or was killed). */
+  onThreadEnd?(thread: Thread): void;
+}
+
+/** Options for {@linkcode Scheduler}. */
+export interface SchedulerOptions {
+  /** Time source (default {@linkcode SystemClock}; tests pass a `VirtualClock`). */
+  clock?: Clock;
+  /**
+   * Check the away rules: at most one signal per thread in a turn's queue,
+   * and report signals a thread set aside but never took before it ended.
+   * Each breach is an {@linkcode AwayRuleError} naming the thread.
+   */
+  debug?: boolean;
+  /**
+   * Receives errors thrown by threads and timer callbacks (`thread` is null
+   * for a timer callback). Default: `console.error` with the thread's name
+   * and the stack. The scheduler keeps running other threads either way.
+   */
+  onError?: (error: unknown, thread: Thread | null) => void;
+  /** Called at the end of every turn, as away's poller (I/O integration, batching). */
+  poller?: (scheduler: Scheduler) => void;
+  /** Most turns run back to back before yielding to the host event loop (default 64). */
+  maxTurnsPerTick?: number;
+}
+
+/** Options for {@linkcode Scheduler.spawn}. */
+export interface SpawnOptions {
+  /** Name used in logs and error messages. */
+  name?: string;
+}
+
+class Timer implements TimerHandle, HeapEntry {
+  due: number;
+  readonly seq: number;
+  readonly interval: number;
+  readonly action: TimerAction;
+  readonly source: Thread | null;
+  active = true;
+  readonly #owner: Scheduler;
+  readonly #onCancel: (timer: Timer) => void;
+
+  constructor(
+    owner: Scheduler,
+    onCancel: (timer: Timer) => void,
+    due: number,
+    seq: number,
+    interval: number,
+    action: TimerAction,
+  ) {
+    this.#owner = owner;
+    this.#onCancel = onCancel;
+    this.due = due;
+    this.seq = seq;
+    this.interval = interval;
+    this.action = action;
+    this.source = context.thread?.scheduler === owner ? context.thread : null;
+  }
+
+  cancel(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.#onCancel(this);
+  }
+}
+
+const START_KIND = "start";
+const noop = (): void => {};
+
+function defaultOnError(error: unknown, thread: Thread | null): void {
+  console.error(`hussar: ${thread === null ? "timer callback" : String(thread)} failed:`, error);
+}
+
+/**
+ * The by-signal coroutine scheduler (away).
+ *
+ * Each turn moves the public queue to an internal one, runs due timers
+ * (whose signals join this turn), resumes each signal's target in order, then
+ * calls the poller. Signals pushed during a turn run in the next turn. The
+ * scheduler runs itself on the host event loop whenever there is work:
+ * {@linkcode Scheduler.run} only waits for it to become idle.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler, type Signal } from "@hussar/core/scheduler";
+ * const scheduler = new Scheduler();
+ * const pong = scheduler.spawn(function* () {
+ *   for (;;) {
+ *     const ping: Signal = yield;
+ *     if (ping.kind === "stop") return;
+ *     scheduler.push({ target: ping.source!, kind: "pong", n: ping.n });
+ *   }
+ * }, { name: "pong" });
+ * scheduler.spawn(function* () {
+ *   scheduler.push({ target: pong, kind: "ping", n: 1 });
+ *   const reply: Signal = yield;
+ *   console.log(reply.kind, reply.n); // pong 1
+ *   scheduler.push({ target: pong, kind: "stop" });
+ * }, { name: "ping" });
+ * await scheduler.run();
+ * ```
+ */
+export class Scheduler {
+  readonly #clock: Clock;
+  readonly #debug: boolean;
+  readonly #onError: (error: unknown, thread: Thread | null) => void;
+  readonly #poller: ((scheduler: Scheduler) => void) | null;
+  readonly #maxTurnsPerTick: number;
+  #public: Signal[] = [];
+  #internal: Signal[] = [];
+  /** Debug mode: threads that already have a user signal in the public queue. */
+  readonly #queuedTargets = new Set<Thread>();
+  readonly #timers = new TimerHeap<Timer>();
+  #activeTimers = 0;
+  #cancelledInHeap = 0;
+  #timerSeq = 0;
+  #nextThreadId = 1;
+  #liveThreads = 0;
+  #pendingWaits = 0;
+  #turn = 0;
+  #inTurn = false;
+  #tickScheduled = false;
+  #stopped = false;
+  #idleCheckScheduled = false;
+  #idleWaiters: (() => void)[] = [];
+  #stopWaiters: (() => void)[] = [];
+  #keepAlive: ReturnType<typeof setInterval> | undefined = undefined;
+  #watchers: SchedulerWatcher[] = [];
+
+  /** Creates a scheduler; it starts running as soon as it has work. */
+  constructor(options: SchedulerOptions = {}) {
+    this.#clock = options.clock ?? new SystemClock();
+    this.#debug = options.debug ?? false;
+    this.#onError = options.onError ?? defaultOnError;
+    this.#poller = options.poller ?? null;
+    this.#maxTurnsPerTick = options.maxTurnsPerTick ?? 64;
+  }
+
+  /** The current time of this scheduler's clock, in milliseconds. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Number of turns run so far. */
+  get turn(): number {
+    return this.#turn;
+  }
+
+  /** Threads spawned and not yet dead. */
+  get threadCount(): number {
+    return this.#liveThreads;
+  }
+
+  /** Timers neither fired (one-shot) nor cancelled. */
+  get timerCount(): number {
+    return this.#activeTimers;
+  }
+
+  /** Threads parked on a Promise that has not settled yet. */
+  get pendingWaitCount(): number {
+    return this.#pendingWaits;
+  }
+
+  /** Signals waiting for the next turn. */
+  get queuedSignalCount(): number {
+    return this.#public.length;
+  }
+
+  /**
+   * Creates a thread from `body` and schedules its first resume, with a
+   * `{ kind: "start" }` signal, for the next turn.
+   */
+  spawn(body: ThreadBody, options: SpawnOptions = {}): Thread {
+    if (
+      typeof body !== "function" &&
+      (typeof body !== "object" || body === null || typeof body.next !== "function")
+    ) {
+      throw new TypeError("spawn() needs a generator or a generator function");
+    }
+    const thread = new Thread(this, this.#nextThreadId++, body, options.name);
+    this.#liveThreads++;
+    this.#enqueue({ target: thread, kind: START_KIND }, false);
+    return thread;
+  }
+
+  /**
+   * Queues `signal` for the next turn. `signal.source` is set to the thread
+   * pushing it. Throws {@linkcode DeadThreadError} when the target is dead,
+   * and in debug mode {@linkcode AwayRuleError} when the target already has a
+   * signal queued.
+   */
+  push(signal: Signal): void {
+    const target = signal.target;
+    if (!(target instanceof Thread)) throw new TypeError("a signal needs a target thread");
+    if (target.scheduler !== this) {
+      throw new Error(`${target} belongs to another scheduler`);
+    }
+    if (target.state === "dead") {
+      throw new DeadThreadError(
+        `signal ${describeKind(signal)} pushed to finished ${target} by ${
+          describeSource(context.thread)
+        }`,
+      );
+    }
+    if (this.#debug) {
+      if (this.#queuedTargets.has(target)) {
+        throw new AwayRuleError(
+          `${target} would get two signals in one turn (second: ${describeKind(signal)} from ${
+            describeSource(context.thread)
+          })`,
+        );
+      }
+      this.#queuedTargets.add(target);
+    }
+    this.#enqueue(signal, true);
+  }
+
+  /** Queues signals that the scheduler itself produces; they are exempt from the debug rule. */
+  #enqueue(signal: Signal, setSource: boolean): void {
+    if (setSource) signal.source = context.thread?.scheduler === this ? context.thread : null;
+    for (const watcher of this.#watchers) watcher.onPush?.(signal);
+    this.#public.push(signal);
+    this.#requestTick();
+  }
+
+  /** Calls `action` (or pushes it, if a signal) once after `ms` milliseconds. */
+  setTimeout(ms: number, action: TimerAction): TimerHandle {
+    return this.#addTimer(ms, 0, action);
+  }
+
+  /** Calls `action` (or pushes it, if a signal) every `ms` milliseconds until cancelled. */
+  setRepeat(ms: number, action: TimerAction): TimerHandle {
+    if (!(ms > 0)) throw new RangeError(`a repeating timer needs a period above 0 ms, got ${ms}`);
+    return this.#addTimer(ms, ms, action);
+  }
+
+  #addTimer(ms: number, interval: number, action: TimerAction): TimerHandle {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`invalid timer delay: ${ms} ms`);
+    if (typeof action !== "function" && !(action?.target instanceof Thread)) {
+      throw new TypeError("a timer action is a function or a signal with a target thread");
+    }
+    const timer = new Timer(
+      this,
+      this.#cancelTimer,
+      this.#clock.now() + ms,
+      this.#timerSeq++,
+      interval,
+      action,
+    );
+    this.#timers.push(timer);
+    this.#activeTimers++;
+    // Outside a turn, let a tick re-plan the alarm (and a virtual clock jump only then,
+    // so timers created back to back keep their order).
+    this.#requestTick();
+    return timer;
+  }
+
+  #cancelTimer = (_timer: Timer): void => {
+    this.#activeTimers--;
+    // Cancelled timers stay in the heap until popped; purge when they dominate.
+    if (++this.#cancelledInHeap > 64 && this.#cancelledInHeap > this.#timers.size / 2) {
+      this.#timers.filter((t) => t.active);
+      this.#cancelledInHeap = 0;
+    }
+    if (this.#activeTimers === 0) this.#requestTick();
+  };
+
+  /** Kills a thread that is not running: its `finally` blocks run, then it is dead. */
+  kill(thread: Thread): void {
+    if (thread.state === "dead") return;
+    if (thread.state === "running") throw new Error(`${thread} cannot kill itself; return instead`);
+    thread._filter = null;
+    thread._stash = null;
+    const generator = thread._generator;
+    if (generator !== null) {
+      const previous = context.thread;
+      context.thread = thread;
+      thread.state = "running";
+      try {
+        // A generator that yields inside `finally` would survive one return(); insist.
+        for (let i = 0; i < 16 && !generator.return(undefined).done; i++);
+      } catch (error) {
+        thread.error = error;
+        this.#report(error, thread);
+      } finally {
+        context.thread = previous;
+      }
+    }
+    this.#finish(thread);
+  }
+
+  /** Adds a watcher; returns a function that removes it. */
+  watch(watcher: SchedulerWatcher): () => void {
+    this.#watchers = [...this.#watchers, watcher];
+    return () => {
+      this.#watchers = this.#watchers.filter((w) => w !== watcher);
+    };
+  }
+
+  /**
+   * Resolves once nothing is left to do: no queued signals, no active timers
+   * and no thread waiting on a Promise. (Threads parked for a signal that no
+   * one will send do not keep it pending.)
+   */
+  run(): Promise<void> {
+    this.#stopped = false;
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#requestTick();
+    });
+  }
+
+  /** Runs (and keeps the host process alive) until {@linkcode Scheduler.stop} is called. */
+  runForever(): Promise<void> {
+    this.#stopped = false;
+    // A pending Promise alone does not keep Node, Deno or Bun alive.
+    this.#keepAlive ??= setInterval(noop, 1 << 30);
+    return new Promise((resolve) => {
+      this.#stopWaiters.push(resolve);
+      this.#requestTick();
+    });
+  }
+
+  /**
+   * Stops running turns and settles `run()` and `runForever()`. Queued
+   * signals and timers are kept; `run()` or `runForever()` resumes.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.#clock.clearAlarm();
+    if (this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+    this.#settle(this.#stopWaiters);
+    this.#settle(this.#idleWaiters);
+  }
+
+  #settle(waiters: (() => void)[]): void {
+    if (waiters === this.#stopWaiters) this.#stopWaiters = [];
+    else this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #requestTick(): void {
+    if (this.#tickScheduled || this.#stopped || this.#inTurn) return;
+    this.#tickScheduled = true;
+    setImmediate(this.#tick);
+  }
+
+  #tick = (): void => {
+    this.#tickScheduled = false;
+    if (this.#stopped) return;
+    let turns = 0;
+    do {
+      this.#runTurn();
+    } while (
+      ++turns < this.#maxTurnsPerTick && !this.#stopped &&
+      (this.#public.length > 0 || this.#timerDue())
+    );
+    this.#afterTick();
+  };
+
+  /** Decides what happens after a burst of turns: another tick, an alarm, or idleness. */
+  #afterTick(): void {
+    if (this.#stopped) return;
+    if (this.#public.length > 0 || this.#timerDue()) {
+      this.#requestTick();
+      return;
+    }
+    const next = this.#nextTimerDue();
+    if (next === Infinity) {
+      this.#clock.clearAlarm();
+      if (this.#pendingWaits === 0 && this.#idleWaiters.length > 0) this.#settle(this.#idleWaiters);
+      return;
+    }
+    this.#clock.setAlarm(next, this.#onAlarm);
+    if (this.#pendingWaits === 0) {
+      if (this.#clock.idle(next)) this.#requestTick();
+    } else if (!this.#idleCheckScheduled) {
+      // Threads wait on Promises: give them one host macrotask to settle before
+      // a virtual clock may jump ahead, so time does not pass under their feet.
+      this.#idleCheckScheduled = true;
+      const turn = this.#turn;
+      setTimeout(() => {
+        this.#idleCheckScheduled = false;
+        if (this.#stopped || this.#turn !== turn || this.#tickScheduled) return;
+        const due = this.#nextTimerDue();
+        if (due !== Infinity && this.#clock.idle(due)) this.#requestTick();
+      }, 0);
+    }
+  }
+
+  #onAlarm = (): void => this.#requestTick();
+
+  #timerDue(): boolean {
+    return this.#nextTimerDue() <= this.#clock.now();
+  }
+
+  #nextTimerDue(): number {
+    const timers = this.#timers;
+    let top = timers.peek();
+    while (top !== undefined && !top.active) {
+      timers.pop();
+      this.#cancelledInHeap--;
+      top = timers.peek();
+    }
+    return top === undefined ? Infinity : top.due;
+  }
+
+  #runTurn(): void {
+    this.#turn++;
+    const queue = this.#public;
+    this.#public = this.#internal;
+    this.#internal = queue;
+    if (this.#debug) this.#queuedTargets.clear();
+    this.#inTurn = true;
+    try {
+      this.#fireDueTimers(queue);
+      for (let i = 0; i < queue.length; i++) this.#deliver(queue[i]);
+      queue.length = 0;
+      this.#poller?.(this);
+    } finally {
+      this.#inTurn = false;
+    }
+    for (const watcher of this.#watchers) watcher.onTurn?.(this.#turn);
+  }
+
+  #fireDueTimers(queue: Signal[]): void {
+    const now = this.#clock.now();
+    for (;;) {
+      const timer = this.#timers.peek();
+      if (timer === undefined || timer.due > now) return;
+      this.#timers.pop();
+      if (!timer.active) {
+        this.#cancelledInHeap--;
+        continue;
+      }
+      if (timer.interval > 0) {
+        // Keep the period without drift, but never fire a backlog in a burst.
+        timer.due += timer.interval;
+        if (timer.due <= now) timer.due = now + timer.interval;
+        this.#timers.push(timer);
+      } else {
+        timer.active = false;
+        this.#activeTimers--;
+      }
+      const action = timer.action;
+      if (typeof action === "function") {
+        try {
+          action();
+        } catch (error) {
+          this.#report(error, null);
+        }
+      } else if (action.target.state === "dead") {
+        this.#report(
+          new DeadThreadError(
+            `timer signal ${describeKind(action)} reached finished ${action.target}`,
+          ),
+          timer.source,
+        );
+      } else {
+        action.source = timer.source;
+        queue.push(action);
+      }
+    }
+  }
+
+  #deliver(signal: Signal): void {
+    const thread = signal.target;
+    if (thread.state === "dead") {
+      // A settle for a killed thread is expected; anything else was lost.
+      if (signal.kind !== "settled" || signal.source !== thread) {
+        this.#report(
+          new DeadThreadError(
+            `signal ${describeKind(signal)} from ${
+              describeSource(signal.source ?? null)
+            } reached finished ${thread}`,
+          ),
+          signal.source ?? null,
+        );
+      }
+      return;
+    }
+    const filter = thread._filter;
+    if (filter !== null && !filter(signal)) {
+      (thread._stash ??= []).push(signal);
+      return;
+    }
+    thread._filter = null;
+    for (const watcher of this.#watchers) watcher.onResume?.(thread, signal);
+    const previous = context.thread;
+    context.thread = thread;
+    thread.state = "running";
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      let generator = thread._generator;
+      if (generator === null) {
+        generator = thread._generator = (thread._start as (start: Signal) => ThreadGenerator)(
+          signal,
+        );
+        thread._start = null;
+        if (typeof generator?.next !== "function") {
+          throw new TypeError(`${thread}'s body did not return a generator`);
+        }
+        step = generator.next(signal);
+      } else {
+        step = generator.next(signal);
+      }
+    } catch (error) {
+      context.thread = previous;
+      thread.error = error;
+      this.#report(error, thread);
+      this.#finish(thread);
+      return;
+    }
+    context.thread = previous;
+    if (step.done) {
+      thread.result = step.value;
+      this.#finish(thread);
+      return;
+    }
+    thread.state = "suspended";
+    const yielded = step.value as { then?: unknown } | undefined;
+    if (yielded !== undefined && yielded !== null && typeof yielded.then === "function") {
+      this.#awaitPromise(thread, yielded as PromiseLike<unknown>);
+    }
+    const stash = thread._stash;
+    if (stash !== null) {
+      // Signals set aside by a filtered wait go back in line, in order.
+      thread._stash = null;
+      for (const held of stash) this.#enqueue(held, false);
+    }
+  }
+
+  #awaitPromise(thread: Thread, promise: PromiseLike<unknown>): void {
+    const settled = {
+      target: thread,
+      kind: "settled",
+      ok: false,
+      value: undefined,
+      error: undefined,
+    } as {
+      target: Thread;
+      kind: "settled";
+      source: Thread;
+      ok: boolean;
+      value: unknown;
+      error: unknown;
+    };
+    settled.source = thread;
+    thread._filter = (signal) => signal === settled;
+    this.#pendingWaits++;
+    const land = (): void => {
+      this.#pendingWaits--;
+      if (thread.state === "dead") {
+        if (this.#pendingWaits === 0) this.#requestTick();
+        return;
+      }
+      this.#enqueue(settled, false);
+    };
+    promise.then(
+      (value) => {
+        settled.ok = true;
+        settled.value = value;
+        land();
+      },
+      (error) => {
+        settled.error = error;
+        land();
+      },
+    );
+  }
+
+  #finish(thread: Thread): void {
+    thread.state = "dead";
+    thread._generator = null;
+    thread._start = null;
+    thread._filter = null;
+    const stash = thread._stash;
+    thread._stash = null;
+    this.#liveThreads--;
+    if (this.#debug && stash !== null && stash.length > 0) {
+      this.#report(
+        new AwayRuleError(
+          `${thread} ended with ${stash.length} signal(s) it never took: ${
+            stash.map(describeKind).join(", ")
+          }`,
+        ),
+        thread,
+      );
+    }
+    for (const watcher of this.#watchers) watcher.onThreadEnd?.(thread);
+    const onFinished = thread._onFinished;
+    if (onFinished !== null) {
+      thread._onFinished = null;
+      onFinished();
+    }
+  }
+
+  #report(error: unknown, thread: Thread | null): void {
+    try {
+      this.#onError(error, thread);
+    } catch (secondary) {
+      // The error handler itself failed; never let that stop the loop.
+      defaultOnError(secondary, thread);
+    }
+  }
+}
+
+function describeKind(signal: Signal): string {
+  return signal.kind === undefined ? "(no kind)" : JSON.stringify(signal.kind);
+}
+
+function describeSource(thread: Thread | null): string {
+  return thread === null ? "outside any thread" : String(thread);
+}
