@@ -315,12 +315,22 @@ export class Scheduler {
     if (this.#activeTimers === 0) this.#requestTick();
   };
 
-  /** Kills a thread that is not running: its `finally` blocks run, then it is dead. */
+  /**
+   * Kills a thread that is not running: its `finally` blocks run, then it is
+   * dead. Signals already queued for it are discarded with it, since killing
+   * is a deliberate end rather than a lost message.
+   */
   kill(thread: Thread): void {
     if (thread.state === "dead") return;
     if (thread.state === "running") throw new Error(`${thread} cannot kill itself; return instead`);
     thread._filter = null;
     thread._stash = null;
+    thread._killed = true;
+    if (thread._awaiting) {
+      // Its Promise may never settle; it no longer keeps run() pending.
+      thread._awaiting = false;
+      this.#pendingWaits--;
+    }
     const generator = thread._generator;
     if (generator !== null) {
       const previous = context.thread;
@@ -519,8 +529,9 @@ export class Scheduler {
   #deliver(signal: Signal): void {
     const thread = signal.target;
     if (thread.state === "dead") {
-      // A settle for a killed thread is expected; anything else was lost.
-      if (signal.kind !== "settled" || signal.source !== thread) {
+      // Signals for a killed thread (including its Promise's settle) die with it;
+      // for a thread that ended by itself, they were lost: say so.
+      if (!thread._killed) {
         this.#report(
           new DeadThreadError(
             `signal ${describeKind(signal)} from ${
@@ -600,13 +611,12 @@ export class Scheduler {
     };
     settled.source = thread;
     thread._filter = (signal) => signal === settled;
+    thread._awaiting = true;
     this.#pendingWaits++;
     const land = (): void => {
+      if (!thread._awaiting) return; // killed meanwhile, and already accounted for
+      thread._awaiting = false;
       this.#pendingWaits--;
-      if (thread.state === "dead") {
-        if (this.#pendingWaits === 0) this.#requestTick();
-        return;
-      }
       this.#enqueue(settled, false);
     };
     promise.then(

@@ -68,6 +68,10 @@ export class Thread {
   _filter: SignalFilter | null = null;
   /** @internal Signals set aside by `_filter`, re-queued when the thread next parks. */
   _stash: Signal[] | null = null;
+  /** @internal Set by `Scheduler.kill`: queued signals for it are discarded, not reported. */
+  _killed = false;
+  /** @internal Parked on a Promise that has not settled yet. */
+  _awaiting = false;
   /** @internal Resolves `finished`. */
   _onFinished: (() => void) | null = null;
   #finished: Promise<void> | null = null;

@@ -474,3 +474,33 @@ describe("Scheduler: watchers", () => {
     ]);
   });
 });
+
+describe("Scheduler: kill discards queued signals", () => {
+  it("drops signals queued for a killed thread instead of reporting them lost", async () => {
+    const errors: unknown[] = [];
+    const scheduler = new Scheduler({ onError: (e) => errors.push(e) });
+    const victim = scheduler.spawn(function* () {
+      for (;;) yield;
+    });
+    await scheduler.run();
+    scheduler.push({ target: victim, kind: "queued" });
+    scheduler.kill(victim);
+    await scheduler.run();
+    assert.deepEqual(errors, []);
+    assert.equal(scheduler.queuedSignalCount, 0);
+  });
+});
+
+describe("Scheduler: kill and pending Promises", () => {
+  it("a killed thread's never-settling Promise does not keep run() pending", async () => {
+    const scheduler = new Scheduler();
+    const stuck = scheduler.spawn(function* () {
+      yield new Promise(() => {});
+    });
+    while (stuck.state === "new") await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(scheduler.pendingWaitCount, 1);
+    scheduler.kill(stuck);
+    assert.equal(scheduler.pendingWaitCount, 0);
+    await scheduler.run();
+  });
+});

@@ -1,0 +1,417 @@
+import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../scheduler/mod.ts";
+import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
+import type { ConnectionInfo, Transport } from "./transport.ts";
+
+/** Where a connection is in its life. */
+export type ConnectionState = "open" | "closing" | "closed";
+
+/** @internal What a connection needs from the core that owns it. */
+export interface ConnectionOwner {
+  /** The connection has news (data, writability, close, deadline) for its parked thread. */
+  _wake(connection: Connection): void;
+  /** The connection has corked output to flush at the end of the turn. */
+  _dirty(connection: Connection): void;
+  /** The connection reached "closed". */
+  _closed(connection: Connection): void;
+  /** Deadline calls are forwarded to the descriptor. */
+  _setDeadline(connection: Connection, ms: number, reason: string): void;
+  _clearDeadline(connection: Connection): void;
+}
+
+/**
+ * One client connection as a thread sees it: reads that park the thread
+ * until bytes arrive, corked writes with backpressure, put-back of unread
+ * bytes, deadlines, and a close with a reason.
+ *
+ * Generator methods (`read`, `flush`, `drain`) are for threads (`yield*`);
+ * `readAndWait` and `writeAndWait` are their Promise forms for async code.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     const bytes = yield* conn.read();
+ *     if (bytes !== null) conn.write(bytes); // echo once
+ *     yield* conn.drain();
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("ping");
+ * console.log(await client.readText()); // ping (the server closes after)
+ * await hussar.close();
+ * ```
+ */
+export class Connection {
+  /** Unique within its core, increasing. */
+  readonly id: number;
+  /** Facts about the peer. */
+  readonly info: ConnectionInfo;
+  /**
+   * Whether the protocol may use the connection for another exchange. A
+   * protocol handler clears it when either side asked to close.
+   */
+  keepAlive = true;
+  /** A free-form label of what the connection is doing, for introspection ("headers", "body", ...). */
+  phase = "new";
+  /** Output bytes (corked plus in flight) above which `flush()` parks the writer. */
+  readonly highWaterMark: number;
+
+  readonly #owner: ConnectionOwner;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #inbox: Uint8Array[] = [];
+  #inboxBytes = 0;
+  #readPending = false;
+  #eof = false;
+  #failure: ConnectionClosedError | null = null;
+  #expired: DeadlineError | null = null;
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  #inFlight = 0;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #state: ConnectionState = "open";
+  #closeReason = "";
+  #parked: Thread | null = null;
+  #wakeQueued = false;
+  #waiters: (() => void)[] = [];
+  #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
+  readonly #isMyWake = (signal: Signal): boolean =>
+    signal.kind === "wakeback" && signal.connection === this;
+
+  /** @internal Connections are made by `Hussar.addConnection`. */
+  constructor(owner: ConnectionOwner, id: number, transport: Transport, highWaterMark: number) {
+    this.#owner = owner;
+    this.id = id;
+    this.info = transport.info;
+    this.highWaterMark = highWaterMark;
+    this.#reader = transport.readable.getReader();
+    this.#writer = transport.writable.getWriter();
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
+    // A failing writer is seen through write() rejections; keep this one quiet.
+    this.#writer.closed.catch(() => {});
+  }
+
+  /** `"open"`, `"closing"` (flushing before close) or `"closed"`. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Why the connection closed ("" while open). */
+  get closeReason(): string {
+    return this.#closeReason;
+  }
+
+  /** Settles once the connection is closed, however that happened. */
+  get closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  /** Bytes received from the peer so far (put-back bytes count once). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Bytes handed to the transport so far. */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  /** Bytes written but not yet handed over (corked) or not yet accepted (in flight). */
+  get bufferedAmount(): number {
+    return this.#outBytes + this.#inFlight;
+  }
+
+  /** Bytes received and not yet taken by `read()` (including put-back bytes). */
+  get bufferedInput(): number {
+    return this.#inboxBytes;
+  }
+
+  /** Whether the peer has ended its side (no more bytes will come). */
+  get peerEnded(): boolean {
+    return this.#eof;
+  }
+
+  /** `true` while the connection can still carry bytes out. */
+  isAlive(): boolean {
+    return this.#state === "open";
+  }
+
+  /**
+   * The next chunk of bytes from the peer; parks the thread until one arrives.
+   * Returns `null` once the peer has ended its side or the connection is
+   * closed. Throws `DeadlineError` when a deadline passed, and
+   * {@linkcode ConnectionClosedError} when the transport failed.
+   */
+  *read(): AwayCall<Uint8Array | null> {
+    for (;;) {
+      const chunk = this.#takeInput();
+      if (chunk !== undefined) return chunk;
+      this.requireWakeback();
+      yield* this.#park();
+    }
+  }
+
+  /** Promise form of {@linkcode Connection.read} for code outside threads. */
+  async readAndWait(): Promise<Uint8Array | null> {
+    for (;;) {
+      const chunk = this.#takeInput();
+      if (chunk !== undefined) return chunk;
+      this.requireWakeback();
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /**
+   * Puts bytes back in front of the input, to be returned by the next
+   * `read()` (a parser read past the end of a message).
+   */
+  unread(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#inbox.unshift(bytes);
+    this.#inboxBytes += bytes.length;
+  }
+
+  /**
+   * Asks for a wake-back when there is news for the parked thread: starts a
+   * read from the transport unless one is pending or input is buffered.
+   */
+  requireWakeback(): void {
+    if (this.#readPending || this.#eof || this.#failure !== null || this.#state === "closed") {
+      return;
+    }
+    if (this.#inbox.length > 0) return;
+    this.#readPending = true;
+    this.#reader.read().then(this.#onRead, this.#onReadError);
+  }
+
+  /**
+   * Queues bytes for the peer. Writes made in one scheduler turn are sent
+   * together at the end of the turn (corking). Throws
+   * {@linkcode ConnectionClosedError} if the connection is closing or closed.
+   * Use `yield* flush()` to respect backpressure.
+   */
+  write(bytes: Uint8Array): void {
+    if (this.#state !== "open") {
+      throw this.#failure ?? new ConnectionClosedError(this.#closeReason || "closing");
+    }
+    if (bytes.length === 0) return;
+    if (this.#out.length === 0) this.#owner._dirty(this);
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+  }
+
+  /** Parks while more than `highWaterMark` bytes are buffered or in flight (backpressure). */
+  *flush(): AwayCall<void> {
+    while (this.bufferedAmount > this.highWaterMark) {
+      this.#throwIfBroken();
+      yield* this.#park();
+    }
+    this.#throwIfBroken();
+  }
+
+  /** Parks until every byte written so far has been accepted by the transport. */
+  *drain(): AwayCall<void> {
+    while (this.bufferedAmount > 0) {
+      this.#throwIfBroken();
+      yield* this.#park();
+    }
+    this.#throwIfBroken();
+  }
+
+  /** Promise form of `write()` followed by `drain()`. */
+  async writeAndWait(bytes: Uint8Array): Promise<void> {
+    this.write(bytes);
+    while (this.bufferedAmount > 0) {
+      this.#throwIfBroken();
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    this.#throwIfBroken();
+  }
+
+  /** Sets (or moves) the deadline of this connection's descriptor. */
+  setDeadline(ms: number, reason: string): void {
+    this.#owner._setDeadline(this, ms, reason);
+  }
+
+  /** Removes the descriptor's deadline. */
+  clearDeadline(): void {
+    this.#owner._clearDeadline(this);
+  }
+
+  /**
+   * Closes gracefully: stops reading, sends what is queued, then ends the
+   * stream. Idempotent; the first reason wins.
+   */
+  close(reason = "closed by server"): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    this.#closeReason = reason;
+    this.keepAlive = false;
+    this.#flushOutput();
+    this.#settleOutputThenClose();
+    this.#notify();
+  }
+
+  /** Closes at once, dropping queued output (a failed or hostile peer). */
+  abort(reason: string): void {
+    if (this.#state === "closed") return;
+    if (this.#state === "open") this.#closeReason = reason;
+    this.#out = [];
+    this.#outBytes = 0;
+    this.#writer.abort(new ConnectionClosedError(reason)).catch(() => {});
+    this.#finishClose();
+  }
+
+  /** @internal Sends the corked output (called by the core at the end of a turn). */
+  _flush(): void {
+    this.#flushOutput();
+  }
+
+  /** @internal A deadline passed: the thread gets a DeadlineError from its I/O. */
+  _expire(error: DeadlineError): void {
+    this.#expired ??= error;
+    this.#notify();
+  }
+
+  /** @internal The managing thread asks whom to wake: the parked thread, or null if none is parked now. */
+  _takeWake(): Thread | null {
+    const thread = this.#parked;
+    if (thread === null) this.#wakeQueued = false;
+    return thread;
+  }
+
+  #takeInput(): Uint8Array | null | undefined {
+    if (this.#expired !== null) throw this.#expired;
+    if (this.#inbox.length > 0) {
+      const chunk = this.#inbox.shift() as Uint8Array;
+      this.#inboxBytes -= chunk.length;
+      return chunk;
+    }
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#eof || this.#state !== "open") return null;
+    return undefined;
+  }
+
+  #throwIfBroken(): void {
+    if (this.#expired !== null) throw this.#expired;
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#state === "closed" && this.bufferedAmount > 0) {
+      throw new ConnectionClosedError(this.#closeReason);
+    }
+  }
+
+  *#park(): AwayCall<void> {
+    const thread = getCurrentThread();
+    this.#parked = thread;
+    thread._filter = this.#isMyWake;
+    try {
+      yield;
+    } finally {
+      this.#parked = null;
+      this.#wakeQueued = false;
+    }
+  }
+
+  /** Tells whoever waits (a parked thread, or Promise waiters) that something changed. */
+  #notify(): void {
+    if (this.#parked !== null && !this.#wakeQueued) {
+      // One wake-back in flight at most: it reaches the thread while it is still parked.
+      this.#wakeQueued = true;
+      this.#owner._wake(this);
+    }
+    if (this.#waiters.length > 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
+    this.#readPending = false;
+    if (result.done) {
+      this.#eof = true;
+    } else if (result.value.length > 0) {
+      this.#inbox.push(result.value);
+      this.#inboxBytes += result.value.length;
+      this.#bytesRead += result.value.length;
+    } else {
+      // An empty chunk is not news; keep reading.
+      this.requireWakeback();
+      return;
+    }
+    this.#notify();
+  };
+
+  #onReadError = (error: unknown): void => {
+    this.#readPending = false;
+    if (this.#state === "closed") return;
+    this.#fail(`read failed: ${describe(error)}`, error);
+  };
+
+  #flushOutput(): void {
+    if (this.#outBytes === 0 || this.#state === "closed") return;
+    const chunks = this.#out;
+    const size = this.#outBytes;
+    const buffer = chunks.length === 1 ? chunks[0] : concat(chunks, size);
+    this.#out = [];
+    this.#outBytes = 0;
+    this.#inFlight += size;
+    this.#writer.write(buffer).then(
+      () => {
+        this.#inFlight -= size;
+        this.#bytesWritten += size;
+        if (this.#inFlight <= this.highWaterMark) this.#notify();
+      },
+      (error) => {
+        this.#inFlight -= size;
+        this.#fail(`write failed: ${describe(error)}`, error);
+      },
+    );
+  }
+
+  #settleOutputThenClose(): void {
+    this.#writer.close().then(
+      () => this.#finishClose(),
+      (error) => {
+        if (this.#state !== "closed") this.#fail(`close failed: ${describe(error)}`, error);
+      },
+    );
+  }
+
+  #fail(reason: string, cause: unknown): void {
+    if (this.#state === "closed") return;
+    this.#failure = new ConnectionClosedError(reason, { cause });
+    this.abort(reason);
+  }
+
+  #finishClose(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.keepAlive = false;
+    if (this.#closeReason === "") this.#closeReason = "closed";
+    this.#reader.cancel().catch(() => {});
+    this.#notify();
+    this.#owner._closed(this);
+    this.#resolveClosed();
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,49 @@
+import type { Thread, TimerHandle } from "../scheduler/mod.ts";
+import type { Connection } from "./connection.ts";
+
+/**
+ * The core's record of one live connection: the connection, the thread
+ * bound to it, the handler's private frame, and its deadline.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     conn.setDeadline(5000, "idle");
+ *     yield* conn.read();
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * source.connect();
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * for (const descriptor of hussar.descriptors()) {
+ *   console.log(descriptor.connection.id, descriptor.deadlineReason); // 1 idle
+ * }
+ * await hussar.close();
+ * ```
+ */
+export class Descriptor {
+  /** The connection. */
+  readonly connection: Connection;
+  /** The handler's private per-connection state. */
+  readonly frame: Record<string, unknown>;
+  /** The thread running the handler for this connection. */
+  thread: Thread | null = null;
+  /** When the deadline passes, in scheduler-clock milliseconds (`Infinity` for none). */
+  deadline = Infinity;
+  /** The reason given with the deadline. */
+  deadlineReason = "";
+  /** @internal Timer that expires the deadline. */
+  _deadlineTimer: TimerHandle | null = null;
+  /** @internal Timer that ends the thread and connection after the grace period. */
+  _graceTimer: TimerHandle | null = null;
+
+  /** @internal Created by `Hussar.addConnection`. */
+  constructor(connection: Connection, frame: Record<string, unknown>) {
+    this.connection = connection;
+    this.frame = frame;
+  }
+}

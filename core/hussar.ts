@@ -1,0 +1,381 @@
+import {
+  type AwayCall,
+  Scheduler,
+  type Signal,
+  type Thread,
+  type ThreadGenerator,
+  wait,
+} from "../scheduler/mod.ts";
+import { context } from "../scheduler/_context.ts";
+import { Connection, type ConnectionOwner } from "./connection.ts";
+import { Descriptor } from "./descriptor.ts";
+import { DeadlineError } from "./errors.ts";
+import type { Source, Transport } from "./transport.ts";
+
+/**
+ * Serves one connection: returns a thread body (a generator) or a Promise.
+ * `frame` is private to the connection; `pubframe` is shared by all.
+ */
+export type HussarHandler = (
+  conn: Connection,
+  frame: Record<string, unknown>,
+  pubframe: Record<string, unknown>,
+) => ThreadGenerator | PromiseLike<unknown>;
+
+/** Options for {@linkcode Hussar}. */
+export interface HussarOptions {
+  /** Serves each connection. */
+  handler: HussarHandler;
+  /** The scheduler to run on (default: a new one with the system clock). */
+  scheduler?: Scheduler;
+  /** The frame shared by all connections (default `{}`). */
+  pubframe?: Record<string, unknown>;
+  /**
+   * Time a thread has, after its deadline passed or its connection closed,
+   * to finish by itself before the core kills it and aborts the connection
+   * (default 1000 ms).
+   */
+  graceMs?: number;
+  /** Output bytes per connection above which `flush()` parks (default 64 KiB). */
+  highWaterMark?: number;
+  /**
+   * Receives a handler's uncaught error (after which its connection is
+   * aborted). Default: `console.error`.
+   */
+  onError?: (error: unknown, conn: Connection) => void;
+}
+
+/** Counts for introspection and metrics. */
+export interface HussarStats {
+  /** Live descriptors (connections not yet dropped). */
+  connections: number;
+  /** Live descriptors by `Connection.phase`. */
+  phases: Record<string, number>;
+  /** Live descriptors by `Connection.state`. */
+  states: Record<string, number>;
+  /** Connections accepted since creation. */
+  accepted: number;
+}
+
+/**
+ * The hussar server core: binds a thread to each connection, wakes it when
+ * its connection has news (from one managing thread), enforces deadlines,
+ * and drops each descriptor once its thread and connection are both done.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn, frame, pubframe) {
+ *     pubframe.count = ((pubframe.count as number) ?? 0) + 1;
+ *     frame.greeting = "hello";
+ *     conn.write(new TextEncoder().encode(`${frame.greeting} #${pubframe.count}\n`));
+ *     yield* conn.drain();
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * console.log(await source.connect().readText()); // hello #1
+ * await hussar.close();
+ * ```
+ */
+export class Hussar implements ConnectionOwner {
+  /** The scheduler this core runs on. */
+  readonly scheduler: Scheduler;
+  /** The frame shared by all connections. */
+  readonly pubframe: Record<string, unknown>;
+  readonly #handler: HussarHandler;
+  readonly #graceMs: number;
+  readonly #highWaterMark: number;
+  readonly #onError: (error: unknown, conn: Connection) => void;
+  readonly #descriptors = new Map<Connection, Descriptor>();
+  readonly #sources = new Set<Source>();
+  #manager: Thread | null = null;
+  #managerPoked = false;
+  #toWake: Connection[] = [];
+  #expired: Descriptor[] = [];
+  #dirty: Connection[] = [];
+  #flushScheduled = false;
+  #nextConnectionId = 1;
+  #accepted = 0;
+  #closing = false;
+  #unwatch: (() => void) | null = null;
+  #emptyWaiters: (() => void)[] = [];
+
+  /** Creates a core; it starts when the first connection or source arrives. */
+  constructor(options: HussarOptions) {
+    if (typeof options?.handler !== "function") {
+      throw new TypeError("Hussar needs a handler function");
+    }
+    this.#handler = options.handler;
+    this.scheduler = options.scheduler ?? new Scheduler();
+    this.pubframe = options.pubframe ?? {};
+    this.#graceMs = options.graceMs ?? 1000;
+    this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
+    this.#onError = options.onError ??
+      ((error, conn) => console.error(`hussar: connection #${conn.id} failed:`, error));
+  }
+
+  /** Starts the managing thread (done implicitly by `attachSource` and `addConnection`). */
+  start(): void {
+    if (this.#manager !== null) return;
+    this.#closing = false;
+    // Writes made during a turn leave together when it ends (corking).
+    this.#unwatch = this.scheduler.watch({ onTurn: () => this.#flushDirty() });
+    this.#manager = this.scheduler.spawn(this.#manage(), { name: "hussar-manager" });
+  }
+
+  /** Accepts connections from `source` until it is closed or the core closes. */
+  attachSource(source: Source): Promise<void> {
+    this.start();
+    this.#sources.add(source);
+    return Promise.resolve(source.listen((transport) => this.addConnection(transport)));
+  }
+
+  /** Detaches and closes a source; live connections go on. */
+  async detachSource(source: Source): Promise<void> {
+    if (this.#sources.delete(source)) await source.close();
+  }
+
+  /**
+   * Binds a new connection to a thread from the handler. Returns its
+   * descriptor (already dropped if the handler failed at once).
+   */
+  addConnection(transport: Transport): Descriptor {
+    this.start();
+    const conn = new Connection(this, this.#nextConnectionId++, transport, this.#highWaterMark);
+    const descriptor = new Descriptor(conn, {});
+    this.#descriptors.set(conn, descriptor);
+    this.#accepted++;
+    if (this.#closing) {
+      conn.abort("server closing");
+      return descriptor;
+    }
+    let body: ThreadGenerator | PromiseLike<unknown>;
+    try {
+      body = this.#handler(conn, descriptor.frame, this.pubframe);
+    } catch (error) {
+      this.#handlerFailed(conn, error);
+      this.#maybeDrop(descriptor);
+      return descriptor;
+    }
+    if (typeof (body as PromiseLike<unknown>)?.then === "function") {
+      // The thread observes the Promise from its first turn; until then a
+      // rejection must not count as unhandled.
+      const promise = Promise.resolve(body as PromiseLike<unknown>);
+      promise.catch(() => {});
+      body = promise;
+    }
+    descriptor.thread = this.scheduler.spawn(this.#bind(descriptor, body), {
+      name: `conn#${conn.id}`,
+    });
+    return descriptor;
+  }
+
+  /** Live descriptors, in acceptance order. */
+  descriptors(): IterableIterator<Descriptor> {
+    return this.#descriptors.values();
+  }
+
+  /** Number of live descriptors. */
+  get connectionCount(): number {
+    return this.#descriptors.size;
+  }
+
+  /** Counts by phase and state, for tests and metrics. */
+  stats(): HussarStats {
+    const phases: Record<string, number> = {};
+    const states: Record<string, number> = {};
+    for (const { connection } of this.#descriptors.values()) {
+      phases[connection.phase] = (phases[connection.phase] ?? 0) + 1;
+      states[connection.state] = (states[connection.state] ?? 0) + 1;
+    }
+    return { connections: this.#descriptors.size, phases, states, accepted: this.#accepted };
+  }
+
+  /** Resolves once no descriptor is left (all connections ended and their threads done). */
+  whenEmpty(): Promise<void> {
+    if (this.#descriptors.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
+  }
+
+  /**
+   * Closes every source, aborts every connection and waits until all
+   * descriptors are gone; the managing thread then ends. Use it to stop the
+   * core for good (graceful draining belongs to the protocol layer).
+   */
+  async close(reason = "server closed"): Promise<void> {
+    this.#closing = true;
+    await Promise.all([...this.#sources].map((source) => source.close()));
+    this.#sources.clear();
+    for (const descriptor of [...this.#descriptors.values()]) {
+      descriptor.connection.abort(reason);
+      this.#endThreadLater(descriptor, 0);
+    }
+    await this.whenEmpty();
+    const manager = this.#manager;
+    if (manager !== null && manager.alive) this.scheduler.kill(manager);
+    this.#manager = null;
+    this.#unwatch?.();
+    this.#unwatch = null;
+  }
+
+  // ---- ConnectionOwner ----
+
+  /** @internal */
+  _wake(conn: Connection): void {
+    this.#toWake.push(conn);
+    this.#poke();
+  }
+
+  /** @internal */
+  _dirty(conn: Connection): void {
+    this.#dirty.push(conn);
+    // Outside a turn (async code), nothing would flush at turn end: flush in a microtask.
+    if (context.thread === null && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flushDirty());
+    }
+  }
+
+  /** @internal */
+  _closed(conn: Connection): void {
+    const descriptor = this.#descriptors.get(conn);
+    if (descriptor === undefined) return;
+    this.#cancelDeadline(descriptor);
+    // A thread that outlives its connection gets the grace period to notice, then ends.
+    if (descriptor.thread?.alive) this.#endThreadLater(descriptor, this.#graceMs);
+    this.#maybeDrop(descriptor);
+  }
+
+  /** @internal */
+  _setDeadline(conn: Connection, ms: number, reason: string): void {
+    const descriptor = this.#descriptors.get(conn);
+    if (descriptor === undefined || conn.state === "closed") return;
+    if (!(ms >= 0)) throw new RangeError(`invalid deadline: ${ms} ms`);
+    this.#cancelDeadline(descriptor);
+    descriptor.deadline = this.scheduler.now() + ms;
+    descriptor.deadlineReason = reason;
+    descriptor._deadlineTimer = this.scheduler.setTimeout(ms, () => {
+      descriptor._deadlineTimer = null;
+      this.#expired.push(descriptor);
+      this.#poke();
+    });
+  }
+
+  /** @internal */
+  _clearDeadline(conn: Connection): void {
+    const descriptor = this.#descriptors.get(conn);
+    if (descriptor !== undefined) this.#cancelDeadline(descriptor);
+  }
+
+  // ---- internals ----
+
+  #poke(): void {
+    if (this.#managerPoked || this.#manager === null) return;
+    this.#managerPoked = true;
+    this.scheduler.push({ target: this.#manager, kind: "poke" });
+  }
+
+  /** The managing thread: wakes threads whose connection has news, expires deadlines. */
+  *#manage(): AwayCall<void> {
+    for (;;) {
+      yield;
+      this.#managerPoked = false;
+      const toWake = this.#toWake;
+      this.#toWake = [];
+      for (const conn of toWake) {
+        const thread = conn._takeWake();
+        if (thread !== null) {
+          this.scheduler.push({ target: thread, kind: "wakeback", connection: conn } as Signal);
+        }
+      }
+      const expired = this.#expired;
+      this.#expired = [];
+      for (const descriptor of expired) this.#expire(descriptor);
+    }
+  }
+
+  #expire(descriptor: Descriptor): void {
+    const conn = descriptor.connection;
+    if (!this.#descriptors.has(conn) || conn.state === "closed") return;
+    const reason = descriptor.deadlineReason;
+    descriptor.deadline = Infinity;
+    conn._expire(new DeadlineError(reason));
+    // The thread may answer (say, 408) within the grace period; then it is cut off.
+    this.#endThreadLater(descriptor, this.#graceMs, `deadline: ${reason}`);
+  }
+
+  #endThreadLater(descriptor: Descriptor, ms: number, abortReason?: string): void {
+    if (descriptor._graceTimer !== null) return;
+    const end = (): void => {
+      descriptor._graceTimer = null;
+      descriptor.connection.abort(abortReason ?? "thread outlived its connection");
+      const thread = descriptor.thread;
+      if (thread?.alive) this.scheduler.kill(thread);
+      this.#maybeDrop(descriptor);
+    };
+    if (ms === 0 && context.thread === null) end();
+    else descriptor._graceTimer = this.scheduler.setTimeout(ms, end);
+  }
+
+  *#bind(descriptor: Descriptor, body: ThreadGenerator | PromiseLike<unknown>): AwayCall<void> {
+    const conn = descriptor.connection;
+    try {
+      if (typeof (body as PromiseLike<unknown>).then === "function") {
+        yield* wait(body as PromiseLike<unknown>);
+      } else {
+        yield* body as ThreadGenerator;
+      }
+    } catch (error) {
+      this.#handlerFailed(conn, error);
+    } finally {
+      // The handler is done with the connection: close it (sending what is queued).
+      conn.close("handler finished");
+      this.#threadEnded(descriptor);
+    }
+  }
+
+  #handlerFailed(conn: Connection, error: unknown): void {
+    try {
+      this.#onError(error, conn);
+    } finally {
+      conn.abort(`handler failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #threadEnded(descriptor: Descriptor): void {
+    // Called from the thread's own finally: it is not dead yet, so drop it a turn later.
+    queueMicrotask(() => this.#maybeDrop(descriptor));
+  }
+
+  #maybeDrop(descriptor: Descriptor): void {
+    const conn = descriptor.connection;
+    if (!this.#descriptors.has(conn)) return;
+    if (conn.state !== "closed" || descriptor.thread?.alive) return;
+    this.#cancelDeadline(descriptor);
+    descriptor._graceTimer?.cancel();
+    descriptor._graceTimer = null;
+    this.#descriptors.delete(conn);
+    if (this.#descriptors.size === 0 && this.#emptyWaiters.length > 0) {
+      const waiters = this.#emptyWaiters;
+      this.#emptyWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #cancelDeadline(descriptor: Descriptor): void {
+    descriptor._deadlineTimer?.cancel();
+    descriptor._deadlineTimer = null;
+    descriptor.deadline = Infinity;
+  }
+
+  #flushDirty(): void {
+    this.#flushScheduled = false;
+    if (this.#dirty.length === 0) return;
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (const conn of dirty) conn._flush();
+  }
+}

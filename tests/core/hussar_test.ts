@@ -1,0 +1,330 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type Connection,
+  ConnectionClosedError,
+  DeadlineError,
+  Hussar,
+  type HussarOptions,
+} from "../../core/mod.ts";
+import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
+import { FakeSource } from "../../sources/mod.ts";
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+function setup(
+  handler: HussarOptions["handler"],
+  options: Partial<HussarOptions> & { virtual?: boolean } = {},
+): { hussar: Hussar; source: FakeSource; clock: VirtualClock | null } {
+  const clock = options.virtual ? new VirtualClock() : null;
+  const scheduler = options.scheduler ?? new Scheduler(clock ? { clock } : {});
+  const hussar = new Hussar({ ...options, handler, scheduler });
+  const source = new FakeSource();
+  hussar.attachSource(source);
+  return { hussar, source, clock };
+}
+
+/** Asserts the core holds nothing for finished connections. */
+async function assertClean(hussar: Hussar): Promise<void> {
+  await hussar.whenEmpty();
+  assert.equal(hussar.connectionCount, 0);
+  await hussar.close();
+  await hussar.scheduler.run();
+  assert.equal(hussar.scheduler.threadCount, 0, "no thread left");
+  assert.equal(hussar.scheduler.timerCount, 0, "no timer left");
+}
+
+describe("Hussar: binding threads to connections", () => {
+  it("calls the handler with the connection, a private frame and the shared pubframe", async () => {
+    const frames: Record<string, unknown>[] = [];
+    const { hussar, source } = setup(function* (conn, frame, pubframe) {
+      frames.push(frame);
+      pubframe.seen = ((pubframe.seen as number) ?? 0) + 1;
+      frame.id = conn.id;
+      conn.write(encode(`${pubframe.seen}`));
+    }, { pubframe: { seen: 0 } });
+    const a = await source.connect().readText();
+    const b = await source.connect().readText();
+    assert.deepEqual([a, b], ["1", "2"]);
+    assert.notEqual(frames[0], frames[1]);
+    assert.deepEqual(frames.map((f) => f.id), [1, 2]);
+    assert.equal(hussar.pubframe.seen, 2);
+    await assertClean(hussar);
+  });
+
+  it("runs Promise handlers too, with the Promise API of the connection", async () => {
+    const { hussar, source } = setup(async (conn) => {
+      const bytes = await conn.readAndWait();
+      await conn.writeAndWait(encode(`got ${decode(bytes!)}`));
+    });
+    const client = source.connect();
+    client.write("abc");
+    assert.equal(await client.readText(), "got abc");
+    await assertClean(hussar);
+  });
+
+  it("parks a reading thread until bytes arrive, and returns null at end of stream", async () => {
+    const reads: (string | null)[] = [];
+    const { hussar, source } = setup(function* (conn) {
+      for (;;) {
+        const chunk = yield* conn.read();
+        reads.push(chunk === null ? null : decode(chunk));
+        if (chunk === null) return;
+      }
+    });
+    const client = source.connect();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(reads, []);
+    client.write("one");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    client.write("two");
+    client.end();
+    await client.readAll();
+    assert.deepEqual(reads, ["one", "two", null]);
+    await assertClean(hussar);
+  });
+
+  it("gives put-back bytes to the next read, before new input", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      const first = (yield* conn.read())!;
+      conn.unread(first.subarray(2));
+      const again = (yield* conn.read())!;
+      conn.write(again);
+    });
+    const client = source.connect();
+    client.write("xxrest");
+    assert.equal(await client.readText(), "rest");
+    await assertClean(hussar);
+  });
+
+  it("closes the connection when the handler returns, sending what it wrote", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      conn.write(encode("bye"));
+    });
+    const client = source.connect();
+    assert.equal(await client.readText(), "bye");
+    assert.ok(client.ended);
+    await assertClean(hussar);
+  });
+
+  it("sends writes made in one turn as one chunk (corking)", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      for (const part of ["a", "b", "c"]) conn.write(encode(part));
+      yield* conn.drain();
+      conn.write(encode("d"));
+    });
+    const client = source.connect();
+    const chunks: string[] = [];
+    for (let chunk = await client.read(); chunk !== null; chunk = await client.read()) {
+      chunks.push(decode(chunk));
+    }
+    assert.deepEqual(chunks, ["abc", "d"]);
+    await assertClean(hussar);
+  });
+});
+
+describe("Hussar: backpressure", () => {
+  it("parks flush() while a slow reader holds more than the high-water mark", async () => {
+    let flushed = 0;
+    const { hussar, source } = setup(function* (conn) {
+      for (let i = 0; i < 8; i++) {
+        conn.write(new Uint8Array(1024));
+        yield* conn.flush();
+        flushed++;
+      }
+    }, { highWaterMark: 2048 });
+    const client = source.connect({ paused: true });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(flushed <= 2, `flushed ${flushed} KiB while the reader was paused`);
+    client.resume();
+    const all = await client.readAll();
+    assert.equal(all.length, 8 * 1024);
+    assert.equal(flushed, 8);
+    await assertClean(hussar);
+  });
+});
+
+describe("Hussar: errors", () => {
+  it("reports a handler's error, aborts its connection and keeps serving others", async () => {
+    const errors: [unknown, Connection][] = [];
+    let n = 0;
+    const { hussar, source } = setup(function* (conn) {
+      if (++n === 1) throw new Error("first fails");
+      conn.write(encode("fine"));
+    }, { onError: (error, conn) => errors.push([error, conn]) });
+    const failed = source.connect();
+    assert.equal(await failed.readText(), "");
+    assert.equal(await source.connect().readText(), "fine");
+    assert.equal(errors.length, 1);
+    assert.equal((errors[0][0] as Error).message, "first fails");
+    assert.equal(errors[0][1].closeReason, "handler failed: first fails");
+    await assertClean(hussar);
+  });
+
+  it("handles a handler that throws before returning a thread", async () => {
+    const errors: unknown[] = [];
+    const { hussar, source } = setup(() => {
+      throw new Error("sync failure");
+    }, { onError: (error) => errors.push(error) });
+    await source.connect().readText();
+    assert.equal((errors[0] as Error).message, "sync failure");
+    await assertClean(hussar);
+  });
+
+  it("handles a rejected Promise handler", async () => {
+    const errors: unknown[] = [];
+    const { hussar, source } = setup(() => Promise.reject(new Error("async failure")), {
+      onError: (error) => errors.push(error),
+    });
+    await source.connect().readText();
+    assert.equal((errors[0] as Error).message, "async failure");
+    await assertClean(hussar);
+  });
+
+  it("fails reads with ConnectionClosedError when the peer resets", async () => {
+    let caught: unknown;
+    const { hussar, source } = setup(function* (conn) {
+      try {
+        yield* conn.read();
+      } catch (error) {
+        caught = error;
+      }
+    });
+    const client = source.connect();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    client.disconnect();
+    await hussar.whenEmpty();
+    assert.ok(caught instanceof ConnectionClosedError);
+    assert.match((caught as Error).message, /read failed: connection reset by peer/);
+    await assertClean(hussar);
+  });
+
+  it("refuses writes on a closed connection with ConnectionClosedError", async () => {
+    let caught: unknown;
+    const { hussar, source } = setup(function* (conn) {
+      conn.close("done early");
+      try {
+        conn.write(encode("late"));
+      } catch (error) {
+        caught = error;
+      }
+    });
+    await source.connect().readText();
+    assert.ok(caught instanceof ConnectionClosedError);
+    assert.equal((caught as ConnectionClosedError).reason, "done early");
+    await assertClean(hussar);
+  });
+});
+
+describe("Hussar: deadlines", () => {
+  it("throws DeadlineError into a thread parked on I/O when its deadline passes", async () => {
+    let caught: unknown;
+    let at = -1;
+    const { hussar, source, clock } = setup(function* (conn) {
+      conn.setDeadline(5000, "headers timeout");
+      try {
+        yield* conn.read();
+      } catch (error) {
+        caught = error;
+        at = clock!.now();
+        conn.write(encode("408"));
+      }
+    }, { virtual: true });
+    const client = source.connect();
+    assert.equal(await client.readText(), "408");
+    assert.ok(caught instanceof DeadlineError);
+    assert.equal((caught as DeadlineError).reason, "headers timeout");
+    assert.equal(at, 5000);
+    await assertClean(hussar);
+  });
+
+  it("kills a thread that ignores its deadline after the grace period and aborts the connection", async () => {
+    let cleanedUp = false;
+    const { hussar, source, clock } = setup(function* (conn) {
+      conn.setDeadline(100, "request timeout");
+      try {
+        yield new Promise(() => {}); // a handler that never resolves
+      } finally {
+        cleanedUp = true;
+      }
+    }, { virtual: true, graceMs: 50 });
+    const client = source.connect();
+    await client.readAll();
+    await hussar.whenEmpty();
+    assert.ok(cleanedUp);
+    assert.equal(clock!.now(), 150);
+    await assertClean(hussar);
+  });
+
+  it("moves and clears deadlines without leaving timers", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      conn.setDeadline(1000, "a");
+      conn.setDeadline(2000, "b");
+      conn.clearDeadline();
+      yield* conn.read();
+    }, { virtual: true });
+    const client = source.connect();
+    client.end();
+    await client.readAll();
+    await assertClean(hussar);
+  });
+});
+
+describe("Hussar: descriptors and introspection", () => {
+  it("tracks live connections by phase and state and drops them when done", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      conn.phase = "waiting";
+      yield* conn.read();
+      conn.phase = "done";
+    });
+    const clients = [source.connect(), source.connect(), source.connect()];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(hussar.connectionCount, 3);
+    assert.deepEqual(hussar.stats(), {
+      connections: 3,
+      phases: { waiting: 3 },
+      states: { open: 3 },
+      accepted: 3,
+    });
+    assert.deepEqual([...hussar.descriptors()].map((d) => d.connection.id), [1, 2, 3]);
+    clients[1].end();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(hussar.connectionCount, 2);
+    assert.deepEqual([...hussar.descriptors()].map((d) => d.connection.id), [1, 3]);
+    for (const client of clients) client.end();
+    await assertClean(hussar);
+  });
+
+  it("ends a thread that outlives its closed connection after the grace period", async () => {
+    let ended = false;
+    const { hussar, source } = setup(function* () {
+      try {
+        yield* sleep(60_000);
+      } finally {
+        ended = true;
+      }
+    }, { virtual: true, graceMs: 10 });
+    source.connect();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const d of hussar.descriptors()) d.connection.abort("peer gone");
+    await hussar.whenEmpty();
+    assert.ok(ended);
+    await assertClean(hussar);
+  });
+
+  it("close() aborts every connection and leaves nothing behind", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      yield* conn.read();
+    });
+    const clients = [source.connect(), source.connect()];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await hussar.close();
+    assert.equal(hussar.connectionCount, 0);
+    for (const client of clients) assert.equal(await client.read(), null);
+    assert.throws(() => source.connect(), /refused/);
+    await hussar.scheduler.run();
+    assert.equal(hussar.scheduler.threadCount, 0);
+    assert.equal(hussar.scheduler.timerCount, 0);
+  });
+});
