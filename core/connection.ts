@@ -234,13 +234,19 @@ export class Connection {
     this.#throwIfBroken();
   }
 
-  /** Sets (or moves) the deadline of this connection's descriptor. */
+  /**
+   * Sets (or moves) the deadline of this connection's descriptor. A thread
+   * that got a `DeadlineError` and sets a new deadline has handled it: its
+   * I/O works again and the grace period is cancelled.
+   */
   setDeadline(ms: number, reason: string): void {
+    this.#expired = null;
     this.#owner._setDeadline(this, ms, reason);
   }
 
-  /** Removes the descriptor's deadline. */
+  /** Removes the descriptor's deadline (and, like `setDeadline`, clears a passed one). */
   clearDeadline(): void {
+    this.#expired = null;
     this.#owner._clearDeadline(this);
   }
 

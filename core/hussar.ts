@@ -255,6 +255,7 @@ export class Hussar implements ConnectionOwner {
     if (descriptor === undefined || conn.state === "closed") return;
     if (!(ms >= 0)) throw new RangeError(`invalid deadline: ${ms} ms`);
     this.#cancelDeadline(descriptor);
+    this.#cancelGrace(descriptor);
     descriptor.deadline = this.scheduler.now() + ms;
     descriptor.deadlineReason = reason;
     descriptor._deadlineTimer = this.scheduler.setTimeout(ms, () => {
@@ -267,7 +268,9 @@ export class Hussar implements ConnectionOwner {
   /** @internal */
   _clearDeadline(conn: Connection): void {
     const descriptor = this.#descriptors.get(conn);
-    if (descriptor !== undefined) this.#cancelDeadline(descriptor);
+    if (descriptor === undefined || conn.state === "closed") return;
+    this.#cancelDeadline(descriptor);
+    this.#cancelGrace(descriptor);
   }
 
   // ---- internals ----
@@ -355,14 +358,18 @@ export class Hussar implements ConnectionOwner {
     if (!this.#descriptors.has(conn)) return;
     if (conn.state !== "closed" || descriptor.thread?.alive) return;
     this.#cancelDeadline(descriptor);
-    descriptor._graceTimer?.cancel();
-    descriptor._graceTimer = null;
+    this.#cancelGrace(descriptor);
     this.#descriptors.delete(conn);
     if (this.#descriptors.size === 0 && this.#emptyWaiters.length > 0) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
       for (const resolve of waiters) resolve();
     }
+  }
+
+  #cancelGrace(descriptor: Descriptor): void {
+    descriptor._graceTimer?.cancel();
+    descriptor._graceTimer = null;
   }
 
   #cancelDeadline(descriptor: Descriptor): void {

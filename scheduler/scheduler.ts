@@ -435,19 +435,19 @@ export class Scheduler {
       return;
     }
     this.#clock.setAlarm(next, this.#onAlarm);
-    if (this.#pendingWaits === 0) {
-      if (this.#clock.idle(next)) this.#requestTick();
-    } else if (!this.#idleCheckScheduled) {
-      // Threads wait on Promises: give them one host macrotask to settle before
-      // a virtual clock may jump ahead, so time does not pass under their feet.
+    if (!this.#idleCheckScheduled) {
+      // Before a virtual clock may jump ahead, let work outside the scheduler
+      // (settling Promises, in-memory I/O) run, so time does not pass under its feet.
       this.#idleCheckScheduled = true;
       const turn = this.#turn;
-      setTimeout(() => {
+      setImmediate(() => {
         this.#idleCheckScheduled = false;
-        if (this.#stopped || this.#turn !== turn || this.#tickScheduled) return;
+        if (
+          this.#stopped || this.#turn !== turn || this.#tickScheduled || this.#public.length > 0
+        ) return;
         const due = this.#nextTimerDue();
         if (due !== Infinity && this.#clock.idle(due)) this.#requestTick();
-      }, 0);
+      });
     }
   }
 

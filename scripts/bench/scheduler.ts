@@ -44,7 +44,13 @@ async function pingPong(roundTrips: number): Promise<Result> {
   });
   await scheduler.run();
   const ms = performance.now() - started;
-  return { case: "ping-pong", runtime: runtimeName(), signals: resumes, ms, signalsPerSecond: resumes / (ms / 1000) };
+  return {
+    case: "ping-pong",
+    runtime: runtimeName(),
+    signals: resumes,
+    ms,
+    signalsPerSecond: resumes / (ms / 1000),
+  };
 }
 
 async function wideWake(threads: number): Promise<Result> {
@@ -61,12 +67,24 @@ async function wideWake(threads: number): Promise<Result> {
   await scheduler.run();
   const ms = performance.now() - started;
   if (scheduler.threadCount !== 0) throw new Error("threads left alive");
-  return { case: "10k-wake-once", runtime: runtimeName(), signals: threads, ms, signalsPerSecond: threads / (ms / 1000) };
+  return {
+    case: "10k-wake-once",
+    runtime: runtimeName(),
+    signals: threads,
+    ms,
+    signalsPerSecond: threads / (ms / 1000),
+  };
 }
 
 // Warm up the JIT, then measure.
 await pingPong(20_000);
 await wideWake(10_000);
 for (const result of [await pingPong(500_000), await wideWake(10_000)]) {
-  console.log(JSON.stringify({ ...result, ms: Math.round(result.ms * 10) / 10, signalsPerSecond: Math.round(result.signalsPerSecond) }));
+  console.log(
+    JSON.stringify({
+      ...result,
+      ms: Math.round(result.ms * 10) / 10,
+      signalsPerSecond: Math.round(result.signalsPerSecond),
+    }),
+  );
 }

@@ -185,7 +185,10 @@ describe("Scheduler: timers", () => {
     const order: string[] = [];
     scheduler.setTimeout(1000, () => order.push(`timer@${clock.now()}`));
     scheduler.spawn(function* () {
-      yield new Promise((resolve) => setTimeout(resolve, 0));
+      // In-memory async work: a chain of Promise jobs, no host timer.
+      yield (async () => {
+        for (let i = 0; i < 10; i++) await null;
+      })();
       order.push(`promise@${clock.now()}`);
     });
     await scheduler.run();

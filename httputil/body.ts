@@ -1,0 +1,284 @@
+import type { Connection } from "../core/connection.ts";
+import type { AwayCall } from "../scheduler/mod.ts";
+import { ChunkedDecoder } from "./chunked.ts";
+import { HttpError } from "./errors.ts";
+import { HeaderList } from "./headers.ts";
+import type { BodyFraming } from "./parse.ts";
+import { continueResponse } from "./serialize.ts";
+
+/** Options for reading a request body. */
+export interface BodyOptions {
+  /** Most body bytes accepted (413 beyond it; checked before reading when Content-Length says so). Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Send `100 Continue` before the first read (the request had `Expect: 100-continue`). */
+  expectContinue?: boolean;
+  /** Milliseconds the peer may stay silent while the body is read (408 after it). Default: no deadline. */
+  idleTimeoutMs?: number;
+}
+
+/** Default body size limit: 64 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads one request body from a connection, on demand: nothing is read from
+ * the socket until the body is asked for, so a handler that never reads a
+ * large upload costs no memory. Enforces the body size limit as it reads,
+ * answers `Expect: 100-continue` on the first read, and puts back any bytes
+ * past the body (the next pipelined request).
+ *
+ * Use `yield* read()` / `yield* readAll()` in a thread, `readAsync()` /
+ * `stream()` from async code.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { BodyReader, waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     const head = (yield* waitForHeaders(conn))!;
+ *     const body = new BodyReader(conn, head.framing);
+ *     const text = new TextDecoder().decode(yield* body.readAll());
+ *     conn.write(new TextEncoder().encode(text.toUpperCase()));
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+ * console.log(await client.readText()); // HELLO
+ * await hussar.close();
+ * ```
+ */
+export class BodyReader {
+  readonly #conn: Connection;
+  readonly #framing: BodyFraming;
+  readonly #maxBodyBytes: number;
+  readonly #idleTimeoutMs: number | null;
+  #expectContinue: boolean;
+  #remaining: number;
+  #decoder: ChunkedDecoder | null = null;
+  #pending: Uint8Array[] = [];
+  #done: boolean;
+  #bytesRead = 0;
+  #started = false;
+  #streamed = false;
+
+  /** Creates a reader for a body framed as `framing` on `conn`. */
+  constructor(conn: Connection, framing: BodyFraming, options: BodyOptions = {}) {
+    this.#conn = conn;
+    this.#framing = framing;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? null;
+    this.#expectContinue = options.expectContinue ?? false;
+    this.#remaining = framing.kind === "length" ? framing.length : 0;
+    this.#done = framing.kind === "none" || (framing.kind === "length" && framing.length === 0);
+    if (framing.kind === "length" && framing.length > this.#maxBodyBytes) {
+      // Refuse before reading a byte: the declared size alone is too large.
+      throw new HttpError(
+        413,
+        `body of ${framing.length} bytes exceeds the limit of ${this.#maxBodyBytes}`,
+      );
+    }
+    if (framing.kind === "chunked") {
+      this.#decoder = new ChunkedDecoder({ maxBodyBytes: this.#maxBodyBytes });
+    }
+  }
+
+  /** Whether the whole body has been read. */
+  get finished(): boolean {
+    return this.#done && this.#pending.length === 0;
+  }
+
+  /** Whether any read was attempted (the handler showed interest in the body). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Body bytes returned so far. */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** The chunked trailers, once the body is finished (empty otherwise). */
+  get trailers(): HeaderList {
+    return this.#decoder?.done ? this.#decoder.trailers : new HeaderList();
+  }
+
+  /** The next piece of the body, or `null` at its end. Parks the thread while waiting for bytes. */
+  *read(): AwayCall<Uint8Array | null> {
+    for (;;) {
+      const piece = this.#next();
+      if (piece !== undefined) return piece;
+      this.#consume(yield* this.#conn.read());
+    }
+  }
+
+  /** Promise form of {@linkcode BodyReader.read}. */
+  async readAsync(): Promise<Uint8Array | null> {
+    for (;;) {
+      const piece = this.#next();
+      if (piece !== undefined) return piece;
+      this.#consume(await this.#conn.readAndWait());
+    }
+  }
+
+  /** The whole (rest of the) body in one buffer. */
+  *readAll(): AwayCall<Uint8Array> {
+    const pieces: Uint8Array[] = [];
+    for (let piece = yield* this.read(); piece !== null; piece = yield* this.read()) {
+      pieces.push(piece);
+    }
+    return concat(pieces);
+  }
+
+  /** The whole (rest of the) body as UTF-8 text. */
+  *text(): AwayCall<string> {
+    return new TextDecoder().decode(yield* this.readAll());
+  }
+
+  /**
+   * The body as a pull-based `ReadableStream`: the socket is read only as the
+   * stream is pulled. Can be taken once.
+   */
+  stream(): ReadableStream<Uint8Array> {
+    if (this.#streamed) throw new TypeError("the body stream was already taken");
+    this.#streamed = true;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const piece = await this.readAsync();
+        if (piece === null) controller.close();
+        else controller.enqueue(piece);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Reads and discards the rest of the body if it is at most `limit` bytes
+   * away; returns whether the body is now finished. Used before the next
+   * request on a kept-alive connection.
+   */
+  *discard(limit: number): AwayCall<boolean> {
+    if (this.#expectContinue) return this.finished; // the client never sent it: nothing to drain
+    if (this.#framing.kind === "length" && this.#remaining > limit) return false;
+    let discarded = 0;
+    while (!this.finished) {
+      const piece = yield* this.read();
+      if (piece === null) break;
+      discarded += piece.length;
+      if (discarded > limit) return false;
+    }
+    return this.finished;
+  }
+
+  /** Returns a piece if one is ready, `null` at the end, `undefined` when input is needed. */
+  #next(): Uint8Array | null | undefined {
+    if (!this.#started) {
+      this.#started = true;
+      if (this.#expectContinue && !this.#done) this.#conn.write(continueResponse());
+    }
+    this.#expectContinue = false;
+    if (this.#pending.length > 0) {
+      const piece = this.#pending.shift() as Uint8Array;
+      this.#bytesRead += piece.length;
+      return piece;
+    }
+    if (this.#done) return null;
+    if (this.#idleTimeoutMs !== null) this.#conn.setDeadline(this.#idleTimeoutMs, "body timeout");
+    return undefined;
+  }
+
+  #consume(chunk: Uint8Array | null): void {
+    if (chunk === null) throw new HttpError(400, "connection ended before the body was complete");
+    if (this.#decoder === null) {
+      const take = Math.min(this.#remaining, chunk.length);
+      this.#pending.push(chunk.subarray(0, take));
+      this.#remaining -= take;
+      if (take < chunk.length) this.#conn.unread(chunk.subarray(take));
+      if (this.#remaining === 0) this.#done = true;
+      return;
+    }
+    const result = this.#decoder.decode(chunk);
+    for (const piece of result.data) if (piece.length > 0) this.#pending.push(piece);
+    if (result.done) {
+      this.#done = true;
+      if (result.consumed < chunk.length) this.#conn.unread(chunk.subarray(result.consumed));
+    }
+  }
+}
+
+/**
+ * Reads a whole body of exactly `length` bytes (a Content-Length body).
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { readFixedBody, waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     yield* waitForHeaders(conn);
+ *     const body = yield* readFixedBody(conn, 3);
+ *     conn.write(body);
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+ * console.log(await client.readText()); // abc
+ * await hussar.close();
+ * ```
+ */
+export function readFixedBody(
+  conn: Connection,
+  length: number,
+  options: BodyOptions = {},
+): AwayCall<Uint8Array> {
+  return new BodyReader(conn, { kind: "length", length }, options).readAll();
+}
+
+/**
+ * Reads a whole chunked body: all chunks (extensions ignored) and the trailers.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { readChunkedBody, waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     yield* waitForHeaders(conn);
+ *     const { body, trailers } = yield* readChunkedBody(conn);
+ *     conn.write(body);
+ *     conn.write(new TextEncoder().encode(` ${trailers.get("x-sum")}`));
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+ * client.write("3;ext=1\r\nabc\r\n0\r\nX-Sum: 3\r\n\r\n");
+ * console.log(await client.readText()); // abc 3
+ * await hussar.close();
+ * ```
+ */
+export function* readChunkedBody(
+  conn: Connection,
+  options: BodyOptions = {},
+): AwayCall<{ body: Uint8Array; trailers: HeaderList }> {
+  const reader = new BodyReader(conn, { kind: "chunked" }, options);
+  const body = yield* reader.readAll();
+  return { body, trailers: reader.trailers };
+}
+
+function concat(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
+}

@@ -1,0 +1,224 @@
+/**
+ * An ordered, case-insensitive list of HTTP header fields.
+ *
+ * @module
+ */
+
+import { InvalidHeaderError } from "./errors.ts";
+import { FIELD_VALUE, HTAB, isTokenString, SP } from "./_chars.ts";
+import { registerTrustedAppend } from "./_parse_fields.ts";
+
+/**
+ * Whether `s` is an HTTP token (RFC 9110 §5.6.2), the syntax of a field name
+ * or method: one or more of ALPHA, DIGIT and ``!#$%&'*+-.^_`|~``.
+ *
+ * @example
+ * ```ts
+ * import { isToken } from "@hussar/core/httputil";
+ * console.log(isToken("Content-Type"), isToken("bad name")); // true false
+ * ```
+ */
+export function isToken(s: string): boolean {
+  return isTokenString(s);
+}
+
+/**
+ * Whether `s` is a valid field value (RFC 9110 §5.5): only VCHAR, obs-text
+ * (U+0080-U+00FF, one byte each), SP and HTAB, never CR, LF, NUL or another
+ * control, and no leading or trailing SP/HTAB (that whitespace is not part of
+ * a value). The empty string is valid. Characters above U+00FF are rejected
+ * because a field value is a byte string.
+ *
+ * @example
+ * ```ts
+ * import { isFieldValue } from "@hussar/core/httputil";
+ * console.log(isFieldValue("text/plain; charset=utf-8")); // true
+ * console.log(isFieldValue("a\r\nSet-Cookie: x=1")); // false
+ * ```
+ */
+export function isFieldValue(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || FIELD_VALUE[c] === 0) return false;
+  }
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(n - 1);
+  return first !== SP && first !== HTAB && last !== SP && last !== HTAB;
+}
+
+/** Strips the OWS around a value, as a recipient would (RFC 9110 §5.5). */
+function stripOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === SP || value.charCodeAt(start) === HTAB)) {
+    start++;
+  }
+  while (end > start && (value.charCodeAt(end - 1) === SP || value.charCodeAt(end - 1) === HTAB)) {
+    end--;
+  }
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+function validated(name: string, value: string): string {
+  if (!isTokenString(name)) throw new InvalidHeaderError(name);
+  const v = stripOws(value);
+  if (!isFieldValue(v)) throw new InvalidHeaderError(name, value);
+  return v;
+}
+
+/**
+ * An ordered multimap of header fields. Lookups ignore case; iteration yields
+ * every field as `[name, value]` in insertion order with the name's original
+ * case, so a message can be re-serialised as it was received.
+ *
+ * `append` and `set` validate: a name must be a token and a value a valid
+ * field value once its leading/trailing SP/HTAB are stripped, otherwise
+ * {@linkcode InvalidHeaderError} is thrown. Values are byte strings (one char
+ * per byte, U+0000-U+00FF).
+ *
+ * `get` joins repeated fields with ", " as Fetch does, except `set-cookie`:
+ * its values may contain commas and cannot be joined (RFC 9110 §5.3), so
+ * `get("set-cookie")` returns the first one; use `getAll` for all of them.
+ *
+ * @example
+ * ```ts
+ * import { HeaderList } from "@hussar/core/httputil";
+ * const headers = new HeaderList([["Accept", "text/html"], ["X-Id", "1"]]);
+ * headers.append("accept", "*\/*");
+ * console.log(headers.get("ACCEPT")); // "text/html, *\/*"
+ * console.log([...headers]); // [["Accept","text/html"],["X-Id","1"],["accept","*\/*"]]
+ * ```
+ */
+export class HeaderList implements Iterable<[string, string]> {
+  #names: string[] = [];
+  #lower: string[] = [];
+  #values: string[] = [];
+
+  static {
+    // The parser appends fields it has already validated byte by byte; this
+    // hands it a non-public way in, so the public API can always validate.
+    registerTrustedAppend((list, name, lower, value) => {
+      list.#names.push(name);
+      list.#lower.push(lower);
+      list.#values.push(value);
+    });
+  }
+
+  /** Creates a list, optionally filled (and validated) from pairs or a record. */
+  constructor(init?: Iterable<readonly [string, string]> | Record<string, string>) {
+    if (init === undefined) return;
+    if (Symbol.iterator in init) {
+      for (const [name, value] of init as Iterable<readonly [string, string]>) {
+        this.append(name, value);
+      }
+    } else {
+      for (const name of Object.keys(init)) this.append(name, init[name]);
+    }
+  }
+
+  /** Number of fields (a repeated name counts once per field). */
+  get size(): number {
+    return this.#names.length;
+  }
+
+  /** Adds a field after the existing ones, keeping any of the same name. */
+  append(name: string, value: string): void {
+    const v = validated(name, value);
+    this.#names.push(name);
+    this.#lower.push(name.toLowerCase());
+    this.#values.push(v);
+  }
+
+  /**
+   * Replaces every field named `name` by one field: it takes the place of the
+   * first of them (or goes last when there was none).
+   */
+  set(name: string, value: string): void {
+    const v = validated(name, value);
+    const lower = name.toLowerCase();
+    const at = this.#lower.indexOf(lower);
+    if (at === -1) {
+      this.#names.push(name);
+      this.#lower.push(lower);
+      this.#values.push(v);
+      return;
+    }
+    this.#names[at] = name;
+    this.#values[at] = v;
+    this.#remove(lower, at + 1);
+  }
+
+  /**
+   * Values of `name` joined with ", ", or `null` when absent; for
+   * `set-cookie`, only the first value (see the class notes).
+   */
+  get(name: string): string | null {
+    const lower = name.toLowerCase();
+    const all = this.#lower;
+    let result: string | null = null;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i] !== lower) continue;
+      if (result === null) {
+        result = this.#values[i];
+        if (lower === "set-cookie") return result;
+      } else {
+        result += ", " + this.#values[i];
+      }
+    }
+    return result;
+  }
+
+  /** Every value of `name`, in order (empty when absent). */
+  getAll(name: string): string[] {
+    const lower = name.toLowerCase();
+    const out: string[] = [];
+    const all = this.#lower;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i] === lower) out.push(this.#values[i]);
+    }
+    return out;
+  }
+
+  /** Whether a field named `name` is present. */
+  has(name: string): boolean {
+    return this.#lower.includes(name.toLowerCase());
+  }
+
+  /** Removes every field named `name`; returns whether there was one. */
+  delete(name: string): boolean {
+    return this.#remove(name.toLowerCase(), 0);
+  }
+
+  /** `[name, value]` for each field, in insertion order, names as given. */
+  *entries(): IterableIterator<[string, string]> {
+    const names = this.#names;
+    const values = this.#values;
+    for (let i = 0; i < names.length; i++) yield [names[i], values[i]];
+  }
+
+  /** Same as {@linkcode HeaderList.entries}. */
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  #remove(lower: string, from: number): boolean {
+    const all = this.#lower;
+    let kept = from;
+    for (let i = from; i < all.length; i++) {
+      if (all[i] === lower) continue;
+      if (kept !== i) {
+        this.#names[kept] = this.#names[i];
+        this.#lower[kept] = all[i];
+        this.#values[kept] = this.#values[i];
+      }
+      kept++;
+    }
+    const removed = kept !== all.length;
+    this.#names.length = kept;
+    this.#lower.length = kept;
+    this.#values.length = kept;
+    return removed;
+  }
+}

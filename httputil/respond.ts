@@ -1,0 +1,283 @@
+import type { Connection } from "../core/connection.ts";
+import { type AwayCall, wait } from "../scheduler/mod.ts";
+import {
+  encodeChunk,
+  encodeLastChunk,
+  type ResponseHead,
+  serializeResponseHead,
+} from "./serialize.ts";
+import { isNullBodyStatus } from "./status.ts";
+
+const encoder = new TextEncoder();
+
+/** A response body: bytes, text, nothing, or a stream of bytes. */
+export type ResponseBody =
+  | Uint8Array
+  | string
+  | null
+  | undefined
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>;
+
+/**
+ * A response to write with {@linkcode respond}.
+ *
+ * @example
+ * ```ts
+ * import type { HttpResponse } from "@hussar/core/httputil";
+ * const response: HttpResponse = { status: 200, headers: { "content-type": "text/plain" }, body: "hi" };
+ * console.log(response.status);
+ * ```
+ */
+export interface HttpResponse {
+  /** Status code, 100-599. */
+  status: number;
+  /** Reason phrase (default: the registered one). */
+  statusText?: string;
+  /** Header fields; framing headers (Content-Length, Transfer-Encoding) are computed. */
+  headers?: Iterable<readonly [string, string]> | Record<string, string>;
+  /** The body. */
+  body?: ResponseBody;
+}
+
+/**
+ * What a response must know about the request it answers.
+ *
+ * @example
+ * ```ts
+ * import type { RequestContext } from "@hussar/core/httputil";
+ * const context: RequestContext = { method: "HEAD", version: "1.1", keepAlive: true };
+ * console.log(context.method);
+ * ```
+ */
+export interface RequestContext {
+  /** The request method (a HEAD response has no body). */
+  method: string;
+  /** The request's HTTP version (framing of unknown-length bodies differs). */
+  version: "1.0" | "1.1";
+  /** Whether the connection stays open after this response. */
+  keepAlive: boolean;
+}
+
+const DEFAULT_CONTEXT: RequestContext = { method: "GET", version: "1.1", keepAlive: true };
+
+/**
+ * Writes a whole response on `conn`: the head (with `Date`, and
+ * `Content-Length` when the body's size is known, chunked encoding
+ * otherwise), then the body, with backpressure. A stream body is read as it
+ * is written and cancelled if the connection fails.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { respond, waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     yield* waitForHeaders(conn);
+ *     yield* respond(conn, { status: 200, body: "hello" }, { method: "GET", version: "1.1", keepAlive: false });
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+ * console.log((await client.readText()).split("\r\n")[0]); // HTTP/1.1 200 OK
+ * await hussar.close();
+ * ```
+ */
+export function* respond(
+  conn: Connection,
+  response: HttpResponse,
+  request: RequestContext = DEFAULT_CONTEXT,
+): AwayCall<void> {
+  const body = typeof response.body === "string" ? encoder.encode(response.body) : response.body;
+  if (body === null || body === undefined || body instanceof Uint8Array) {
+    const writer = respondOn(conn, response, request, body?.length ?? 0);
+    if (body !== null && body !== undefined) writer.write(body);
+    yield* writer.end();
+    return;
+  }
+  const writer = respondOn(conn, response, request, null);
+  yield* writer.pipeFrom(body);
+}
+
+/**
+ * Writes a response piece by piece: the head now, body chunks as they come.
+ * Returned by {@linkcode respondOn}.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { respondOn, waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     yield* waitForHeaders(conn);
+ *     const writer = respondOn(conn, { status: 200 }, { method: "GET", version: "1.1", keepAlive: false });
+ *     for (const word of ["one ", "two"]) {
+ *       writer.write(new TextEncoder().encode(word));
+ *       yield* writer.flush();
+ *     }
+ *     yield* writer.end();
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+ * console.log((await client.readText()).endsWith("0\r\n\r\n")); // true: chunked
+ * await hussar.close();
+ * ```
+ */
+export class ResponseWriter {
+  readonly #conn: Connection;
+  readonly #chunked: boolean;
+  readonly #bodyless: boolean;
+  readonly #length: number | null;
+  #written = 0;
+  #ended = false;
+
+  /** @internal Use {@linkcode respondOn}. */
+  constructor(conn: Connection, chunked: boolean, bodyless: boolean, length: number | null) {
+    this.#conn = conn;
+    this.#chunked = chunked;
+    this.#bodyless = bodyless;
+    this.#length = length;
+  }
+
+  /** Body bytes written so far. */
+  get bytesWritten(): number {
+    return this.#written;
+  }
+
+  /** Whether {@linkcode ResponseWriter.end} was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Queues a body chunk (framed as needed); use `yield* flush()` for backpressure. */
+  write(chunk: Uint8Array): void {
+    if (this.#ended) throw new TypeError("the response has ended");
+    if (chunk.length === 0) return;
+    this.#written += chunk.length;
+    if (this.#length !== null && this.#written > this.#length) {
+      throw new RangeError(`response body exceeds its Content-Length of ${this.#length}`);
+    }
+    if (this.#bodyless) return; // HEAD, 204, 304: the body is counted, never sent
+    this.#conn.write(this.#chunked ? encodeChunk(chunk) : chunk);
+  }
+
+  /** Parks while the connection holds more than its high-water mark. */
+  *flush(): AwayCall<void> {
+    yield* this.#conn.flush();
+  }
+
+  /** Ends the body (last chunk for chunked) and waits until it is all handed to the transport. */
+  *end(): AwayCall<void> {
+    if (this.#ended) return;
+    if (this.#length !== null && this.#written !== this.#length && !this.#bodyless) {
+      throw new RangeError(`response body has ${this.#written} of its ${this.#length} bytes`);
+    }
+    this.#ended = true;
+    if (this.#chunked) this.#conn.write(encodeLastChunk());
+    yield* this.#conn.drain();
+  }
+
+  /** Writes every chunk of `body`, then ends; cancels the stream if writing fails. */
+  *pipeFrom(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AwayCall<void> {
+    const iterator: AsyncIterator<Uint8Array> = body instanceof ReadableStream
+      ? streamIterator(body)
+      : body[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const step = yield* wait(iterator.next());
+        if (step.done) break;
+        const chunk = step.value;
+        if (!(chunk instanceof Uint8Array)) {
+          throw new TypeError("a response stream must yield Uint8Array chunks");
+        }
+        this.write(chunk);
+        yield* this.flush();
+      }
+      finished = true;
+    } finally {
+      // Stop the producer when the client went away or writing failed.
+      if (!finished) iterator.return?.()?.then(undefined, () => {});
+    }
+    yield* this.end();
+  }
+}
+
+function streamIterator(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
+  const reader = stream.getReader();
+  return {
+    next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
+    return: async () => {
+      await reader.cancel();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/**
+ * Writes the head of `response` and returns a {@linkcode ResponseWriter} for
+ * its body. `contentLength` is the body size if known (`null`: chunked for
+ * HTTP/1.1, close-delimited for HTTP/1.0).
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { respondOn, waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     yield* waitForHeaders(conn);
+ *     const writer = respondOn(conn, { status: 200 }, { method: "GET", version: "1.1", keepAlive: false }, 2);
+ *     writer.write(new TextEncoder().encode("ok"));
+ *     yield* writer.end();
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+ * console.log((await client.readText()).includes("content-length: 2")); // true
+ * await hussar.close();
+ * ```
+ */
+export function respondOn(
+  conn: Connection,
+  response: Omit<HttpResponse, "body">,
+  request: RequestContext = DEFAULT_CONTEXT,
+  contentLength: number | null = null,
+): ResponseWriter {
+  const bodyless = request.method === "HEAD" || isNullBodyStatus(response.status);
+  // An HTTP/1.0 client cannot read chunked encoding: an unknown length ends with the connection.
+  const closeDelimited = contentLength === null && request.version === "1.0" &&
+    !isNullBodyStatus(response.status);
+  const keepAlive = request.keepAlive && !closeDelimited;
+  if (!keepAlive) conn.keepAlive = false;
+  const headers = toPairs(response.headers);
+  if (keepAlive && request.version === "1.0") headers.push(["connection", "keep-alive"]);
+  const head: ResponseHead = { status: response.status, statusText: response.statusText, headers };
+  conn.write(serializeResponseHead(head, {
+    contentLength,
+    close: !keepAlive,
+    version: request.version,
+    requestMethod: request.method,
+  }));
+  const chunked = contentLength === null && !closeDelimited && !isNullBodyStatus(response.status);
+  return new ResponseWriter(conn, chunked && !bodyless, bodyless, contentLength);
+}
+
+function toPairs(headers: HttpResponse["headers"]): [string, string][] {
+  if (headers === undefined) return [];
+  if (Symbol.iterator in headers) {
+    return [...(headers as Iterable<readonly [string, string]>)].map((
+      [name, value],
+    ) => [name, value]);
+  }
+  return Object.entries(headers as Record<string, string>);
+}

@@ -1,0 +1,299 @@
+/**
+ * Serialising HTTP/1.1 messages to bytes.
+ *
+ * @module
+ */
+import { httpDate } from "./date.ts";
+import { InvalidHeaderError } from "./errors.ts";
+import { isToken } from "./headers.ts";
+import { code2status, isNullBodyStatus } from "./status.ts";
+
+/**
+ * The head of a response: status, optional reason phrase, header fields.
+ *
+ * @example
+ * ```ts
+ * import type { ResponseHead } from "@hussar/core/httputil";
+ * const head: ResponseHead = { status: 404, headers: [["content-type", "text/plain"]] };
+ * console.log(head.status);
+ * ```
+ */
+export interface ResponseHead {
+  /** Status code, 100-599. */
+  status: number;
+  /** Reason phrase (default: the registered one, or empty). */
+  statusText?: string;
+  /** Header fields: pairs, a `HeaderList`, a Web `Headers`, or a record. */
+  headers?: Iterable<readonly [string, string]> | Record<string, string>;
+}
+
+/** Options for {@linkcode serializeResponseHead}. */
+export interface SerializeResponseOptions {
+  /** Body size when known; `null` (default) for unknown: chunked on HTTP/1.1, close-delimited on HTTP/1.0. */
+  contentLength?: number | null;
+  /** Add a `Date` header unless one is given (default `true`). */
+  date?: boolean;
+  /** Add `Connection: close` (default `false`). */
+  close?: boolean;
+  /** The request's version: an HTTP/1.0 client gets no chunked encoding (default "1.1"). */
+  version?: "1.0" | "1.1";
+  /** The request's method: a HEAD response announces no chunked encoding (default "GET"). */
+  requestMethod?: string;
+}
+
+const encoder = new TextEncoder();
+const STATUS_LINES = new Map<number, string>();
+
+function statusLine(status: number, statusText: string | undefined): string {
+  if (statusText === undefined) {
+    let line = STATUS_LINES.get(status);
+    if (line === undefined) {
+      line = `HTTP/1.1 ${status} ${code2status(status)}\r\n`;
+      STATUS_LINES.set(status, line);
+    }
+    return line;
+  }
+  for (let i = 0; i < statusText.length; i++) {
+    const c = statusText.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+      throw new TypeError(
+        `invalid reason phrase ${JSON.stringify(statusText)}: control characters are not allowed`,
+      );
+    }
+  }
+  code2status(status); // validates the code
+  return `HTTP/1.1 ${status} ${statusText}\r\n`;
+}
+
+/** Checks a value the way RFC 9110 §5.5 allows: no CR, LF, NUL or other controls but HTAB; latin1 only. */
+function checkValue(name: string, value: string): string {
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, "");
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+      throw new InvalidHeaderError(name, value);
+    }
+  }
+  return trimmed;
+}
+
+function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
+  if (headers === undefined) return [];
+  if (Symbol.iterator in headers) return headers as Iterable<readonly [string, string]>;
+  return Object.entries(headers as Record<string, string>);
+}
+
+/** Encodes latin1 text; TextEncoder is fast but UTF-8, so it is used only for ASCII. */
+function latin1Bytes(text: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return encoder.encode(text);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Serialises a response head. The serialiser owns framing: it writes
+ * `Content-Length` when the size is known, `Transfer-Encoding: chunked`
+ * when not (HTTP/1.1, non-HEAD), and neither for 1xx/204/304. A given
+ * `Content-Length` must match the known size (else `TypeError`) and is
+ * written once; a given `Transfer-Encoding` is dropped. Every name and value
+ * is validated before anything is produced: a bad one throws
+ * {@linkcode InvalidHeaderError}.
+ *
+ * @example
+ * ```ts
+ * import { serializeResponseHead } from "@hussar/core/httputil";
+ * const bytes = serializeResponseHead({ status: 200, headers: { "content-type": "text/plain" } }, {
+ *   contentLength: 5,
+ *   date: false,
+ * });
+ * console.log(new TextDecoder().decode(bytes));
+ * // HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\n
+ * ```
+ */
+export function serializeResponseHead(
+  head: ResponseHead,
+  options: SerializeResponseOptions = {},
+): Uint8Array {
+  const contentLength = options.contentLength ?? null;
+  const nullBody = isNullBodyStatus(head.status);
+  let text = statusLine(head.status, head.statusText);
+  let hasDate = false;
+  for (const [name, value] of pairsOf(head.headers)) {
+    if (!isToken(name)) throw new InvalidHeaderError(name);
+    const checked = checkValue(name, String(value));
+    const lower = name.toLowerCase();
+    if (lower === "content-length") {
+      if (contentLength !== null && checked !== String(contentLength) && !nullBody) {
+        throw new TypeError(
+          `content-length ${checked} does not match the body's ${contentLength} bytes`,
+        );
+      }
+      continue; // written below from the known size
+    }
+    if (lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive") {
+      // Hop-by-hop framing is ours to decide.
+      if (lower === "connection" && /(^|,)\s*keep-alive\s*(,|$)/i.test(checked) && !options.close) {
+        text += "connection: keep-alive\r\n";
+      }
+      continue;
+    }
+    if (lower === "date") hasDate = true;
+    text += `${name}: ${checked}\r\n`;
+  }
+  if (!hasDate && options.date !== false) text += `date: ${httpDate()}\r\n`;
+  if (!nullBody) {
+    if (contentLength !== null) text += `content-length: ${contentLength}\r\n`;
+    else if (options.version !== "1.0" && options.requestMethod !== "HEAD") {
+      text += "transfer-encoding: chunked\r\n";
+    }
+  }
+  if (options.close) text += "connection: close\r\n";
+  return latin1Bytes(text + "\r\n");
+}
+
+/**
+ * Serialises a whole response with a known body (omitted for HEAD and
+ * null-body statuses).
+ *
+ * @example
+ * ```ts
+ * import { serializeResponse } from "@hussar/core/httputil";
+ * const bytes = serializeResponse({ status: 200 }, "hi", { date: false });
+ * console.log(new TextDecoder().decode(bytes)); // HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi
+ * ```
+ */
+export function serializeResponse(
+  head: ResponseHead,
+  body: Uint8Array | string | null = null,
+  options: Omit<SerializeResponseOptions, "contentLength"> = {},
+): Uint8Array {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body ?? new Uint8Array(0);
+  const headBytes = serializeResponseHead(head, { ...options, contentLength: bytes.length });
+  if (options.requestMethod === "HEAD" || isNullBodyStatus(head.status) || bytes.length === 0) {
+    return headBytes;
+  }
+  const out = new Uint8Array(headBytes.length + bytes.length);
+  out.set(headBytes, 0);
+  out.set(bytes, headBytes.length);
+  return out;
+}
+
+/**
+ * Serialises a request (for clients and tests), with `Content-Length` when
+ * it has a body.
+ *
+ * @example
+ * ```ts
+ * import { serializeRequest } from "@hussar/core/httputil";
+ * const bytes = serializeRequest({ method: "GET", target: "/", headers: [["host", "a"]] });
+ * console.log(new TextDecoder().decode(bytes)); // GET / HTTP/1.1\r\nhost: a\r\n\r\n
+ * ```
+ */
+export function serializeRequest(request: {
+  method: string;
+  target: string;
+  headers?: Iterable<readonly [string, string]>;
+  body?: Uint8Array | string | null;
+  version?: "1.0" | "1.1";
+}): Uint8Array {
+  if (!isToken(request.method)) {
+    throw new TypeError(`invalid method ${JSON.stringify(request.method)}`);
+  }
+  if (request.target === "" || /[\x00-\x20\x7f-\uffff]/.test(request.target)) {
+    throw new TypeError(`invalid request target ${JSON.stringify(request.target)}`);
+  }
+  const body = typeof request.body === "string"
+    ? encoder.encode(request.body)
+    : request.body ?? null;
+  let text = `${request.method} ${request.target} HTTP/${request.version ?? "1.1"}\r\n`;
+  for (const [name, value] of request.headers ?? []) {
+    if (!isToken(name)) throw new InvalidHeaderError(name);
+    text += `${name}: ${checkValue(name, value)}\r\n`;
+  }
+  if (body !== null) text += `content-length: ${body.length}\r\n`;
+  const headBytes = latin1Bytes(text + "\r\n");
+  if (body === null || body.length === 0) return headBytes;
+  const out = new Uint8Array(headBytes.length + body.length);
+  out.set(headBytes, 0);
+  out.set(body, headBytes.length);
+  return out;
+}
+
+/**
+ * Frames `data` as one chunk of a chunked body. Empty data is refused: an
+ * empty chunk would end the body.
+ *
+ * @example
+ * ```ts
+ * import { encodeChunk } from "@hussar/core/httputil";
+ * console.log(new TextDecoder().decode(encodeChunk(new TextEncoder().encode("hello")))); // 5\r\nhello\r\n
+ * ```
+ */
+export function encodeChunk(data: Uint8Array): Uint8Array {
+  if (data.length === 0) {
+    throw new RangeError("an empty chunk would end the body; use encodeLastChunk()");
+  }
+  const size = data.length.toString(16);
+  const out = new Uint8Array(size.length + 2 + data.length + 2);
+  for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
+  out[size.length] = 0x0d;
+  out[size.length + 1] = 0x0a;
+  out.set(data, size.length + 2);
+  out[out.length - 2] = 0x0d;
+  out[out.length - 1] = 0x0a;
+  return out;
+}
+
+/**
+ * The last chunk of a chunked body: `0\r\n\r\n`.
+ *
+ * @example
+ * ```ts
+ * import { LAST_CHUNK } from "@hussar/core/httputil";
+ * console.log(LAST_CHUNK.length); // 5
+ * ```
+ */
+export const LAST_CHUNK: Uint8Array = encoder.encode("0\r\n\r\n");
+
+/**
+ * The last chunk, with trailer fields if given (validated like headers).
+ *
+ * @example
+ * ```ts
+ * import { encodeLastChunk } from "@hussar/core/httputil";
+ * console.log(new TextDecoder().decode(encodeLastChunk([["x-sum", "3"]]))); // 0\r\nx-sum: 3\r\n\r\n
+ * ```
+ */
+export function encodeLastChunk(trailers?: Iterable<readonly [string, string]>): Uint8Array {
+  if (trailers === undefined) return LAST_CHUNK;
+  let text = "0\r\n";
+  for (const [name, value] of trailers) {
+    if (!isToken(name)) throw new InvalidHeaderError(name);
+    text += `${name}: ${checkValue(name, value)}\r\n`;
+  }
+  return latin1Bytes(text + "\r\n");
+}
+
+const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/**
+ * The interim `100 Continue` response, sent when a client that asked for it
+ * may send its body.
+ *
+ * @example
+ * ```ts
+ * import { continueResponse } from "@hussar/core/httputil";
+ * console.log(new TextDecoder().decode(continueResponse())); // HTTP/1.1 100 Continue\r\n\r\n
+ * ```
+ */
+export function continueResponse(): Uint8Array {
+  return CONTINUE;
+}

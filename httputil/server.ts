@@ -1,0 +1,241 @@
+import type { Connection } from "../core/connection.ts";
+import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
+import type { HussarHandler } from "../core/hussar.ts";
+import { type AwayCall, type Signal, type ThreadYield, wait } from "../scheduler/mod.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+import { HttpError } from "./errors.ts";
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
+import { defaultMethods } from "./methods.ts";
+import { type HttpResponse, type RequestContext, respond } from "./respond.ts";
+import { type IncomingRequest, waitForRequest } from "./wait_for_request.ts";
+
+/** What an {@linkcode HttpApp} may return: a response (directly, by Promise, or as a thread's result), or nothing if it responded itself. */
+export type HttpAppResult =
+  | HttpResponse
+  | void
+  | PromiseLike<HttpResponse | void>
+  | Generator<ThreadYield, HttpResponse | void, Signal>;
+
+/**
+ * An application served by {@linkcode httpHandler}: called once per request.
+ * It may read `request.body`, and return a response or write one itself
+ * with `respondOn(conn, ...)`.
+ */
+export type HttpApp = (request: IncomingRequest, conn: Connection) => HttpAppResult;
+
+/** Limits and timeouts of the HTTP/1.1 engine. Every field has a safe default. */
+export interface HttpServerOptions {
+  /** Head size limits (defaults: 16 KiB head and 100 fields → 431, 8 KiB target → 414). */
+  limits?: Partial<ParseLimits>;
+  /** Largest request body, in bytes (default 64 MiB → 413). */
+  maxBodyBytes?: number;
+  /** Time for a whole request head to arrive, from its first byte (default 30 s → 408). Also the wait for a first request. */
+  headersTimeoutMs?: number;
+  /** Time the client may stay silent while the handler reads the body (default 30 s → 408). */
+  bodyTimeoutMs?: number;
+  /** Time an idle keep-alive connection is kept waiting for its next request (default 5 s). */
+  keepAliveTimeoutMs?: number;
+  /** Unread body bytes discarded to keep a connection alive; beyond this it is closed (default 64 KiB). */
+  maxDrainBytes?: number;
+  /** Methods served (default {@linkcode defaultMethods}); others get 501. */
+  methods?: readonly string[];
+  /** Require a Host header on HTTP/1.1 requests (default true, as RFC 9112 says). */
+  requireHost?: boolean;
+  /** Put error details in 500 responses (default false: never leak internals). */
+  debug?: boolean;
+  /** Receives errors thrown by the app (default `console.error`). */
+  onError?: (error: unknown, request: IncomingRequest) => void;
+}
+
+/** The defaults of {@linkcode HttpServerOptions}, resolved. */
+export const DEFAULT_HTTP_OPTIONS: Readonly<{
+  limits: ParseLimits;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxDrainBytes: number;
+}> = Object.freeze({
+  limits: DEFAULT_PARSE_LIMITS,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxDrainBytes: 64 * 1024,
+});
+
+/**
+ * Turns an {@linkcode HttpApp} into a hussar connection handler: the
+ * HTTP/1.1 keep-alive loop with strict parsing, limits, deadlines,
+ * pipelining (responses in request order), `Expect: 100-continue`, and
+ * error responses (4xx with a reason, 500 for a failing app) followed by a
+ * close where the protocol requires it.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { httpHandler } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   handler: httpHandler((request) => ({ status: 200, body: `you asked for ${request.head.target}` })),
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+ * console.log((await client.readText()).endsWith("you asked for /x")); // true
+ * await hussar.close();
+ * ```
+ */
+export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): HussarHandler {
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
+  const settings: Settings = {
+    limits,
+    requireHost: options.requireHost ?? true,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_OPTIONS.maxBodyBytes,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
+    maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
+    methods: new Set(options.methods ?? defaultMethods),
+    debug: options.debug ?? false,
+    onError: options.onError ??
+      ((error: unknown) => console.error("hussar: request handler failed:", error)),
+  };
+  return (conn) => serveConnection(conn, app, settings);
+}
+
+type Settings = {
+  limits: ParseLimits;
+  requireHost: boolean;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxDrainBytes: number;
+  methods: Set<string>;
+  debug: boolean;
+  onError: (error: unknown, request: IncomingRequest) => void;
+};
+
+function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
+  for (let first = true;; first = false) {
+    conn.phase = first ? "waiting" : "idle";
+    conn.setDeadline(
+      first ? settings.headersTimeoutMs : settings.keepAliveTimeoutMs,
+      first ? "headers" : "keep-alive",
+    );
+    let started = false;
+    let request: IncomingRequest | null;
+    try {
+      request = yield* waitForRequest(conn, {
+        limits: settings.limits,
+        requireHost: settings.requireHost,
+        maxBodyBytes: settings.maxBodyBytes,
+        idleTimeoutMs: settings.bodyTimeoutMs,
+        onFirstByte: () => {
+          started = true;
+          conn.phase = "headers";
+          if (!first) conn.setDeadline(settings.headersTimeoutMs, "headers");
+        },
+      });
+    } catch (error) {
+      if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
+      if (error instanceof DeadlineError) {
+        // A request was under way: say why it is dropped. An idle connection just closes.
+        return started
+          ? yield* fail(conn, 408, "request head not received in time")
+          : conn.close("idle timeout");
+      }
+      if (error instanceof ConnectionClosedError) return;
+      throw error;
+    }
+    if (request === null) return conn.close("client closed");
+    conn.clearDeadline();
+    const { head } = request;
+    if (!settings.methods.has(head.method)) {
+      return yield* fail(conn, 501, `method ${head.method} not implemented`);
+    }
+    if (!head.keepAlive) conn.keepAlive = false;
+    const context: RequestContext = {
+      method: head.method,
+      version: head.version,
+      keepAlive: head.keepAlive,
+    };
+    const mark = conn.bytesWritten + conn.bufferedAmount;
+    conn.phase = "handling";
+    try {
+      const response = yield* runApp(app, request, conn);
+      conn.phase = "responding";
+      context.keepAlive = conn.keepAlive;
+      if (response !== undefined) yield* respond(conn, response, context);
+      else if (conn.bytesWritten + conn.bufferedAmount === mark) {
+        throw new TypeError("the app returned no response");
+      }
+    } catch (error) {
+      if (error instanceof ConnectionClosedError) return;
+      const sent = conn.bytesWritten + conn.bufferedAmount > mark;
+      if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
+      if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
+      if (error instanceof DeadlineError) {
+        return yield* fail(conn, 408, "request body not received in time");
+      }
+      settings.onError(error, request);
+      return yield* fail(
+        conn,
+        500,
+        settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
+      );
+    }
+    if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
+    // The next request starts where this body ends: discard a small unread rest, or close.
+    conn.phase = "draining";
+    conn.setDeadline(settings.bodyTimeoutMs, "drain");
+    try {
+      if (!(yield* request.body.discard(settings.maxDrainBytes))) {
+        return conn.close("unread request body");
+      }
+    } catch {
+      return conn.close("unread request body");
+    }
+  }
+}
+
+function* runApp(
+  app: HttpApp,
+  request: IncomingRequest,
+  conn: Connection,
+): AwayCall<HttpResponse | void> {
+  const result = app(request, conn);
+  if (result === undefined || result === null) return undefined;
+  if (typeof (result as PromiseLike<unknown>).then === "function") {
+    return yield* wait(result as PromiseLike<HttpResponse | void>);
+  }
+  if (
+    typeof (result as Generator).next === "function" &&
+    typeof (result as Generator).throw === "function"
+  ) {
+    return yield* result as Generator<ThreadYield, HttpResponse | void, Signal>;
+  }
+  return result as HttpResponse;
+}
+
+/** Answers with an error status and a short reason, then closes: nothing after it is trusted. */
+function* fail(conn: Connection, status: number, reason: string): AwayCall<void> {
+  if (!conn.isAlive()) return;
+  conn.keepAlive = false;
+  try {
+    yield* respond(
+      conn,
+      { status, headers: { "content-type": "text/plain; charset=utf-8" }, body: `${reason}\n` },
+      { method: "GET", version: "1.1", keepAlive: false },
+    );
+  } catch {
+    // The peer is gone; closing below is all that is left.
+  }
+  conn.close(reason);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

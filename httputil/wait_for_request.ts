@@ -1,0 +1,143 @@
+import type { Connection } from "../core/connection.ts";
+import type { AwayCall } from "../scheduler/mod.ts";
+import { type BodyOptions, BodyReader } from "./body.ts";
+import { HttpError } from "./errors.ts";
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
+import { parseRequestHead, type ParseRequestOptions, type RequestHead } from "./parse.ts";
+
+const LF = 0x0a;
+
+/** Options for {@linkcode waitForHeaders}. */
+export interface WaitForHeadersOptions extends ParseRequestOptions {
+  /** Size limits of the head (defaults: {@linkcode DEFAULT_PARSE_LIMITS}). */
+  limits?: ParseLimits;
+  /** Called once, when the first byte of the request arrives (to switch from an idle to a headers deadline). */
+  onFirstByte?: () => void;
+}
+
+/**
+ * Reads a request head from `conn`: parks until the head is complete, puts
+ * back the bytes after it, and returns it. Returns `null` when the peer
+ * ended the connection before sending any byte of a request (a clean end of
+ * a keep-alive connection). Throws {@linkcode HttpError} for a malformed or
+ * oversized head, and for a peer that ends mid-head.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { waitForHeaders } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     const head = yield* waitForHeaders(conn);
+ *     conn.write(new TextEncoder().encode(`${head?.method} ${head?.target}`));
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.writeSplit("GET /a HTTP/1.1\r\nHost: x\r\n\r\n", 3);
+ * console.log(await client.readText()); // GET /a
+ * await hussar.close();
+ * ```
+ */
+export function* waitForHeaders(
+  conn: Connection,
+  options: WaitForHeadersOptions = {},
+): AwayCall<RequestHead | null> {
+  const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const chunk = yield* conn.read();
+    if (chunk === null) {
+      if (size === 0) return null;
+      throw new HttpError(400, "connection ended in the middle of the request head");
+    }
+    if (size === 0) options.onFirstByte?.();
+    chunks.push(chunk);
+    size += chunk.length;
+    // The parser rescans from the start; only a new line end (or a limit) can
+    // change its answer, so skip chunks without one. This bounds the work a
+    // client sending one byte at a time can cause.
+    if (chunks.length > 1 && chunk.indexOf(LF) === -1 && size <= limits.maxHeadBytes) continue;
+    const buffer = chunks.length === 1 ? chunk : join(chunks, size);
+    const head = parseRequestHead(buffer, limits, options);
+    if (head !== null) {
+      if (head.headLength < buffer.length) conn.unread(buffer.subarray(head.headLength));
+      return head;
+    }
+    chunks.length = 0;
+    chunks.push(buffer);
+  }
+}
+
+/** Options for {@linkcode waitForRequest}. */
+export interface WaitForRequestOptions
+  extends WaitForHeadersOptions, Omit<BodyOptions, "expectContinue"> {}
+
+/**
+ * A request read from a connection: its head, and its body, read lazily.
+ *
+ * @example
+ * ```ts
+ * import type { IncomingRequest } from "@hussar/core/httputil";
+ * function describe(request: IncomingRequest): string {
+ *   return `${request.head.method} ${request.head.target} (${request.head.framing.kind})`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
+export interface IncomingRequest {
+  /** The parsed head. */
+  readonly head: RequestHead;
+  /** The body, read only when asked for. */
+  readonly body: BodyReader;
+}
+
+/**
+ * Reads the next request from `conn`: its head now, its body only when the
+ * handler reads it. Returns `null` at a clean end of the connection.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { waitForRequest } from "@hussar/core/httputil";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const source = new FakeSource();
+ * const hussar = new Hussar({
+ *   *handler(conn) {
+ *     const request = (yield* waitForRequest(conn))!;
+ *     const text = yield* request.body.text();
+ *     conn.write(new TextEncoder().encode(`${request.head.method} ${text}`));
+ *   },
+ * });
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+ * console.log(await client.readText()); // POST hi
+ * await hussar.close();
+ * ```
+ */
+export function* waitForRequest(
+  conn: Connection,
+  options: WaitForRequestOptions = {},
+): AwayCall<IncomingRequest | null> {
+  const head = yield* waitForHeaders(conn, options);
+  if (head === null) return null;
+  const body = new BodyReader(conn, head.framing, {
+    ...options,
+    expectContinue: head.expect === "100-continue",
+  });
+  return { head, body };
+}
+
+function join(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -1,0 +1,463 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Hussar } from "../../core/mod.ts";
+import {
+  type HttpApp,
+  httpHandler,
+  type HttpServerOptions,
+  respondOn,
+} from "../../httputil/mod.ts";
+import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
+import { type FakeClient, FakeSource } from "../../sources/mod.ts";
+import { header, parseResponses } from "../_http.ts";
+
+interface Server {
+  hussar: Hussar;
+  source: FakeSource;
+  clock: VirtualClock;
+  errors: unknown[];
+  /** Sends `raw`, ends the client side when asked, and returns everything until the server closes. */
+  exchange(raw: string | string[], options?: { end?: boolean }): Promise<string>;
+  /** Asserts nothing is left of finished connections, then shuts the core down. */
+  finish(): Promise<void>;
+}
+
+function serve(app: HttpApp, options: HttpServerOptions = {}, graceMs = 1000): Server {
+  const clock = new VirtualClock();
+  const errors: unknown[] = [];
+  const hussar = new Hussar({
+    scheduler: new Scheduler({ clock }),
+    graceMs,
+    handler: httpHandler(app, { onError: (e) => errors.push(e), ...options }),
+  });
+  const source = new FakeSource();
+  hussar.attachSource(source);
+  return {
+    hussar,
+    source,
+    clock,
+    errors,
+    async exchange(raw, { end = true } = {}) {
+      const client = source.connect();
+      for (const piece of Array.isArray(raw) ? raw : [raw]) client.write(piece);
+      if (end) client.end();
+      return await client.readText();
+    },
+    async finish() {
+      await hussar.whenEmpty();
+      await hussar.close();
+      await hussar.scheduler.run();
+      assert.equal(hussar.scheduler.threadCount, 0, "threads left");
+      assert.equal(hussar.scheduler.timerCount, 0, "timers left");
+    },
+  };
+}
+
+const hello: HttpApp = () => ({
+  status: 200,
+  headers: { "content-type": "text/plain" },
+  body: "hello",
+});
+const echo: HttpApp = function* (request) {
+  const body = yield* request.body.readAll();
+  return { status: 200, body };
+};
+const GET = (path = "/", extra = ""): string =>
+  `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
+
+describe("httpHandler: responses", () => {
+  it("answers a GET with status line, Date, Content-Length and body", async () => {
+    const server = serve(hello);
+    const [response, ...more] = parseResponses(await server.exchange(GET()));
+    assert.equal(more.length, 0);
+    assert.equal(response.version, "HTTP/1.1");
+    assert.equal(response.status, 200);
+    assert.equal(response.reason, "OK");
+    assert.match(header(response, "date")!, /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    assert.equal(header(response, "content-length"), "5");
+    assert.equal(response.body, "hello");
+    await server.finish();
+  });
+
+  it("sends a HEAD response's headers without its body", async () => {
+    const server = serve(hello);
+    const text = await server.exchange("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n" + GET());
+    const responses = parseResponses(text, (i) => i === 0);
+    assert.equal(responses.length, 2);
+    assert.equal(header(responses[0], "content-length"), "5");
+    assert.equal(responses[0].body, "");
+    assert.equal(responses[1].body, "hello");
+    await server.finish();
+  });
+
+  it("sends no body and no framing headers for 204 and 304", async () => {
+    const server = serve((request) => ({
+      status: request.head.target === "/a" ? 204 : 304,
+      body: null,
+    }));
+    const responses = parseResponses(await server.exchange(GET("/a") + GET("/b")));
+    assert.deepEqual(responses.map((r) => r.status), [204, 304]);
+    for (const r of responses) {
+      assert.equal(header(r, "content-length"), undefined);
+      assert.equal(header(r, "transfer-encoding"), undefined);
+    }
+    await server.finish();
+  });
+
+  it("streams a body of unknown length with chunked encoding", async () => {
+    const server = serve(() => ({
+      status: 200,
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const part of ["ab", "cd"]) controller.enqueue(new TextEncoder().encode(part));
+          controller.close();
+        },
+      }),
+    }));
+    const text = await server.exchange(GET());
+    const [response] = parseResponses(text);
+    assert.equal(header(response, "transfer-encoding"), "chunked");
+    assert.equal(response.body, "abcd");
+    assert.ok(text.endsWith("2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n"));
+    await server.finish();
+  });
+
+  it("ends a stream body by closing the connection for an HTTP/1.0 client", async () => {
+    const server = serve(() => ({
+      status: 200,
+      body: (async function* () {
+        yield new TextEncoder().encode("old");
+      })(),
+    }));
+    const text = await server.exchange("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const [response] = parseResponses(text);
+    assert.equal(header(response, "transfer-encoding"), undefined);
+    assert.equal(header(response, "connection"), "close");
+    assert.equal(response.body, "old");
+    await server.finish();
+  });
+
+  it("lets a thread app write its own response with respondOn", async () => {
+    const server = serve(function* (request, conn) {
+      const writer = respondOn(conn, { status: 201 }, {
+        method: request.head.method,
+        version: "1.1",
+        keepAlive: true,
+      }, 3);
+      writer.write(new TextEncoder().encode("new"));
+      yield* writer.end();
+    });
+    const [response] = parseResponses(await server.exchange(GET()));
+    assert.equal(response.status, 201);
+    assert.equal(response.body, "new");
+    await server.finish();
+  });
+
+  it("refuses a header value with CR/LF: 500, and the bad header is never written", async () => {
+    const server = serve(() => ({
+      status: 200,
+      headers: { "x-evil": "a\r\nSet-Cookie: pwned=1" },
+      body: "x",
+    }));
+    const text = await server.exchange(GET());
+    assert.ok(!text.includes("pwned"));
+    const [response] = parseResponses(text);
+    assert.equal(response.status, 500);
+    assert.equal(server.errors.length, 1);
+    await server.finish();
+  });
+});
+
+describe("httpHandler: keep-alive and pipelining", () => {
+  it("serves several requests on one connection", async () => {
+    const server = serve((request) => ({ status: 200, body: request.head.target }));
+    const client = server.source.connect();
+    client.write(GET("/one"));
+    await client.waitForBytes(1);
+    client.write(GET("/two"));
+    client.end();
+    const responses = parseResponses(await client.readText());
+    assert.deepEqual(responses.map((r) => r.body), ["/one", "/two"]);
+    assert.equal(server.hussar.stats().accepted, 1);
+    await server.finish();
+  });
+
+  it("answers pipelined requests in request order, even when later ones finish first", async () => {
+    const server = serve(function* (request) {
+      const delay = Number(request.head.target.slice(1));
+      yield* sleep(delay);
+      return { status: 200, body: `slept ${delay}` };
+    });
+    const text = await server.exchange(GET("/30") + GET("/10") + GET("/20"));
+    assert.deepEqual(parseResponses(text).map((r) => r.body), ["slept 30", "slept 10", "slept 20"]);
+    await server.finish();
+  });
+
+  it("honours Connection: close from the client and says so in the response", async () => {
+    const server = serve(hello);
+    const client = server.source.connect();
+    client.write(GET("/", "Connection: close\r\n") + GET("/ignored"));
+    const responses = parseResponses(await client.readText());
+    assert.equal(responses.length, 1);
+    assert.equal(header(responses[0], "connection"), "close");
+    await server.finish();
+  });
+
+  it("keeps an HTTP/1.0 connection alive only when asked", async () => {
+    const server = serve(hello);
+    const kept = parseResponses(
+      await server.exchange([
+        "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "GET / HTTP/1.0\r\n\r\n",
+      ]),
+    );
+    assert.equal(kept.length, 2);
+    assert.equal(header(kept[0], "connection"), "keep-alive");
+    assert.equal(header(kept[1], "connection"), "close");
+    await server.finish();
+  });
+
+  it("drains a small unread body before the next request", async () => {
+    const server = serve(hello);
+    const text = await server.exchange(
+      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789" + GET("/after"),
+    );
+    assert.equal(parseResponses(text).length, 2);
+    await server.finish();
+  });
+
+  it("closes instead of draining an unread body larger than maxDrainBytes", async () => {
+    const server = serve(hello, { maxDrainBytes: 4 });
+    const text = await server.exchange(
+      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789" + GET(),
+    );
+    assert.equal(parseResponses(text).length, 1);
+    await server.finish();
+  });
+
+  it("closes an idle keep-alive connection after keepAliveTimeoutMs, without a response", async () => {
+    const server = serve(hello, { keepAliveTimeoutMs: 2000 });
+    const client = server.source.connect();
+    client.write(GET());
+    const text = await client.readText();
+    assert.equal(parseResponses(text).length, 1);
+    assert.ok(server.clock.now() >= 2000);
+    await server.finish();
+  });
+});
+
+describe("httpHandler: request bodies", () => {
+  it("echoes a Content-Length body however it is fragmented", async () => {
+    const server = serve(echo);
+    const raw = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world";
+    for (const size of [1, 2, 7, raw.length]) {
+      const client = server.source.connect();
+      client.writeSplit(raw, size);
+      client.end();
+      const [response] = parseResponses(await client.readText());
+      assert.equal(response.body, "hello world", `split by ${size}`);
+    }
+    await server.finish();
+  });
+
+  it("decodes a chunked body, then serves the next pipelined request", async () => {
+    const server = serve(echo);
+    const text = await server.exchange(
+      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nT: 1\r\n\r\n" +
+        GET(),
+    );
+    assert.deepEqual(parseResponses(text).map((r) => r.body), ["hello world", ""]);
+    await server.finish();
+  });
+
+  it("answers Expect: 100-continue only when the app reads the body", async () => {
+    const server = serve(echo);
+    const client = server.source.connect();
+    client.write("POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    await client.waitForBytes(1);
+    assert.equal(client.takeText(), "HTTP/1.1 100 Continue\r\n\r\n");
+    client.write("data");
+    client.end();
+    const [response] = parseResponses(await client.readText());
+    assert.equal(response.body, "data");
+    await server.finish();
+  });
+
+  it("sends no 100 Continue when the app answers without reading, and closes after", async () => {
+    const server = serve(() => ({ status: 403, body: "no" }));
+    const text = await server.exchange(
+      "PUT / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n",
+      { end: false },
+    );
+    const responses = parseResponses(text);
+    assert.deepEqual(responses.map((r) => r.status), [403]);
+    await server.finish();
+  });
+
+  it("rejects an unknown expectation with 417", async () => {
+    const server = serve(hello);
+    const [response] = parseResponses(await server.exchange(GET("/", "Expect: teleport\r\n")));
+    assert.equal(response.status, 417);
+    await server.finish();
+  });
+
+  it("refuses a declared body over maxBodyBytes with 413 before reading it", async () => {
+    let appRan = false;
+    const server = serve(function* (request) {
+      appRan = true;
+      return { status: 200, body: yield* request.body.readAll() };
+    }, { maxBodyBytes: 8 });
+    const text = await server.exchange("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\n", {
+      end: false,
+    });
+    const [response] = parseResponses(text);
+    assert.equal(response.status, 413);
+    assert.equal(appRan, false);
+    await server.finish();
+  });
+
+  it("stops a chunked body at maxBodyBytes with 413", async () => {
+    const server = serve(echo, { maxBodyBytes: 8 });
+    const text = await server.exchange(
+      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n",
+    );
+    assert.equal(parseResponses(text)[0].status, 413);
+    await server.finish();
+  });
+
+  it("answers 408 when the body stops arriving", async () => {
+    const server = serve(echo, { bodyTimeoutMs: 1000 });
+    const text = await server.exchange(
+      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+      { end: false },
+    );
+    assert.equal(parseResponses(text)[0].status, 408);
+    await server.finish();
+  });
+
+  it("serves the body as a pull-based ReadableStream to async apps", async () => {
+    const server = serve(async (request) => {
+      const text = await new Response(request.body.stream()).text();
+      return { status: 200, body: text.toUpperCase() };
+    });
+    const [response] = parseResponses(
+      await server.exchange("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"),
+    );
+    assert.equal(response.body, "ABC");
+    await server.finish();
+  });
+});
+
+describe("httpHandler: limits and malformed input", () => {
+  const cases: [string, string, number][] = [
+    ["header section over 16 KiB", GET("/", `X-Big: ${"a".repeat(17 * 1024)}\r\n`), 431],
+    [
+      "more than 100 header fields",
+      GET("/", Array.from({ length: 101 }, (_, i) => `X-${i}: v\r\n`).join("")),
+      431,
+    ],
+    ["request target over 8 KiB", GET(`/${"a".repeat(8 * 1024 + 1)}`), 414],
+    ["bare LF line ends", "GET / HTTP/1.1\nHost: t\n\n", 400],
+    ["obs-fold", GET("/", "X-A: a\r\n b\r\n"), 400],
+    ["space before colon", GET("/", "X-A : a\r\n"), 400],
+    ["missing Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400],
+    ["two Hosts", GET("/", "Host: other\r\n"), 400],
+    ["unsupported version", "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505],
+    ["unknown method", "BREW / HTTP/1.1\r\nHost: t\r\n\r\n", 501],
+  ];
+  for (const [name, raw, status] of cases) {
+    it(`answers ${status} and closes for ${name}`, async () => {
+      const server = serve(hello);
+      const text = await server.exchange(raw + GET("/smuggled"), { end: false });
+      const responses = parseResponses(text);
+      assert.deepEqual(responses.map((r) => r.status), [status]);
+      assert.equal(header(responses[0], "connection"), "close");
+      assert.ok(responses[0].body.length > 1, "a short reason is given");
+      await server.finish();
+    });
+  }
+
+  it("never interprets bytes after a framing error as a request (CL + TE)", async () => {
+    const seen: string[] = [];
+    const server = serve((request) => {
+      seen.push(request.head.target);
+      return { status: 200 };
+    });
+    const text = await server.exchange(
+      "POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+        GET("/b"),
+      { end: false },
+    );
+    assert.deepEqual(parseResponses(text).map((r) => r.status), [400]);
+    assert.deepEqual(seen, []);
+    await server.finish();
+  });
+});
+
+describe("httpHandler: deadlines", () => {
+  it("answers 408 to a slowloris client at the headers deadline", async () => {
+    const server = serve(hello, { headersTimeoutMs: 3000 });
+    const client: FakeClient = server.source.connect();
+    client.write("GET / HTTP/1.1\r\n");
+    const text = await client.readText();
+    assert.equal(parseResponses(text)[0].status, 408);
+    assert.equal(server.clock.now(), 3000);
+    await server.finish();
+  });
+
+  it("closes a connection that never sends a byte, without a response", async () => {
+    const server = serve(hello, { headersTimeoutMs: 3000 });
+    const text = await server.source.connect().readText();
+    assert.equal(text, "");
+    await server.finish();
+  });
+});
+
+describe("httpHandler: failing apps", () => {
+  it("answers 500 without details when the app throws, and keeps serving", async () => {
+    let calls = 0;
+    const server = serve(() => {
+      if (++calls === 1) throw new Error("secret detail");
+      return { status: 200, body: "ok" };
+    });
+    const failed = parseResponses(await server.exchange(GET()));
+    assert.equal(failed[0].status, 500);
+    assert.ok(!failed[0].body.includes("secret"));
+    assert.equal((server.errors[0] as Error).message, "secret detail");
+    assert.equal(parseResponses(await server.exchange(GET()))[0].body, "ok");
+    await server.finish();
+  });
+
+  it("puts details in the 500 only in debug mode", async () => {
+    const server = serve(() => Promise.reject(new Error("visible detail")), { debug: true });
+    const [response] = parseResponses(await server.exchange(GET()));
+    assert.equal(response.status, 500);
+    assert.match(response.body, /visible detail/);
+    await server.finish();
+  });
+
+  it("aborts the connection when the app fails after part of the response was sent", async () => {
+    const server = serve(() => ({
+      status: 200,
+      body: new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.enqueue(new TextEncoder().encode("partial"));
+          controller.error(new Error("stream broke"));
+        },
+      }),
+    }));
+    const text = await server.exchange(GET());
+    assert.ok(text.startsWith("HTTP/1.1 200 OK"));
+    assert.ok(
+      !text.includes("0\r\n\r\n"),
+      "no terminating chunk: the client sees a truncated body",
+    );
+    await server.finish();
+  });
+
+  it("answers 500 when the app returns no response", async () => {
+    const server = serve(() => undefined);
+    assert.equal(parseResponses(await server.exchange(GET()))[0].status, 500);
+    await server.finish();
+  });
+});
