@@ -207,7 +207,7 @@ export function serializeRequest(request: {
   if (!isToken(request.method)) {
     throw new TypeError(`invalid method ${JSON.stringify(request.method)}`);
   }
-  if (request.target === "" || /[\x00-\x20\x7f-\uffff]/.test(request.target)) {
+  if (request.target === "" || [...request.target].some((ch) => ch <= " " || ch >= "\x7f")) {
     throw new TypeError(`invalid request target ${JSON.stringify(request.target)}`);
   }
   const body = typeof request.body === "string"

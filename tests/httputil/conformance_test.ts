@@ -36,8 +36,9 @@ import process from "node:process";
 import { parseRequestHead, type RequestHead } from "../../httputil/parse.ts";
 import { ChunkedDecoder } from "../../httputil/chunked.ts";
 import { HttpError } from "../../httputil/errors.ts";
+import { conformanceDir } from "../_shared.ts";
 
-const CORPUS_DIR = new URL("../../../shared/conformance/", import.meta.url);
+const CORPUS_DIR = conformanceDir() ?? new URL("../../../shared/conformance/", import.meta.url);
 const LLHTTP = new URL("llhttp-request-cases.jsonl", CORPUS_DIR);
 const PROBE = new URL("http11probe-cases.json", CORPUS_DIR);
 const AVAILABLE = existsSync(LLHTTP);
