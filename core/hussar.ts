@@ -102,6 +102,8 @@ export class Hussar implements ConnectionOwner {
   #closing = false;
   #unwatch: (() => void) | null = null;
   #emptyWaiters: (() => void)[] = [];
+  #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
 
   /** Creates a core; it starts when the first connection or source arrives. */
   constructor(options: HussarOptions) {
@@ -115,6 +117,7 @@ export class Hussar implements ConnectionOwner {
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
     this.#onError = options.onError ??
       ((error, conn) => console.error(`hussar: connection #${conn.id} failed:`, error));
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   /** Starts the managing thread (done implicitly by `attachSource` and `addConnection`). */
@@ -124,6 +127,15 @@ export class Hussar implements ConnectionOwner {
     // Writes made during a turn leave together when it ends (corking).
     this.#unwatch = this.scheduler.watch({ onTurn: () => this.#flushDirty() });
     this.#manager = this.scheduler.spawn(this.#manage(), { name: "hussar-manager" });
+  }
+
+  /**
+   * Starts the core (the scheduler runs by itself) and resolves when
+   * {@linkcode Hussar.close} has finished: what a main program awaits.
+   */
+  run(): Promise<void> {
+    this.start();
+    return this.#closedPromise;
   }
 
   /** Accepts connections from `source` until it is closed or the core closes. */
@@ -219,6 +231,10 @@ export class Hussar implements ConnectionOwner {
     this.#manager = null;
     this.#unwatch?.();
     this.#unwatch = null;
+    const resolveClosed = this.#resolveClosed;
+    // A later start() begins a new life with a new `run()` Promise.
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
+    resolveClosed();
   }
 
   // ---- ConnectionOwner ----

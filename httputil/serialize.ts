@@ -297,3 +297,26 @@ const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
 export function continueResponse(): Uint8Array {
   return CONTINUE;
 }
+
+/**
+ * httputil's short name for {@linkcode serializeRequest}.
+ *
+ * @example
+ * ```ts
+ * import { request } from "@hussar/core/httputil";
+ * console.log(request({ method: "GET", target: "/", headers: [["host", "a"]] }).length); // 25
+ * ```
+ */
+export const request: typeof serializeRequest = serializeRequest;
+
+/**
+ * httputil's short name for {@linkcode serializeResponse}.
+ *
+ * @example
+ * ```ts
+ * import { response } from "@hussar/core/httputil";
+ * console.log(new TextDecoder().decode(response({ status: 404 }, "no", { date: false })).split("\r\n")[0]);
+ * // HTTP/1.1 404 Not Found
+ * ```
+ */
+export const response: typeof serializeResponse = serializeResponse;

@@ -5,7 +5,7 @@
  * - 10,000 threads each woken once (one wide turn).
  *
  * Run: `deno run scripts/bench/scheduler.ts`, `bun scripts/bench/scheduler.ts`,
- * or on Node against the npm build: `node npm/script/bench/scheduler.js`
+ * or on Node against the npm build: `node npm/esm/scripts/bench/scheduler.js`
  * (see README). Prints one JSON line per case.
  */
 import { Scheduler, type Signal, type Thread } from "../../scheduler/mod.ts";

@@ -328,3 +328,35 @@ describe("Hussar: descriptors and introspection", () => {
     assert.equal(hussar.scheduler.timerCount, 0);
   });
 });
+
+describe("Hussar: run and grace", () => {
+  it("run() resolves once close() has finished", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      yield* conn.read();
+    });
+    let ran = false;
+    const running = hussar.run().then(() => (ran = true));
+    source.connect();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(ran, false);
+    await hussar.close();
+    await running;
+    assert.equal(ran, true);
+  });
+
+  it("a thread that handles its deadline by setting a new one is not cut off", async () => {
+    const { hussar, source, clock } = setup(function* (conn) {
+      conn.setDeadline(100, "first");
+      try {
+        yield* conn.read();
+      } catch (error) {
+        assert.equal((error as DeadlineError).reason, "first");
+        conn.setDeadline(5000, "second");
+      }
+      yield* sleep(200); // well past the 50 ms grace period
+      conn.write(encode(`survived@${clock!.now()}`));
+    }, { virtual: true, graceMs: 50 });
+    assert.equal(await source.connect().readText(), "survived@300");
+    await assertClean(hussar);
+  });
+});

@@ -1,0 +1,205 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  continueResponse,
+  encodeChunk,
+  encodeLastChunk,
+  LAST_CHUNK,
+  serializeRequest,
+  serializeResponse,
+  serializeResponseHead,
+} from "../../httputil/serialize.ts";
+import { InvalidHeaderError } from "../../httputil/errors.ts";
+import { HeaderList } from "../../httputil/headers.ts";
+
+const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
+
+describe("serializeResponseHead", () => {
+  it("writes the status line, headers in order, Date and Content-Length", () => {
+    const head = text(
+      serializeResponseHead({ status: 200, headers: [["X-A", "1"], ["x-b", "2"]] }, {
+        contentLength: 3,
+      }),
+    );
+    assert.match(
+      head,
+      /^HTTP\/1\.1 200 OK\r\nX-A: 1\r\nx-b: 2\r\ndate: [^\r]+ GMT\r\ncontent-length: 3\r\n\r\n$/,
+    );
+  });
+
+  it("accepts headers as a record, a HeaderList or Web Headers", () => {
+    const expected = "HTTP/1.1 204 No Content\r\nx-a: 1\r\n\r\n";
+    for (
+      const headers of [{ "x-a": "1" }, new HeaderList([["x-a", "1"]]), new Headers({ "x-a": "1" })]
+    ) {
+      assert.equal(
+        text(serializeResponseHead({ status: 204, headers }, { date: false })),
+        expected,
+      );
+    }
+  });
+
+  it("keeps a given Date header instead of adding one", () => {
+    const head = text(
+      serializeResponseHead({ status: 200, headers: { date: "yesterday" } }, { contentLength: 0 }),
+    );
+    assert.equal(head.match(/date:/gi)?.length, 1);
+  });
+
+  it("uses chunked encoding for an unknown length on HTTP/1.1 only", () => {
+    assert.match(
+      text(serializeResponseHead({ status: 200 }, { date: false })),
+      /transfer-encoding: chunked\r\n/,
+    );
+    const old = text(
+      serializeResponseHead({ status: 200 }, { date: false, version: "1.0", close: true }),
+    );
+    assert.equal(old, "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n");
+  });
+
+  it("announces no chunked encoding to a HEAD request of unknown length", () => {
+    assert.equal(
+      text(serializeResponseHead({ status: 200 }, { date: false, requestMethod: "HEAD" })),
+      "HTTP/1.1 200 OK\r\n\r\n",
+    );
+  });
+
+  it("adds no framing headers to 1xx, 204 and 304, and drops given ones", () => {
+    for (const status of [101, 204, 304]) {
+      const head = text(
+        serializeResponseHead({ status, headers: { "content-length": "10" } }, { date: false }),
+      );
+      assert.ok(!/content-length|transfer-encoding/i.test(head), head);
+    }
+  });
+
+  it("owns framing: a matching Content-Length is written once, a different one refused, TE dropped", () => {
+    const head = text(
+      serializeResponseHead({
+        status: 200,
+        headers: { "Content-Length": "2", "Transfer-Encoding": "gzip" },
+      }, {
+        contentLength: 2,
+        date: false,
+      }),
+    );
+    assert.equal(head, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
+    assert.throws(
+      () =>
+        serializeResponseHead({ status: 200, headers: { "content-length": "5" } }, {
+          contentLength: 2,
+        }),
+      /does not match/,
+    );
+  });
+
+  it("uses a custom reason phrase, refusing control characters in it", () => {
+    assert.match(
+      text(serializeResponseHead({ status: 200, statusText: "Fine" }, { date: false })),
+      /^HTTP\/1\.1 200 Fine\r\n/,
+    );
+    assert.throws(() => serializeResponseHead({ status: 200, statusText: "a\r\nb" }), TypeError);
+  });
+
+  it("refuses an invalid status code", () => {
+    assert.throws(() => serializeResponseHead({ status: 1000 }), RangeError);
+  });
+
+  for (
+    const [label, name, value] of [
+      ["CR LF in a value", "x-a", "a\r\nSet-Cookie: x=1"],
+      ["a bare LF in a value", "x-a", "a\nb"],
+      ["NUL in a value", "x-a", "a\0b"],
+      ["a non-latin1 character in a value", "x-a", "\u2028"],
+      ["a space in a name", "x a", "v"],
+      ["a colon in a name", "x:a", "v"],
+      ["an empty name", "", "v"],
+    ] as const
+  ) {
+    it(`throws InvalidHeaderError for ${label}, producing no bytes`, () => {
+      let bytes: Uint8Array | undefined;
+      assert.throws(() => {
+        bytes = serializeResponseHead({ status: 200, headers: [[name, value]] });
+      }, InvalidHeaderError);
+      assert.equal(bytes, undefined);
+    });
+  }
+
+  it("trims surrounding whitespace and keeps latin1 bytes as single bytes", () => {
+    const bytes = serializeResponseHead({ status: 200, headers: [["x-a", "  caf\u00e9\t"]] }, {
+      date: false,
+      contentLength: 0,
+    });
+    assert.ok(text(bytes).includes("x-a: caf\u00e9\r\n"));
+    assert.equal(bytes.filter((b) => b === 0xe9).length, 1);
+  });
+
+  it("asks to close, and keeps an explicit keep-alive for HTTP/1.0", () => {
+    assert.match(
+      text(serializeResponseHead({ status: 200 }, { close: true, contentLength: 0 })),
+      /connection: close\r\n/,
+    );
+    assert.match(
+      text(
+        serializeResponseHead({ status: 200, headers: { connection: "keep-alive" } }, {
+          contentLength: 0,
+        }),
+      ),
+      /connection: keep-alive\r\n/,
+    );
+  });
+});
+
+describe("serializeResponse", () => {
+  it("appends the body after the head with its length", () => {
+    assert.equal(
+      text(serializeResponse({ status: 200 }, "hi", { date: false })),
+      "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi",
+    );
+  });
+
+  it("omits the body for HEAD", () => {
+    assert.equal(
+      text(serializeResponse({ status: 200 }, "hi", { date: false, requestMethod: "HEAD" })),
+      "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n",
+    );
+  });
+});
+
+describe("serializeRequest", () => {
+  it("writes the request line, headers and a Content-Length body", () => {
+    assert.equal(
+      text(
+        serializeRequest({ method: "POST", target: "/p", headers: [["host", "a"]], body: "xy" }),
+      ),
+      "POST /p HTTP/1.1\r\nhost: a\r\ncontent-length: 2\r\n\r\nxy",
+    );
+  });
+
+  it("refuses a bad method or target", () => {
+    assert.throws(() => serializeRequest({ method: "G T", target: "/" }), TypeError);
+    assert.throws(() => serializeRequest({ method: "GET", target: "/a b" }), TypeError);
+    assert.throws(() => serializeRequest({ method: "GET", target: "" }), TypeError);
+  });
+});
+
+describe("chunk encoding", () => {
+  it("frames a chunk with its hex size", () => {
+    assert.equal(text(encodeChunk(new Uint8Array(26).fill(0x61))), `1a\r\n${"a".repeat(26)}\r\n`);
+  });
+
+  it("refuses an empty chunk, which would end the body", () => {
+    assert.throws(() => encodeChunk(new Uint8Array(0)), RangeError);
+  });
+
+  it("ends a body with the last chunk, with trailers when given", () => {
+    assert.equal(text(LAST_CHUNK), "0\r\n\r\n");
+    assert.equal(encodeLastChunk(), LAST_CHUNK);
+    assert.equal(text(encodeLastChunk([["x-sum", "3"]])), "0\r\nx-sum: 3\r\n\r\n");
+    assert.throws(() => encodeLastChunk([["x-sum", "a\nb"]]), InvalidHeaderError);
+  });
+
+  it("has the interim 100 Continue response", () => {
+    assert.equal(text(continueResponse()), "HTTP/1.1 100 Continue\r\n\r\n");
+  });
+});
