@@ -154,7 +154,13 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     conn.clearDeadline();
     const { head } = request;
     if (!settings.methods.has(head.method)) {
-      return yield* fail(conn, 501, `method ${head.method} not implemented`);
+      // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
+      return yield* (STANDARD_METHODS.has(head.method)
+        ? fail(conn, 405, `method ${head.method} not allowed`, [[
+          "allow",
+          [...settings.methods].join(", "),
+        ]])
+        : fail(conn, 501, `method ${head.method} not implemented`));
     }
     if (!head.keepAlive) conn.keepAlive = false;
     const context: RequestContext = {
@@ -220,14 +226,36 @@ function* runApp(
   return result as HttpResponse;
 }
 
+/** The methods RFC 9110 defines (§9.3) and PATCH (RFC 5789). */
+const STANDARD_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "OPTIONS",
+  "TRACE",
+  "PATCH",
+]);
+
 /** Answers with an error status and a short reason, then closes: nothing after it is trusted. */
-function* fail(conn: Connection, status: number, reason: string): AwayCall<void> {
+function* fail(
+  conn: Connection,
+  status: number,
+  reason: string,
+  headers: [string, string][] = [],
+): AwayCall<void> {
   if (!conn.isAlive()) return;
   conn.keepAlive = false;
   try {
     yield* respond(
       conn,
-      { status, headers: { "content-type": "text/plain; charset=utf-8" }, body: `${reason}\n` },
+      {
+        status,
+        headers: [["content-type", "text/plain; charset=utf-8"], ...headers],
+        body: `${reason}\n`,
+      },
       { method: "GET", version: "1.1", keepAlive: false },
     );
   } catch {

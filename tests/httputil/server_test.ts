@@ -364,6 +364,7 @@ describe("httpHandler: limits and malformed input", () => {
     ["two Hosts", GET("/", "Host: other\r\n"), 400],
     ["unsupported version", "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505],
     ["unknown method", "BREW / HTTP/1.1\r\nHost: t\r\n\r\n", 501],
+    ["a defined method that is not served (TRACE)", "TRACE / HTTP/1.1\r\nHost: t\r\n\r\n", 405],
   ];
   for (const [name, raw, status] of cases) {
     it(`answers ${status} and closes for ${name}`, async () => {
