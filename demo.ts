@@ -1,12 +1,14 @@
 /**
- * The main job's demo (`npm start`): hussar serving a few HTTP requests, or
- * the raw requests given as arguments (`\r\n` may be written literally).
+ * The main job (`npm start`): the demo server on port 8000 (or `PORT`),
+ * with a page, `POST /echo`, `/stream` and `/sse`. Runs the same on Deno,
+ * Bun (`bun demo.ts`) and Node (`node npm/esm/demo.js` after `npm run build`).
  *
  * @module
  */
-import { runDemo } from "./demo/transcript.ts";
+import process from "node:process";
+import { serve } from "./serve/mod.ts";
+import { demoHandler } from "./demo/app.ts";
 
-const args: string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
-  (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
-const requests = args.length > 0 ? args.map((arg) => arg.replaceAll("\\r\\n", "\r\n")) : undefined;
-console.log(await runDemo(requests));
+const port = Number(process.env.PORT ?? 8000);
+const server = serve({ port, hostname: "127.0.0.1" }, demoHandler);
+await server.finished;

@@ -4,14 +4,11 @@
  *
  * @example
  * ```ts
- * import { FakeSource, httpHandler, Hussar } from "@hussar/core";
- * const source = new FakeSource();
- * const hussar = new Hussar({ handler: httpHandler(() => ({ status: 200, body: "hi" })) });
- * hussar.attachSource(source);
- * const client = source.connect();
- * client.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
- * console.log((await client.readText()).endsWith("hi")); // true
- * await hussar.close();
+ * import { serve } from "@hussar/core";
+ * const server = serve({ port: 0, onListen() {} }, (request) => new Response(`hello from ${request.url}`));
+ * await server.ready;
+ * console.log(await (await fetch(server.url)).text());
+ * await server.shutdown();
  * ```
  *
  * @module
@@ -20,3 +17,4 @@ export * from "./scheduler/mod.ts";
 export * from "./core/mod.ts";
 export * from "./httputil/mod.ts";
 export * from "./sources/mod.ts";
+export * from "./serve/mod.ts";

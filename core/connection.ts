@@ -1,5 +1,6 @@
 import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../scheduler/mod.ts";
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
+import { concatBytes } from "./_bytes.ts";
 import type { ConnectionInfo, Transport } from "./transport.ts";
 
 /** Where a connection is in its life. */
@@ -364,7 +365,7 @@ export class Connection {
     if (this.#outBytes === 0 || this.#state === "closed") return;
     const chunks = this.#out;
     const size = this.#outBytes;
-    const buffer = chunks.length === 1 ? chunks[0] : concat(chunks, size);
+    const buffer = concatBytes(chunks, size);
     this.#out = [];
     this.#outBytes = 0;
     this.#inFlight += size;
@@ -406,16 +407,6 @@ export class Connection {
     this.#owner._closed(this);
     this.#resolveClosed();
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function describe(error: unknown): string {

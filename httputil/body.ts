@@ -1,5 +1,6 @@
 import type { Connection } from "../core/connection.ts";
 import type { AwayCall } from "../scheduler/mod.ts";
+import { concatBytes } from "../core/_bytes.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import { HeaderList } from "./headers.ts";
@@ -129,7 +130,7 @@ export class BodyReader {
     for (let piece = yield* this.read(); piece !== null; piece = yield* this.read()) {
       pieces.push(piece);
     }
-    return concat(pieces);
+    return concatBytes(pieces);
   }
 
   /** The whole (rest of the) body as UTF-8 text. */
@@ -270,15 +271,4 @@ export function* readChunkedBody(
   const reader = new BodyReader(conn, { kind: "chunked" }, options);
   const body = yield* reader.readAll();
   return { body, trailers: reader.trailers };
-}
-
-function concat(pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0];
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
 }

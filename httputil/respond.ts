@@ -38,6 +38,11 @@ export interface HttpResponse {
   headers?: Iterable<readonly [string, string]> | Record<string, string>;
   /** The body. */
   body?: ResponseBody;
+  /**
+   * Called by {@linkcode httpHandler} once the response was fully handed to
+   * the transport (no argument), or when writing it failed (the error).
+   */
+  onWritten?: (error?: unknown) => void;
 }
 
 /**

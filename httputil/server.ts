@@ -45,6 +45,11 @@ export interface HttpServerOptions {
   debug?: boolean;
   /** Receives errors thrown by the app (default `console.error`). */
   onError?: (error: unknown, request: IncomingRequest) => void;
+  /**
+   * Once aborted, each connection finishes its current exchange (answered
+   * with `Connection: close`) and closes instead of waiting for another.
+   */
+  shutdown?: AbortSignal;
 }
 
 /** The defaults of {@linkcode HttpServerOptions}, resolved. */
@@ -99,6 +104,7 @@ export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): Huss
     maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
     methods: new Set(options.methods ?? defaultMethods),
     debug: options.debug ?? false,
+    shutdown: options.shutdown,
     onError: options.onError ??
       ((error: unknown) => console.error("hussar: request handler failed:", error)),
   };
@@ -116,10 +122,12 @@ type Settings = {
   methods: Set<string>;
   debug: boolean;
   onError: (error: unknown, request: IncomingRequest) => void;
+  shutdown: AbortSignal | undefined;
 };
 
 function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
   for (let first = true;; first = false) {
+    if (settings.shutdown?.aborted) return conn.close("server shutting down");
     conn.phase = first ? "waiting" : "idle";
     conn.setDeadline(
       first ? settings.headersTimeoutMs : settings.keepAliveTimeoutMs,
@@ -170,15 +178,20 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     };
     const mark = conn.bytesWritten + conn.bufferedAmount;
     conn.phase = "handling";
+    let response: HttpResponse | void = undefined;
     try {
-      const response = yield* runApp(app, request, conn);
+      response = yield* runApp(app, request, conn);
       conn.phase = "responding";
-      context.keepAlive = conn.keepAlive;
-      if (response !== undefined) yield* respond(conn, response, context);
-      else if (conn.bytesWritten + conn.bufferedAmount === mark) {
+      // A server shutting down finishes this exchange and says it will close.
+      context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted;
+      if (response !== undefined) {
+        yield* respond(conn, response, context);
+        response.onWritten?.();
+      } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
         throw new TypeError("the app returned no response");
       }
     } catch (error) {
+      if (response !== undefined) response.onWritten?.(error);
       if (error instanceof ConnectionClosedError) return;
       const sent = conn.bytesWritten + conn.bufferedAmount > mark;
       if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);

@@ -1,5 +1,6 @@
 import type { Connection } from "../core/connection.ts";
 import type { AwayCall } from "../scheduler/mod.ts";
+import { concatBytes } from "../core/_bytes.ts";
 import { type BodyOptions, BodyReader } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
@@ -61,7 +62,7 @@ export function* waitForHeaders(
     // change its answer, so skip chunks without one. This bounds the work a
     // client sending one byte at a time can cause.
     if (chunks.length > 1 && chunk.indexOf(LF) === -1 && size <= limits.maxHeadBytes) continue;
-    const buffer = chunks.length === 1 ? chunk : join(chunks, size);
+    const buffer = concatBytes(chunks, size);
     const head = parseRequestHead(buffer, limits, options);
     if (head !== null) {
       if (head.headLength < buffer.length) conn.unread(buffer.subarray(head.headLength));
@@ -130,14 +131,4 @@ export function* waitForRequest(
     expectContinue: head.expect === "100-continue",
   });
   return { head, body };
-}
-
-function join(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

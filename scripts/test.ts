@@ -1,101 +1,181 @@
 /**
  * The whole test run (`npm test`): format, lint and type checks, the JSDoc
  * examples, then every test under `tests/` on Deno, Bun, and Node (against
- * the npm build). Prints each runtime's counts and a closing
- * `N passed, M failed` line; exits non-zero if any step fails, any test
- * fails, or a runtime ran no test.
+ * the npm build). Each tool's output streams through; a table of each
+ * runtime's counts and a closing `N passed, M failed, K skipped` line
+ * follow. Exits non-zero if any step fails, any test fails, or a runtime
+ * ran no test.
  *
- *   deno run -A scripts/test.ts [--only=deno|bun|node ...]
+ *   deno run -A scripts/test.ts [--only=deno|bun|node ...] [--filter=PATTERN]
+ *
+ * `--filter` is handed to each runtime's own name filter (Deno's `--filter`,
+ * Bun's `-t`, Node's `--test-name-pattern`; their matching rules differ) and
+ * skips the JSDoc examples.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
-import { type Tally, tallyJUnit } from "./_junit.ts";
+import { fileURLToPath } from "node:url";
+import { readJUnit, type Tally, tally, type TestResult } from "./_junit.ts";
+import { libraryEntries } from "./build_npm.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const BIN = join(ROOT, "node_modules", ".bin");
-const env: Record<string, string> = {
-  ...process.env as Record<string, string>,
-  PATH: `${BIN}:${process.env.PATH}`,
-};
-const shared = join(ROOT, "..", "shared");
-if (existsSync(shared) && !env.HUSSAR_SHARED) env.HUSSAR_SHARED = shared;
+const RUNTIMES = ["deno", "bun", "node"] as const;
+type Runtime = typeof RUNTIMES[number];
+const USAGE = "usage: scripts/test.ts [--only=deno|bun|node ...] [--filter=PATTERN]";
+/** Besides the library (deno.json's exports), places whose JSDoc examples must run. */
+// demo.ts itself is left out: importing it starts the demo server.
+const DOC_TESTED_TOO = ["demo"];
+/** Failing test names listed per runtime at the end; the tools' own output has the details. */
+const LIST_FAILURES = 20;
 
-const only = process.argv.slice(2).filter((a) => a.startsWith("--only=")).map((a) => a.slice(7));
-const wanted = (runtime: string): boolean => only.length === 0 || only.includes(runtime);
-const scratch = mkdtempSync(join(tmpdir(), "hussar-test-"));
-const failures: string[] = [];
-const tallies: [string, Tally | null][] = [];
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function step(title: string, command: string, args: string[]): boolean {
-  console.log(`\n=== ${title}: ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, { cwd: ROOT, env, stdio: "inherit" });
-  const ok = result.status === 0;
-  if (!ok) failures.push(`${title} (exit ${result.status ?? result.signal})`);
-  return ok;
+interface Options {
+  only: Set<Runtime>;
+  filter: string | null;
 }
 
-function tests(runtime: string, command: string, args: string[], junit: string): void {
-  step(`${runtime} tests`, command, args);
-  const tally = existsSync(junit) ? tallyJUnit(readFileSync(junit, "utf8")) : null;
-  tallies.push([runtime, tally]);
-  if (tally === null) failures.push(`${runtime}: no JUnit report`);
-  else if (tally.passed + tally.failed === 0) failures.push(`${runtime}: ran no test`);
+function parseOptions(args: string[]): Options {
+  const options: Options = { only: new Set(), filter: null };
+  for (const arg of args) {
+    const at = arg.indexOf("=");
+    const [name, value] = at === -1 ? [arg, ""] : [arg.slice(0, at), arg.slice(at + 1)];
+    if (name === "--only" && (RUNTIMES as readonly string[]).includes(value)) {
+      options.only.add(value as Runtime);
+    } else if (name === "--filter" && value !== "") {
+      options.filter = value;
+    } else {
+      console.error(`${USAGE}\nunknown or malformed option: ${arg}`);
+      process.exit(2);
+    }
+  }
+  return options;
 }
 
-step("format", "deno", ["fmt", "--check"]);
-step("lint", "deno", ["lint"]);
-step("type check", "deno", ["check", "."]);
-if (wanted("deno")) {
-  const doc = join(scratch, "doc.xml");
-  tests("deno (JSDoc examples)", "deno", [
-    "test",
-    "-A",
-    "--doc",
-    "--reporter=dot",
-    `--junit-path=${doc}`,
-    "mod.ts",
-    "scheduler/",
-    "core/",
-    "httputil/",
-    "sources/",
-  ], doc);
-  const junit = join(scratch, "deno.xml");
-  tests("deno", "deno", ["test", "-A", "--reporter=dot", `--junit-path=${junit}`, "tests/"], junit);
-}
-if (wanted("bun")) {
-  const junit = join(scratch, "bun.xml");
-  // "./" makes it a path: a bare "tests/" is a name filter that also matches npm/esm/tests.
-  tests(
-    "bun",
-    "bun",
-    ["test", "--reporter=junit", `--reporter-outfile=${junit}`, "./tests/"],
-    junit,
-  );
-}
-if (wanted("node")) {
-  const junit = join(scratch, "node.xml");
-  tests("node", "deno", ["run", "-A", "scripts/build_npm.ts", `--junit=${junit}`], junit);
+/** Children use the pinned toolchain in node_modules/.bin and find `../shared`. */
+function childEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  env.PATH = [join(ROOT, "node_modules", ".bin"), env.PATH].filter(Boolean).join(delimiter);
+  const shared = join(dirname(ROOT), "shared");
+  if (!env.HUSSAR_SHARED && existsSync(shared)) env.HUSSAR_SHARED = shared;
+  env.DENO_NO_UPDATE_CHECK = "1";
+  return env;
 }
 
-console.log("\nruntime                 passed  failed  skipped");
-const total: Tally = { passed: 0, failed: 0, skipped: 0 };
-for (const [runtime, tally] of tallies) {
-  const t = tally ?? { passed: 0, failed: 0, skipped: 0 };
-  console.log(
-    `${runtime.padEnd(22)} ${String(t.passed).padStart(7)} ${String(t.failed).padStart(7)} ${
-      String(t.skipped).padStart(8)
-    }`,
-  );
-  total.passed += t.passed;
-  total.failed += t.failed;
-  total.skipped += t.skipped;
-  if (t.failed > 0) failures.push(`${runtime}: ${t.failed} failed`);
+class Run {
+  readonly failures: string[] = [];
+  readonly rows: { label: string; counts: Tally; failed: TestResult[] }[] = [];
+  readonly #env = childEnv();
+
+  fail(what: string): void {
+    this.failures.push(what);
+  }
+
+  /** Runs a command with its output streaming through; records a failure on a non-zero exit. */
+  step(title: string, command: string, args: string[]): boolean {
+    console.log(`\n=== ${title}: ${command} ${args.join(" ")}`);
+    const result = spawnSync(command, args, { cwd: ROOT, env: this.#env, stdio: "inherit" });
+    if (result.error) console.error(`cannot run ${command}: ${result.error.message}`);
+    const ok = result.status === 0;
+    if (!ok) this.fail(`${title} (exit ${result.status ?? result.signal ?? "?"})`);
+    return ok;
+  }
+
+  /** A test step whose results are read back from the JUnit report it writes. */
+  tests(label: string, command: string, args: string[], junit: string): void {
+    this.step(label, command, args);
+    if (!existsSync(junit)) {
+      this.fail(`${label}: no JUnit report`);
+      this.rows.push({ label, counts: { passed: 0, failed: 0, skipped: 0 }, failed: [] });
+      return;
+    }
+    const results = readJUnit(readFileSync(junit, "utf8"));
+    const counts = tally(results);
+    this.rows.push({ label, counts, failed: results.filter((r) => r.outcome === "failed") });
+    if (counts.failed > 0) this.fail(`${label}: ${counts.failed} failed`);
+    if (counts.passed + counts.failed === 0) this.fail(`${label}: ran no test`);
+  }
 }
-if (failures.length > 0) console.log(`\nfailed steps: ${[...new Set(failures)].join("; ")}`);
-console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-process.exit(failures.length === 0 ? 0 : 1);
+
+function summarise(run: Run, filter: string | null): void {
+  const width = Math.max("runtime".length, ...run.rows.map((r) => r.label.length));
+  const line = (label: string, ...cells: (string | number)[]): string =>
+    [label.padEnd(width), ...cells.map((c, i) => String(c).padStart(i === 2 ? 8 : 7))].join("  ");
+  const total: Tally = { passed: 0, failed: 0, skipped: 0 };
+  console.log(`\n${line("runtime", "passed", "failed", "skipped")}`);
+  for (const { label, counts } of run.rows) {
+    console.log(line(label, counts.passed, counts.failed, counts.skipped));
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+    total.skipped += counts.skipped;
+  }
+  for (const { label, failed } of run.rows.filter((r) => r.failed.length > 0)) {
+    console.log(`\nfailed on ${label}:`);
+    for (const { name } of failed.slice(0, LIST_FAILURES)) console.log(`  ${name}`);
+    if (failed.length > LIST_FAILURES) {
+      console.log(`  ... and ${failed.length - LIST_FAILURES} more`);
+    }
+  }
+  if (run.failures.length > 0) console.log(`\nfailed steps: ${run.failures.join("; ")}`);
+  if (filter !== null) console.log(`\n(--filter: tests it did not select count as skipped)`);
+  console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+}
+
+function main(): number {
+  const options = parseOptions(process.argv.slice(2));
+  const wanted = (runtime: Runtime): boolean =>
+    options.only.size === 0 || options.only.has(runtime);
+  const filter = options.filter;
+  const scratch = mkdtempSync(join(tmpdir(), "hussar-test-"));
+  const run = new Run();
+  try {
+    run.step("format", "deno", ["fmt", "--check"]);
+    run.step("lint", "deno", ["lint"]);
+    // Everything: library, tests, scripts (deno.json excludes npm/ and node_modules/).
+    run.step("type check", "deno", ["check", "."]);
+    if (wanted("deno") && filter === null) {
+      const junit = join(scratch, "doc.xml");
+      const places = [...libraryEntries(), ...DOC_TESTED_TOO]
+        .filter((entry) => existsSync(join(ROOT, entry)))
+        .map((entry) => entry.endsWith(".ts") ? entry : `${entry}/`);
+      run.tests("deno (JSDoc examples)", "deno", [
+        "test",
+        "-A",
+        "--doc",
+        "--reporter=dot",
+        `--junit-path=${junit}`,
+        ...places,
+      ], junit);
+    }
+    if (wanted("deno")) {
+      const junit = join(scratch, "deno.xml");
+      const args = ["test", "-A", "--reporter=dot", `--junit-path=${junit}`];
+      if (filter !== null) args.push(`--filter=${filter}`);
+      run.tests("deno", "deno", [...args, "tests/"], junit);
+    }
+    if (wanted("bun")) {
+      const junit = join(scratch, "bun.xml");
+      const args = ["test", "--reporter=junit", `--reporter-outfile=${junit}`];
+      if (filter !== null) args.push("-t", filter);
+      // "./" makes it a path: a bare "tests/" is a name filter that also matches npm/esm/tests.
+      run.tests("bun", "bun", [...args, "./tests/"], junit);
+    }
+    if (wanted("node")) {
+      const junit = join(scratch, "node.xml");
+      const args = ["run", "-A", "scripts/build_npm.ts", `--junit=${junit}`];
+      if (filter !== null) args.push(`--filter=${filter}`);
+      run.tests("node (npm build)", "deno", args, junit);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  summarise(run, options.filter);
+  return run.failures.length === 0 ? 0 : 1;
+}
+
+if (import.meta.main) process.exit(main());

@@ -1,4 +1,5 @@
 import type { ConnectionInfo, NetAddress, Source, Transport } from "../core/transport.ts";
+import { concatBytes } from "../core/_bytes.ts";
 
 /** Options for {@linkcode FakeSource.connect}. */
 export interface FakeConnectOptions {
@@ -213,13 +214,7 @@ export class FakeClient {
     for (let chunk = await this.read(); chunk !== null; chunk = await this.read()) {
       chunks.push(chunk);
     }
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    return concatBytes(chunks);
   }
 
   /** {@linkcode FakeClient.readAll} as latin1 text (byte-exact for HTTP heads). */

@@ -1,0 +1,151 @@
+import { Hussar } from "../core/hussar.ts";
+import type { NetAddress } from "../core/transport.ts";
+import { httpHandler } from "../httputil/server.ts";
+import { listen, type Listener } from "../sources/listen.ts";
+import { fetchApp } from "./fetch_app.ts";
+import type { FetchHandler, ServeOptions } from "./types.ts";
+
+/**
+ * A running server, as returned by {@linkcode serve}.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@hussar/core";
+ * const server = serve({ port: 0, onListen() {}, fetch: () => new Response("hi") });
+ * await server.ready;
+ * console.log((await fetch(server.url)).status); // 200
+ * await server.shutdown();
+ * ```
+ */
+export class HttpServer implements AsyncDisposable {
+  /** The core serving the connections (for introspection). */
+  readonly hussar: Hussar;
+  /** Resolves once the server listens (rejects if it cannot). */
+  readonly ready: Promise<void>;
+  /** Resolves once the server has stopped (after `shutdown()`, `close()` or the abort signal). */
+  readonly finished: Promise<void>;
+  #listener: Listener | null = null;
+  #shutdown = new AbortController();
+  #resolveFinished!: () => void;
+  #stopping: Promise<void> | null = null;
+  readonly #secure: boolean;
+
+  /** @internal Use {@linkcode serve}. */
+  constructor(options: ServeOptions, handler: FetchHandler) {
+    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    this.#secure = options.tls !== undefined;
+    const onError = options.onError;
+    this.hussar = new Hussar({
+      scheduler: options.scheduler,
+      onError: (error) => console.error("hussar: connection failed:", error),
+      handler: httpHandler(fetchApp(handler, { onError }), {
+        ...options,
+        shutdown: this.#shutdown.signal,
+      }),
+    });
+    this.ready = this.#start(options);
+    this.ready.catch(() => this.#resolveFinished());
+    options.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
+  }
+
+  async #start(options: ServeOptions): Promise<void> {
+    if (options.signal?.aborted) {
+      throw new DOMException("the server's signal was already aborted", "AbortError");
+    }
+    this.#listener = await listen({
+      hostname: options.hostname,
+      port: options.port ?? 8000,
+      path: options.path,
+      reusePort: options.reusePort,
+      tls: options.tls,
+    });
+    this.hussar.attachSource(this.#listener);
+    const onListen = options.onListen ??
+      ((addr: NetAddress) => console.log(`Listening on ${urlOf(addr, !!options.tls)}`));
+    onListen(this.#listener.addr);
+  }
+
+  /** The address listened on. Throws until {@linkcode HttpServer.ready} has resolved. */
+  get addr(): NetAddress {
+    if (this.#listener === null) {
+      throw new Error("the server is not listening yet: await server.ready");
+    }
+    return this.#listener.addr;
+  }
+
+  /** `http(s)://host:port/` for a TCP listener (localhost for a wildcard address), `unix:path` for a Unix socket. */
+  get url(): string {
+    return urlOf(this.addr, this.#secure);
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, closes idle keep-alive connections,
+   * lets in-flight requests finish (answered with `Connection: close`), and
+   * resolves when every connection has ended.
+   */
+  shutdown(): Promise<void> {
+    return this.#stopping ??= this.#stop(false);
+  }
+
+  /** Forced shutdown: stops accepting and aborts every connection now. */
+  close(): Promise<void> {
+    return this.#stop(true);
+  }
+
+  /** `await using server = serve(...)` shuts it down gracefully. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  async #stop(force: boolean): Promise<void> {
+    await this.ready.catch(() => {});
+    this.#shutdown.abort();
+    if (this.#listener !== null) await this.hussar.detachSource(this.#listener);
+    if (!force) {
+      for (const { connection } of this.hussar.descriptors()) {
+        // Nothing of a request has arrived on these: nothing is lost by closing them.
+        if (connection.phase === "idle" || connection.phase === "waiting") {
+          connection.close("server shutting down");
+        }
+      }
+      await this.hussar.whenEmpty();
+    }
+    await this.hussar.close("server closed");
+    this.#resolveFinished();
+  }
+}
+
+function urlOf(addr: NetAddress, tls: boolean): string {
+  if (addr.transport === "unix") return `unix:${addr.path}`;
+  const wildcard = addr.hostname === "0.0.0.0" || addr.hostname === "::";
+  const host = wildcard
+    ? "localhost"
+    : addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  return `${tls ? "https" : "http"}://${host}:${addr.port}/`;
+}
+
+/**
+ * Serves HTTP/1.1 with a fetch-style handler on the runtime it runs on
+ * (Deno, Bun or Node): `serve(handler)`, `serve(options)` with
+ * `options.fetch`, or `serve(options, handler)`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@hussar/core";
+ * const server = serve({ port: 0, onListen() {} }, (request) => new Response(`you sent ${request.method}`));
+ * await server.ready;
+ * console.log(await (await fetch(server.url, { method: "POST" })).text()); // you sent POST
+ * await server.shutdown();
+ * ```
+ */
+export function serve(handler: FetchHandler): HttpServer;
+export function serve(options: ServeOptions & { fetch: FetchHandler }): HttpServer;
+export function serve(options: ServeOptions, handler: FetchHandler): HttpServer;
+export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler): HttpServer {
+  const options: ServeOptions = typeof first === "function" ? {} : first;
+  const handler = typeof first === "function" ? first : second ?? first.fetch;
+  if (typeof handler !== "function") throw new TypeError("serve() needs a fetch handler");
+  return new HttpServer(options, handler);
+}

@@ -1,0 +1,71 @@
+import type { NetAddress } from "../core/transport.ts";
+import type { HttpServerOptions } from "../httputil/server.ts";
+import type { Scheduler } from "../scheduler/mod.ts";
+
+/**
+ * What a fetch handler learns about the request beyond the `Request`.
+ *
+ * @example
+ * ```ts
+ * import type { ServeHandlerInfo } from "@hussar/core";
+ * function log(info: ServeHandlerInfo): void {
+ *   info.completed.then(() => console.log(`answered ${info.remoteAddr.hostname}`), () => {});
+ * }
+ * console.log(typeof log);
+ * ```
+ */
+export interface ServeHandlerInfo {
+  /** The client's address. */
+  readonly remoteAddr: NetAddress;
+  /** The server's address for this connection. */
+  readonly localAddr: NetAddress;
+  /** Settles when the response was fully written (fulfils) or could not be (rejects). */
+  readonly completed: Promise<void>;
+}
+
+/**
+ * A fetch-style handler: a Web `Request` in, a `Response` (or a Promise of
+ * one) out.
+ */
+export type FetchHandler = (
+  request: Request,
+  info: ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/** TLS material, PEM-encoded. */
+export interface TlsOptions {
+  /** Certificate chain (PEM). */
+  cert: string;
+  /** Private key (PEM). */
+  key: string;
+}
+
+/**
+ * Options of {@linkcode serve}: those of `Deno.serve`/`Bun.serve` where they
+ * exist, plus the engine's limits and timeouts (see {@linkcode HttpServerOptions}).
+ */
+export interface ServeOptions extends Omit<HttpServerOptions, "onError"> {
+  /** The handler (may also be given as `serve`'s second argument). */
+  fetch?: FetchHandler;
+  /** TCP port (default 8000; 0 picks a free one). */
+  port?: number;
+  /** Address to listen on (default "0.0.0.0"). */
+  hostname?: string;
+  /** Listen on this Unix socket instead of TCP. */
+  path?: string;
+  /** Serve HTTPS with this certificate and key. */
+  tls?: TlsOptions;
+  /** Share the port with other listeners (Deno and Bun on Linux; ignored on Node 20). */
+  reusePort?: boolean;
+  /** Shut the server down gracefully when this signal aborts. */
+  signal?: AbortSignal;
+  /** Called once listening (default: logs the URL). */
+  onListen?: (addr: NetAddress) => void;
+  /**
+   * Turns a handler's error into a response (default: logs it and answers
+   * 500). Never crashes the process: if it throws too, a plain 500 is sent.
+   */
+  onError?: (error: unknown) => Response | Promise<Response>;
+  /** Scheduler to run on (default: a new one). */
+  scheduler?: Scheduler;
+}

@@ -1,0 +1,154 @@
+import type { ConnectionInfo, Transport } from "../core/transport.ts";
+import { PushReadable } from "./_push_readable.ts";
+import type { BunSocketLike } from "./_runtime_types.ts";
+import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+
+/**
+ * One `Bun.listen` socket as a {@linkcode Transport}. Bun calls the
+ * listener's handlers, which forward to the socket's transport (kept in
+ * `socket.data`). Bun does not buffer writes: `write()` returns how much the
+ * kernel took, the rest is kept here until the `drain` handler runs.
+ */
+export class BunSocketTransport implements Transport {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly info: ConnectionInfo;
+  readonly #socket: BunSocketLike<unknown>;
+  readonly #input: PushReadable;
+  #peerEnded = false;
+  #writeDone = false;
+  #aborted = false;
+  #closed = false;
+  #failure: unknown = null;
+  #unsent: Uint8Array | null = null;
+  #sent: { resolve(): void; reject(error: unknown): void } | null = null;
+  #stopLinger: (() => void) | null = null;
+
+  constructor(socket: BunSocketLike<unknown>, info: ConnectionInfo) {
+    this.#socket = socket;
+    this.info = info;
+    this.#input = new PushReadable({
+      pause: () => {
+        if (!this.#closed) socket.pause();
+      },
+      resume: () => {
+        if (!this.#closed) socket.resume();
+      },
+      cancelled: () => this.#settle(),
+    });
+    this.readable = this.#input.stream;
+    this.writable = new WritableStream<Uint8Array>({
+      start: (controller) => {
+        // abort() waits for a pending write before calling the sink's abort; a write that waits
+        // for a peer that does not read would hold it forever, so act on the signal at once.
+        controller.signal?.addEventListener("abort", () => this.#abort());
+      },
+      write: (chunk) => this.#write(chunk),
+      close: () => this.#end(),
+      abort: () => this.#abort(),
+    });
+  }
+
+  /** Stops reading until the consumer asks (done on open, or after the TLS handshake). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  /** The `data` handler. */
+  onData(chunk: Uint8Array): void {
+    // A plain view, not the Buffer: Buffer#slice shares memory where Uint8Array#slice copies.
+    this.#input.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  /** The `drain` handler: the kernel takes bytes again. */
+  onDrain(): void {
+    if (this.#unsent === null) return;
+    const written = this.#socket.write(this.#unsent);
+    if (written < 0) {
+      this.#settleWrite(this.#failure ?? new Error("connection closed"));
+    } else if (written === this.#unsent.length) {
+      this.#settleWrite(null);
+    } else {
+      this.#unsent = this.#unsent.subarray(written);
+    }
+  }
+
+  /** The `end` handler: the peer sent its FIN. */
+  onEnd(): void {
+    this.#peerEnded = true;
+    this.#input.end();
+    this.#settle();
+  }
+
+  /** The `error` handler. */
+  onError(error: unknown): void {
+    this.#failure ??= error;
+  }
+
+  /** The `close` handler: the socket is gone. */
+  onClose(error?: unknown): void {
+    this.#closed = true;
+    this.#stopLinger?.();
+    if (error !== undefined && error !== null) this.#failure ??= error;
+    if (this.#failure === null) {
+      // A clean close: once our side is shut down, Bun reports the peer's FIN this way
+      // rather than through the `end` handler.
+      this.#input.end();
+    } else {
+      this.#input.fail(this.#failure);
+    }
+    this.#settleWrite(this.#failure ?? new Error("connection closed"));
+  }
+
+  #write(chunk: Uint8Array): Promise<void> | void {
+    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    const written = this.#socket.write(chunk);
+    if (written === chunk.length) return;
+    if (written < 0) throw this.#failure ?? new Error("connection closed");
+    this.#unsent = chunk.subarray(written);
+    return new Promise((resolve, reject) => (this.#sent = { resolve, reject }));
+  }
+
+  #settleWrite(error: unknown): void {
+    const sent = this.#sent;
+    this.#unsent = null;
+    this.#sent = null;
+    if (sent === null) return;
+    if (error === null) sent.resolve();
+    else sent.reject(error);
+  }
+
+  #end(): void {
+    // Every write has resolved, so every byte is with the kernel.
+    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    this.#writeDone = true;
+    if (this.#input.open) {
+      this.#socket.shutdown(); // FIN, and keep reading
+    } else {
+      this.#settle();
+    }
+  }
+
+  #abort(): void {
+    this.#writeDone = true;
+    this.#aborted = true;
+    this.#failure ??= new Error("connection aborted");
+    if (!this.#closed) this.#socket.terminate(); // a reset
+  }
+
+  /** Closes the socket once both directions are done with it. */
+  #settle(): void {
+    if (!this.#writeDone || this.#input.open || this.#closed || this.#aborted) return;
+    if (this.#peerEnded || !this.#input.cancelled) {
+      this.#socket.end();
+      return;
+    }
+    if (this.#stopLinger !== null) return;
+    // Input left unread: read and drop it until the peer's FIN, so closing does not reset.
+    this.#socket.shutdown();
+    this.#stopLinger = unrefTimeout(() => {
+      if (!this.#closed) this.#socket.end();
+    }, LINGER_MS);
+    this.#socket.resume();
+  }
+}

@@ -1,0 +1,149 @@
+import type { ConnectionInfo, Transport } from "../core/transport.ts";
+import type { DenoConnLike } from "./_runtime_types.ts";
+import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+
+/**
+ * Read buffer sizes. A pending `conn.read()` holds its buffer while the
+ * connection idles, so buffers start small and grow only while reads fill
+ * them (a large upload), then shrink back.
+ */
+const MIN_READ = 8 * 1024;
+const MAX_READ = 64 * 1024;
+
+/**
+ * One `Deno.Conn` as a {@linkcode Transport}. Reads call `conn.read()` only
+ * while the consumer pulls (the fastest path Deno has, see DESIGN.md);
+ * writes loop on `conn.write()`, which resolves once the kernel took bytes.
+ */
+export class DenoConnTransport implements Transport {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly info: ConnectionInfo;
+  readonly #conn: DenoConnLike;
+  #buffer: Uint8Array | null = null;
+  #readSize = MIN_READ;
+  #reading: Promise<number | null> | null = null;
+  #input: "open" | "ended" | "failed" | "cancelled" = "open";
+  #peerEnded = false;
+  #writeDone = false;
+  #closed = false;
+  #lingering = false;
+
+  constructor(conn: DenoConnLike, info: ConnectionInfo) {
+    this.#conn = conn;
+    this.info = info;
+    this.readable = new ReadableStream<Uint8Array>({
+      pull: (controller) => this.#pull(controller),
+      cancel: () => {
+        if (this.#input !== "open") return;
+        this.#input = "cancelled";
+        this.#settle();
+      },
+      // Nothing is read ahead of the consumer.
+    }, { highWaterMark: 0 });
+    this.writable = new WritableStream<Uint8Array>({
+      start: (controller) => {
+        // abort() waits for a pending write before calling the sink's abort; a write that waits
+        // for a peer that does not read would hold it forever, so act on the signal at once.
+        controller.signal?.addEventListener("abort", () => this.#abort());
+      },
+      write: (chunk) => this.#write(chunk),
+      close: () => this.#end(),
+      abort: () => this.#abort(),
+    });
+  }
+
+  async #pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    const buffer = this.#buffer ?? new Uint8Array(this.#readSize);
+    let n: number | null;
+    try {
+      n = await this.#read(buffer);
+    } catch (error) {
+      if (this.#input !== "open") return;
+      this.#input = "failed";
+      controller.error(this.#closed ? new Error("connection closed") : error);
+      this.#settle();
+      return;
+    }
+    if (this.#input !== "open") return;
+    if (n === null) {
+      this.#input = "ended";
+      controller.close();
+      this.#settle();
+    } else {
+      if (n === buffer.length) this.#readSize = Math.min(buffer.length * 2, MAX_READ);
+      else if (n < buffer.length / 8) this.#readSize = Math.max(buffer.length / 2, MIN_READ);
+      if (n >= buffer.length / 2) {
+        // Mostly full: hand the buffer itself over (no copy); the next read gets a new one.
+        this.#buffer = null;
+        controller.enqueue(buffer.subarray(0, n));
+      } else {
+        // Mostly empty: copy the few bytes out and keep the buffer if its size is still right.
+        this.#buffer = buffer.length === this.#readSize ? buffer : null;
+        controller.enqueue(buffer.slice(0, n));
+      }
+    }
+  }
+
+  /** One `conn.read()`, remembered so a lingering close can wait for it. */
+  #read(buffer: Uint8Array): Promise<number | null> {
+    const reading = this.#conn.read(buffer).then((n) => {
+      if (n === null) this.#peerEnded = true;
+      return n;
+    });
+    this.#reading = reading;
+    return reading.finally(() => {
+      if (this.#reading === reading) this.#reading = null;
+    });
+  }
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    for (let offset = 0; offset < chunk.length;) {
+      offset += await this.#conn.write(chunk.subarray(offset));
+    }
+  }
+
+  async #end(): Promise<void> {
+    await this.#conn.closeWrite();
+    this.#writeDone = true;
+    this.#settle();
+  }
+
+  #abort(): void {
+    this.#writeDone = true;
+    this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime.
+    }
+  }
+
+  /** Closes the connection once both directions are done with it. */
+  #settle(): void {
+    if (!this.#writeDone || this.#input === "open" || this.#closed) return;
+    if (this.#peerEnded || this.#input !== "cancelled") this.#close();
+    else if (!this.#lingering) void this.#linger();
+  }
+
+  /** Reads and drops input until the peer's FIN (or a bound), so closing does not reset. */
+  async #linger(): Promise<void> {
+    this.#lingering = true;
+    const stop = unrefTimeout(() => this.#close(), LINGER_MS);
+    const scratch = this.#buffer ?? new Uint8Array(MIN_READ);
+    try {
+      if (this.#reading !== null) await this.#reading;
+      while (!this.#peerEnded && !this.#closed) await this.#read(scratch);
+    } catch {
+      // Reset by the peer or closed by the bound: either way, done.
+    } finally {
+      stop();
+      this.#close();
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { denoRuntime } from "./_runtime_types.ts";
+
+/**
+ * How long a TLS client has to finish its handshake before the socket is
+ * dropped. Until then the connection belongs to no one (the core's
+ * deadlines start when it is handed over), so this bounds what a silent
+ * client can hold.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a closed connection keeps reading (and discarding) while waiting
+ * for the peer's FIN. Closing a socket with unread input makes the kernel
+ * send a reset, which can destroy the response the peer has not read yet;
+ * reading until the peer's end (a "lingering close") avoids that, and this
+ * bound keeps a peer that never ends from holding the socket.
+ */
+export const LINGER_MS = 2_000;
+
+/**
+ * Runs `fn` after `ms` without keeping the process alive for it; returns a
+ * function that cancels it.
+ */
+export function unrefTimeout(fn: () => void, ms: number): () => void {
+  const id: unknown = setTimeout(fn, ms);
+  if (typeof id === "number") {
+    // Deno's timers are numbers, unref'd through the Deno global.
+    denoRuntime()?.unrefTimer?.(id);
+  } else {
+    (id as { unref?: () => void }).unref?.();
+  }
+  return () => clearTimeout(id as number);
+}

@@ -1,0 +1,184 @@
+import type { ConnectionInfo, NetAddress, Transport } from "../core/transport.ts";
+import type { Listener, ListenOptions } from "./listen.ts";
+import { DenoConnTransport } from "./_deno_transport.ts";
+import {
+  ALPN_PROTOCOLS,
+  listenError,
+  type ResolvedListenOptions,
+  resolveListenOptions,
+  tcpAddr,
+  unixAddr,
+} from "./_options.ts";
+import {
+  type DenoAddrLike,
+  type DenoConnLike,
+  type DenoLike,
+  type DenoListenerLike,
+  denoRuntime,
+  type DenoTcpListenOptionsLike,
+} from "./_runtime_types.ts";
+import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
+
+/**
+ * Listens with `Deno.listen` (TCP or a Unix socket) or `Deno.listenTls`.
+ * Only on Deno; {@linkcode listen} picks it there. `reusePort` is an
+ * unstable Deno API: it is honoured when the program runs with
+ * `--unstable-net` and ignored otherwise (without the flag Deno would end
+ * the process). TLS over a Unix socket is not available on Deno (its TLS
+ * listener is TCP only): that combination rejects.
+ *
+ * @example
+ * ```ts
+ * import { listenDeno } from "@hussar/core/sources";
+ * if ("Deno" in globalThis) {
+ *   const listener = await listenDeno({ hostname: "127.0.0.1", port: 0 });
+ *   console.log(listener.addr.port > 0); // true
+ *   await listener.close();
+ * }
+ * ```
+ */
+export function listenDeno(options: ListenOptions = {}): Promise<Listener> {
+  const deno = denoRuntime();
+  if (deno === undefined) return Promise.reject(new Error("listenDeno() needs the Deno runtime"));
+  let resolved: ResolvedListenOptions;
+  try {
+    resolved = resolveListenOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  try {
+    return Promise.resolve(new DenoListener(open(deno, resolved), resolved));
+  } catch (error) {
+    return Promise.reject(listenError(resolved, error));
+  }
+}
+
+function open(deno: DenoLike, options: ResolvedListenOptions): DenoListenerLike {
+  if (options.kind === "unix") {
+    if (options.tls) throw new Error("TLS over a Unix socket is not supported on Deno");
+    return deno.listen({ transport: "unix", path: options.path });
+  }
+  const tcp: DenoTcpListenOptionsLike = { hostname: options.hostname, port: options.port };
+  // Without --unstable-net, asking for reusePort makes Deno exit; the flag exposes listenDatagram.
+  if (options.reusePort && typeof deno.listenDatagram === "function") tcp.reusePort = true;
+  if (!options.tls) return deno.listen({ ...tcp, transport: "tcp" });
+  return deno.listenTls({ ...tcp, ...options.tls, alpnProtocols: ALPN_PROTOCOLS });
+}
+
+class DenoListener implements Listener {
+  readonly runtime = "deno" as const;
+  readonly addr: NetAddress;
+  readonly #listener: DenoListenerLike;
+  readonly #tls: boolean;
+  #loop: Promise<void> | null = null;
+  #closed = false;
+  readonly #handshaking = new Set<DenoConnLike>();
+
+  constructor(listener: DenoListenerLike, options: ResolvedListenOptions) {
+    this.#listener = listener;
+    this.#tls = options.tls !== undefined;
+    this.addr = addrOf(listener.addr);
+  }
+
+  listen(accept: (transport: Transport) => void): void {
+    if (this.#closed) throw new Error("the listener is closed");
+    if (this.#loop !== null) throw new Error("the listener already has an accept callback");
+    // Until now connections waited in the kernel's backlog.
+    this.#loop = this.#acceptLoop(accept);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    for (const conn of this.#handshaking) closeQuietly(conn);
+    this.#handshaking.clear();
+    // Deno releases the socket (and unlinks a Unix socket's file) once the pending accept settled.
+    await this.#loop;
+  }
+
+  async #acceptLoop(accept: (transport: Transport) => void): Promise<void> {
+    while (!this.#closed) {
+      let conn: DenoConnLike;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closed) return;
+        // Out of file descriptors and the like: report, breathe, go on.
+        console.error("hussar: accept failed:", error);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      if (this.#closed) {
+        closeQuietly(conn);
+        return;
+      }
+      if (this.#tls) {
+        void this.#handshake(conn, accept);
+      } else {
+        if (conn.remoteAddr.transport === "tcp") conn.setNoDelay?.(true);
+        handOver(accept, conn, new DenoConnTransport(conn, this.#infoOf(conn, null)));
+      }
+    }
+  }
+
+  async #handshake(conn: DenoConnLike, accept: (transport: Transport) => void): Promise<void> {
+    this.#handshaking.add(conn);
+    const stop = unrefTimeout(() => closeQuietly(conn), HANDSHAKE_TIMEOUT_MS);
+    let alpnProtocol: string | null;
+    try {
+      ({ alpnProtocol } = await (conn.handshake?.() ?? { alpnProtocol: null }));
+    } catch {
+      // A client that failed its handshake never becomes a connection.
+      closeQuietly(conn);
+      return;
+    } finally {
+      stop();
+      this.#handshaking.delete(conn);
+    }
+    if (this.#closed) {
+      closeQuietly(conn);
+      return;
+    }
+    handOver(accept, conn, new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)));
+  }
+
+  #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {
+    return {
+      remoteAddr: addrOf(conn.remoteAddr),
+      localAddr: this.addr.transport === "unix" ? this.addr : addrOf(conn.localAddr),
+      tls: this.#tls,
+      alpnProtocol,
+    };
+  }
+}
+
+function addrOf(addr: DenoAddrLike): NetAddress {
+  return "path" in addr ? unixAddr(addr.path) : tcpAddr(addr.hostname, addr.port);
+}
+
+/** Calls `accept`; one that throws loses that connection, not the accept loop. */
+function handOver(
+  accept: (transport: Transport) => void,
+  conn: DenoConnLike,
+  transport: Transport,
+): void {
+  try {
+    accept(transport);
+  } catch (error) {
+    console.error("hussar: accept callback failed:", error);
+    closeQuietly(conn);
+  }
+}
+
+function closeQuietly(conn: DenoConnLike): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}

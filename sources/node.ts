@@ -1,0 +1,137 @@
+import { createServer as createNetServer, type ListenOptions as NetListenOptions } from "node:net";
+import type { Server, Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import type { ConnectionInfo, NetAddress, Transport } from "../core/transport.ts";
+import type { Listener, ListenOptions } from "./listen.ts";
+import { NodeSocketTransport } from "./_node_transport.ts";
+import {
+  ALPN_PROTOCOLS,
+  listenError,
+  type ResolvedListenOptions,
+  resolveListenOptions,
+  tcpAddr,
+  unixAddr,
+} from "./_options.ts";
+import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
+
+/**
+ * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
+ * on Node, and on Deno and Bun through their `node:` modules, though
+ * {@linkcode listen} picks their own faster APIs there.
+ *
+ * `reusePort` is passed to Node, which honours it from Node 22.12 on Linux;
+ * Node 20 ignores it (a second listener on the port then fails with
+ * EADDRINUSE).
+ *
+ * @example
+ * ```ts
+ * import { listenNode } from "@hussar/core/sources";
+ * const listener = await listenNode({ hostname: "127.0.0.1", port: 0 });
+ * console.log(listener.addr.port > 0); // true
+ * await listener.close();
+ * ```
+ */
+export function listenNode(options: ListenOptions = {}): Promise<Listener> {
+  let resolved: ResolvedListenOptions;
+  let server: Server;
+  try {
+    resolved = resolveListenOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  try {
+    server = resolved.tls
+      ? createTlsServer({
+        cert: resolved.tls.cert,
+        key: resolved.tls.key,
+        ALPNProtocols: ALPN_PROTOCOLS,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        allowHalfOpen: true,
+        noDelay: true,
+      })
+      // Sockets start paused: nothing is read before the consumer asks.
+      : createNetServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+  } catch (error) {
+    return Promise.reject(listenError(resolved, error));
+  }
+  const target: NetListenOptions & { reusePort?: boolean } = resolved.kind === "unix"
+    ? { path: resolved.path }
+    : { host: resolved.hostname, port: resolved.port };
+  if (resolved.kind === "tcp" && resolved.reusePort) target.reusePort = true;
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error): void => reject(listenError(resolved, error));
+    server.once("error", fail);
+    server.listen(target, () => {
+      server.off("error", fail);
+      resolve(new NodeListener(server, resolved));
+    });
+  });
+}
+
+class NodeListener implements Listener {
+  readonly runtime = "node" as const;
+  readonly addr: NetAddress;
+  readonly #server: Server;
+  readonly #tls: boolean;
+  #accept: ((transport: Transport) => void) | null = null;
+  #backlog: Transport[] = [];
+  #closed = false;
+
+  constructor(server: Server, options: ResolvedListenOptions) {
+    this.#server = server;
+    this.#tls = options.tls !== undefined;
+    const address = server.address();
+    this.addr = typeof address === "string" || address === null
+      ? unixAddr(options.kind === "unix" ? options.path : address)
+      : tcpAddr(address.address, address.port);
+    const event = this.#tls ? "secureConnection" : "connection";
+    server.on(event, (socket: Socket) => this.#onSocket(socket));
+    // Accept failures (out of file descriptors, ...) are reported; the listener goes on.
+    server.on("error", (error) => console.error("hussar: accept failed:", error));
+  }
+
+  listen(accept: (transport: Transport) => void): void {
+    if (this.#closed) throw new Error("the listener is closed");
+    if (this.#accept !== null) throw new Error("the listener already has an accept callback");
+    this.#accept = accept;
+    const backlog = this.#backlog;
+    this.#backlog = [];
+    for (const transport of backlog) accept(transport);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#accept = null;
+    for (const transport of this.#backlog.splice(0)) transport.writable.abort().catch(() => {});
+    // Closes the listening socket now (synchronously); the callback would wait for every
+    // accepted connection, which close() leaves alone.
+    this.#server.close(() => {});
+    return Promise.resolve();
+  }
+
+  #onSocket(socket: Socket): void {
+    if (this.#closed) {
+      // A TLS handshake that finished after close(): nobody accepts it any more.
+      socket.destroy();
+      return;
+    }
+    const transport = new NodeSocketTransport(socket, this.#infoOf(socket));
+    if (this.#accept !== null) this.#accept(transport);
+    else this.#backlog.push(transport);
+  }
+
+  #infoOf(socket: Socket): ConnectionInfo {
+    const tls = this.#tls;
+    const alpn = tls ? (socket as TLSSocket).alpnProtocol : null;
+    if (this.addr.transport === "unix") {
+      return { remoteAddr: unixAddr(""), localAddr: this.addr, tls, alpnProtocol: alpn || null };
+    }
+    return {
+      remoteAddr: tcpAddr(socket.remoteAddress, socket.remotePort),
+      localAddr: tcpAddr(socket.localAddress, socket.localPort),
+      tls,
+      alpnProtocol: alpn || null,
+    };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Runs the same behaviour tests over the in-memory fake source and over a
+ * real socket (127.0.0.1, the runtime's own adapter), with one client API.
+ */
+import { connect, type Socket } from "node:net";
+import { Hussar } from "../../core/mod.ts";
+import { httpHandler, type HttpServerOptions } from "../../httputil/mod.ts";
+import { FakeSource } from "../../sources/mod.ts";
+import { fetchApp, type FetchAppOptions } from "../../serve/fetch_app.ts";
+import type { FetchHandler } from "../../serve/types.ts";
+
+/** A raw HTTP client: bytes in, bytes out. */
+export interface RawClient {
+  write(data: string | Uint8Array): void;
+  /** Half-closes our side (FIN). */
+  end(): void;
+  /** Resets the connection. */
+  disconnect(): void;
+  /** Everything until the server closes, as latin1 text. */
+  readText(): Promise<string>;
+  /** Resolves once the received text matches `pattern` (or the server closed). */
+  waitFor(pattern: RegExp): Promise<string>;
+}
+
+export interface Served {
+  connect(): Promise<RawClient>;
+  /** Sends `raw` on a new connection, half-closes, returns all the server sent. */
+  exchange(raw: string): Promise<string>;
+  hussar: Hussar;
+  close(): Promise<void>;
+}
+
+export interface Harness {
+  name: string;
+  serve(handler: FetchHandler, options?: HttpServerOptions & FetchAppOptions): Promise<Served>;
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return text;
+}
+
+function socketClient(socket: Socket): RawClient {
+  let received = "";
+  let ended = false;
+  const waiters: (() => void)[] = [];
+  const wake = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
+  socket.on("data", (chunk: Uint8Array) => {
+    received += latin1(chunk);
+    wake();
+  });
+  socket.on("close", () => {
+    ended = true;
+    wake();
+  });
+  socket.on("error", () => {});
+  const until = async (done: () => boolean): Promise<void> => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return {
+    write: (data) =>
+      void socket.write(
+        typeof data === "string" ? Uint8Array.from(data, (c) => c.charCodeAt(0)) : data,
+      ),
+    end: () => void socket.end(),
+    disconnect: () => void socket.resetAndDestroy(),
+    readText: async () => {
+      await until(() => ended);
+      return received;
+    },
+    waitFor: async (pattern) => {
+      await until(() => ended || pattern.test(received));
+      return received;
+    },
+  };
+}
+
+export const fakeHarness: Harness = {
+  name: "fake source",
+  serve(handler, options = {}) {
+    const hussar = new Hussar({
+      handler: httpHandler(fetchApp(handler, options), { onError: () => {}, ...options }),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const connectFake = (): Promise<RawClient> => {
+      const client = source.connect();
+      return Promise.resolve({
+        write: (data) => client.write(data),
+        end: () => client.end(),
+        disconnect: () => client.disconnect(),
+        readText: () => client.readText(),
+        waitFor: async (pattern) => {
+          let text = "";
+          while (!pattern.test(text)) {
+            const chunk = await client.read();
+            if (chunk === null) break;
+            text += latin1(chunk);
+          }
+          return text;
+        },
+      });
+    };
+    return Promise.resolve({
+      hussar,
+      connect: connectFake,
+      async exchange(raw) {
+        const client = await connectFake();
+        client.write(raw);
+        client.end();
+        return await client.readText();
+      },
+      close: () => hussar.close(),
+    });
+  },
+};
+
+export function socketHarness(
+  listen: (options: { hostname: string; port: number }) => Promise<
+    { addr: { port: number }; listen(a: (t: never) => void): void; close(): Promise<void> }
+  >,
+): Harness {
+  return {
+    name: "real socket",
+    async serve(handler, options = {}) {
+      const hussar = new Hussar({
+        handler: httpHandler(fetchApp(handler, options), { onError: () => {}, ...options }),
+      });
+      const listener = await listen({ hostname: "127.0.0.1", port: 0 });
+      hussar.attachSource(listener as never);
+      const connectSocket = (): Promise<RawClient> =>
+        new Promise((resolve, reject) => {
+          const socket = connect(listener.addr.port, "127.0.0.1", () =>
+            resolve(socketClient(socket)));
+          socket.once("error", reject);
+        });
+      return {
+        hussar,
+        connect: connectSocket,
+        async exchange(raw) {
+          const client = await connectSocket();
+          client.write(raw);
+          client.end();
+          return await client.readText();
+        },
+        close: () => hussar.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * serve()'s fetch behaviour, run over the fake source and over a real
+ * socket on whichever runtime runs the tests.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { header, parseResponses } from "../_http.ts";
+import { fakeHarness, type Harness, socketHarness } from "./_harness.ts";
+import { listen } from "../../sources/listen.ts";
+
+const harnesses: Harness[] = [fakeHarness, socketHarness(listen as never)];
+const GET = (path = "/", extra = ""): string =>
+  `GET ${path} HTTP/1.1\r\nHost: example.test\r\n${extra}\r\n`;
+const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const harness of harnesses) {
+  describe(`serve behaviour over the ${harness.name}`, () => {
+    it("builds a Request with method, absolute URL and headers", async () => {
+      let seen: { method: string; url: string; agent: string | null } | undefined;
+      const server = await harness.serve((request) => {
+        seen = {
+          method: request.method,
+          url: request.url,
+          agent: request.headers.get("user-agent"),
+        };
+        return new Response("ok");
+      });
+      const [response] = parseResponses(
+        await server.exchange(GET("/a/b?c=d", "User-Agent: t\r\n")),
+      );
+      assert.equal(response.status, 200);
+      assert.equal(header(response, "content-length"), "2");
+      assert.deepEqual(seen, { method: "GET", url: "http://example.test/a/b?c=d", agent: "t" });
+      await server.close();
+    });
+
+    it("echoes a Content-Length body and a chunked body", async () => {
+      const server = await harness.serve(async (request) => new Response(await request.text()));
+      const text = await server.exchange(
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello" +
+          "PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+      );
+      assert.deepEqual(parseResponses(text).map((r) => r.body), ["hello", "abcde"]);
+      await server.close();
+    });
+
+    it("sends every Fetch body type with the right framing and content type", async () => {
+      const bodies: Record<string, () => BodyInit> = {
+        "/text": () => "text",
+        "/bytes": () => new Uint8Array([98, 121, 116, 101, 115]),
+        "/blob": () => new Blob(["blob"], { type: "application/x-blob" }),
+        "/params": () => new URLSearchParams({ a: "1" }),
+        "/form": () => {
+          const form = new FormData();
+          form.set("field", "value");
+          return form;
+        },
+        "/stream": () =>
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode("str"));
+              await tick(5);
+              controller.enqueue(new TextEncoder().encode("eam"));
+              controller.close();
+            },
+          }),
+      };
+      const server = await harness.serve((request) =>
+        new Response(bodies[new URL(request.url).pathname]())
+      );
+      const text = await server.exchange(Object.keys(bodies).map((path) => GET(path)).join(""));
+      const responses = parseResponses(text);
+      const byPath = Object.fromEntries(Object.keys(bodies).map((path, i) => [path, responses[i]]));
+      assert.equal(byPath["/text"].body, "text");
+      assert.equal(header(byPath["/text"], "content-length"), "4");
+      assert.equal(byPath["/bytes"].body, "bytes");
+      assert.equal(byPath["/blob"].body, "blob");
+      assert.equal(header(byPath["/blob"], "content-type"), "application/x-blob");
+      assert.equal(byPath["/params"].body, "a=1");
+      assert.match(
+        header(byPath["/params"], "content-type")!,
+        /application\/x-www-form-urlencoded/,
+      );
+      assert.match(header(byPath["/form"], "content-type")!, /^multipart\/form-data; boundary=/);
+      assert.match(byPath["/form"].body, /name="field"\r\n\r\nvalue/);
+      assert.equal(byPath["/stream"].body, "stream");
+      assert.equal(header(byPath["/stream"], "transfer-encoding"), "chunked");
+      await server.close();
+    });
+
+    it("keeps several Set-Cookie headers apart", async () => {
+      const server = await harness.serve(() => {
+        const headers = new Headers();
+        headers.append("set-cookie", "a=1");
+        headers.append("set-cookie", "b=2");
+        return new Response(null, { status: 204, headers });
+      });
+      const [response] = parseResponses(await server.exchange(GET()));
+      assert.deepEqual(response.headers.filter(([n]) => n === "set-cookie").map(([, v]) => v), [
+        "a=1",
+        "b=2",
+      ]);
+      await server.close();
+    });
+
+    it("answers HEAD without a body and cancels the response stream", async () => {
+      let cancelled = false;
+      const server = await harness.serve(() =>
+        new Response(new ReadableStream({ pull() {}, cancel: () => void (cancelled = true) }))
+      );
+      const text = await server.exchange("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+      assert.equal(parseResponses(text, () => true)[0].body, "");
+      assert.ok(text.endsWith("\r\n\r\n"));
+      assert.ok(cancelled);
+      await server.close();
+    });
+
+    it("answers 500 through the default onError, and through a custom one", async () => {
+      const failing = await harness.serve(() => {
+        throw new Error("boom");
+      }, { onError: undefined });
+      const original = console.error;
+      console.error = () => {};
+      try {
+        assert.equal(parseResponses(await failing.exchange(GET()))[0].status, 500);
+      } finally {
+        console.error = original;
+      }
+      await failing.close();
+      const custom = await harness.serve(() => Promise.reject(new Error("nope")), {
+        onError: (error) => new Response(`handled: ${(error as Error).message}`, { status: 503 }),
+      });
+      const [response] = parseResponses(await custom.exchange(GET()));
+      assert.equal(response.status, 503);
+      assert.equal(response.body, "handled: nope");
+      await custom.close();
+    });
+
+    it("answers 500 when the handler returns something other than a Response", async () => {
+      const server = await harness.serve((() => "not a response") as never, {
+        onError: (error) => new Response(String(error), { status: 500 }),
+      });
+      const [response] = parseResponses(await server.exchange(GET()));
+      assert.equal(response.status, 500);
+      assert.match(response.body, /must return a Response/);
+      await server.close();
+    });
+
+    it("settles info.completed once the response is written", async () => {
+      let completed: Promise<void> | undefined;
+      const server = await harness.serve((_request, info) => {
+        completed = info.completed;
+        assert.equal(info.remoteAddr.transport, "tcp");
+        return new Response("done");
+      });
+      await server.exchange(GET());
+      await completed;
+      await server.close();
+    });
+
+    it("aborts request.signal when the client disconnects during the handler, not after a response", async () => {
+      const aborted: boolean[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const server = await harness.serve(async (request) => {
+        if (new URL(request.url).pathname === "/slow") {
+          await gate;
+          aborted.push(request.signal.aborted);
+        } else {
+          queueMicrotask(() => tick(20).then(() => aborted.push(request.signal.aborted)));
+        }
+        return new Response("x");
+      });
+      const quick = await server.connect();
+      quick.write(GET("/fast"));
+      await quick.waitFor(/\r\n\r\nx/);
+      const slow = await server.connect();
+      slow.write(GET("/slow"));
+      await tick(20);
+      slow.disconnect();
+      await tick(20);
+      release();
+      await tick(30);
+      quick.end();
+      await quick.readText();
+      assert.deepEqual(aborted.sort(), [false, true]);
+      await server.close();
+    });
+
+    it("streams server-sent events past the keep-alive timeout", async () => {
+      const server = await harness.serve(() =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              for (let i = 0; i < 3; i++) {
+                controller.enqueue(new TextEncoder().encode(`data: ${i}\n\n`));
+                await tick(40);
+              }
+              controller.close();
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        ), { keepAliveTimeoutMs: 30, headersTimeoutMs: 30 });
+      const [response] = parseResponses(await server.exchange(GET()));
+      assert.equal(response.body, "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+      await server.close();
+    });
+
+    it("cancels the response stream when the client goes away", async () => {
+      let cancelled!: () => void;
+      const wasCancelled = new Promise<void>((resolve) => (cancelled = resolve));
+      const server = await harness.serve(() =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              await tick(5);
+              controller.enqueue(new TextEncoder().encode("tick\n"));
+            },
+            cancel: () => cancelled(),
+          }),
+        )
+      );
+      const client = await server.connect();
+      client.write(GET());
+      await client.waitFor(/tick/);
+      client.disconnect();
+      await wasCancelled;
+      await server.hussar.whenEmpty();
+      await server.close();
+    });
+
+    it("serves keep-alive and pipelined requests in order", async () => {
+      const server = await harness.serve(async (request) => {
+        const delay = Number(new URL(request.url).searchParams.get("d"));
+        await tick(delay);
+        return new Response(`d=${delay}`);
+      });
+      const text = await server.exchange(GET("/?d=30") + GET("/?d=1") + GET("/?d=10"));
+      assert.deepEqual(parseResponses(text).map((r) => r.body), ["d=30", "d=1", "d=10"]);
+      await server.close();
+    });
+
+    it("enforces the engine's limits the same way", async () => {
+      const server = await harness.serve(() => new Response("never"));
+      const [response] = parseResponses(
+        await server.exchange(GET("/", `X-Big: ${"a".repeat(20_000)}\r\n`)),
+      );
+      assert.equal(response.status, 431);
+      await server.close();
+    });
+  });
+}

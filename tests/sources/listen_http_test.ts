@@ -1,0 +1,112 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { Hussar } from "../../core/mod.ts";
+import { httpHandler } from "../../httputil/mod.ts";
+import { listen, type Listener } from "../../sources/mod.ts";
+import { header, parseResponses } from "../_http.ts";
+import { connect, refused, sleep, within } from "./_socket_client.ts";
+
+/** Open file descriptors of this process (Linux), or null where /proc is missing. */
+function openFds(): number | null {
+  return existsSync("/proc/self/fd") ? readdirSync("/proc/self/fd").length : null;
+}
+
+/** Waits (bounded) until the fd count is back to `baseline` or below; returns the last count. */
+async function fdsSettle(baseline: number | null): Promise<number | null> {
+  let now = openFds();
+  for (let i = 0; i < 100 && now !== null && baseline !== null && now > baseline; i++) {
+    await sleep(20);
+    now = openFds();
+  }
+  return now;
+}
+
+async function serveHttp(): Promise<{ hussar: Hussar; listener: Listener }> {
+  const hussar = new Hussar({
+    handler: httpHandler(function* (request) {
+      const body = yield* request.body.readAll();
+      return {
+        status: 200,
+        headers: [["content-type", "text/plain"]],
+        body: `${request.head.method} ${request.head.target} ${body.length}`,
+      };
+    }),
+  });
+  const listener = await listen({ hostname: "127.0.0.1", port: 0 });
+  hussar.attachSource(listener);
+  return { hussar, listener };
+}
+
+describe("Hussar over listen()", () => {
+  it("answers raw HTTP requests on a real socket, keep-alive then close", async () => {
+    const before = openFds();
+    const { hussar, listener } = await serveHttp();
+    const target = { port: listener.addr.port, host: "127.0.0.1" };
+    try {
+      const client = await connect(target);
+      const upload = "x".repeat(100_000);
+      await client.write(
+        "GET /first HTTP/1.1\r\nHost: t\r\n\r\n" +
+          `POST /second HTTP/1.1\r\nHost: t\r\nContent-Length: ${upload.length}\r\n\r\n${upload}` +
+          "GET /third HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+      );
+      await within(client.ended, 5000, "the server closing after Connection: close");
+      const responses = parseResponses(client.text());
+      assert.deepEqual(responses.map((r) => [r.status, r.body]), [
+        [200, "GET /first 0"],
+        [200, "POST /second 100000"],
+        [200, "GET /third 0"],
+      ]);
+      assert.equal(header(responses[2], "connection"), "close");
+      client.end();
+      assert.equal(await within(client.closed, 2000, "the client closing"), null);
+    } finally {
+      await hussar.close();
+    }
+    assert.equal(hussar.connectionCount, 0);
+    assert.equal(await refused(target), true);
+    const after = await fdsSettle(before);
+    if (before !== null) assert.ok(after! <= before, `fds: ${before} before, ${after} after`);
+  });
+
+  it("close() ends idle keep-alive connections and leaves no socket behind", async () => {
+    const before = openFds();
+    const { hussar, listener } = await serveHttp();
+    const target = { port: listener.addr.port, host: "127.0.0.1" };
+    const clients = await Promise.all([connect(target), connect(target), connect(target)]);
+    for (const client of clients) await client.write("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    for (const client of clients) await client.waitForBytes(1);
+    assert.equal(hussar.connectionCount, 3);
+    await within(hussar.close(), 5000, "hussar.close()");
+    assert.equal(hussar.connectionCount, 0);
+    for (const client of clients) {
+      await within(Promise.race([client.ended, client.closed]), 2000, "the server's end");
+      client.destroy();
+      await within(client.closed, 2000, "the client closing");
+      assert.equal(parseResponses(client.text())[0].body, "GET / 0");
+    }
+    assert.equal(await refused(target), true);
+    const after = await fdsSettle(before);
+    if (before !== null) assert.ok(after! <= before, `fds: ${before} before, ${after} after`);
+  });
+
+  it("serves the runtime's own fetch()", async () => {
+    const { hussar, listener } = await serveHttp();
+    try {
+      const response = await within(
+        fetch(`http://127.0.0.1:${listener.addr.port}/hello`, {
+          method: "POST",
+          body: "four",
+          headers: { connection: "close" },
+        }),
+        5000,
+        "fetch",
+      );
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), "POST /hello 4");
+    } finally {
+      await hussar.close();
+    }
+  });
+});

@@ -1,0 +1,434 @@
+import { describe, it as test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Transport } from "../../core/mod.ts";
+import { listen, type Listener, listenNode, type ListenOptions } from "../../sources/mod.ts";
+import { selfSignedCertificate } from "../_tls.ts";
+import {
+  Accepted,
+  Client,
+  connect,
+  connectTls,
+  pattern,
+  readAll,
+  readBytes,
+  refused,
+  sleep,
+  stillPending,
+  type Target,
+  within,
+} from "./_socket_client.ts";
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+type ListenFn = (options?: ListenOptions) => Promise<Listener>;
+const nativeRuntime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
+  addresses?.some((a) => a.address === "::1")
+);
+
+/** Everything a test opened, closed at its end whatever happened. */
+class Scope {
+  constructor(readonly listenWith: ListenFn) {}
+  listeners: Listener[] = [];
+  clients: Client[] = [];
+  transports: Transport[] = [];
+
+  async listen(options: ListenOptions = { hostname: "127.0.0.1", port: 0 }): Promise<
+    { listener: Listener; accepted: Accepted; target: Target }
+  > {
+    const listener = await this.listenWith(options);
+    this.listeners.push(listener);
+    const accepted = new Accepted();
+    listener.listen((transport) => {
+      this.transports.push(transport);
+      accepted.accept(transport);
+    });
+    const target: Target = listener.addr.transport === "unix"
+      ? { path: listener.addr.path! }
+      : { port: listener.addr.port, host: listener.addr.hostname };
+    return { listener, accepted, target };
+  }
+
+  async connect(target: Target): Promise<Client> {
+    const client = await connect(target);
+    this.clients.push(client);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.destroy();
+    for (const transport of this.transports) {
+      await transport.writable.abort().catch(() => {});
+      await transport.readable.cancel().catch(() => {});
+    }
+    for (const listener of this.listeners) await listener.close();
+    await Promise.all(this.clients.map((c) => within(c.closed, 2000, "client close")));
+  }
+}
+
+async function scopedWith(
+  listenWith: ListenFn,
+  body: (scope: Scope) => Promise<void>,
+): Promise<void> {
+  const scope = new Scope(listenWith);
+  try {
+    await body(scope);
+  } finally {
+    await scope.close();
+  }
+}
+
+/**
+ * The listener behaviour, for one way of listening. `gaps` names tests to
+ * skip, with the reason (a runtime's known deviation).
+ */
+function suite(
+  title: string,
+  listenWith: ListenFn,
+  expectedRuntime: string,
+  gaps: Record<string, string> = {},
+): void {
+  const scoped = (body: (scope: Scope) => Promise<void>): Promise<void> =>
+    scopedWith(listenWith, body);
+  const it = (name: string, fn: () => Promise<void>, skip: string | false = false): void => {
+    test(name, { skip: gaps[name] ?? skip }, fn);
+  };
+  describe(title, () => {
+    it("reports its runtime, and the real port when 0 was asked", () =>
+      scoped(async (scope) => {
+        const { listener } = await scope.listen();
+        assert.equal(listener.runtime, expectedRuntime);
+        assert.equal(listener.addr.transport, "tcp");
+        assert.equal(listener.addr.hostname, "127.0.0.1");
+        assert.ok(listener.addr.port > 0 && listener.addr.port < 65536);
+      }));
+
+    it("carries bytes both ways, in order, and reports both addresses", () =>
+      scoped(async (scope) => {
+        const { listener, accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        assert.deepEqual(transport.info.remoteAddr, {
+          transport: "tcp",
+          hostname: "127.0.0.1",
+          port: client.socket.localPort,
+        });
+        assert.deepEqual(transport.info.localAddr, {
+          transport: "tcp",
+          hostname: "127.0.0.1",
+          port: listener.addr.port,
+        });
+        assert.equal(transport.info.tls, false);
+
+        const up = pattern(1 << 20, 1);
+        const down = pattern(1 << 20, 2);
+        const reader = transport.readable.getReader();
+        const writer = transport.writable.getWriter();
+        const [received] = await within(
+          Promise.all([
+            readBytes(reader, up.length),
+            client.write(up),
+            writer.write(down).then(() => client.waitForBytes(down.length)),
+          ]),
+          10_000,
+          "1 MiB each way",
+        );
+        assert.deepEqual(received, up);
+        assert.deepEqual(client.bytes(), down);
+      }));
+
+    it("ends the readable on the peer's FIN, and the server can still answer (half-close)", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        await client.write("question");
+        client.end();
+        const reader = transport.readable.getReader();
+        assert.equal(await within(readAll(reader), 2000, "the end"), "question");
+        const writer = transport.writable.getWriter();
+        await writer.write(encode("answer"));
+        await writer.close();
+        await within(client.ended, 2000, "the server's FIN");
+        assert.equal(client.text(), "answer");
+        assert.equal(await within(client.closed, 2000, "the close"), null);
+      }));
+
+    it("writable.close() sends what is queued, then a FIN; the peer's FIN then closes all", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        const writer = transport.writable.getWriter();
+        void writer.write(encode("one "));
+        void writer.write(encode("two"));
+        await writer.close();
+        await within(client.ended, 2000, "the server's FIN");
+        assert.equal(client.text(), "one two");
+        // Our side still reads after our FIN.
+        await client.write("late");
+        const reader = transport.readable.getReader();
+        assert.equal(decode((await reader.read()).value!), "late");
+        client.end();
+        assert.equal((await within(reader.read(), 2000, "the end")).done, true);
+        assert.equal(await within(client.closed, 2000, "the close"), null);
+      }));
+
+    it("abort() drops the connection at once: pending writes fail, the peer sees it closed", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        client.socket.pause();
+        const transport = await accepted.next();
+        const writer = transport.writable.getWriter();
+        const pending = writer.write(pattern(64 << 20));
+        pending.catch(() => {});
+        assert.equal(await stillPending(pending, 100), true);
+        await writer.abort(new Error("test abort"));
+        await assert.rejects(pending);
+        client.socket.resume();
+        // A reset on a TCP handle where the runtime can send one (Node, Bun), a FIN on Deno.
+        await within(Promise.race([client.ended, client.closed]), 2000, "the peer noticing");
+        // Far fewer than the 64 MiB written: the rest was dropped, not sent.
+        assert.ok(client.received < 64 << 20, `received ${client.received}`);
+      }));
+
+    it("errors the readable when the peer resets the connection", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        const reader = transport.readable.getReader();
+        const read = reader.read();
+        client.socket.resetAndDestroy();
+        await within(assert.rejects(read), 2000, "the read failing");
+      }));
+
+    it("keeps a write pending while the peer does not read, and completes it once it does", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        client.socket.pause();
+        const transport = await accepted.next();
+        const writer = transport.writable.getWriter();
+        const big = pattern(32 << 20, 3);
+        const write = writer.write(big);
+        assert.equal(await stillPending(write, 300), true, "a 32 MiB write fits no socket buffer");
+        client.socket.resume();
+        await within(write, 10_000, "the write once the peer reads");
+        await client.waitForBytes(big.length, 10_000);
+        assert.deepEqual(client.bytes(), big);
+      }));
+
+    it("reads from the socket only while the consumer pulls (the peer's send blocks)", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        const big = pattern(32 << 20, 4);
+        const sent = client.write(big);
+        assert.equal(await stillPending(sent, 300), true, "the client's send is not flushed");
+        const reader = transport.readable.getReader();
+        const received = await within(readBytes(reader, big.length), 10_000, "32 MiB");
+        await within(sent, 5000, "the client's send once the server reads");
+        assert.deepEqual(received, big);
+      }));
+
+    it(
+      "listens on IPv6 ::1",
+      () =>
+        scoped(async (scope) => {
+          const { listener, accepted, target } = await scope.listen({ hostname: "::1", port: 0 });
+          assert.equal(listener.addr.hostname, "::1");
+          const client = await scope.connect(target);
+          const transport = await accepted.next();
+          assert.equal(transport.info.remoteAddr.hostname, "::1");
+          assert.equal(transport.info.remoteAddr.port, client.socket.localPort);
+          await client.write("v6");
+          assert.equal(decode(await readBytes(transport.readable.getReader(), 2)), "v6");
+        }),
+      hasIpv6Loopback ? false : "no ::1 loopback address on this machine",
+    );
+
+    it("listens on a Unix socket, and removes it on close()", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "hussar-unix-"));
+      try {
+        await scoped(async (scope) => {
+          const path = join(dir, "s.sock");
+          const { listener, accepted, target } = await scope.listen({ path });
+          assert.deepEqual(listener.addr, { transport: "unix", hostname: "", port: 0, path });
+          const client = await scope.connect(target);
+          const transport = await accepted.next();
+          assert.equal(transport.info.remoteAddr.transport, "unix");
+          assert.equal(transport.info.localAddr.path, path);
+          await client.write("ping");
+          assert.equal(decode(await readBytes(transport.readable.getReader(), 4)), "ping");
+          const writer = transport.writable.getWriter();
+          await writer.write(encode("pong"));
+          await writer.close();
+          await within(client.ended, 2000, "the server's FIN");
+          assert.equal(client.text(), "pong");
+          await listener.close();
+          assert.equal(existsSync(path), false, "close() removes the socket file");
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("serves TLS: info.tls, ALPN http/1.1, bytes both ways, half-close", () =>
+      scoped(async (scope) => {
+        const { listener, accepted } = await scope.listen({
+          hostname: "127.0.0.1",
+          port: 0,
+          tls: selfSignedCertificate(),
+        });
+        const client = await connectTls(listener.addr.port, ["http/1.1"]);
+        scope.clients.push(client);
+        assert.equal(client.socket.alpnProtocol, "http/1.1");
+        const transport = await accepted.next();
+        assert.equal(transport.info.tls, true);
+        assert.equal(transport.info.alpnProtocol, "http/1.1");
+        assert.equal(transport.info.remoteAddr.port, client.socket.localPort);
+        const up = pattern(256 << 10, 5);
+        await client.write(up);
+        client.end();
+        const reader = transport.readable.getReader();
+        assert.deepEqual(await within(readBytes(reader, up.length), 5000, "256 KiB"), up);
+        assert.equal((await within(reader.read(), 2000, "the end")).done, true);
+        const down = pattern(4 << 20, 6);
+        const writer = transport.writable.getWriter();
+        await writer.write(down);
+        await writer.close();
+        await within(client.ended, 5000, "the server's end");
+        assert.deepEqual(client.bytes(), down);
+      }));
+
+    it("reports no ALPN protocol to a TLS client that offers none", () =>
+      scoped(async (scope) => {
+        const { listener, accepted } = await scope.listen({
+          hostname: "127.0.0.1",
+          port: 0,
+          tls: selfSignedCertificate(),
+        });
+        scope.clients.push(await connectTls(listener.addr.port));
+        const transport = await accepted.next();
+        assert.equal(transport.info.tls, true);
+        assert.equal(transport.info.alpnProtocol ?? null, null);
+      }));
+
+    it("close() refuses new connections; an accepted one keeps working", () =>
+      scoped(async (scope) => {
+        const { listener, accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        await listener.close();
+        assert.equal(await refused(target), true);
+        await client.write("still here");
+        assert.equal(decode(await readBytes(transport.readable.getReader(), 10)), "still here");
+        const writer = transport.writable.getWriter();
+        await writer.write(encode("yes"));
+        await client.waitForBytes(3);
+        assert.equal(client.text(), "yes");
+        await listener.close(); // idempotent
+      }));
+
+    it("hands over connections made before listen(accept) was called", () =>
+      scoped(async (scope) => {
+        const listener = await listenWith({ hostname: "127.0.0.1", port: 0 });
+        scope.listeners.push(listener);
+        const client = await scope.connect({ port: listener.addr.port, host: "127.0.0.1" });
+        await client.write("early");
+        await sleep(50);
+        const accepted = new Accepted();
+        listener.listen((transport) => {
+          scope.transports.push(transport);
+          accepted.accept(transport);
+        });
+        const transport = await accepted.next();
+        assert.equal(decode(await readBytes(transport.readable.getReader(), 5)), "early");
+      }));
+
+    it("rejects with a clear error when the port is in use", () =>
+      scoped(async (scope) => {
+        const { listener } = await scope.listen();
+        await assert.rejects(
+          listenWith({ hostname: "127.0.0.1", port: listener.addr.port }),
+          (error: Error) => {
+            assert.match(
+              error.message,
+              /cannot listen on 127\.0\.0\.1:\d+: address already in use/,
+            );
+            assert.match(error.message, /EADDRINUSE/);
+            return true;
+          },
+        );
+      }));
+
+    it("rejects with a clear error when the TLS material is not PEM", async () => {
+      await assert.rejects(
+        listenWith({
+          hostname: "127.0.0.1",
+          port: 0,
+          tls: { cert: "not a cert", key: "not a key" },
+        }),
+        /cannot listen on 127\.0\.0\.1:0 \(TLS\): invalid TLS certificate or key/,
+      );
+    });
+
+    it("rejects malformed options before touching the network", async () => {
+      await assert.rejects(listenWith({ port: 70000 }), RangeError);
+      await assert.rejects(listenWith({ port: 1.5 }), RangeError);
+      await assert.rejects(listenWith({ path: "" }), TypeError);
+      await assert.rejects(listenWith({ tls: { cert: "", key: "" } }), TypeError);
+    });
+
+    it("does not reset a peer whose input was left unread: it gets the whole answer", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        const client = await scope.connect(target);
+        const transport = await accepted.next();
+        const reader = transport.readable.getReader();
+        await client.write("request");
+        await reader.read();
+        // More input the server will never read.
+        void client.write(pattern(8 << 20)).catch(() => {});
+        await sleep(20);
+        // The answer waits in the client's buffers while the server closes: a reset would drop it.
+        client.socket.pause();
+        const answer = pattern(256 << 10, 7);
+        const writer = transport.writable.getWriter();
+        await within(writer.write(answer), 2000, "the answer handed over");
+        await writer.close();
+        await reader.cancel();
+        await sleep(100);
+        client.socket.resume();
+        await within(client.ended, 5000, "the server's FIN");
+        await client.waitForBytes(answer.length);
+        assert.deepEqual(client.bytes(), answer);
+        client.end();
+        assert.equal(await within(client.closed, 3000, "the close"), null);
+      }));
+  });
+}
+
+suite(`listen() on ${nativeRuntime}`, listen, nativeRuntime);
+// node:net through Deno's and Bun's Node compatibility, for those who pick listenNode there.
+if (nativeRuntime !== "node") {
+  suite(
+    `listenNode() on ${nativeRuntime}`,
+    listenNode,
+    "node",
+    nativeRuntime === "deno"
+      ? {
+        "serves TLS: info.tls, ALPN http/1.1, bytes both ways, half-close":
+          "Deno's node:tls loses the peer's end after a paused TLS socket filled its buffer (listen() uses Deno.listenTls)",
+        "rejects with a clear error when the TLS material is not PEM":
+          "Deno's node:tls accepts any cert/key at createServer and fails only at the handshake",
+      }
+      : {},
+  );
+}
