@@ -2,6 +2,7 @@ import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable } from "./_push_readable.ts";
 import type { BunSocketLike } from "./_runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+import { socketWritable } from "./_socket_writable.ts";
 
 /**
  * One `Bun.listen` socket as a {@linkcode Transport}. Bun calls the
@@ -37,14 +38,9 @@ export class BunSocketTransport implements Transport {
       cancelled: () => this.#settle(),
     });
     this.readable = this.#input.stream;
-    this.writable = new WritableStream<Uint8Array>({
-      start: (controller) => {
-        // abort() waits for a pending write before calling the sink's abort; a write that waits
-        // for a peer that does not read would hold it forever, so act on the signal at once.
-        controller.signal?.addEventListener("abort", () => this.#abort());
-      },
+    this.writable = socketWritable({
       write: (chunk) => this.#write(chunk),
-      close: () => this.#end(),
+      end: () => this.#end(),
       abort: () => this.#abort(),
     });
   }

@@ -1,6 +1,7 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "./_runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+import { socketWritable } from "./_socket_writable.ts";
 
 /**
  * Read buffer sizes. A pending `conn.read()` holds its buffer while the
@@ -41,14 +42,9 @@ export class DenoConnTransport implements Transport {
       },
       // Nothing is read ahead of the consumer.
     }, { highWaterMark: 0 });
-    this.writable = new WritableStream<Uint8Array>({
-      start: (controller) => {
-        // abort() waits for a pending write before calling the sink's abort; a write that waits
-        // for a peer that does not read would hold it forever, so act on the signal at once.
-        controller.signal?.addEventListener("abort", () => this.#abort());
-      },
+    this.writable = socketWritable({
       write: (chunk) => this.#write(chunk),
-      close: () => this.#end(),
+      end: () => this.#end(),
       abort: () => this.#abort(),
     });
   }

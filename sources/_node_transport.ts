@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable } from "./_push_readable.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+import { socketWritable } from "./_socket_writable.ts";
 
 interface Waiter {
   resolve(): void;
@@ -65,14 +66,9 @@ export class NodeSocketTransport implements Transport {
       for (const waiter of [this.#drain, this.#finish]) waiter?.reject(error);
       this.#drain = this.#finish = null;
     });
-    this.writable = new WritableStream<Uint8Array>({
-      start: (controller) => {
-        // abort() waits for a pending write before calling the sink's abort; a write that waits
-        // for a peer that does not read would hold it forever, so act on the signal at once.
-        controller.signal?.addEventListener("abort", () => this.#abort());
-      },
+    this.writable = socketWritable({
       write: (chunk) => this.#write(chunk),
-      close: () => this.#end(),
+      end: () => this.#end(),
       abort: () => this.#abort(),
     });
   }
