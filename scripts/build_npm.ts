@@ -8,6 +8,8 @@
  *
  *   deno run -A scripts/build_npm.ts [--skip-test] [--junit=PATH] [--filter=PATTERN]
  *
+ * `HUSSAR_NPM_OUT=.build/NAME` builds into that folder instead of `npm/`.
+ *
  * The published modules are what deno.json exports, and everything they
  * import. The tests (and the demo and benchmarks) are built beside them in
  * `npm/esm/`, with the same relative layout so their `../../x/mod.ts`
@@ -32,7 +34,9 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const OUT = join(ROOT, "npm");
+// HUSSAR_NPM_OUT (a folder inside the repository, so built tests still find
+// node_modules) lets parallel builds keep out of each other's way.
+const OUT = join(ROOT, process.env.HUSSAR_NPM_OUT ?? "npm");
 const ESM = join(OUT, "esm");
 /** Built for Node's test run, the demo and the benchmarks; not published. */
 const UNPUBLISHED = ["tests", "demo.ts", "demo", "scripts/bench"];
