@@ -10,6 +10,7 @@ import { context } from "../scheduler/_context.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineError } from "./errors.ts";
+import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
 import type { Source, Transport } from "./transport.ts";
 
 /**
@@ -38,6 +39,8 @@ export interface HussarOptions {
   graceMs?: number;
   /** Output bytes per connection above which `flush()` parks (default 64 KiB). */
   highWaterMark?: number;
+  /** Live connections beyond which a new one is aborted at once (default: no limit). */
+  maxConnections?: number;
   /**
    * Receives a handler's uncaught error (after which its connection is
    * aborted). Default: `console.error`.
@@ -55,6 +58,8 @@ export interface HussarStats {
   states: Record<string, number>;
   /** Connections accepted since creation. */
   accepted: number;
+  /** Shuttles (worker mode) whose handler thread is still running. */
+  shuttles: number;
 }
 
 /**
@@ -88,9 +93,12 @@ export class Hussar implements ConnectionOwner {
   readonly #handler: HussarHandler;
   readonly #graceMs: number;
   readonly #highWaterMark: number;
+  readonly #maxConnections: number;
   readonly #onError: (error: unknown, conn: Connection) => void;
   readonly #descriptors = new Map<Connection, Descriptor>();
   readonly #sources = new Set<Source>();
+  readonly #shuttleSources = new Set<ShuttleSource<ShuttleLike>>();
+  readonly #shuttles = new Map<ShuttleLike, Thread>();
   #manager: Thread | null = null;
   #managerPoked = false;
   #toWake: Connection[] = [];
@@ -115,6 +123,7 @@ export class Hussar implements ConnectionOwner {
     this.pubframe = options.pubframe ?? {};
     this.#graceMs = options.graceMs ?? 1000;
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
+    this.#maxConnections = options.maxConnections ?? Infinity;
     this.#onError = options.onError ??
       ((error, conn) => console.error(`hussar: connection #${conn.id} failed:`, error));
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -160,8 +169,8 @@ export class Hussar implements ConnectionOwner {
     const descriptor = new Descriptor(conn, {});
     this.#descriptors.set(conn, descriptor);
     this.#accepted++;
-    if (this.#closing) {
-      conn.abort("server closing");
+    if (this.#closing || this.#descriptors.size > this.#maxConnections) {
+      conn.abort(this.#closing ? "server closing" : "too many connections");
       return descriptor;
     }
     let body: ThreadGenerator | PromiseLike<unknown>;
@@ -203,12 +212,75 @@ export class Hussar implements ConnectionOwner {
       phases[connection.phase] = (phases[connection.phase] ?? 0) + 1;
       states[connection.state] = (states[connection.state] ?? 0) + 1;
     }
-    return { connections: this.#descriptors.size, phases, states, accepted: this.#accepted };
+    return {
+      connections: this.#descriptors.size,
+      phases,
+      states,
+      accepted: this.#accepted,
+      shuttles: this.#shuttles.size,
+    };
   }
 
-  /** Resolves once no descriptor is left (all connections ended and their threads done). */
+  /**
+   * Runs `handler` as a thread for each shuttle `source` hands over (worker
+   * mode: the workers own the connections, the handlers run here). The
+   * shuttles count in {@linkcode Hussar.stats} and {@linkcode Hussar.whenEmpty};
+   * {@linkcode Hussar.close} aborts those left and closes the source.
+   */
+  attachShuttles<S extends ShuttleLike>(
+    source: ShuttleSource<S>,
+    handler: ShuttleHandler<S>,
+  ): Promise<void> {
+    this.start();
+    this.#shuttleSources.add(source as ShuttleSource<ShuttleLike>);
+    return Promise.resolve(source.listen((shuttle) => this.#addShuttle(shuttle, handler)));
+  }
+
+  /** Detaches and closes a shuttle source; shuttles in flight go on. */
+  async detachShuttles(source: ShuttleSource<ShuttleLike>): Promise<void> {
+    if (this.#shuttleSources.delete(source)) await source.close();
+  }
+
+  #addShuttle<S extends ShuttleLike>(shuttle: S, handler: ShuttleHandler<S>): void {
+    if (this.#closing) return shuttle.abort("server closing");
+    let body: ThreadGenerator | PromiseLike<unknown>;
+    try {
+      body = handler(shuttle);
+    } catch (error) {
+      return this.#shuttleFailed(shuttle, error);
+    }
+    const thread = this.scheduler.spawn(this.#runShuttle(shuttle, body), {
+      name: `shuttle#${shuttle.id}`,
+    });
+    if (thread.alive) this.#shuttles.set(shuttle, thread);
+  }
+
+  *#runShuttle(shuttle: ShuttleLike, body: ThreadGenerator | PromiseLike<unknown>): AwayCall<void> {
+    try {
+      if (typeof (body as PromiseLike<unknown>).then === "function") {
+        yield* wait(body as PromiseLike<unknown>);
+      } else {
+        yield* body as ThreadGenerator;
+      }
+    } catch (error) {
+      this.#shuttleFailed(shuttle, error);
+    } finally {
+      this.#shuttles.delete(shuttle);
+      this.#notifyIfEmpty();
+    }
+  }
+
+  #shuttleFailed(shuttle: ShuttleLike, error: unknown): void {
+    try {
+      console.error(`hussar: shuttle #${shuttle.id} failed:`, error);
+    } finally {
+      shuttle.abort(`handler failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Resolves once no descriptor is left (all connections ended and their threads done) and no shuttle thread runs. */
   whenEmpty(): Promise<void> {
-    if (this.#descriptors.size === 0) return Promise.resolve();
+    if (this.#descriptors.size === 0 && this.#shuttles.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
@@ -219,8 +291,15 @@ export class Hussar implements ConnectionOwner {
    */
   async close(reason = "server closed"): Promise<void> {
     this.#closing = true;
-    await Promise.all([...this.#sources].map((source) => source.close()));
+    await Promise.all(
+      [...this.#sources, ...this.#shuttleSources].map((source) => source.close()),
+    );
     this.#sources.clear();
+    this.#shuttleSources.clear();
+    for (const [shuttle, thread] of [...this.#shuttles]) {
+      shuttle.abort(reason);
+      if (thread.alive) this.scheduler.kill(thread);
+    }
     for (const descriptor of [...this.#descriptors.values()]) {
       descriptor.connection.abort(reason);
       this.#endThreadLater(descriptor, 0);
@@ -376,7 +455,13 @@ export class Hussar implements ConnectionOwner {
     this.#cancelDeadline(descriptor);
     this.#cancelGrace(descriptor);
     this.#descriptors.delete(conn);
-    if (this.#descriptors.size === 0 && this.#emptyWaiters.length > 0) {
+    this.#notifyIfEmpty();
+  }
+
+  #notifyIfEmpty(): void {
+    if (
+      this.#descriptors.size === 0 && this.#shuttles.size === 0 && this.#emptyWaiters.length > 0
+    ) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
       for (const resolve of waiters) resolve();

@@ -25,3 +25,4 @@ export * from "./errors.ts";
 export * from "./connection.ts";
 export * from "./descriptor.ts";
 export * from "./hussar.ts";
+export * from "./shuttle.ts";

@@ -1,14 +1,18 @@
 import type { Connection } from "../core/connection.ts";
-import { HttpError } from "../httputil/errors.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
-import { isNullBodyStatus } from "../httputil/status.ts";
-import { type AwayCall, wait } from "../scheduler/mod.ts";
-import { resolveBody } from "./_response_body.ts";
+import type { AwayCall } from "../scheduler/mod.ts";
+import {
+  buildRequest,
+  callHandler,
+  defaultOnError,
+  requestHasBody,
+  responseParts,
+} from "./_exchange.ts";
+import { requestUrl } from "./_request_url.ts";
+import { markUpgradable, takeUpgrade, upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
-
-const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
 
 /**
  * One close watcher per connection, pointing at the request in progress:
@@ -38,29 +42,6 @@ export interface FetchAppOptions {
   onError?: (error: unknown) => Response | Promise<Response>;
 }
 
-function defaultOnError(error: unknown): Response {
-  console.error("hussar: fetch handler failed:", error);
-  return new Response("Internal Server Error", {
-    status: 500,
-    headers: { "content-type": "text/plain" },
-  });
-}
-
-function requestUrl(request: IncomingRequest, conn: Connection): string {
-  const { target, headers } = request.head;
-  const scheme = conn.info.tls ? "https" : "http";
-  // Absolute-form wins over Host (RFC 9112 §3.2.2); HTTP/1.0 may lack a Host.
-  if (target[0] !== "/" && /^https?:\/\//i.test(target)) return target;
-  const local = conn.info.localAddr;
-  const host = headers.get("host") ??
-    (local.transport === "tcp"
-      ? `${local.hostname.includes(":") ? `[${local.hostname}]` : local.hostname}:${local.port}`
-      : "localhost");
-  if (target === "*") return `${scheme}://${host}/*`;
-  if (target[0] !== "/") return `${scheme}://${target}/`; // authority-form (CONNECT)
-  return `${scheme}://${host}${target}`;
-}
-
 /**
  * Adapts a fetch handler to the HTTP engine: builds a Web `Request` (its
  * body a pull-based stream of the connection, its `signal` aborted only if
@@ -83,7 +64,7 @@ function requestUrl(request: IncomingRequest, conn: Connection): string {
 export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): HttpApp {
   const onError = options.onError ?? defaultOnError;
   return function* (incoming: IncomingRequest, conn: Connection): AwayCall<HttpResponse> {
-    const { method, headers } = incoming.head;
+    const { method, headers, framing } = incoming.head;
     const controller = new AbortController();
     let settleCompleted!: (error?: unknown) => void;
     const completed = new Promise<void>((resolve, reject) => {
@@ -96,23 +77,15 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       settleCompleted(new Error(`response not completed: ${conn.closeReason}`));
     };
     watchClose(conn, onClose);
-    const hasBody = incoming.head.framing.kind !== "none" && !METHODS_WITHOUT_BODY.has(method);
-    let request: Request;
-    try {
-      request = new Request(requestUrl(incoming, conn), {
-        method,
-        headers: [...headers],
-        body: hasBody ? incoming.body.stream() : null,
-        signal: controller.signal,
-        // Node's fetch requires it for a streamed body.
-        duplex: "half",
-      } as RequestInit);
-    } catch (error) {
-      throw new HttpError(
-        400,
-        `invalid request: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    const hasBody = requestHasBody(method, framing.kind !== "none");
+    const request = buildRequest(
+      requestUrl(incoming.head, conn.info),
+      method,
+      headers,
+      hasBody ? incoming.body.stream() : null,
+      controller.signal,
+    );
+    markUpgradable(request, incoming.head);
     // Watch the socket while the handler runs, so a reset aborts `request.signal`.
     if (!hasBody) conn.requireWakeback();
     const info: ServeHandlerInfo = {
@@ -120,36 +93,16 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       localAddr: conn.info.localAddr,
       completed,
     };
-    let response: unknown;
-    try {
-      response = yield* wait(Promise.resolve().then(() => handler(request, info)));
-      if (!(response instanceof Response)) {
-        throw new TypeError(
-          `the fetch handler must return a Response, not ${
-            Object.prototype.toString.call(response)
-          }`,
-        );
-      }
-    } catch (error) {
-      if (controller.signal.aborted) throw error; // nobody is left to answer
-      response = yield* wait(Promise.resolve().then(() => onError(error)).catch(defaultOnError));
-    }
-    const res = response as Response;
-    // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
-    const responseHeaders = res.headers;
-    let body;
-    if (method === "HEAD" || isNullBodyStatus(res.status)) {
-      // No body goes out: release the producer (an endless stream would otherwise hang).
-      res.body?.cancel().catch(() => {});
-      body = null;
-    } else {
-      body = yield* resolveBody(res.body);
+    const response = yield* callHandler(handler, request, info, onError, controller.signal);
+    const upgrade = takeUpgrade(request, response);
+    if (upgrade !== null) {
+      return upgradeResponse(upgrade, (error?: unknown) => {
+        unwatchClose(conn, onClose);
+        settleCompleted(error);
+      });
     }
     return {
-      status: res.status,
-      statusText: res.statusText || undefined,
-      headers: responseHeaders,
-      body,
+      ...(yield* responseParts(response, method)),
       onWritten: (error?: unknown) => {
         unwatchClose(conn, onClose);
         settleCompleted(error);

@@ -1,0 +1,107 @@
+/**
+ * The steps of one fetch-style exchange, shared by the single-thread engine
+ * (fetch_app.ts) and worker mode (_fetch_shuttle.ts): build the `Request`,
+ * call the handler (errors to `onError`), and take the `Response` apart for
+ * writing.
+ *
+ * @module
+ */
+import { HttpError } from "../httputil/errors.ts";
+import type { ResponseBody } from "../httputil/respond.ts";
+import { isNullBodyStatus } from "../httputil/status.ts";
+import { type AwayCall, wait } from "../scheduler/mod.ts";
+import { resolveBody } from "./_response_body.ts";
+import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
+
+/** Turns a handler's error into a response. */
+export type ErrorResponder = (error: unknown) => Response | Promise<Response>;
+
+/** Logs the error and answers 500, saying nothing of it to the client. */
+export function defaultOnError(error: unknown): Response {
+  console.error("hussar: fetch handler failed:", error);
+  return new Response("Internal Server Error", {
+    status: 500,
+    headers: { "content-type": "text/plain" },
+  });
+}
+
+const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
+
+/** Whether a request with this method and framing has a body for the handler. */
+export function requestHasBody(method: string, framed: boolean): boolean {
+  return framed && !METHODS_WITHOUT_BODY.has(method);
+}
+
+/** The Web `Request` for a parsed head; one the Fetch API refuses is a 400. */
+export function buildRequest(
+  url: string,
+  method: string,
+  headers: Iterable<readonly [string, string]>,
+  body: ReadableStream<Uint8Array> | null,
+  signal: AbortSignal,
+): Request {
+  try {
+    return new Request(url, {
+      method,
+      headers: [...headers] as [string, string][],
+      body,
+      signal,
+      // Node's fetch requires it for a streamed body.
+      duplex: "half",
+    } as RequestInit);
+  } catch (error) {
+    throw new HttpError(
+      400,
+      `invalid request: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/**
+ * Calls the handler and checks it gave a `Response`; a failure is answered
+ * by `onError` (or the default 500 if that fails too), unless `signal` says
+ * the client is gone, in which case the error is rethrown.
+ */
+export function* callHandler(
+  handler: FetchHandler,
+  request: Request,
+  info: ServeHandlerInfo,
+  onError: ErrorResponder,
+  signal: AbortSignal,
+): AwayCall<Response> {
+  try {
+    const response: unknown = yield* wait(Promise.resolve().then(() => handler(request, info)));
+    if (!(response instanceof Response)) {
+      throw new TypeError(
+        `the fetch handler must return a Response, not ${Object.prototype.toString.call(response)}`,
+      );
+    }
+    return response;
+  } catch (error) {
+    if (signal.aborted) throw error; // nobody is left to answer
+    return yield* wait(Promise.resolve().then(() => onError(error)).catch(defaultOnError));
+  }
+}
+
+/** A `Response` taken apart for writing. */
+export interface ResponseParts {
+  status: number;
+  statusText: string | undefined;
+  headers: Headers;
+  /** Bytes when complete at once (so a Content-Length can be given), a stream otherwise. */
+  body: ResponseBody;
+}
+
+/** Takes a `Response` apart; a HEAD or null-body status gets no body (its producer is released). */
+export function* responseParts(response: Response, method: string): AwayCall<ResponseParts> {
+  // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
+  const headers = response.headers;
+  let body: ResponseBody = null;
+  if (method === "HEAD" || isNullBodyStatus(response.status)) {
+    // No body goes out: an endless stream would otherwise hang.
+    response.body?.cancel().catch(() => {});
+  } else {
+    body = yield* resolveBody(response.body);
+  }
+  return { status: response.status, statusText: response.statusText || undefined, headers, body };
+}

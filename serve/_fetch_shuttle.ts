@@ -1,0 +1,94 @@
+import type { ShuttleHandler } from "../core/shuttle.ts";
+import { HttpError } from "../httputil/errors.ts";
+import { type AwayCall, wait } from "../scheduler/mod.ts";
+import type { Shuttle } from "../workers/shuttle.ts";
+import {
+  buildRequest,
+  callHandler,
+  defaultOnError,
+  type ErrorResponder,
+  responseParts,
+} from "./_exchange.ts";
+import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
+
+/** The request body as a pull-based stream: each pull asks the worker for one chunk. */
+function bodyStream(shuttle: Shuttle): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      const bytes = await shuttle.read();
+      if (bytes === null) controller.close();
+      else controller.enqueue(bytes);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Worker mode's counterpart of `fetchApp`: serves each shuttle with a fetch
+ * handler on the main thread, sending the response back through the
+ * shuttle (all at once when the body is complete at once, else chunk by
+ * chunk, one in flight).
+ */
+export function fetchShuttle(
+  handler: FetchHandler,
+  onError: ErrorResponder = defaultOnError,
+): ShuttleHandler<Shuttle> {
+  return function* (shuttle: Shuttle): AwayCall<void> {
+    const { head } = shuttle;
+    let request: Request;
+    try {
+      request = buildRequest(
+        head.url,
+        head.method,
+        head.headers,
+        head.hasBody ? bodyStream(shuttle) : null,
+        shuttle.signal,
+      );
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      shuttle.respond({
+        status: error.status,
+        headers: [["content-type", "text/plain; charset=utf-8"], ["connection", "close"]],
+      }, `${error.message}\n`);
+      return;
+    }
+    const info: ServeHandlerInfo = {
+      remoteAddr: head.remoteAddr,
+      localAddr: head.localAddr,
+      completed: shuttle.completed,
+    };
+    const response = yield* callHandler(handler, request, info, onError, shuttle.signal);
+    const parts = yield* responseParts(response, head.method);
+    const responseHead = {
+      status: parts.status,
+      statusText: parts.statusText,
+      headers: [...parts.headers],
+    };
+    const body = typeof parts.body === "string" ? new TextEncoder().encode(parts.body) : parts.body;
+    if (body === null || body === undefined || body instanceof Uint8Array) {
+      shuttle.respond(responseHead, body ?? null);
+    } else {
+      shuttle.respond(responseHead, null, false);
+      yield* wait(pipe(body as AsyncIterable<Uint8Array>, shuttle));
+    }
+    // The thread lives until the worker has written it all: `whenEmpty()` means nothing in flight.
+    yield* wait(shuttle.end());
+  };
+}
+
+async function pipe(body: AsyncIterable<Uint8Array>, shuttle: Shuttle): Promise<void> {
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done || shuttle.closed) break;
+      await shuttle.write(step.value);
+    }
+  } catch (error) {
+    shuttle.abort(
+      `response body failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    // A producer left behind (client gone, stream failed) is told to stop.
+    await iterator.return?.();
+  }
+}

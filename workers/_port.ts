@@ -1,0 +1,109 @@
+/**
+ * One worker thread and its message channel, the same on every runtime:
+ * a Web `Worker` on Deno and Bun, a `node:worker_threads` Worker on Node.
+ *
+ * @module
+ */
+import type { FromWorker, ToWorker } from "./_protocol.ts";
+import { bunRuntime, denoRuntime } from "../sources/_runtime_types.ts";
+
+/** The main thread's handle on one worker. */
+export interface WorkerHandle {
+  post(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  /** Ends the thread now (what a crash looks like from outside). */
+  terminate(): void;
+}
+
+/** What the main thread hears from a worker. */
+export interface WorkerEvents {
+  message(message: FromWorker): void;
+  /** The thread ended or failed; called once. */
+  exit(reason: string): void;
+}
+
+/** The worker side of the channel. */
+export interface ParentPort {
+  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  onMessage(listener: (message: ToWorker) => void): void;
+  /** Lets the thread end once nothing else keeps it alive. */
+  close(): void;
+}
+
+interface NodeWorkerLike {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  terminate(): Promise<number>;
+  on(event: "message", listener: (message: FromWorker) => void): void;
+  on(event: "error", listener: (error: Error) => void): void;
+  on(event: "exit", listener: (code: number) => void): void;
+}
+
+interface NodeParentPortLike {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  on(event: "message", listener: (message: ToWorker) => void): void;
+  close(): void;
+}
+
+/** Whether this runtime has Web Workers as its worker threads. */
+function webWorkers(): boolean {
+  return denoRuntime() !== undefined || bunRuntime() !== undefined;
+}
+
+/** Starts the worker script at `url`. */
+export async function spawnWorker(url: URL, events: WorkerEvents): Promise<WorkerHandle> {
+  let exited = false;
+  const exit = (reason: string): void => {
+    if (exited) return;
+    exited = true;
+    events.exit(reason);
+  };
+  if (webWorkers()) {
+    const worker = new Worker(url.href, { type: "module" });
+    worker.onmessage = (event: MessageEvent<FromWorker>) => events.message(event.data);
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      exit(`worker failed: ${event.message}`);
+    };
+    worker.onmessageerror = () => exit("worker sent a message that could not be read");
+    return {
+      post: (message, transfer = []) => worker.postMessage(message, transfer),
+      terminate: () => {
+        worker.terminate();
+        // A Web Worker says nothing when terminated.
+        exit("worker terminated");
+      },
+    };
+  }
+  const { Worker: NodeWorker } = await import("node:worker_threads");
+  const worker = new NodeWorker(url) as unknown as NodeWorkerLike;
+  worker.on("message", (message) => events.message(message));
+  worker.on("error", (error) => exit(`worker failed: ${error.message}`));
+  worker.on("exit", (code) => exit(`worker exited with code ${code}`));
+  return {
+    post: (message, transfer = []) => worker.postMessage(message, transfer),
+    terminate: () => void worker.terminate(),
+  };
+}
+
+/** The channel to the main thread, from inside a worker. */
+export async function parentPort(): Promise<ParentPort> {
+  if (webWorkers()) {
+    const scope = globalThis as unknown as {
+      postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+      addEventListener(type: "message", listener: (event: MessageEvent<ToWorker>) => void): void;
+      close(): void;
+    };
+    return {
+      post: (message, transfer = []) => scope.postMessage(message, transfer),
+      onMessage: (listener) => scope.addEventListener("message", (event) => listener(event.data)),
+      close: () => scope.close(),
+    };
+  }
+  const { parentPort: port } = await import("node:worker_threads");
+  if (port === null) throw new Error("not running in a worker thread");
+  const nodePort = port as unknown as NodeParentPortLike;
+  return {
+    post: (message, transfer = []) => nodePort.postMessage(message, transfer),
+    onMessage: (listener) => nodePort.on("message", listener),
+    close: () => nodePort.close(),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The worker's half of a shuttle: an {@linkcode HttpApp} that sends each
+ * parsed request to the main thread and writes back what the main thread
+ * answers, one chunk in flight at a time.
+ *
+ * @module
+ */
+import type { Connection } from "../core/connection.ts";
+import type { HttpResponse } from "../httputil/respond.ts";
+import type { HttpApp } from "../httputil/server.ts";
+import type { IncomingRequest } from "../httputil/wait_for_request.ts";
+import { type AwayCall, wait } from "../scheduler/mod.ts";
+import { requestUrl } from "../serve/_request_url.ts";
+import type { ParentPort } from "./_port.ts";
+import { type ShuttleHead, type ToWorker, transferable } from "./_protocol.ts";
+
+const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
+
+type ResponseMessage = Extract<ToWorker, { type: "head" | "chunk" | "end" | "abort" }>;
+
+/** One request between its parsing and the moment nothing more can come for it. */
+class Slot {
+  readonly id: number;
+  readonly #request: IncomingRequest;
+  readonly #port: ParentPort;
+  readonly #queue: ResponseMessage[] = [];
+  #waiter: (() => void) | null = null;
+  /** The client went away (told to the main thread, which answers "release"). */
+  gone = false;
+  #pulling = false;
+
+  constructor(id: number, request: IncomingRequest, port: ParentPort) {
+    this.id = id;
+    this.#request = request;
+    this.#port = port;
+  }
+
+  push(message: ResponseMessage): void {
+    this.#queue.push(message);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.();
+  }
+
+  /** The next response message, or `null` once the client is gone. */
+  next(): Promise<ResponseMessage | null> {
+    if (this.#queue.length > 0) return Promise.resolve(this.#queue.shift()!);
+    if (this.gone) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.#waiter = () => resolve(this.#queue.shift() ?? null);
+    });
+  }
+
+  markGone(): void {
+    this.gone = true;
+    this.#wake();
+  }
+
+  /** Answers a "pull": reads the next body chunk (off the connection's thread, like a fetch body). */
+  async pull(): Promise<void> {
+    if (this.#pulling) return; // the main thread pulls one chunk at a time
+    this.#pulling = true;
+    try {
+      const bytes = await this.#request.body.readAsync();
+      if (!this.gone) this.#port.post({ type: "body", id: this.id, bytes }, transferable(bytes));
+    } catch (error) {
+      if (!this.gone) {
+        this.#port.post({ type: "body-error", id: this.id, message: describe(error) });
+      }
+    } finally {
+      this.#pulling = false;
+    }
+  }
+}
+
+/** The worker's shuttles, and the HTTP app that feeds them. */
+export class WorkerShuttles {
+  readonly #port: ParentPort;
+  readonly #maxInFlight: number;
+  readonly #slots = new Map<number, Slot>();
+  #nextId = 1;
+  #slotWaiters: (() => void)[] = [];
+
+  constructor(port: ParentPort, maxInFlight: number) {
+    this.#port = port;
+    this.#maxInFlight = maxInFlight;
+  }
+
+  /** Shuttles whose slot is still held. */
+  get inFlight(): number {
+    return this.#slots.size;
+  }
+
+  /** Routes a message from the main thread; one about a freed slot is dropped. */
+  receive(message: ToWorker): void {
+    if (!("id" in message)) return;
+    const slot = this.#slots.get(message.id);
+    if (slot === undefined) return;
+    switch (message.type) {
+      case "pull":
+        void slot.pull();
+        break;
+      case "release":
+        this.#free(slot);
+        break;
+      default:
+        slot.push(message);
+    }
+  }
+
+  #free(slot: Slot): void {
+    if (!this.#slots.delete(slot.id)) return;
+    this.#slotWaiters.shift()?.();
+  }
+
+  /** The {@linkcode HttpApp} each worker connection runs. */
+  readonly app: HttpApp = (request, conn) => this.#exchange(request, conn);
+
+  *#exchange(request: IncomingRequest, conn: Connection): AwayCall<HttpResponse | void> {
+    // Beyond the cap, this connection waits here: it is not read further, nobody gets a 500.
+    while (this.#slots.size >= this.#maxInFlight) {
+      yield* wait(new Promise<void>((resolve) => this.#slotWaiters.push(resolve)));
+    }
+    const slot = new Slot(this.#nextId++, request, this.#port);
+    this.#slots.set(slot.id, slot);
+    const { method, headers, framing } = request.head;
+    const head: ShuttleHead = {
+      method,
+      url: requestUrl(request.head, conn.info),
+      headers: [...headers],
+      hasBody: framing.kind !== "none" && !METHODS_WITHOUT_BODY.has(method),
+      remoteAddr: conn.info.remoteAddr,
+      localAddr: conn.info.localAddr,
+    };
+    let finished = false;
+    conn.closed.then(() => {
+      if (finished || slot.gone) return;
+      slot.markGone();
+      this.#port.post({ type: "closed", id: slot.id, reason: conn.closeReason });
+    });
+    // Watch the socket while the main thread works, so a reset is noticed.
+    if (!head.hasBody) conn.requireWakeback();
+    this.#port.post({ type: "request", id: slot.id, head });
+
+    const first = yield* wait(slot.next());
+    if (first === null) return undefined; // gone: the slot waits for "release"
+    if (first.type !== "head") {
+      this.#free(slot);
+      conn.abort(first.type === "abort" ? first.reason : "response without a head");
+      return undefined;
+    }
+    const onWritten = (error?: unknown): void => {
+      finished = true;
+      if (slot.gone) return;
+      this.#port.post({
+        type: "done",
+        id: slot.id,
+        error: error === undefined ? null : describe(error),
+      });
+      // After "end" the main thread sends nothing more about this shuttle.
+      this.#free(slot);
+    };
+    return {
+      status: first.status,
+      statusText: first.statusText,
+      headers: first.headers,
+      body: first.end ? first.body : this.#streamedBody(slot, conn),
+      onWritten,
+    };
+  }
+
+  /** The chunks of a streamed response; asking for the next one is the "continue". */
+  async *#streamedBody(slot: Slot, conn: Connection): AsyncGenerator<Uint8Array> {
+    for (let asked = false;; asked = true) {
+      if (asked && !slot.gone) this.#port.post({ type: "continue", id: slot.id });
+      const message = await slot.next();
+      if (message === null) return;
+      switch (message.type) {
+        case "chunk":
+          yield message.bytes;
+          break;
+        case "end":
+          if (message.bytes !== null && message.bytes.length > 0) yield message.bytes;
+          return;
+        case "abort":
+          conn.abort(message.reason);
+          throw new Error(message.reason);
+        case "head":
+          throw new Error("a second response head");
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

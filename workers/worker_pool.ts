@@ -1,0 +1,289 @@
+import type { ShuttleSource } from "../core/shuttle.ts";
+import type { NetAddress } from "../core/transport.ts";
+import { spawnWorker, type WorkerHandle } from "./_port.ts";
+import type { FromWorker, WorkerHttpOptions, WorkerInit } from "./_protocol.ts";
+import { Shuttle } from "./shuttle.ts";
+
+/** Options of a {@linkcode WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Worker threads that own the sockets, parse and serialise (at least 1). */
+  workers: number;
+  /** Address to listen on (default "0.0.0.0"). */
+  hostname?: string;
+  /** TCP port (default 8000; 0 picks a free one, shared by every worker). */
+  port?: number;
+  /** Listen on this Unix socket instead of TCP (then one worker accepts). */
+  path?: string;
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { cert: string; key: string };
+  /** The HTTP engine's limits and timeouts, applied in each worker. */
+  http?: WorkerHttpOptions;
+  /** Shuttles in flight per worker beyond which it stops reading requests (default 1024). */
+  maxInFlight?: number;
+  /** Connections per worker beyond which new ones are closed at once (default 10,000). */
+  maxConnections?: number;
+}
+
+/** Counts of a {@linkcode WorkerPool}, for tests and metrics. */
+export interface WorkerPoolStats {
+  /** Workers accepting connections. */
+  workers: number;
+  /** Shuttles handed to the main thread and not yet finished. */
+  shuttles: number;
+  /** Workers started again after they failed. */
+  restarts: number;
+}
+
+interface WorkerSlot {
+  index: number;
+  handle: WorkerHandle | null;
+  shuttles: Map<number, Shuttle>;
+  /** Resolves when the worker has stopped (or died). */
+  stopped: Promise<void>;
+  onStopped: () => void;
+}
+
+const DEFAULT_MAX_IN_FLIGHT = 1024;
+const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+/**
+ * The worker side of worker mode (Tarantool httpng's design): N worker
+ * threads listen on one port (with `reusePort` where the runtime has it,
+ * else one worker accepts), read and parse requests and write responses;
+ * each request comes to the main thread as a {@linkcode Shuttle}. A worker
+ * that fails loses its connections and is started again.
+ *
+ * Attach it to a core with `hussar.attachShuttles(pool, handler)`, or use
+ * `serve({ workers: N })`.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import { WorkerPool } from "@hussar/core/workers";
+ * const pool = new WorkerPool({ workers: 2, hostname: "127.0.0.1", port: 0 });
+ * const hussar = new Hussar({ handler() { throw new Error("the workers own the connections"); } });
+ * await hussar.attachShuttles(pool, async (shuttle) => {
+ *   shuttle.respond({ status: 200, headers: [] }, `worker ${shuttle.worker} parsed it`);
+ * });
+ * const { port } = pool.addr as { port: number };
+ * console.log((await fetch(`http://127.0.0.1:${port}/`)).status); // 200
+ * await pool.shutdown();
+ * await hussar.close();
+ * ```
+ */
+export class WorkerPool implements ShuttleSource<Shuttle> {
+  readonly #options: WorkerPoolOptions;
+  readonly #slots: WorkerSlot[] = [];
+  #accept: ((shuttle: Shuttle) => void) | null = null;
+  #addr: NetAddress | null = null;
+  #nextId = 1;
+  #restarts = 0;
+  #stopping: "no" | "graceful" | "forced" = "no";
+
+  /** Checks the options; nothing starts until {@linkcode WorkerPool.listen}. */
+  constructor(options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) {
+      throw new RangeError(`workers must be a positive integer, not ${options.workers}`);
+    }
+    for (const name of ["maxInFlight", "maxConnections"] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new RangeError(`${name} must be a positive integer, not ${value}`);
+      }
+    }
+    this.#options = options;
+  }
+
+  /**
+   * Starts the workers and resolves once they listen. The first worker
+   * binds the address; the others join it with `reusePort`. Where the
+   * runtime cannot share the port (Node before 22.12, Deno without
+   * `--unstable-net`, a Unix socket), the first worker alone accepts.
+   */
+  async listen(accept: (shuttle: Shuttle) => void): Promise<void> {
+    if (this.#accept !== null) throw new Error("the pool is already listening");
+    this.#accept = accept;
+    const share = this.#options.workers > 1 && this.#options.path === undefined;
+    const first = await this.#start(0, this.#options.port ?? 8000, share);
+    if (first.type === "listen-failed") {
+      await this.#stopAll("forced");
+      throw new Error(`cannot listen: ${first.message}`);
+    }
+    this.#addr = first.addr;
+    if (!share || first.addr.transport !== "tcp") return;
+    for (let index = 1; index < this.#options.workers; index++) {
+      const joined = await this.#start(index, first.addr.port, true);
+      if (joined.type === "listen-failed") {
+        // The port cannot be shared here: the first worker serves alone.
+        this.#slots.pop();
+        break;
+      }
+    }
+  }
+
+  /** The address listened on. Throws until {@linkcode WorkerPool.listen} has resolved. */
+  get addr(): NetAddress {
+    if (this.#addr === null) throw new Error("the pool is not listening yet");
+    return this.#addr;
+  }
+
+  /** Workers, shuttles in flight, restarts. */
+  stats(): WorkerPoolStats {
+    let shuttles = 0;
+    for (const slot of this.#slots) shuttles += slot.shuttles.size;
+    return { workers: this.#slots.length, shuttles, restarts: this.#restarts };
+  }
+
+  /**
+   * Ends worker `index` at once, as a crash would: its connections fail,
+   * their shuttles' signals abort, and the pool starts it again.
+   */
+  terminateWorker(index: number): void {
+    const slot = this.#slots[index];
+    if (slot === undefined) throw new RangeError(`no worker ${index}`);
+    slot.handle?.terminate();
+  }
+
+  /** Stops accepting; requests in flight finish, then the workers end (same as `shutdown`). */
+  close(): Promise<void> {
+    return this.shutdown();
+  }
+
+  /**
+   * Graceful stop: every worker stops accepting, closes idle connections,
+   * finishes the requests in flight, then ends. Resolves once all have.
+   */
+  shutdown(): Promise<void> {
+    return this.#stopAll("graceful");
+  }
+
+  /** Forced stop: every connection is aborted now and the workers end. */
+  terminate(): Promise<void> {
+    return this.#stopAll("forced");
+  }
+
+  async #stopAll(how: "graceful" | "forced"): Promise<void> {
+    if (this.#stopping !== "forced") this.#stopping = how;
+    for (const slot of this.#slots) {
+      slot.handle?.post({ type: how === "forced" ? "close" : "shutdown" });
+    }
+    await Promise.all(this.#slots.map((slot) => slot.stopped));
+  }
+
+  /** Starts worker `index`; resolves with its first word: listening or not. */
+  #start(
+    index: number,
+    port: number,
+    reusePort: boolean,
+  ): Promise<Extract<FromWorker, { type: "listening" | "listen-failed" }>> {
+    let onStopped!: () => void;
+    const slot: WorkerSlot = {
+      index,
+      handle: null,
+      shuttles: new Map(),
+      stopped: new Promise((resolve) => (onStopped = resolve)),
+      onStopped,
+    };
+    this.#slots[index] = slot;
+    const { hostname, path, tls } = this.#options;
+    const init: WorkerInit = {
+      type: "init",
+      hostname,
+      port,
+      path,
+      tls,
+      reusePort,
+      http: this.#options.http ?? {},
+      maxInFlight: this.#options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      maxConnections: this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    };
+    return new Promise((resolve, reject) => {
+      let listening = false;
+      spawnWorker(workerScript(), {
+        message: (message) => {
+          if (message.type === "listening" || message.type === "listen-failed") {
+            listening = message.type === "listening";
+            if (!listening) slot.handle?.terminate();
+            resolve(message);
+          } else {
+            this.#receive(slot, message);
+          }
+        },
+        exit: (reason) => {
+          this.#exited(slot, reason, listening);
+          if (!listening) {
+            resolve({ type: "listen-failed", message: reason, code: null });
+          }
+        },
+      }).then((handle) => {
+        slot.handle = handle;
+        handle.post(init);
+      }, reject);
+    });
+  }
+
+  #receive(slot: WorkerSlot, message: FromWorker): void {
+    if (message.type === "stopped") {
+      slot.handle?.terminate();
+      return;
+    }
+    if (message.type === "listening" || message.type === "listen-failed") return;
+    if (message.type === "request") {
+      const shuttle = new Shuttle(
+        this.#nextId++,
+        slot.index,
+        message.id,
+        message.head,
+        (out) => slot.handle?.post(out),
+      );
+      slot.shuttles.set(message.id, shuttle);
+      this.#accept!(shuttle);
+      return;
+    }
+    const shuttle = slot.shuttles.get(message.id);
+    switch (message.type) {
+      case "body":
+        shuttle?._body(message.bytes);
+        break;
+      case "body-error":
+        shuttle?._bodyError(message.message);
+        break;
+      case "continue":
+        shuttle?._continue();
+        break;
+      case "done":
+        slot.shuttles.delete(message.id);
+        shuttle?._done(message.error);
+        break;
+      case "closed":
+        slot.shuttles.delete(message.id);
+        shuttle?._gone(message.reason);
+        // Known or not (an aborted shuttle is forgotten here), the worker holds its slot until told.
+        slot.handle?.post({ type: "release", id: message.id });
+        break;
+    }
+  }
+
+  #exited(slot: WorkerSlot, reason: string, wasListening: boolean): void {
+    slot.handle = null;
+    for (const shuttle of slot.shuttles.values()) shuttle._gone(reason);
+    slot.shuttles.clear();
+    if (this.#stopping === "no" && wasListening && this.#addr !== null) {
+      // A crash: serve on with a fresh worker on the same port.
+      this.#restarts++;
+      const restarted = this.#addr.transport === "tcp" ? this.#addr.port : 0;
+      this.#start(slot.index, restarted, this.#slots.length > 1).then((first) => {
+        if (first.type === "listen-failed") {
+          console.error(`hussar: worker ${slot.index} could not be restarted: ${first.message}`);
+        }
+      }, (error) => console.error(`hussar: worker ${slot.index} could not be restarted:`, error));
+    }
+    slot.onStopped();
+  }
+}
+
+/** The worker entry point, as source (Deno, Bun) or as the npm build's JavaScript (Node). */
+function workerScript(): URL {
+  const compiled = !import.meta.url.endsWith(".ts");
+  return new URL(compiled ? "./_worker.js" : "./_worker.ts", import.meta.url);
+}
