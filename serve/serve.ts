@@ -1,9 +1,19 @@
 import { Hussar } from "../core/hussar.ts";
+import type { ShuttleHandler } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
-import { httpHandler } from "../httputil/server.ts";
+import { type HttpApp, httpHandler } from "../httputil/server.ts";
 import { listen, type Listener } from "../sources/listen.ts";
+import type { Shuttle } from "../workers/shuttle.ts";
+import { WorkerPool } from "../workers/worker_pool.ts";
 import { fetchApp } from "./fetch_app.ts";
+import { fetchShuttle } from "./_fetch_shuttle.ts";
 import type { FetchHandler, ServeOptions } from "./types.ts";
+
+/**
+ * What a server runs: an HTTP app on this thread, or (worker mode) a
+ * shuttle handler on this thread fed by worker threads that own the sockets.
+ */
+export type ServerEngine = { app: HttpApp } | { shuttles: ShuttleHandler<Shuttle> };
 
 /**
  * A running server, as returned by {@linkcode serve}.
@@ -24,26 +34,29 @@ export class HttpServer implements AsyncDisposable {
   readonly ready: Promise<void>;
   /** Resolves once the server has stopped (after `shutdown()`, `close()` or the abort signal). */
   readonly finished: Promise<void>;
-  #listener: Listener | null = null;
+  #listener: Listener | WorkerPool | null = null;
   #shutdown = new AbortController();
   #resolveFinished!: () => void;
   #stopping: Promise<void> | null = null;
   readonly #secure: boolean;
 
   /** @internal Use {@linkcode serve}. */
-  constructor(options: ServeOptions, handler: FetchHandler) {
+  constructor(options: ServeOptions, engine: ServerEngine) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#secure = options.tls !== undefined;
-    const onError = options.onError;
     this.hussar = new Hussar({
       scheduler: options.scheduler,
       onError: (error) => console.error("hussar: connection failed:", error),
-      handler: httpHandler(fetchApp(handler, { onError }), {
-        ...options,
-        shutdown: this.#shutdown.signal,
-      }),
+      maxConnections: options.maxConnections,
+      handler: "app" in engine
+        ? httpHandler(engine.app, { ...options, shutdown: this.#shutdown.signal })
+        : () => {
+          throw new Error("in worker mode the workers own the connections");
+        },
     });
-    this.ready = this.#start(options);
+    this.ready = "app" in engine
+      ? this.#start(options)
+      : this.#startWorkers(options, engine.shuttles);
     this.ready.catch(() => this.#resolveFinished());
     options.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
   }
@@ -63,6 +76,40 @@ export class HttpServer implements AsyncDisposable {
     const onListen = options.onListen ??
       ((addr: NetAddress) => console.log(`Listening on ${urlOf(addr, !!options.tls)}`));
     onListen(this.#listener.addr);
+  }
+
+  async #startWorkers(options: ServeOptions, handler: ShuttleHandler<Shuttle>): Promise<void> {
+    if (options.signal?.aborted) {
+      throw new DOMException("the server's signal was already aborted", "AbortError");
+    }
+    const {
+      scheduler: _,
+      signal: _signal,
+      onListen: _onListen,
+      onError: _onError,
+      fetch: _fetch,
+      ...rest
+    } = options;
+    const pool = new WorkerPool({
+      workers: options.workers!,
+      hostname: options.hostname,
+      port: options.port ?? 8000,
+      path: options.path,
+      tls: options.tls,
+      http: rest,
+      maxInFlight: options.maxInFlight,
+      maxConnections: options.maxConnections,
+    });
+    await this.hussar.attachShuttles(pool, handler);
+    this.#listener = pool;
+    const onListen = options.onListen ??
+      ((addr: NetAddress) => console.log(`Listening on ${urlOf(addr, !!options.tls)}`));
+    onListen(pool.addr);
+  }
+
+  /** Worker mode's pool (for introspection: `stats()`, `workerStats()`), `null` otherwise. */
+  get workerPool(): WorkerPool | null {
+    return this.#listener instanceof WorkerPool ? this.#listener : null;
   }
 
   /** The address listened on. Throws until {@linkcode HttpServer.ready} has resolved. */
@@ -100,7 +147,10 @@ export class HttpServer implements AsyncDisposable {
   async #stop(force: boolean): Promise<void> {
     await this.ready.catch(() => {});
     this.#shutdown.abort();
-    if (this.#listener !== null) await this.hussar.detachSource(this.#listener);
+    if (this.#listener instanceof WorkerPool) {
+      // The workers drain (or drop) their connections; then no shuttle is left.
+      await (force ? this.#listener.terminate() : this.#listener.shutdown());
+    } else if (this.#listener !== null) await this.hussar.detachSource(this.#listener);
     if (!force) {
       for (const { connection } of this.hussar.descriptors()) {
         // Nothing of a request has arrived on these: nothing is lost by closing them.
@@ -141,11 +191,44 @@ function urlOf(addr: NetAddress, tls: boolean): string {
  * ```
  */
 export function serve(handler: FetchHandler): HttpServer;
+/**
+ * Serves with the options given, the handler being `options.fetch`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@hussar/core";
+ * const server = serve({ port: 0, onListen() {}, fetch: () => new Response("hi") });
+ * await server.ready;
+ * console.log(await (await fetch(server.url)).text()); // hi
+ * await server.shutdown();
+ * ```
+ */
 export function serve(options: ServeOptions & { fetch: FetchHandler }): HttpServer;
+/**
+ * Serves `handler` with the options given.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@hussar/core";
+ * const server = serve({ port: 0, onListen() {} }, () => new Response("hi"));
+ * await server.ready;
+ * console.log(await (await fetch(server.url)).text()); // hi
+ * await server.shutdown();
+ * ```
+ */
 export function serve(options: ServeOptions, handler: FetchHandler): HttpServer;
 export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler): HttpServer {
   const options: ServeOptions = typeof first === "function" ? {} : first;
   const handler = typeof first === "function" ? first : second ?? first.fetch;
   if (typeof handler !== "function") throw new TypeError("serve() needs a fetch handler");
-  return new HttpServer(options, handler);
+  const workers = options.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new RangeError(`workers must be a whole number, not ${options.workers}`);
+  }
+  return new HttpServer(
+    options,
+    workers > 0
+      ? { shuttles: fetchShuttle(handler, options.onError) }
+      : { app: fetchApp(handler, { onError: options.onError }) },
+  );
 }

@@ -68,4 +68,14 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError"> {
   onError?: (error: unknown) => Response | Promise<Response>;
   /** Scheduler to run on (default: a new one). */
   scheduler?: Scheduler;
+  /**
+   * Worker mode: this many worker threads own the sockets, parse requests
+   * and write responses, while the handler runs on this thread (default 0:
+   * everything on this thread). See `WorkerPool` for how the port is shared.
+   */
+  workers?: number;
+  /** Worker mode: requests in flight per worker beyond which it stops reading (default 1024). */
+  maxInFlight?: number;
+  /** Live connections (per worker in worker mode) beyond which new ones are dropped at once (default: 10,000 per worker, else no limit). */
+  maxConnections?: number;
 }

@@ -62,6 +62,8 @@ export type ToWorker =
   | { readonly type: "abort"; readonly id: number; readonly reason: string }
   /** Answer to "closed": nothing more will come for this shuttle, free its slot. */
   | { readonly type: "release"; readonly id: number }
+  /** Report counts ("stats"), for leak checks and metrics. */
+  | { readonly type: "stats" }
   /** Graceful stop: stop accepting, finish in-flight requests, then say "stopped". */
   | { readonly type: "shutdown" }
   /** Forced stop: abort every connection, then say "stopped". */
@@ -83,7 +85,20 @@ export type FromWorker =
   | { readonly type: "done"; readonly id: number; readonly error: string | null }
   /** The client went away before the response was complete. */
   | { readonly type: "closed"; readonly id: number; readonly reason: string }
+  | { readonly type: "stats"; readonly stats: WorkerThreadStats }
   | { readonly type: "stopped" };
+
+/** What one worker holds, as it reports it. */
+export interface WorkerThreadStats {
+  /** Shuttle slots held (requests whose exchange is not over for the worker). */
+  readonly slots: number;
+  /** Live connections. */
+  readonly connections: number;
+  /** Live threads of the worker's scheduler (connection threads and the core's manager). */
+  readonly threads: number;
+  /** Pending timers of the worker's scheduler. */
+  readonly timers: number;
+}
 
 /**
  * The buffer to transfer with `bytes`, or none when `bytes` is a view on a

@@ -23,6 +23,19 @@ port.onMessage((message) => {
       if (server === null) return stopped();
       void (message.type === "close" ? server.close() : server.shutdown()).then(stopped);
       break;
+    case "stats": {
+      const scheduler = server?.hussar.scheduler;
+      port.post({
+        type: "stats",
+        stats: {
+          slots: shuttles?.inFlight ?? 0,
+          connections: server?.hussar.connectionCount ?? 0,
+          threads: scheduler?.threadCount ?? 0,
+          timers: scheduler?.timerCount ?? 0,
+        },
+      });
+      break;
+    }
     default:
       shuttles?.receive(message);
   }

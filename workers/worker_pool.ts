@@ -1,7 +1,9 @@
 import type { ShuttleSource } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { spawnWorker, type WorkerHandle } from "./_port.ts";
-import type { FromWorker, WorkerHttpOptions, WorkerInit } from "./_protocol.ts";
+import type { FromWorker, WorkerHttpOptions, WorkerInit, WorkerThreadStats } from "./_protocol.ts";
+
+export type { WorkerThreadStats } from "./_protocol.ts";
 import { Shuttle } from "./shuttle.ts";
 
 /** Options of a {@linkcode WorkerPool}. */
@@ -41,6 +43,8 @@ interface WorkerSlot {
   /** Resolves when the worker has stopped (or died). */
   stopped: Promise<void>;
   onStopped: () => void;
+  /** Callers of `workerStats()` waiting for this worker's answer, in order. */
+  statsWaiters: ((stats: WorkerThreadStats | null) => void)[];
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 1024;
@@ -135,6 +139,23 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
   }
 
   /**
+   * Asks every worker what it holds (slots, connections, threads, timers):
+   * after the traffic is over, all but the core's managing thread should be
+   * zero. A worker that is not running answers `null`.
+   */
+  workerStats(): Promise<(WorkerThreadStats | null)[]> {
+    return Promise.all(
+      this.#slots.map((slot) =>
+        new Promise<WorkerThreadStats | null>((resolve) => {
+          if (slot.handle === null) return resolve(null);
+          slot.statsWaiters.push(resolve);
+          slot.handle.post({ type: "stats" });
+        })
+      ),
+    );
+  }
+
+  /**
    * Ends worker `index` at once, as a crash would: its connections fail,
    * their shuttles' signals abort, and the pool starts it again.
    */
@@ -183,6 +204,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       shuttles: new Map(),
       stopped: new Promise((resolve) => (onStopped = resolve)),
       onStopped,
+      statsWaiters: [],
     };
     this.#slots[index] = slot;
     const { hostname, path, tls } = this.#options;
@@ -228,6 +250,10 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       return;
     }
     if (message.type === "listening" || message.type === "listen-failed") return;
+    if (message.type === "stats") {
+      slot.statsWaiters.shift()?.(message.stats);
+      return;
+    }
     if (message.type === "request") {
       const shuttle = new Shuttle(
         this.#nextId++,
@@ -268,6 +294,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
     slot.handle = null;
     for (const shuttle of slot.shuttles.values()) shuttle._gone(reason);
     slot.shuttles.clear();
+    for (const resolve of slot.statsWaiters.splice(0)) resolve(null);
     if (this.#stopping === "no" && wasListening && this.#addr !== null) {
       // A crash: serve on with a fresh worker on the same port.
       this.#restarts++;

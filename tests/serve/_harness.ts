@@ -7,6 +7,7 @@ import { Hussar } from "../../core/mod.ts";
 import { httpHandler, type HttpServerOptions } from "../../httputil/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
 import { fetchApp, type FetchAppOptions } from "../../serve/fetch_app.ts";
+import { serve } from "../../serve/serve.ts";
 import type { FetchHandler } from "../../serve/types.ts";
 
 /** A raw HTTP client: bytes in, bytes out. */
@@ -149,6 +150,40 @@ export function socketHarness(
           return await client.readText();
         },
         close: () => hussar.close(),
+      };
+    },
+  };
+}
+
+/** serve() in worker mode: `workers` threads own the sockets, the handler runs here. */
+export function workerHarness(workers: number): Harness {
+  return {
+    name: `worker mode (${workers} worker${workers === 1 ? "" : "s"})`,
+    async serve(handler, options = {}) {
+      const server = serve({
+        ...options,
+        workers,
+        hostname: "127.0.0.1",
+        port: 0,
+        onListen() {},
+      }, handler);
+      await server.ready;
+      const { port } = server.addr as { port: number };
+      const connectSocket = (): Promise<RawClient> =>
+        new Promise((resolve, reject) => {
+          const socket = connect(port, "127.0.0.1", () => resolve(socketClient(socket)));
+          socket.once("error", reject);
+        });
+      return {
+        hussar: server.hussar,
+        connect: connectSocket,
+        async exchange(raw) {
+          const client = await connectSocket();
+          client.write(raw);
+          client.end();
+          return await client.readText();
+        },
+        close: () => server.close(),
       };
     },
   };

@@ -1,14 +1,19 @@
 /**
- * serve()'s fetch behaviour, run over the fake source and over a real
- * socket on whichever runtime runs the tests.
+ * serve()'s fetch behaviour, run over the fake source, over a real socket
+ * on whichever runtime runs the tests, and in worker mode.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { header, parseResponses } from "../_http.ts";
-import { fakeHarness, type Harness, socketHarness } from "./_harness.ts";
+import { fakeHarness, type Harness, socketHarness, workerHarness } from "./_harness.ts";
 import { listen } from "../../sources/listen.ts";
 
-const harnesses: Harness[] = [fakeHarness, socketHarness(listen as never)];
+const harnesses: Harness[] = [
+  fakeHarness,
+  socketHarness(listen as never),
+  workerHarness(1),
+  workerHarness(2),
+];
 const GET = (path = "/", extra = ""): string =>
   `GET ${path} HTTP/1.1\r\nHost: example.test\r\n${extra}\r\n`;
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,351 @@
+/**
+ * Worker mode as a specification: shuttles, their flow control, the caps,
+ * crashes and shutdown, on real sockets (the behaviour suite in
+ * tests/serve/behaviour_test.ts also runs in worker mode).
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
+import process from "node:process";
+import { Hussar } from "../../core/mod.ts";
+import { serve } from "../../serve/mod.ts";
+import { type Shuttle, WorkerPool, type WorkerPoolOptions } from "../../workers/mod.ts";
+import { header, parseResponses } from "../_http.ts";
+
+const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const GET = (path = "/"): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`;
+
+/** A pool attached to a core, with `handler` serving each shuttle on this thread. */
+async function start(
+  options: Partial<WorkerPoolOptions>,
+  handler: (shuttle: Shuttle) => Promise<unknown>,
+): Promise<{ pool: WorkerPool; hussar: Hussar; port: number }> {
+  const pool = new WorkerPool({ workers: 1, hostname: "127.0.0.1", port: 0, ...options });
+  const hussar = new Hussar({
+    handler() {
+      throw new Error("the workers own the connections");
+    },
+  });
+  await hussar.attachShuttles(pool, handler);
+  return { pool, hussar, port: (pool.addr as { port: number }).port };
+}
+
+interface Client {
+  socket: Socket;
+  text(): string;
+  waitFor(pattern: RegExp): Promise<string>;
+  closed: Promise<void>;
+}
+
+function client(port: number): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    let received = "";
+    const waiters: (() => void)[] = [];
+    const socket = connect(port, "127.0.0.1", () => resolve(result));
+    socket.on("data", (chunk: Uint8Array) => {
+      received += new TextDecoder("latin1").decode(chunk);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const closed = new Promise<void>((done) =>
+      socket.on("close", () => {
+        done();
+        for (const wake of waiters.splice(0)) wake();
+      })
+    );
+    socket.on("error", () => {});
+    socket.once("connect", () => socket.off("error", reject));
+    socket.once("error", reject);
+    const result: Client = {
+      socket,
+      text: () => received,
+      closed,
+      async waitFor(pattern) {
+        while (!pattern.test(received) && !socket.destroyed) {
+          await new Promise<void>((wake) => waiters.push(wake));
+        }
+        return received;
+      },
+    };
+  });
+}
+
+/** Everything the workers and the core hold once traffic is over: nothing but the managers. */
+async function assertNothingLeft(pool: WorkerPool, hussar: Hussar): Promise<void> {
+  await hussar.whenEmpty();
+  assert.equal(hussar.stats().shuttles, 0, "shuttle threads left");
+  // A handler may end before its worker said "done"; slots are freed by the
+  // workers once their "closed"/"release" exchange is over: give them time.
+  let stats = await pool.workerStats();
+  const busy = (): boolean =>
+    pool.stats().shuttles > 0 ||
+    stats.some((s) => s !== null && (s.slots > 0 || s.connections > 0));
+  for (let i = 0; i < 50 && busy(); i++) {
+    await tick(20);
+    stats = await pool.workerStats();
+  }
+  assert.equal(pool.stats().shuttles, 0, "shuttles left on the main thread");
+  for (const worker of stats) {
+    assert.ok(worker !== null);
+    assert.deepEqual(
+      { slots: worker.slots, connections: worker.connections, timers: worker.timers },
+      { slots: 0, connections: 0, timers: 0 },
+    );
+    assert.ok(worker.threads <= 1, `worker threads left: ${worker.threads}`); // the core's manager
+  }
+  assert.equal(hussar.scheduler.timerCount, 0, "main-thread timers left");
+}
+
+describe("WorkerPool", () => {
+  it("hands each request to the main thread as a shuttle and writes back its response", async () => {
+    const { pool, hussar, port } = await start({}, (shuttle) => {
+      shuttle.respond(
+        { status: 201, headers: [["x-method", shuttle.head.method]] },
+        `${shuttle.head.url} from worker ${shuttle.worker}`,
+      );
+      return Promise.resolve();
+    });
+    const c = await client(port);
+    c.socket.write(GET("/a?b=1"));
+    const [response] = parseResponses(await c.waitFor(/worker \d/));
+    assert.equal(response.status, 201);
+    assert.equal(header(response, "x-method"), "GET");
+    assert.equal(header(response, "content-length"), String(response.body.length));
+    assert.match(response.body, new RegExp(`^http://test/a\\?b=1 from worker 0$`));
+    c.socket.end();
+    await c.closed;
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("pulls the request body chunk by chunk, on demand, byte for byte", async () => {
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      let size = 0;
+      let sum = 0;
+      for (let bytes = await shuttle.read(); bytes !== null; bytes = await shuttle.read()) {
+        size += bytes.length;
+        for (const byte of bytes) sum = (sum + byte) % 65521;
+      }
+      shuttle.respond({ status: 200, headers: [] }, `${size} ${sum}`);
+    });
+    const body = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) % 251);
+    let expected = 0;
+    for (const byte of body) expected = (expected + byte) % 65521;
+    const c = await client(port);
+    c.socket.write(`POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${body.length}\r\n\r\n`);
+    c.socket.write(body);
+    const [response] = parseResponses(await c.waitFor(/\r\n\r\n\d+ \d+$/));
+    assert.equal(response.body, `${body.length} ${expected}`);
+    c.socket.end();
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("keeps one chunk in flight: a write waits for the worker's continue; end() does not", async () => {
+    const order: string[] = [];
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      shuttle.respond({ status: 200, headers: [] }, null, false);
+      for (const word of ["one ", "two ", "three"]) {
+        await shuttle.write(new TextEncoder().encode(word));
+        order.push(word.trim());
+      }
+      const ended = shuttle.end();
+      order.push("end sent");
+      await ended;
+      order.push("completed");
+    });
+    const c = await client(port);
+    c.socket.write(GET());
+    const [response] = parseResponses(await c.waitFor(/0\r\n\r\n$/));
+    assert.equal(header(response, "transfer-encoding"), "chunked");
+    assert.equal(response.body, "one two three");
+    await hussar.whenEmpty();
+    assert.deepEqual(order, ["one", "two", "three", "end sent", "completed"]);
+    c.socket.end();
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("stops reading requests beyond maxInFlight instead of failing them", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const { pool, hussar, port } = await start({ maxInFlight: 1 }, async (shuttle) => {
+      seen.push(new URL(shuttle.head.url).pathname);
+      if (seen.length === 1) await gate;
+      shuttle.respond({ status: 200, headers: [] }, "ok");
+    });
+    const first = await client(port);
+    first.socket.write(GET("/first"));
+    const second = await client(port);
+    second.socket.write(GET("/second"));
+    await tick(100);
+    assert.deepEqual(seen, ["/first"], "the second request must wait in its worker");
+    release();
+    for (const c of [first, second]) {
+      const [response] = parseResponses(await c.waitFor(/ok$/));
+      assert.equal(response.status, 200);
+      c.socket.end();
+    }
+    assert.deepEqual(seen, ["/first", "/second"]);
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("drops connections beyond maxConnections at once", async () => {
+    const { pool, hussar, port } = await start({ maxConnections: 1 }, (shuttle) => {
+      shuttle.respond({ status: 200, headers: [] }, "ok");
+      return Promise.resolve();
+    });
+    const kept = await client(port);
+    kept.socket.write(GET());
+    await kept.waitFor(/ok$/);
+    // The worker resets it at once: the connect itself may already see that.
+    const dropped = await client(port).catch(() => null);
+    if (dropped !== null) {
+      dropped.socket.write(GET());
+      await dropped.closed;
+      assert.equal(dropped.text(), "");
+    }
+    kept.socket.end();
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("aborts the signal of shuttles whose clients leave mid-response, and leaves nothing behind", async () => {
+    const CLIENTS = 40;
+    let aborted = 0;
+    const { pool, hussar, port } = await start({ workers: 2 }, async (shuttle) => {
+      shuttle.signal.addEventListener("abort", () => aborted++);
+      shuttle.respond({ status: 200, headers: [] }, null, false);
+      // Writes keep settling (without throwing) after the client is gone.
+      for (let i = 0; !shuttle.signal.aborted; i++) {
+        await shuttle.write(new TextEncoder().encode(`chunk ${i}\n`.repeat(50)));
+      }
+      await shuttle.end();
+    });
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => client(port)));
+    for (const c of clients) c.socket.write(GET());
+    await Promise.all(clients.map((c) => c.waitFor(/chunk 3\n/)));
+    for (const c of clients) c.socket.resetAndDestroy();
+    await assertNothingLeft(pool, hussar);
+    assert.equal(aborted, CLIENTS);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("restarts a worker that fails; its shuttles abort and the server keeps serving", async () => {
+    let inFlight: Shuttle | null = null;
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      if (new URL(shuttle.head.url).pathname === "/hang") {
+        inFlight = shuttle;
+        await new Promise((resolve) => shuttle.signal.addEventListener("abort", resolve));
+        return;
+      }
+      shuttle.respond({ status: 200, headers: [] }, "alive");
+    });
+    const doomed = await client(port);
+    doomed.socket.write(GET("/hang"));
+    while (inFlight === null) await tick(5);
+    pool.terminateWorker(0);
+    await doomed.closed;
+    // The main thread learns of the crash from the worker's exit, maybe after the socket closed.
+    const signal = (inFlight as Shuttle).signal;
+    await new Promise((resolve) =>
+      signal.aborted ? resolve(null) : signal.addEventListener("abort", resolve)
+    );
+    let served = "";
+    for (let attempt = 0; attempt < 100 && !served.endsWith("alive"); attempt++) {
+      try {
+        const c = await client(port);
+        c.socket.write(GET());
+        served = await c.waitFor(/alive$/);
+        c.socket.end();
+      } catch {
+        await tick(20); // the new worker is not listening yet
+      }
+    }
+    assert.match(served, /alive$/);
+    assert.equal(pool.stats().restarts, 1);
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+});
+
+/** Whether this runtime lets several listeners share a port (see sources/listen.ts). */
+function canSharePort(): boolean {
+  const g = globalThis as { Deno?: { listenDatagram?: unknown }; Bun?: unknown };
+  if (process.platform !== "linux") return false;
+  if (g.Deno !== undefined) return g.Deno.listenDatagram !== undefined; // --unstable-net
+  if (g.Bun !== undefined) return true;
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 12);
+}
+
+describe("serve() in worker mode", () => {
+  it("accepts in every worker where the port can be shared, else in one", async () => {
+    const server = serve(
+      { workers: 2, hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("hi"),
+    );
+    await server.ready;
+    assert.equal(server.workerPool?.stats().workers, canSharePort() ? 2 : 1);
+    assert.equal(await (await fetch(server.url)).text(), "hi");
+    await server.shutdown();
+  });
+
+  it("shuts down gracefully: the request in flight finishes, new connections are refused", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const handling = new Promise<void>((resolve) => (started = resolve));
+    const server = serve(
+      { workers: 2, hostname: "127.0.0.1", port: 0, onListen() {} },
+      async () => {
+        started();
+        await gate;
+        return new Response("finished");
+      },
+    );
+    await server.ready;
+    const { port } = server.addr as { port: number };
+    const c = await client(port);
+    c.socket.write(GET());
+    await handling;
+    const stopping = server.shutdown();
+    await tick(50);
+    await assert.rejects(client(port), "a new connection must be refused");
+    release();
+    const [response] = parseResponses(await c.waitFor(/finished$/));
+    assert.equal(response.status, 200);
+    assert.equal(header(response, "connection"), "close");
+    await stopping;
+    await server.finished;
+  });
+
+  it("stops when its signal aborts", async () => {
+    const controller = new AbortController();
+    const server = serve({
+      workers: 1,
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen() {},
+      signal: controller.signal,
+    }, () => new Response("hi"));
+    await server.ready;
+    const { port } = server.addr as { port: number };
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "hi");
+    controller.abort();
+    await server.finished;
+    await assert.rejects(client(port));
+  });
+
+  it("refuses a worker count that is not a whole number", () => {
+    assert.throws(() => serve({ workers: 1.5, onListen() {} }, () => new Response()), RangeError);
+    assert.throws(() => new WorkerPool({ workers: 0 }), RangeError);
+  });
+});
