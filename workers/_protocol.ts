@@ -7,22 +7,8 @@
  * @module
  */
 import type { NetAddress } from "../core/transport.ts";
-import type { HttpServerOptions } from "../httputil/server.ts";
-
-/** A request head as the worker parsed it, with the URL already resolved. */
-export interface ShuttleHead {
-  readonly method: string;
-  readonly url: string;
-  /** Header fields in arrival order, names lower-cased. */
-  readonly headers: [string, string][];
-  /** Whether a body follows (pulled with "pull" messages). */
-  readonly hasBody: boolean;
-  readonly remoteAddr: NetAddress;
-  readonly localAddr: NetAddress;
-}
-
-/** The engine options that cross to a worker (functions and signals cannot). */
-export type WorkerHttpOptions = Omit<HttpServerOptions, "onError" | "shutdown">;
+import type { ShuttleHead } from "./shuttle.ts";
+import type { WorkerHttpOptions } from "./worker_pool.ts";
 
 /** What a worker is told to do when it starts. */
 export interface WorkerInit {

@@ -12,7 +12,8 @@ import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import { requestUrl } from "../serve/_request_url.ts";
 import type { ParentPort } from "./_port.ts";
-import { type ShuttleHead, type ToWorker, transferable } from "./_protocol.ts";
+import { type ToWorker, transferable } from "./_protocol.ts";
+import type { ShuttleHead } from "./shuttle.ts";
 
 const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
 

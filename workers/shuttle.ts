@@ -1,8 +1,33 @@
 import type { ShuttleLike } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
-import type { ShuttleHead, ToWorker } from "./_protocol.ts";
+import type { ToWorker } from "./_protocol.ts";
 
-export type { ShuttleHead } from "./_protocol.ts";
+/**
+ * A request head as the worker parsed it, with the URL already resolved.
+ *
+ * @example
+ * ```ts
+ * import type { ShuttleHead } from "@hussar/core/workers";
+ * function describe(head: ShuttleHead): string {
+ *   return `${head.method} ${head.url}${head.hasBody ? " with a body" : ""}`;
+ * }
+ * console.log(typeof describe); // function
+ * ```
+ */
+export interface ShuttleHead {
+  /** The request method. */
+  readonly method: string;
+  /** The absolute URL (scheme from TLS, authority from Host or an absolute-form target). */
+  readonly url: string;
+  /** Header fields in arrival order, names lower-cased. */
+  readonly headers: [string, string][];
+  /** Whether a body follows (read it with `Shuttle.read()`). */
+  readonly hasBody: boolean;
+  /** The client's address. */
+  readonly remoteAddr: NetAddress;
+  /** The server's address for this connection. */
+  readonly localAddr: NetAddress;
+}
 
 /** A response head sent back through a {@linkcode Shuttle}. */
 export interface ShuttleResponseHead {
@@ -15,7 +40,7 @@ export interface ShuttleResponseHead {
 }
 
 /** Sends a message about this shuttle to its worker. */
-export type ShuttlePost = (message: ToWorker) => void;
+type ShuttlePost = (message: ToWorker) => void;
 
 /**
  * The main thread's side of one request in worker mode (the httpng

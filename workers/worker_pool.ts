@@ -1,10 +1,24 @@
 import type { ShuttleSource } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { spawnWorker, type WorkerHandle } from "./_port.ts";
-import type { FromWorker, WorkerHttpOptions, WorkerInit, WorkerThreadStats } from "./_protocol.ts";
+import type { HttpServerOptions } from "../httputil/server.ts";
+import type { FromWorker, WorkerInit, WorkerThreadStats } from "./_protocol.ts";
+import { Shuttle } from "./shuttle.ts";
 
 export type { WorkerThreadStats } from "./_protocol.ts";
-import { Shuttle } from "./shuttle.ts";
+
+/**
+ * The HTTP engine options a worker applies: those of `httpHandler` that can
+ * cross to a thread (functions and signals cannot).
+ *
+ * @example
+ * ```ts
+ * import type { WorkerHttpOptions } from "@hussar/core/workers";
+ * const http: WorkerHttpOptions = { maxBodyBytes: 1024 * 1024, keepAliveTimeoutMs: 10_000 };
+ * console.log(http.maxBodyBytes); // 1048576
+ * ```
+ */
+export type WorkerHttpOptions = Omit<HttpServerOptions, "onError" | "shutdown">;
 
 /** Options of a {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
