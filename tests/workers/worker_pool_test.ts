@@ -6,11 +6,17 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { Hussar } from "../../core/mod.ts";
 import { serve } from "../../serve/mod.ts";
 import { type Shuttle, WorkerPool, type WorkerPoolOptions } from "../../workers/mod.ts";
 import { header, parseResponses } from "../_http.ts";
+import { selfSignedCertificate } from "../_tls.ts";
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const GET = (path = "/"): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`;
@@ -342,6 +348,48 @@ describe("serve() in worker mode", () => {
     controller.abort();
     await server.finished;
     await assert.rejects(client(port));
+  });
+
+  it("serves HTTPS and Unix sockets from the workers", async () => {
+    const secure = serve(
+      { workers: 2, hostname: "127.0.0.1", port: 0, onListen() {}, tls: selfSignedCertificate() },
+      (request) => new Response(`secure ${request.url}`),
+    );
+    await secure.ready;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(secure.url, { rejectUnauthorized: false }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve(text));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    assert.equal(body, `secure ${secure.url}`);
+    await secure.shutdown();
+
+    const dir = mkdtempSync(join(tmpdir(), "hussar-workers-"));
+    try {
+      const path = join(dir, "s.sock");
+      const local = serve({ workers: 2, path, onListen() {} }, () => new Response("over unix"));
+      await local.ready;
+      assert.equal(local.workerPool?.stats().workers, 1, "a Unix socket has one accepting worker");
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest({ socketPath: path, path: "/", headers: { host: "h" } }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve(text));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.equal(text, "over unix");
+      await local.shutdown();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a worker count that is not a whole number", () => {
