@@ -9,6 +9,8 @@ import {
   type ErrorResponder,
   responseParts,
 } from "./_exchange.ts";
+import { shuttleDuplex } from "./_shuttle_duplex.ts";
+import { markUpgradable, takeUpgrade } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 /** The request body as a pull-based stream: each pull asks the worker for one chunk. */
@@ -31,6 +33,7 @@ function bodyStream(shuttle: Shuttle): ReadableStream<Uint8Array> {
 export function fetchShuttle(
   handler: FetchHandler,
   onError: ErrorResponder = defaultOnError,
+  shutdown?: AbortSignal,
 ): ShuttleHandler<Shuttle> {
   return function* (shuttle: Shuttle): AwayCall<void> {
     const { head } = shuttle;
@@ -56,7 +59,16 @@ export function fetchShuttle(
       localAddr: head.localAddr,
       completed: shuttle.completed,
     };
+    markUpgradable(request, { version: head.version, headers: request.headers });
     const response = yield* callHandler(handler, request, info, onError, shuttle.signal);
+    const upgrade = takeUpgrade(request, response);
+    if (upgrade !== null) {
+      // The worker relays raw bytes; the new protocol runs here.
+      shuttle.switchProtocols([...upgrade.response.headers]);
+      yield* wait(upgrade.start(shuttleDuplex(shuttle), shutdown));
+      yield* wait(shuttle.end());
+      return;
+    }
     const parts = yield* responseParts(response, head.method);
     const responseHead = {
       status: parts.status,

@@ -13,7 +13,10 @@ import type { FetchHandler, ServeOptions } from "./types.ts";
  * What a server runs: an HTTP app on this thread, or (worker mode) a
  * shuttle handler on this thread fed by worker threads that own the sockets.
  */
-export type ServerEngine = { app: HttpApp } | { shuttles: ShuttleHandler<Shuttle> };
+export type ServerEngine =
+  | { app: HttpApp }
+  /** Makes the shuttle handler, given the signal that aborts when the server shuts down. */
+  | { shuttles: (shutdown: AbortSignal) => ShuttleHandler<Shuttle> };
 
 /**
  * A running server, as returned by {@linkcode serve}.
@@ -56,7 +59,7 @@ export class HttpServer implements AsyncDisposable {
     });
     this.ready = "app" in engine
       ? this.#start(options)
-      : this.#startWorkers(options, engine.shuttles);
+      : this.#startWorkers(options, engine.shuttles(this.#shutdown.signal));
     this.ready.catch(() => this.#resolveFinished());
     options.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
   }
@@ -228,7 +231,7 @@ export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler)
   return new HttpServer(
     options,
     workers > 0
-      ? { shuttles: fetchShuttle(handler, options.onError) }
+      ? { shuttles: (shutdown) => fetchShuttle(handler, options.onError, shutdown) }
       : { app: fetchApp(handler, { onError: options.onError }) },
   );
 }

@@ -30,7 +30,11 @@ export type ToWorker =
   | WorkerInit
   /** Send the next body chunk. */
   | { readonly type: "pull"; readonly id: number }
-  /** The response head; with `end`, `body` is the whole body and nothing follows. */
+  /**
+   * The response head; with `end`, `body` is the whole body and nothing
+   * follows. With `upgrade` (a 101), the connection then relays raw bytes:
+   * "pull" reads from the socket, "chunk" writes to it.
+   */
   | {
     readonly type: "head";
     readonly id: number;
@@ -39,6 +43,7 @@ export type ToWorker =
     readonly headers: [string, string][];
     readonly body: Uint8Array | null;
     readonly end: boolean;
+    readonly upgrade: boolean;
   }
   /** A body chunk of a streamed response; answered by "continue" once handed to the socket. */
   | { readonly type: "chunk"; readonly id: number; readonly bytes: Uint8Array }

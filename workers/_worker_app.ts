@@ -22,18 +22,30 @@ type ResponseMessage = Extract<ToWorker, { type: "head" | "chunk" | "end" | "abo
 /** One request between its parsing and the moment nothing more can come for it. */
 class Slot {
   readonly id: number;
-  readonly #request: IncomingRequest;
   readonly #port: ParentPort;
+  readonly #conn: Connection;
   readonly #queue: ResponseMessage[] = [];
   #waiter: (() => void) | null = null;
   /** The client went away (told to the main thread, which answers "release"). */
   gone = false;
   #pulling = false;
+  /** What a "pull" reads: the request body, or after a 101 the raw connection. */
+  #source: () => Promise<Uint8Array | null>;
 
-  constructor(id: number, request: IncomingRequest, port: ParentPort) {
+  constructor(id: number, request: IncomingRequest, conn: Connection, port: ParentPort) {
     this.id = id;
-    this.#request = request;
     this.#port = port;
+    this.#source = () => request.body.readAsync();
+    this.#conn = conn;
+  }
+
+  /**
+   * A 101 is on its way: pulls read what the client sends on the connection.
+   * Switched as the head arrives, since a "pull" right behind it is served
+   * before the head is written.
+   */
+  relay(): void {
+    this.#source = () => this.#conn.readAndWait();
   }
 
   push(message: ResponseMessage): void {
@@ -66,7 +78,7 @@ class Slot {
     if (this.#pulling) return; // the main thread pulls one chunk at a time
     this.#pulling = true;
     try {
-      const bytes = await this.#request.body.readAsync();
+      const bytes = await this.#source();
       if (!this.gone) this.#port.post({ type: "body", id: this.id, bytes }, transferable(bytes));
     } catch (error) {
       if (!this.gone) {
@@ -108,6 +120,10 @@ export class WorkerShuttles {
       case "release":
         this.#free(slot);
         break;
+      case "head":
+        if (message.upgrade) slot.relay();
+        slot.push(message);
+        break;
       default:
         slot.push(message);
     }
@@ -126,11 +142,12 @@ export class WorkerShuttles {
     while (this.#slots.size >= this.#maxInFlight) {
       yield* wait(new Promise<void>((resolve) => this.#slotWaiters.push(resolve)));
     }
-    const slot = new Slot(this.#nextId++, request, this.#port);
+    const slot = new Slot(this.#nextId++, request, conn, this.#port);
     this.#slots.set(slot.id, slot);
-    const { method, headers, framing } = request.head;
+    const { method, version, headers, framing } = request.head;
     const head: ShuttleHead = {
       method,
+      version,
       url: requestUrl(request.head, conn.info),
       headers: [...headers],
       hasBody: framing.kind !== "none" && !METHODS_WITHOUT_BODY.has(method),
@@ -165,6 +182,19 @@ export class WorkerShuttles {
       // After "end" the main thread sends nothing more about this shuttle.
       this.#free(slot);
     };
+    if (first.upgrade) {
+      return {
+        status: 101,
+        headers: first.headers,
+        body: null,
+        // Written: the relay takes over (and says "done" when it ends).
+        onWritten: (error) => error !== undefined && onWritten(error),
+        upgrade: async (conn) => {
+          await this.#relay(slot, conn);
+          onWritten();
+        },
+      };
+    }
     return {
       status: first.status,
       statusText: first.statusText,
@@ -172,6 +202,28 @@ export class WorkerShuttles {
       body: first.end ? first.body : this.#streamedBody(slot, conn),
       onWritten,
     };
+  }
+
+  /** After a 101: writes what the main thread sends until it ends (or the client leaves). */
+  async #relay(slot: Slot, conn: Connection): Promise<void> {
+    for (;;) {
+      const message = await slot.next();
+      if (message === null) return;
+      switch (message.type) {
+        case "chunk":
+          await conn.writeAndWait(message.bytes);
+          if (!slot.gone) this.#port.post({ type: "continue", id: slot.id });
+          break;
+        case "end":
+          if (message.bytes !== null) conn.write(message.bytes);
+          return;
+        case "abort":
+          conn.abort(message.reason);
+          return;
+        case "head":
+          throw new Error("a second response head");
+      }
+    }
   }
 
   /** The chunks of a streamed response; asking for the next one is the "continue". */

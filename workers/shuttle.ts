@@ -17,6 +17,8 @@ import type { ToWorker } from "./_protocol.ts";
 export interface ShuttleHead {
   /** The request method. */
   readonly method: string;
+  /** The request's HTTP version. */
+  readonly version: "1.0" | "1.1";
   /** The absolute URL (scheme from TLS, authority from Host or an absolute-form target). */
   readonly url: string;
   /** Header fields in arrival order, names lower-cased. */
@@ -155,6 +157,29 @@ export class Shuttle implements ShuttleLike {
       headers: head.headers,
       body: bytes,
       end,
+      upgrade: false,
+    });
+  }
+
+  /**
+   * Answers 101 Switching Protocols with `headers`: from then on the
+   * connection carries another protocol (WebSocket). {@linkcode Shuttle.read}
+   * yields the raw bytes the client sends, {@linkcode Shuttle.write} sends
+   * raw bytes, {@linkcode Shuttle.end} closes the connection.
+   */
+  switchProtocols(headers: [string, string][]): void {
+    if (this.#state === "gone") return;
+    if (this.#state !== "new") throw new TypeError("the response head was already sent");
+    this.#state = "streaming";
+    this.#bodyDone = false;
+    this.#post({
+      type: "head",
+      id: this.#wid,
+      status: 101,
+      headers,
+      body: null,
+      end: false,
+      upgrade: true,
     });
   }
 
@@ -225,6 +250,8 @@ export class Shuttle implements ShuttleLike {
   _done(error: string | null): void {
     this.#state = this.#state === "gone" ? "gone" : "ended";
     this._continue();
+    // Nothing more comes from the client (after an upgrade, reads were still possible).
+    this._body(null);
     this.#settleCompleted(
       error === null ? undefined : new Error(`response not completed: ${error}`),
     );

@@ -1,0 +1,64 @@
+/**
+ * WebSocket in worker mode: the worker answers the handshake's 101 and then
+ * relays raw bytes; the WebSocket itself runs on the main thread.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { serve } from "../../serve/mod.ts";
+import { upgradeWebSocket } from "../../websocket/mod.ts";
+import { OPCODE } from "../../websocket/_frame.ts";
+import { RawWebSocket, within } from "../websocket/_client.ts";
+
+describe("upgradeWebSocket in worker mode", () => {
+  it("echoes messages over a connection a worker owns, and closes cleanly", async () => {
+    const closed: number[] = [];
+    const server = serve(
+      { workers: 1, hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => {
+        const { socket, response } = upgradeWebSocket(request);
+        socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+        socket.onclose = (event) => closed.push(event.code);
+        return response;
+      },
+    );
+    await server.ready;
+    const { port } = server.addr as { port: number };
+    const client = await RawWebSocket.open(port);
+    assert.equal(client.answer.status, 101);
+    assert.equal(client.answer.headers.get("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    for (const word of ["one", "two", "x".repeat(100_000)]) {
+      client.sendText(word);
+      const frame = await client.next();
+      assert.equal(frame?.opcode, OPCODE.text);
+      assert.equal(new TextDecoder().decode(frame!.payload), `echo ${word}`);
+    }
+    client.sendClose(1000, "bye");
+    assert.equal((await client.nextClose()).code, 1000);
+    await within(client.closed, 5000, "the worker closes the TCP connection");
+    await server.hussar.whenEmpty();
+    assert.deepEqual(closed, [1000]);
+    const [worker] = await server.workerPool!.workerStats();
+    assert.equal(worker?.slots, 0);
+    await server.shutdown();
+  });
+
+  it("fires close on the main thread when the client drops the connection", async () => {
+    let onClose!: (code: number) => void;
+    const closedWith = new Promise<number>((resolve) => (onClose = resolve));
+    const server = serve(
+      { workers: 1, hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => {
+        const { socket, response } = upgradeWebSocket(request);
+        socket.onclose = (event) => onClose(event.code);
+        return response;
+      },
+    );
+    await server.ready;
+    const client = await RawWebSocket.open((server.addr as { port: number }).port);
+    client.sendText("hello");
+    client.destroy();
+    assert.equal(await within(closedWith, 5000, "close on the server"), 1006);
+    await server.hussar.whenEmpty();
+    await server.shutdown();
+  });
+});
