@@ -92,8 +92,16 @@ export interface ResponseParts {
   body: ResponseBody;
 }
 
-/** Takes a `Response` apart; a HEAD or null-body status gets no body (its producer is released). */
-export function* responseParts(response: Response, method: string): AwayCall<ResponseParts> {
+/**
+ * Takes a `Response` apart; a HEAD or null-body status gets no body (its
+ * producer is released). `signal` (the client left) cancels a body stream
+ * still waited for.
+ */
+export function* responseParts(
+  response: Response,
+  method: string,
+  signal: AbortSignal,
+): AwayCall<ResponseParts> {
   // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
   const headers = response.headers;
   let body: ResponseBody = null;
@@ -101,7 +109,7 @@ export function* responseParts(response: Response, method: string): AwayCall<Res
     // No body goes out: an endless stream would otherwise hang.
     response.body?.cancel().catch(() => {});
   } else {
-    body = yield* resolveBody(response.body);
+    body = yield* resolveBody(response.body, signal);
   }
   return { status: response.status, statusText: response.statusText || undefined, headers, body };
 }

@@ -69,7 +69,7 @@ export function fetchShuttle(
       yield* wait(shuttle.end());
       return;
     }
-    const parts = yield* responseParts(response, head.method);
+    const parts = yield* responseParts(response, head.method, shuttle.signal);
     const responseHead = {
       status: parts.status,
       statusText: parts.statusText,
@@ -80,19 +80,26 @@ export function fetchShuttle(
       shuttle.respond(responseHead, body ?? null);
     } else {
       shuttle.respond(responseHead, null, false);
-      yield* wait(pipe(body as AsyncIterable<Uint8Array>, shuttle));
+      yield* wait(pipe(body as ReadableStream<Uint8Array>, shuttle));
     }
     // The thread lives until the worker has written it all: `whenEmpty()` means nothing in flight.
     yield* wait(shuttle.end());
   };
 }
 
-async function pipe(body: AsyncIterable<Uint8Array>, shuttle: Shuttle): Promise<void> {
-  const iterator = body[Symbol.asyncIterator]();
+/** Sends a streamed body one chunk at a time; a client that leaves cancels it at once. */
+async function pipe(body: ReadableStream<Uint8Array>, shuttle: Shuttle): Promise<void> {
+  const reader = body.getReader();
+  // A read may wait forever (an idle event stream): cancelling settles it.
+  const stop = (): void => void reader.cancel(shuttle.signal.reason).catch(() => {});
+  shuttle.signal.addEventListener("abort", stop, { once: true });
   try {
     for (;;) {
-      const step = await iterator.next();
+      const step = await reader.read();
       if (step.done || shuttle.closed) break;
+      if (!(step.value instanceof Uint8Array)) {
+        throw new TypeError("a response stream must yield Uint8Array chunks");
+      }
       await shuttle.write(step.value);
     }
   } catch (error) {
@@ -100,7 +107,7 @@ async function pipe(body: AsyncIterable<Uint8Array>, shuttle: Shuttle): Promise<
       `response body failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   } finally {
-    // A producer left behind (client gone, stream failed) is told to stop.
-    await iterator.return?.();
+    shuttle.signal.removeEventListener("abort", stop);
+    if (shuttle.closed) stop();
   }
 }

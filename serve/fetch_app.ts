@@ -102,7 +102,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       });
     }
     return {
-      ...(yield* responseParts(response, method)),
+      ...(yield* responseParts(response, method, controller.signal)),
       onWritten: (error?: unknown) => {
         unwatchClose(conn, onClose);
         settleCompleted(error);

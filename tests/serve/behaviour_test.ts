@@ -120,6 +120,40 @@ for (const harness of harnesses) {
       await server.close();
     });
 
+    it("frames a streamed body with its own Content-Length instead of chunks", async () => {
+      const server = await harness.serve(() => {
+        const bytes = new TextEncoder().encode("0123456789");
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(bytes.subarray(0, 4));
+            await tick(10); // still streaming when the head is written
+            controller.enqueue(bytes.subarray(4));
+            controller.close();
+          },
+        });
+        return new Response(body, { headers: { "content-length": "10" } });
+      });
+      const [response] = parseResponses(await server.exchange(GET()));
+      assert.equal(header(response, "content-length"), "10");
+      assert.equal(header(response, "transfer-encoding"), undefined);
+      assert.equal(response.body, "0123456789");
+      await server.close();
+    });
+
+    it("passes a handler's Content-Length through on HEAD (the size a GET would get)", async () => {
+      const server = await harness.serve(() =>
+        new Response(null, { headers: { "content-length": "1234" } })
+      );
+      const [response] = parseResponses(
+        await server.exchange("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n"),
+        () => true,
+      );
+      assert.equal(response.status, 200);
+      assert.equal(header(response, "content-length"), "1234");
+      assert.equal(header(response, "transfer-encoding"), undefined);
+      await server.close();
+    });
+
     it("answers 500 through the default onError, and through a custom one", async () => {
       const failing = await harness.serve(() => {
         throw new Error("boom");
@@ -228,6 +262,25 @@ for (const harness of harnesses) {
       const client = await server.connect();
       client.write(GET());
       await client.waitFor(/tick/);
+      client.disconnect();
+      await wasCancelled;
+      await server.hussar.whenEmpty();
+      await server.close();
+    });
+
+    it("cancels a response stream that has said nothing yet when the client goes away", async () => {
+      let cancelled!: () => void;
+      const wasCancelled = new Promise<void>((resolve) => (cancelled = resolve));
+      let handling!: () => void;
+      const handled = new Promise<void>((resolve) => (handling = resolve));
+      const server = await harness.serve(() => {
+        handling();
+        return new Response(new ReadableStream<Uint8Array>({ cancel: () => cancelled() }));
+      });
+      const client = await server.connect();
+      client.write(GET());
+      await handled;
+      await tick(20);
       client.disconnect();
       await wasCancelled;
       await server.hussar.whenEmpty();
