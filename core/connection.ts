@@ -1,6 +1,7 @@
 import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../scheduler/mod.ts";
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
 import { concatBytes } from "./_bytes.ts";
+import { type DirectSink, directSinkOf, type DirectSource, directSourceOf } from "./_direct_io.ts";
 import type { ConnectionInfo, Transport } from "./transport.ts";
 
 /** Where a connection is in its life. */
@@ -62,8 +63,16 @@ export class Connection {
   readonly highWaterMark: number;
 
   readonly #owner: ConnectionOwner;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** The transport's stream reader, or null when reading from its direct source. */
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  readonly #source: DirectSource | null;
+  /** The transport's stream writer, or null when writing through its direct sink. */
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array> | null;
+  readonly #sink: DirectSink | null;
+  /** Direct sink: a write is pending (the next waits for it, collecting output meanwhile). */
+  #writing = false;
+  /** Direct sink: close() was called; end the sink once all output is written. */
+  #ending = false;
   #inbox: Uint8Array[] = [];
   #inboxBytes = 0;
   #readPending = false;
@@ -91,11 +100,13 @@ export class Connection {
     this.id = id;
     this.info = transport.info;
     this.highWaterMark = highWaterMark;
-    this.#reader = transport.readable.getReader();
-    this.#writer = transport.writable.getWriter();
+    this.#source = directSourceOf(transport);
+    this.#reader = this.#source === null ? transport.readable.getReader() : null;
+    this.#sink = directSinkOf(transport);
+    this.#writer = this.#sink === null ? transport.writable.getWriter() : null;
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
     // A failing writer is seen through write() rejections; keep this one quiet.
-    this.#writer.closed.catch(() => {});
+    this.#writer?.closed.catch(() => {});
   }
 
   /** `"open"`, `"closing"` (flushing before close) or `"closed"`. */
@@ -188,7 +199,8 @@ export class Connection {
     }
     if (this.#inbox.length > 0) return;
     this.#readPending = true;
-    this.#reader.read().then(this.#onRead, this.#onReadError);
+    if (this.#source !== null) this.#source.read(this.#onChunk, this.#onReadError);
+    else this.#reader!.read().then(this.#onRead, this.#onReadError);
   }
 
   /**
@@ -271,7 +283,15 @@ export class Connection {
     if (this.#state === "open") this.#closeReason = reason;
     this.#out = [];
     this.#outBytes = 0;
-    this.#writer.abort(new ConnectionClosedError(reason)).catch(() => {});
+    if (this.#writer !== null) {
+      this.#writer.abort(new ConnectionClosedError(reason)).catch(() => {});
+    } else {
+      try {
+        this.#sink!.abort();
+      } catch {
+        // Already gone: nothing more to drop.
+      }
+    }
     this.#finishClose();
   }
 
@@ -340,13 +360,17 @@ export class Connection {
   }
 
   #onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
+    this.#onChunk(result.done ? null : result.value);
+  };
+
+  #onChunk = (chunk: Uint8Array | null): void => {
     this.#readPending = false;
-    if (result.done) {
+    if (chunk === null) {
       this.#eof = true;
-    } else if (result.value.length > 0) {
-      this.#inbox.push(result.value);
-      this.#inboxBytes += result.value.length;
-      this.#bytesRead += result.value.length;
+    } else if (chunk.length > 0) {
+      this.#inbox.push(chunk);
+      this.#inboxBytes += chunk.length;
+      this.#bytesRead += chunk.length;
     } else {
       // An empty chunk is not news; keep reading.
       this.requireWakeback();
@@ -363,6 +387,7 @@ export class Connection {
 
   #flushOutput(): void {
     if (this.#outBytes === 0 || this.#state === "closed") return;
+    if (this.#writer === null) return this.#flushDirect();
     const chunks = this.#out;
     const size = this.#outBytes;
     const buffer = concatBytes(chunks, size);
@@ -382,7 +407,77 @@ export class Connection {
     );
   }
 
+  /**
+   * Writes the corked output straight to the socket. One write at a time:
+   * output queued meanwhile leaves, batched, when it settles.
+   */
+  #flushDirect(): void {
+    while (!this.#writing && this.#outBytes > 0 && this.#state !== "closed") {
+      const size = this.#outBytes;
+      const buffer = concatBytes(this.#out, size);
+      this.#out = [];
+      this.#outBytes = 0;
+      this.#inFlight += size;
+      let pending: Promise<void> | void;
+      try {
+        pending = this.#sink!.write(buffer);
+      } catch (error) {
+        this.#inFlight -= size;
+        this.#fail(`write failed: ${describe(error)}`, error);
+        return;
+      }
+      if (pending === undefined) {
+        this.#written(size);
+        continue;
+      }
+      this.#writing = true;
+      pending.then(
+        () => {
+          this.#writing = false;
+          this.#written(size);
+          this.#flushDirect();
+          if (this.#ending) this.#endDirect();
+        },
+        (error) => {
+          this.#writing = false;
+          this.#inFlight -= size;
+          this.#fail(`write failed: ${describe(error)}`, error);
+        },
+      );
+    }
+  }
+
+  #written(size: number): void {
+    this.#inFlight -= size;
+    this.#bytesWritten += size;
+    if (this.#inFlight <= this.highWaterMark) this.#notify();
+  }
+
+  /** Ends the direct sink once nothing is left to write (close() already flushed). */
+  #endDirect(): void {
+    if (this.#writing || this.#outBytes > 0 || this.#state === "closed") return;
+    this.#ending = false;
+    let ended: Promise<void> | void;
+    try {
+      ended = this.#sink!.end();
+    } catch (error) {
+      this.#fail(`close failed: ${describe(error)}`, error);
+      return;
+    }
+    Promise.resolve(ended).then(
+      () => this.#finishClose(),
+      (error) => {
+        if (this.#state !== "closed") this.#fail(`close failed: ${describe(error)}`, error);
+      },
+    );
+  }
+
   #settleOutputThenClose(): void {
+    if (this.#writer === null) {
+      this.#ending = true;
+      this.#endDirect();
+      return;
+    }
     this.#writer.close().then(
       () => this.#finishClose(),
       (error) => {
@@ -402,7 +497,8 @@ export class Connection {
     this.#state = "closed";
     this.keepAlive = false;
     if (this.#closeReason === "") this.#closeReason = "closed";
-    this.#reader.cancel().catch(() => {});
+    if (this.#source !== null) this.#source.cancel();
+    else this.#reader!.cancel().catch(() => {});
     this.#notify();
     this.#owner._closed(this);
     this.#resolveClosed();

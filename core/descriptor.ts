@@ -33,9 +33,9 @@ export class Descriptor {
   /** The thread running the handler for this connection. */
   thread: Thread | null = null;
   /** When the deadline passes, in scheduler-clock milliseconds (`Infinity` for none). */
-  deadline = Infinity;
+  deadline: number = Infinity;
   /** The reason given with the deadline. */
-  deadlineReason = "";
+  deadlineReason: string = "";
   /** @internal Timer that expires the deadline. */
   _deadlineTimer: TimerHandle | null = null;
   /** @internal Timer that ends the thread and connection after the grace period. */

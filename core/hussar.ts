@@ -181,14 +181,7 @@ export class Hussar implements ConnectionOwner {
       this.#maybeDrop(descriptor);
       return descriptor;
     }
-    if (typeof (body as PromiseLike<unknown>)?.then === "function") {
-      // The thread observes the Promise from its first turn; until then a
-      // rejection must not count as unhandled.
-      const promise = Promise.resolve(body as PromiseLike<unknown>);
-      promise.catch(() => {});
-      body = promise;
-    }
-    descriptor.thread = this.scheduler.spawn(this.#bind(descriptor, body), {
+    descriptor.thread = this.scheduler.spawn(this.#bind(descriptor, observedLater(body)), {
       name: `conn#${conn.id}`,
     });
     return descriptor;
@@ -249,7 +242,7 @@ export class Hussar implements ConnectionOwner {
     } catch (error) {
       return this.#shuttleFailed(shuttle, error);
     }
-    const thread = this.scheduler.spawn(this.#runShuttle(shuttle, body), {
+    const thread = this.scheduler.spawn(this.#runShuttle(shuttle, observedLater(body)), {
       name: `shuttle#${shuttle.id}`,
     });
     if (thread.alive) this.#shuttles.set(shuttle, thread);
@@ -486,4 +479,18 @@ export class Hussar implements ConnectionOwner {
     this.#dirty = [];
     for (const conn of dirty) conn._flush();
   }
+}
+
+/**
+ * A handler's result, safe to hand to a thread: the thread observes a
+ * Promise from its first turn, and until then a rejection must not count as
+ * unhandled.
+ */
+function observedLater(
+  body: ThreadGenerator | PromiseLike<unknown>,
+): ThreadGenerator | PromiseLike<unknown> {
+  if (typeof (body as PromiseLike<unknown>)?.then !== "function") return body;
+  const promise = Promise.resolve(body as PromiseLike<unknown>);
+  promise.catch(() => {});
+  return promise;
 }

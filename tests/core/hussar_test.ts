@@ -286,6 +286,7 @@ describe("Hussar: descriptors and introspection", () => {
       phases: { waiting: 3 },
       states: { open: 3 },
       accepted: 3,
+      shuttles: 0,
     });
     assert.deepEqual([...hussar.descriptors()].map((d) => d.connection.id), [1, 2, 3]);
     clients[1].end();
@@ -358,5 +359,115 @@ describe("Hussar: run and grace", () => {
     }, { virtual: true, graceMs: 50 });
     assert.equal(await source.connect().readText(), "survived@300");
     await assertClean(hussar);
+  });
+});
+
+describe("Hussar: limits", () => {
+  it("aborts connections beyond maxConnections at once, and accepts again below it", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      conn.write(encode(`#${conn.id}`));
+      yield* conn.drain();
+      yield* conn.read(); // until the client ends
+    }, { maxConnections: 1 });
+    const first = source.connect();
+    const second = source.connect();
+    assert.equal(await second.readText(), "");
+    assert.equal(decode((await first.read())!), "#1");
+    first.end();
+    await first.readText();
+    await hussar.whenEmpty();
+    const third = source.connect();
+    assert.equal(decode((await third.read())!), "#3");
+    third.end();
+    await assertClean(hussar);
+    await hussar.close();
+  });
+});
+
+/** A shuttle source fed by hand, as a worker pool would feed one. */
+class HandFedShuttles implements ShuttleSource<ShuttleLike & { aborted: string | null }> {
+  accept: ((shuttle: ShuttleLike & { aborted: string | null }) => void) | null = null;
+  closed = false;
+  listen(accept: (shuttle: ShuttleLike & { aborted: string | null }) => void): void {
+    this.accept = accept;
+  }
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+  hand(id: number): ShuttleLike & { aborted: string | null } {
+    const shuttle = {
+      id,
+      aborted: null as string | null,
+      abort(reason: string) {
+        shuttle.aborted = reason;
+      },
+    };
+    this.accept!(shuttle);
+    return shuttle;
+  }
+}
+
+describe("Hussar: shuttles (worker mode)", () => {
+  it("runs a thread per shuttle, counts them, and is empty once they are done", async () => {
+    const hussar = new Hussar({
+      handler() {
+        throw new Error("no connections here");
+      },
+    });
+    const source = new HandFedShuttles();
+    const served: number[] = [];
+    await hussar.attachShuttles(source, function* (shuttle) {
+      yield* sleep(10);
+      served.push(shuttle.id);
+    });
+    source.hand(1);
+    source.hand(2);
+    assert.equal(hussar.stats().shuttles, 2);
+    await hussar.whenEmpty();
+    assert.deepEqual(served, [1, 2]);
+    assert.equal(hussar.stats().shuttles, 0);
+    await hussar.close();
+    assert.equal(source.closed, true);
+  });
+
+  it("aborts a shuttle whose handler fails", async () => {
+    const hussar = new Hussar({
+      handler() {
+        throw new Error("no connections here");
+      },
+    });
+    const source = new HandFedShuttles();
+    const logged: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args);
+    try {
+      await hussar.attachShuttles(source, () => Promise.reject(new Error("broken handler")));
+      const shuttle = source.hand(7);
+      await hussar.whenEmpty();
+      assert.equal(shuttle.aborted, "handler failed: broken handler");
+      assert.equal(logged.length, 1);
+    } finally {
+      console.error = original;
+    }
+    await hussar.close();
+  });
+
+  it("close() aborts the shuttles left and ends their threads", async () => {
+    const scheduler = new Scheduler();
+    const hussar = new Hussar({
+      scheduler,
+      handler() {
+        throw new Error("no connections here");
+      },
+    });
+    const source = new HandFedShuttles();
+    await hussar.attachShuttles(source, () => new Promise(() => {})); // never settles
+    const shuttle = source.hand(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await hussar.close("stopping");
+    assert.equal(shuttle.aborted, "stopping");
+    assert.equal(hussar.stats().shuttles, 0);
+    assert.equal(scheduler.threadCount, 0);
   });
 });

@@ -1,0 +1,51 @@
+/**
+ * The socket adapters' direct path: the same sink the transport's
+ * `WritableStream` wraps, without the stream's queue, Promises and
+ * allocations per write. A {@linkcode Connection} that owns a transport
+ * offering it writes through it; anything else keeps using the streams.
+ *
+ * @module
+ */
+
+/** Where a socket's outgoing bytes go: one write at a time, in order. */
+export interface DirectSink {
+  /** Hands bytes to the socket; a returned Promise is backpressure (wait before the next). */
+  write(chunk: Uint8Array): Promise<void> | void;
+  /** Ends our side once every write has settled. */
+  end(): Promise<void> | void;
+  /** Drops the connection now. */
+  abort(): void;
+}
+
+/** The key under which a transport offers `() => DirectSink | null`. */
+export const DIRECT_SINK: unique symbol = Symbol("hussar.directSink");
+
+/** A transport that may offer a direct sink. */
+export interface MaybeDirect {
+  [DIRECT_SINK]?: () => DirectSink | null;
+}
+
+/** The transport's direct sink, if it offers one (and its stream is not in use). */
+export function directSinkOf(transport: object): DirectSink | null {
+  return (transport as MaybeDirect)[DIRECT_SINK]?.() ?? null;
+}
+
+/** Where a socket's incoming bytes come from, without a `ReadableStream`. */
+export interface DirectSource {
+  /**
+   * Asks for the next bytes: calls `onChunk` once with them (`null` once the
+   * peer has ended), or `onError`; never synchronously. One read at a time.
+   */
+  read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+  /** The reader is done (what cancelling the stream does). */
+  cancel(): void;
+}
+
+/** The key under which a transport offers `() => DirectSource | null`. */
+export const DIRECT_SOURCE: unique symbol = Symbol("hussar.directSource");
+
+/** The transport's direct source, if it offers one (and its stream is not in use). */
+export function directSourceOf(transport: object): DirectSource | null {
+  return (transport as { [DIRECT_SOURCE]?: () => DirectSource | null })[DIRECT_SOURCE]?.() ??
+    null;
+}
