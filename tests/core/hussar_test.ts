@@ -6,6 +6,8 @@ import {
   DeadlineError,
   Hussar,
   type HussarOptions,
+  type ShuttleLike,
+  type ShuttleSource,
 } from "../../core/mod.ts";
 import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
