@@ -1,7 +1,7 @@
 /**
- * The whole test run (`npm test`): format, lint and type checks, the JSDoc
- * examples, then every test under `tests/` on Deno, Bun, and Node (against
- * the npm build). Each tool's output streams through; a table of each
+ * The whole test run (`npm test`): format, lint and type checks, the
+ * documentation check and a JSR publish dry run, the JSDoc examples, then
+ * every test under `tests/` on Deno, Bun, and Node (against the npm build). Each tool's output streams through; a table of each
  * runtime's counts and a closing `N passed, M failed, K skipped` line
  * follow. Exits non-zero if any step fails, any test fails, or a runtime
  * ran no test.
@@ -138,6 +138,9 @@ function main(): number {
     run.step("lint", "deno", ["lint"]);
     // Everything: library, tests, scripts (deno.json excludes npm/ and node_modules/).
     run.step("type check", "deno", ["check", "."]);
+    // JSR readiness: documentation lint and examples on every export, and a publish dry run.
+    run.step("docs", "deno", ["run", "-A", "scripts/check_docs.ts"]);
+    run.step("publish (dry run)", "deno", ["publish", "--dry-run", "--allow-dirty"]);
     if (wanted("deno") && filter === null) {
       const junit = join(scratch, "doc.xml");
       const places = [...libraryEntries(), ...DOC_TESTED_TOO]

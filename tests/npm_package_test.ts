@@ -1,0 +1,364 @@
+/**
+ * The npm package as a user gets it: the build is packed with `npm pack`,
+ * installed from the tarball into a scratch project (no network: the
+ * package has no dependencies), and used there by package name on Node 20,
+ * on the current Node LTS (the `node` npm package, cached under
+ * `.build/cache/`), on Bun, and by a TypeScript consumer under tsc.
+ *
+ * A packaging test, not a behaviour test: it runs once, in the Node part of
+ * the suite, against the npm build it was compiled into
+ * (`scripts/build_npm.ts`, `HUSSAR_NPM_OUT`). Deno and Bun report it skipped;
+ * Bun still runs the package, here, as a consumer.
+ *
+ * `HUSSAR_NODE_LTS=/path/to/node` uses that binary instead of installing one.
+ */
+import { after, before, describe, it, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const NODE_LTS_VERSION = "26.10.0";
+/** Registry failures that mean "cannot reach it", as opposed to a broken package. */
+const UNREACHABLE = /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENETUNREACH|network/i;
+
+interface BuiltPackage {
+  name: string;
+  version: string;
+  exports: Record<string, { types: string; import: string }>;
+  bin?: Record<string, string>;
+}
+
+/** The build this compiled test sits in (`<build>/esm/tests/`), when run from one. */
+function ownBuild(): string | null {
+  const runtime = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (runtime.Deno || runtime.Bun) return null;
+  const build = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const manifest = join(build, "package.json");
+  if (!existsSync(manifest)) return null;
+  return JSON.parse(readFileSync(manifest, "utf8")).name === "@hussar/core" ? build : null;
+}
+
+const BUILD = ownBuild();
+const SKIP = BUILD === null
+  ? "packaging test: runs once, on Node, against the npm build it is compiled into " +
+    "(deno run -A scripts/build_npm.ts)"
+  : false;
+
+/** A specifier for an export key: "." is the package, "./x" its sub-path. */
+function specifier(name: string, key: string): string {
+  return key === "." ? name : `${name}/${key.slice(2)}`;
+}
+
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeout = 120_000,
+): SpawnSyncReturns<string> {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout });
+  if (result.error) throw new Error(`cannot run ${command}: ${result.error.message}`);
+  return result;
+}
+
+function succeed(result: SpawnSyncReturns<string>, what: string): string {
+  assert.equal(result.status, 0, `${what} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** What the consumer script prints. */
+interface ConsumerReport {
+  version: string;
+  exports: Record<string, string[]>;
+  body: string;
+  sameServe: boolean;
+}
+
+// Plain JavaScript, as a Node user writes it: imports by package name only.
+const CONSUMER = `
+import { serve } from "@hussar/core";
+const keys = JSON.parse(process.argv[2]);
+const exports = {};
+for (const key of keys) {
+  const name = key === "." ? "@hussar/core" : "@hussar/core/" + key.slice(2);
+  exports[key] = Object.keys(await import(name)).sort();
+}
+const server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) =>
+  new Response(request.method + " " + new URL(request.url).pathname + " " + await request.text()));
+await server.ready;
+const response = await fetch(new URL("/consumer", server.url), { method: "POST", body: "hello" });
+const body = await response.text();
+await server.shutdown();
+const sameServe = serve === (await import("@hussar/core/serve")).serve;
+console.log(JSON.stringify({ version: process.version, exports, body, sameServe }));
+`;
+
+const TS_CONSUMER = `
+import { type FetchHandler, serve, type ServeOptions } from "@hussar/core";
+import { Scheduler, sleep, VirtualClock } from "@hussar/core/scheduler";
+import { Hussar } from "@hussar/core/core";
+import { httpHandler } from "@hussar/core/httputil";
+import { FakeSource } from "@hussar/core/sources";
+
+const handler: FetchHandler = async (request, info) =>
+  new Response(\`\${request.method} from \${info.remoteAddr.hostname}\`);
+const options: ServeOptions = { port: 0, hostname: "127.0.0.1" };
+const server = serve(options, handler);
+const url: string = server.url;
+const scheduler = new Scheduler({ clock: new VirtualClock() });
+scheduler.spawn(function* () {
+  yield* sleep(10);
+});
+const hussar = new Hussar({ handler: httpHandler(() => ({ status: 200, body: "hi" })) });
+hussar.attachSource(new FakeSource());
+export { hussar, url };
+`;
+
+// Each line is a mistake the published types must catch.
+const TS_MISTAKES = `
+import { serve } from "@hussar/core";
+import { Scheduler } from "@hussar/core/scheduler";
+serve({ port: "8000" }, () => new Response("x"));
+serve({ port: 0 }, (request) => request.method);
+new Scheduler({ clock: "system" });
+`;
+
+function tsconfig(resolution: "nodenext" | "bundler"): string {
+  return JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      target: "es2022",
+      module: resolution === "nodenext" ? "nodenext" : "esnext",
+      moduleResolution: resolution,
+      // nodenext: a Node project, with Node's types and no DOM library;
+      // bundler: one that also targets browsers. The package's own
+      // declarations are checked too.
+      lib: resolution === "nodenext" ? ["es2022"] : ["es2022", "dom", "dom.iterable"],
+      types: ["node"],
+      skipLibCheck: false,
+    },
+    files: ["consumer.ts", "mistakes.ts"],
+  });
+}
+
+describe("the npm package, packed and installed into a scratch project", () => {
+  if (SKIP) {
+    it("is checked in the Node part of the suite", { skip: SKIP }, () => {});
+    return;
+  }
+  const build = BUILD ?? "";
+  let manifest: BuiltPackage;
+  let scratch = "";
+  let project = "";
+  let packed: string[] = [];
+  let repo = "";
+  /** What each export of the build itself offers, read in this process. */
+  const expected: Record<string, string[]> = {};
+
+  before(async () => {
+    manifest = JSON.parse(readFileSync(join(build, "package.json"), "utf8"));
+    // The build sits inside the repository: its node_modules has the toolchain.
+    repo = dirname(
+      dirname(dirname(createRequire(import.meta.url).resolve("typescript/package.json"))),
+    );
+    scratch = mkdtempSync(join(tmpdir(), "hussar-npm-"));
+    const pack = JSON.parse(
+      succeed(run("npm", ["pack", "--json", "--pack-destination", scratch], build), "npm pack"),
+    );
+    packed = pack[0].files.map((file: { path: string }) => file.path);
+    project = join(scratch, "consumer");
+    mkdirSync(project);
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }),
+    );
+    succeed(
+      run("npm", [
+        "install",
+        "--offline",
+        "--no-audit",
+        "--no-fund",
+        join(scratch, pack[0].filename),
+      ], project),
+      "npm install of the tarball",
+    );
+    // The consumer's own dev dependency; linked rather than fetched.
+    mkdirSync(join(project, "node_modules", "@types"), { recursive: true });
+    symlinkSync(
+      join(repo, "node_modules", "@types", "node"),
+      join(project, "node_modules", "@types", "node"),
+    );
+    writeFileSync(join(project, "consumer.mjs"), CONSUMER);
+    for (const [key, target] of Object.entries(manifest.exports)) {
+      expected[key] = Object.keys(await import(pathToFileURL(join(build, target.import)).href))
+        .sort();
+    }
+  });
+
+  after(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Runs the consumer with `runtime` and checks every export and a served request. */
+  function consume(runtime: string, args: string[] = []): ConsumerReport {
+    const keys = JSON.stringify(Object.keys(manifest.exports));
+    const out = succeed(run(runtime, [...args, "consumer.mjs", keys], project), runtime);
+    const report: ConsumerReport = JSON.parse(out.trim().split("\n").at(-1)!);
+    assert.deepEqual(report.exports, expected, "each export resolves to the built module");
+    for (const [key, names] of Object.entries(report.exports)) {
+      assert.ok(names.length > 0, `${specifier(manifest.name, key)} exports nothing`);
+    }
+    assert.equal(report.body, "POST /consumer hello");
+    assert.equal(report.sameServe, true, `"@hussar/core" and "@hussar/core/serve" share serve`);
+    return report;
+  }
+
+  it("packs the library, its types, README and LICENSE, and no tests, demo, examples or scripts", () => {
+    const jsr = JSON.parse(readFileSync(join(repo, "deno.json"), "utf8"));
+    assert.deepEqual(
+      Object.keys(manifest.exports),
+      Object.keys(jsr.exports),
+      "npm and JSR entry points",
+    );
+    assert.equal(manifest.version, jsr.version);
+    for (const [key, target] of Object.entries(manifest.exports)) {
+      for (const file of [target.import, target.types]) {
+        assert.ok(packed.includes(file.replace(/^\.\//, "")), `${key}: ${file} not packed`);
+      }
+    }
+    for (const file of ["package.json", "README.md", "LICENSE"]) {
+      assert.ok(packed.includes(file), `${file} not packed`);
+    }
+    const unwanted = packed.filter((path) => /^esm\/(tests|demo|scripts|examples)[/.]/.test(path));
+    assert.deepEqual(unwanted, []);
+  });
+
+  it("imports every export by package name on this Node (20) and serves a request", () => {
+    const report = consume(process.execPath);
+    assert.equal(report.version, process.version);
+  });
+
+  it(`does the same on the current Node LTS (${NODE_LTS_VERSION}, the npm "node" package)`, (t) => {
+    const node = nodeLts(t, repo);
+    if (node === null) return;
+    const report = consume(node);
+    assert.equal(report.version, `v${NODE_LTS_VERSION}`);
+  });
+
+  it("does the same on Bun", () => {
+    consume(join(repo, "node_modules", ".bin", "bun"));
+  });
+
+  it("runs the bin: `hussar app.mjs` serves a module's default export { fetch }", async () => {
+    writeFileSync(
+      join(project, "app.mjs"),
+      `export default { fetch: (request) => new Response("app at " + new URL(request.url).pathname) };`,
+    );
+    const bin = join(project, "node_modules", ".bin", "hussar");
+    const child = spawn(bin, ["--port", "0", "--hostname", "127.0.0.1", "app.mjs"], {
+      cwd: project,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = "";
+        const take = (chunk: Buffer): void => {
+          output += chunk.toString();
+          const match = /https?:\/\/\S+/.exec(output);
+          if (match) resolve(match[0]);
+        };
+        child.stdout.on("data", take);
+        child.stderr.on("data", take);
+        child.on("exit", (code) => reject(new Error(`hussar exited (${code}): ${output}`)));
+      });
+      const response = await fetch(new URL("/hi", url));
+      assert.equal(await response.text(), "app at /hi");
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill();
+      await exited;
+    }
+  });
+
+  for (const resolution of ["nodenext", "bundler"] as const) {
+    it(`type-checks a TypeScript consumer with tsc (moduleResolution ${resolution})`, () => {
+      const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
+      writeFileSync(join(project, "consumer.ts"), TS_CONSUMER);
+      writeFileSync(join(project, "mistakes.ts"), TS_MISTAKES);
+      writeFileSync(join(project, "tsconfig.json"), tsconfig(resolution));
+      const checked = run(process.execPath, [tsc, "-p", "tsconfig.json"], project);
+      // One error per mistake, on its line (4, 5, 6): none in consumer.ts or
+      // in the package's declarations.
+      const errors = checked.stdout.split("\n").filter((line) => /error TS\d+/.test(line));
+      assert.deepEqual(
+        errors.map((line) => /^mistakes\.ts\((\d+),/.exec(line)?.[1] ?? line),
+        ["4", "5", "6"],
+        checked.stdout,
+      );
+      assert.notEqual(checked.status, 0, "tsc accepted code with type errors");
+    });
+  }
+});
+
+/**
+ * The Node LTS binary: `HUSSAR_NODE_LTS`, else the `node` npm package at
+ * {@linkcode NODE_LTS_VERSION}, installed once into `.build/cache/`. Skips the
+ * test (returns null) when the registry cannot be reached.
+ */
+function nodeLts(t: TestContext, repo: string): string | null {
+  if (process.env.HUSSAR_NODE_LTS) return process.env.HUSSAR_NODE_LTS;
+  const cache = join(repo, ".build", "cache", `node-${NODE_LTS_VERSION}`);
+  const binary = join(cache, "node_modules", "node", "bin", "node");
+  if (!existsSync(binary)) {
+    // Installed beside, then renamed, so concurrent runs never see half an install.
+    const partial = `${cache}.${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    const install = run(
+      "npm",
+      [
+        "install",
+        "--prefix",
+        partial,
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        `node@${NODE_LTS_VERSION}`,
+      ],
+      partial,
+      600_000,
+    );
+    if (install.status !== 0) {
+      rmSync(partial, { recursive: true, force: true });
+      const reason = `${install.stdout}\n${install.stderr}`;
+      if (UNREACHABLE.test(reason)) {
+        const line = reason.split("\n").find((l) => UNREACHABLE.test(l))?.trim();
+        t.skip(`npm registry unreachable, node@${NODE_LTS_VERSION} not installed: ${line}`);
+        return null;
+      }
+      assert.fail(`npm install node@${NODE_LTS_VERSION} failed:\n${reason}`);
+    }
+    try {
+      renameSync(partial, cache);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another run got there first
+    }
+  }
+  assert.ok(existsSync(binary), `no Node binary at ${binary}`);
+  return binary;
+}
