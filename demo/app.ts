@@ -1,9 +1,10 @@
 /**
  * The demo application served by `npm start`: a page, an echo endpoint, a
- * streaming endpoint and a server-sent events endpoint.
+ * streaming endpoint, a server-sent events endpoint and a WebSocket echo.
  *
  * @module
  */
+import { upgradeWebSocket, WebSocketUpgradeError } from "../websocket/mod.ts";
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -15,11 +16,20 @@ const PAGE = `<!doctype html>
   <li><code>POST /echo</code> returns the request body</li>
   <li><a href="/stream">/stream</a> streams ten lines, one every 100 ms</li>
   <li><a href="/sse">/sse</a> sends server-sent events, shown below</li>
+  <li><code>/ws</code> is a WebSocket that echoes each message: type one below</li>
 </ul>
 <pre id="events"></pre>
+<form id="say"><input id="message" value="hello over a WebSocket"><button>send</button></form>
+<pre id="echoes"></pre>
 <script>
   const events = new EventSource("/sse");
   events.onmessage = (e) => { document.getElementById("events").textContent += e.data + "\\n"; };
+  const socket = new WebSocket(new URL("/ws", location.href.replace(/^http/, "ws")));
+  socket.onmessage = (e) => { document.getElementById("echoes").textContent += e.data + "\\n"; };
+  document.getElementById("say").onsubmit = (e) => {
+    e.preventDefault();
+    socket.send(document.getElementById("message").value);
+  };
 </script>
 </html>
 `;
@@ -94,6 +104,16 @@ export async function demoHandler(request: Request): Promise<Response> {
         headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
       },
     );
+  }
+  if (pathname === "/ws") {
+    try {
+      const { socket, response } = upgradeWebSocket(request);
+      socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+      return response;
+    } catch (error) {
+      if (error instanceof WebSocketUpgradeError) return error.toResponse();
+      throw error;
+    }
   }
   return new Response("not found\n", { status: 404 });
 }

@@ -39,7 +39,15 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const OUT = join(ROOT, process.env.HUSSAR_NPM_OUT ?? "npm");
 const ESM = join(OUT, "esm");
 /** Built for Node's test run, the demo and the benchmarks; not published. */
-const UNPUBLISHED = ["tests", "demo.ts", "demo", "scripts/bench"];
+const UNPUBLISHED = [
+  "tests",
+  "demo.ts",
+  "demo",
+  "scripts/bench",
+  "scripts/soak.ts",
+  "scripts/slowloris.ts",
+  "examples",
+];
 const DESCRIPTION =
   "A TypeScript HTTP server core on a by-signal coroutine scheduler; runs on Deno, Bun and Node.";
 
@@ -154,7 +162,7 @@ function compilerOptions(typescript: typeof ts, config: DenoConfig): ts.Compiler
     module: typescript.ModuleKind.ESNext,
     moduleResolution: typescript.ModuleResolutionKind.Bundler,
     // The Web platform APIs the library is written against, and Node's types for `node:` imports.
-    lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts", "lib.dom.asynciterable.d.ts"],
+    lib: ["lib.es2023.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts", "lib.dom.asynciterable.d.ts"],
     types: ["node"],
     typeRoots: [join(ROOT, "node_modules", "@types")],
     allowImportingTsExtensions: true,

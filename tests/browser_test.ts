@@ -3,8 +3,8 @@
  * Chromium, driven by playwright-core, loads it from the demo handler served
  * by this runtime and the test reads what the page shows.
  *
- * Each part of the page has its own test below; a new part (the WebSocket
- * chat, say) gets a test of the same shape: `open()` the page, wait for the
+ * Each part of the page has its own test below; a new part gets a test of
+ * the same shape: `open()` the page, wait for the
  * element the part fills with `shows()`, assert its text.
  *
  * Chromium comes from `apt-get install chromium`; set `HUSSAR_CHROMIUM` for
@@ -144,6 +144,24 @@ describe(`the demo page in headless Chromium, served by ${RUNTIME}`, () => {
       );
       // Lines 100 ms apart reach the page as they are sent, not all at the end.
       assert.ok(result.reads >= 5, `the stream came in ${result.reads} read(s)`);
+      await context.close();
+    },
+  );
+
+  it(
+    "runs its WebSocket part: a message typed on the page comes back as an echo",
+    { skip: SKIP, timeout: TIMEOUT },
+    async () => {
+      const { page, context } = await open();
+      await page.fill("#message", "ünïcödé over a WebSocket");
+      await page.click("#say button");
+      await page.fill("#message", "and a second one");
+      await page.click("#say button");
+      const text = await shows(page, "#echoes", /second one/);
+      assert.deepEqual(text.trim().split("\n"), [
+        "echo: ünïcödé over a WebSocket",
+        "echo: and a second one",
+      ]);
       await context.close();
     },
   );
