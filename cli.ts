@@ -2,9 +2,11 @@
 /**
  * Serves a module whose default export is `{ fetch }` (or a fetch function):
  *
- *   deno run -A jsr:@hussar/core/cli app.ts       (or a path to cli.ts)
- *   bun node_modules/@hussar/core/esm/cli.js app.ts
- *   npx hussar app.js                              (the npm build's bin)
+ * ```sh
+ * deno run -A jsr:@hussar/core/cli app.ts       # or a path to cli.ts
+ * bun node_modules/@hussar/core/esm/cli.js app.ts
+ * npx hussar app.js                              # the npm build's bin
+ * ```
  *
  * Options: `--port N` (default: the module's `port`, else 8000),
  * `--hostname H` (default: the module's `hostname`, else 0.0.0.0).

@@ -18,3 +18,6 @@ export * from "./core/mod.ts";
 export * from "./httputil/mod.ts";
 export * from "./sources/mod.ts";
 export * from "./serve/mod.ts";
+export * from "./helpers/mod.ts";
+export * from "./websocket/mod.ts";
+export * from "./workers/mod.ts";

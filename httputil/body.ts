@@ -17,7 +17,15 @@ export interface BodyOptions {
   idleTimeoutMs?: number;
 }
 
-/** Default body size limit: 64 MiB. */
+/**
+ * Default body size limit: 64 MiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_BODY_BYTES } from "@hussar/core/httputil";
+ * console.log(DEFAULT_MAX_BODY_BYTES / 1024 / 1024); // 64
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -64,6 +72,7 @@ export class BodyReader {
   #bytesRead = 0;
   #started = false;
   #streamed = false;
+  #failure: unknown = null;
 
   /** Creates a reader for a body framed as `framing` on `conn`. */
   constructor(conn: Connection, framing: BodyFraming, options: BodyOptions = {}) {
@@ -108,20 +117,40 @@ export class BodyReader {
 
   /** The next piece of the body, or `null` at its end. Parks the thread while waiting for bytes. */
   *read(): AwayCall<Uint8Array | null> {
-    for (;;) {
-      const piece = this.#next();
-      if (piece !== undefined) return piece;
-      this.#consume(yield* this.#conn.read());
+    if (this.#failure !== null) throw this.#failure;
+    try {
+      for (;;) {
+        const piece = this.#next();
+        if (piece !== undefined) return piece;
+        this.#consume(yield* this.#conn.read());
+      }
+    } catch (error) {
+      throw (this.#failure = error);
     }
   }
 
   /** Promise form of {@linkcode BodyReader.read}. */
   async readAsync(): Promise<Uint8Array | null> {
-    for (;;) {
-      const piece = this.#next();
-      if (piece !== undefined) return piece;
-      this.#consume(await this.#conn.readAndWait());
+    if (this.#failure !== null) throw this.#failure;
+    try {
+      for (;;) {
+        const piece = this.#next();
+        if (piece !== undefined) return piece;
+        this.#consume(await this.#conn.readAndWait());
+      }
+    } catch (error) {
+      throw (this.#failure = error);
     }
+  }
+
+  /**
+   * Why reading the body failed (a malformed chunk or a limit: an
+   * `HttpError`; a body deadline; the client leaving), or `null`. Once set,
+   * every read throws it again: the framing is lost, so the connection can
+   * carry no further request.
+   */
+  get failure(): unknown {
+    return this.#failure;
   }
 
   /** The whole (rest of the) body in one buffer. */

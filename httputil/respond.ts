@@ -43,6 +43,16 @@ export interface HttpResponse {
    * the transport (no argument), or when writing it failed (the error).
    */
   onWritten?: (error?: unknown) => void;
+  /**
+   * With status 101: once the head is written, {@linkcode httpHandler}
+   * hands the connection to this hook instead of reading another request,
+   * and closes it when the hook finishes. `shutdown` aborts when the server
+   * shuts down, so the new protocol can say goodbye.
+   */
+  upgrade?: (
+    conn: Connection,
+    context: { shutdown?: AbortSignal },
+  ) => AwayCall<void> | PromiseLike<void>;
 }
 
 /**
@@ -62,14 +72,24 @@ export interface RequestContext {
   version: "1.0" | "1.1";
   /** Whether the connection stays open after this response. */
   keepAlive: boolean;
+  /** Seconds to advertise as `Keep-Alive: timeout=N` when the connection stays open (default: none). */
+  keepAliveTimeout?: number;
+  /**
+   * Each time the writer waits for the client to take queued output (above
+   * the high-water mark, or at the end), the client has this long before the
+   * wait throws `DeadlineError` (default: no limit). Waiting for the body's
+   * producer is never timed.
+   */
+  writeTimeoutMs?: number;
 }
 
 const DEFAULT_CONTEXT: RequestContext = { method: "GET", version: "1.1", keepAlive: true };
 
 /**
  * Writes a whole response on `conn`: the head (with `Date`, and
- * `Content-Length` when the body's size is known, chunked encoding
- * otherwise), then the body, with backpressure. A stream body is read as it
+ * `Content-Length` when the body's size is known, from the bytes or from a
+ * stream's own `Content-Length` header, chunked encoding otherwise), then
+ * the body, with backpressure. A stream body is read as it
  * is written and cancelled if the connection fails.
  *
  * @example
@@ -103,8 +123,27 @@ export function* respond(
     yield* writer.end();
     return;
   }
-  const writer = respondOn(conn, response, request, null);
+  // A stream of a declared size goes out with that Content-Length (checked as it is written).
+  const writer = respondOn(conn, response, request, declaredLength(response.headers));
   yield* writer.pipeFrom(body);
+}
+
+/** The response's own Content-Length, if it gives a valid one. */
+function declaredLength(headers: HttpResponse["headers"]): number | null {
+  if (headers === undefined) return null;
+  let value: string | null | undefined;
+  if (typeof (headers as Headers).get === "function") {
+    value = (headers as Headers).get("content-length");
+  } else if (Symbol.iterator in headers) {
+    for (const [name, each] of headers as Iterable<readonly [string, string]>) {
+      if (name.toLowerCase() === "content-length") value = each;
+    }
+  } else {
+    for (const [name, each] of Object.entries(headers as Record<string, string>)) {
+      if (name.toLowerCase() === "content-length") value = each;
+    }
+  }
+  return value !== null && value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
 
 /**
@@ -140,15 +179,23 @@ export class ResponseWriter {
   readonly #chunked: boolean;
   readonly #bodyless: boolean;
   readonly #length: number | null;
+  readonly #writeTimeoutMs: number | undefined;
   #written = 0;
   #ended = false;
 
   /** @internal Use {@linkcode respondOn}. */
-  constructor(conn: Connection, chunked: boolean, bodyless: boolean, length: number | null) {
+  constructor(
+    conn: Connection,
+    chunked: boolean,
+    bodyless: boolean,
+    length: number | null,
+    writeTimeoutMs?: number,
+  ) {
     this.#conn = conn;
     this.#chunked = chunked;
     this.#bodyless = bodyless;
     this.#length = length;
+    this.#writeTimeoutMs = writeTimeoutMs;
   }
 
   /** Body bytes written so far. */
@@ -175,7 +222,16 @@ export class ResponseWriter {
 
   /** Parks while the connection holds more than its high-water mark. */
   *flush(): AwayCall<void> {
-    yield* this.#conn.flush();
+    if (this.#conn.bufferedAmount <= this.#conn.highWaterMark) return yield* this.#conn.flush();
+    yield* this.#timed(this.#conn.flush());
+  }
+
+  /** Runs a wait on the client under the write timeout, if any. */
+  *#timed(waitForClient: AwayCall<void>): AwayCall<void> {
+    if (this.#writeTimeoutMs === undefined) return yield* waitForClient;
+    this.#conn.setDeadline(this.#writeTimeoutMs, "write timeout");
+    yield* waitForClient;
+    this.#conn.clearDeadline();
   }
 
   /** Ends the body (last chunk for chunked) and waits until it is all handed to the transport. */
@@ -186,7 +242,7 @@ export class ResponseWriter {
     }
     this.#ended = true;
     if (this.#chunked) this.#conn.write(encodeLastChunk());
-    yield* this.#conn.drain();
+    yield* this.#timed(this.#conn.drain());
   }
 
   /** Writes every chunk of `body`, then ends; cancels the stream if writing fails. */
@@ -270,11 +326,18 @@ export function respondOn(
   conn.write(serializeResponseHead(head, {
     contentLength,
     close: !keepAlive,
+    keepAliveTimeout: request.keepAliveTimeout,
     version: request.version,
     requestMethod: request.method,
   }));
   const chunked = contentLength === null && !closeDelimited && !isNullBodyStatus(response.status);
-  return new ResponseWriter(conn, chunked && !bodyless, bodyless, contentLength);
+  return new ResponseWriter(
+    conn,
+    chunked && !bodyless,
+    bodyless,
+    contentLength,
+    request.writeTimeoutMs,
+  );
 }
 
 function toPairs(headers: HttpResponse["headers"]): [string, string][] {

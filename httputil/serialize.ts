@@ -35,6 +35,12 @@ export interface SerializeResponseOptions {
   date?: boolean;
   /** Add `Connection: close` (default `false`). */
   close?: boolean;
+  /**
+   * Unless `close`, add `Keep-Alive: timeout=N` to a final (2xx-5xx)
+   * response, with these whole seconds: how long the server keeps the idle
+   * connection at least (default: no header).
+   */
+  keepAliveTimeout?: number;
   /** The request's version: an HTTP/1.0 client gets no chunked encoding (default "1.1"). */
   version?: "1.0" | "1.1";
   /** The request's method: a HEAD response announces no chunked encoding (default "GET"). */
@@ -103,7 +109,8 @@ function latin1Bytes(text: string): Uint8Array {
  * `Content-Length` when the size is known, `Transfer-Encoding: chunked`
  * when not (HTTP/1.1, non-HEAD), and neither for 1xx/204/304. A given
  * `Content-Length` must match the known size (else `TypeError`) and is
- * written once; a given `Transfer-Encoding` is dropped. Every name and value
+ * written once, except in answer to HEAD, where it is passed through (the
+ * size a GET would get); a given `Transfer-Encoding` is dropped. Every name and value
  * is validated before anything is produced: a bad one throws
  * {@linkcode InvalidHeaderError}.
  *
@@ -124,6 +131,9 @@ export function serializeResponseHead(
 ): Uint8Array {
   const contentLength = options.contentLength ?? null;
   const nullBody = isNullBodyStatus(head.status);
+  // A HEAD response may announce the size a GET would get (RFC 9110 §9.3.2): the handler's value.
+  const answersHead = options.requestMethod === "HEAD";
+  let headLength: string | null = null;
   let text = statusLine(head.status, head.statusText);
   let hasDate = false;
   for (const [name, value] of pairsOf(head.headers)) {
@@ -131,12 +141,22 @@ export function serializeResponseHead(
     const checked = checkValue(name, String(value));
     const lower = name.toLowerCase();
     if (lower === "content-length") {
+      if (answersHead && !nullBody) {
+        if (!/^\d+$/.test(checked)) throw new TypeError(`invalid content-length: ${checked}`);
+        headLength = checked;
+        continue;
+      }
       if (contentLength !== null && checked !== String(contentLength) && !nullBody) {
         throw new TypeError(
           `content-length ${checked} does not match the body's ${contentLength} bytes`,
         );
       }
       continue; // written below from the known size
+    }
+    if (lower === "connection" && head.status === 101) {
+      // A protocol switch names itself in Connection (RFC 9110 §7.8).
+      text += `${name}: ${checked}\r\n`;
+      continue;
     }
     if (lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive") {
       // Hop-by-hop framing is ours to decide.
@@ -149,13 +169,25 @@ export function serializeResponseHead(
     text += `${name}: ${checked}\r\n`;
   }
   if (!hasDate && options.date !== false) text += `date: ${httpDate()}\r\n`;
-  if (!nullBody) {
+  if (!nullBody && answersHead) {
+    const length = headLength ??
+      (contentLength !== null && contentLength > 0 ? contentLength : null);
+    if (length !== null) text += `content-length: ${length}\r\n`;
+  } else if (!nullBody) {
     if (contentLength !== null) text += `content-length: ${contentLength}\r\n`;
     else if (options.version !== "1.0" && options.requestMethod !== "HEAD") {
       text += "transfer-encoding: chunked\r\n";
     }
   }
   if (options.close) text += "connection: close\r\n";
+  else if (options.keepAliveTimeout !== undefined && head.status >= 200) {
+    // Only a final response leaves an HTTP connection idle (a 101 hands it to another protocol).
+    const seconds = options.keepAliveTimeout;
+    if (!Number.isInteger(seconds) || seconds < 0) {
+      throw new RangeError(`keepAliveTimeout must be whole seconds, got ${seconds}`);
+    }
+    text += `keep-alive: timeout=${seconds}\r\n`;
+  }
   return latin1Bytes(text + "\r\n");
 }
 

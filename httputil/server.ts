@@ -1,12 +1,19 @@
 import type { Connection } from "../core/connection.ts";
 import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
 import type { HussarHandler } from "../core/hussar.ts";
-import { type AwayCall, type Signal, type ThreadYield, wait } from "../scheduler/mod.ts";
+import {
+  type AwayCall,
+  setTimeout,
+  type Signal,
+  type ThreadYield,
+  wait,
+} from "../scheduler/mod.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { defaultMethods } from "./methods.ts";
 import { type HttpResponse, type RequestContext, respond } from "./respond.ts";
+import { serializeResponse } from "./serialize.ts";
 import { type IncomingRequest, waitForRequest } from "./wait_for_request.ts";
 
 /** What an {@linkcode HttpApp} may return: a response (directly, by Promise, or as a thread's result), or nothing if it responded itself. */
@@ -33,8 +40,29 @@ export interface HttpServerOptions {
   headersTimeoutMs?: number;
   /** Time the client may stay silent while the handler reads the body (default 30 s → 408). */
   bodyTimeoutMs?: number;
-  /** Time an idle keep-alive connection is kept waiting for its next request (default 5 s). */
+  /**
+   * Time an idle keep-alive connection is kept waiting for its next request
+   * (default 5 s). Kept-alive responses advertise it, one second less and in
+   * whole seconds, as `Keep-Alive: timeout=N` (none below 2 s), so a client
+   * that reuses a connection within N seconds finds the server still there.
+   */
   keepAliveTimeoutMs?: number;
+  /**
+   * Time the app has, from the end of the request head (reading the body
+   * included), to return its response (default 60 s; 0 for none). Past it
+   * the client gets 503 and a close if no byte of a response was written,
+   * else the connection is aborted; either way the connection closes, so a
+   * fetch handler's `request.signal` aborts. A streaming body is not
+   * timed once its head is out.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Time a client has to take each high-water mark (64 KiB) of queued
+   * response, or the rest of it at the end (default 60 s). Past it the
+   * connection is aborted: a client that stops reading holds neither memory
+   * nor a connection for long.
+   */
+  writeTimeoutMs?: number;
   /** Unread body bytes discarded to keep a connection alive; beyond this it is closed (default 64 KiB). */
   maxDrainBytes?: number;
   /** Methods served (default {@linkcode defaultMethods}); others get 501. */
@@ -52,13 +80,23 @@ export interface HttpServerOptions {
   shutdown?: AbortSignal;
 }
 
-/** The defaults of {@linkcode HttpServerOptions}, resolved. */
+/**
+ * The defaults of {@linkcode HttpServerOptions}, resolved.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HTTP_OPTIONS } from "@hussar/core/httputil";
+ * console.log(DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs); // 5000
+ * ```
+ */
 export const DEFAULT_HTTP_OPTIONS: Readonly<{
   limits: ParseLimits;
   maxBodyBytes: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  requestTimeoutMs: number;
+  writeTimeoutMs: number;
   maxDrainBytes: number;
 }> = Object.freeze({
   limits: DEFAULT_PARSE_LIMITS,
@@ -66,6 +104,8 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<{
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
+  requestTimeoutMs: 60_000,
+  writeTimeoutMs: 60_000,
   maxDrainBytes: 64 * 1024,
 });
 
@@ -101,6 +141,8 @@ export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): Huss
     headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_HTTP_OPTIONS.requestTimeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_HTTP_OPTIONS.writeTimeoutMs,
     maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
     methods: new Set(options.methods ?? defaultMethods),
     debug: options.debug ?? false,
@@ -118,6 +160,8 @@ type Settings = {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  requestTimeoutMs: number;
+  writeTimeoutMs: number;
   maxDrainBytes: number;
   methods: Set<string>;
   debug: boolean;
@@ -175,12 +219,26 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
       method: head.method,
       version: head.version,
       keepAlive: head.keepAlive,
+      keepAliveTimeout: advertisedKeepAlive(settings.keepAliveTimeoutMs),
+      writeTimeoutMs: settings.writeTimeoutMs,
     };
     const mark = conn.bytesWritten + conn.bufferedAmount;
     conn.phase = "handling";
     let response: HttpResponse | void = undefined;
     try {
-      response = yield* runApp(app, request, conn);
+      const timer = settings.requestTimeoutMs > 0
+        ? setTimeout(settings.requestTimeoutMs, () => requestTimedOut(conn, mark))
+        : null;
+      try {
+        response = yield* runApp(app, request, conn);
+      } finally {
+        timer?.cancel();
+      }
+      // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
+      // whatever the app made of it: what follows on the connection cannot be trusted.
+      if (request.body.failure !== null) throw request.body.failure;
+      // The body deadline may still be armed: a response, however long it streams, is not timed.
+      conn.clearDeadline();
       conn.phase = "responding";
       // A server shutting down finishes this exchange and says it will close.
       context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted;
@@ -205,6 +263,9 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
         500,
         settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
       );
+    }
+    if (response?.upgrade !== undefined && response.status === 101) {
+      return yield* runUpgrade(conn, response.upgrade, settings.shutdown);
     }
     if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
     // The next request starts where this body ends: discard a small unread rest, or close.
@@ -239,6 +300,26 @@ function* runApp(
   return result as HttpResponse;
 }
 
+/** After a 101 the connection speaks another protocol: the hook owns it until it returns. */
+function* runUpgrade(
+  conn: Connection,
+  upgrade: NonNullable<HttpResponse["upgrade"]>,
+  shutdown: AbortSignal | undefined,
+): AwayCall<void> {
+  if (!conn.isAlive()) return;
+  conn.phase = "upgraded";
+  try {
+    const result = upgrade(conn, { shutdown });
+    if (typeof (result as PromiseLike<void>).then === "function") {
+      yield* wait(result as PromiseLike<void>);
+    } else {
+      yield* result as AwayCall<void>;
+    }
+  } finally {
+    conn.close("upgraded connection ended");
+  }
+}
+
 /** The methods RFC 9110 defines (§9.3) and PATCH (RFC 5789). */
 const STANDARD_METHODS = new Set([
   "GET",
@@ -251,6 +332,37 @@ const STANDARD_METHODS = new Set([
   "TRACE",
   "PATCH",
 ]);
+
+/**
+ * The `Keep-Alive: timeout=N` to advertise: a second less than the real idle
+ * timeout, in whole seconds, so a request sent just before N seconds is
+ * still in time when it arrives; none when that leaves less than a second.
+ */
+function advertisedKeepAlive(keepAliveTimeoutMs: number): number | undefined {
+  const seconds = Math.floor((keepAliveTimeoutMs - 1000) / 1000);
+  return seconds >= 1 ? seconds : undefined;
+}
+
+/**
+ * The app did not answer within `requestTimeoutMs`: a 503 if nothing of a
+ * response went out, else an abort. Runs from a timer while the connection's
+ * thread is parked in the app; closing the connection is what ends that
+ * thread (its I/O fails, or the core ends it after the grace period).
+ */
+function requestTimedOut(conn: Connection, mark: number): void {
+  if (!conn.isAlive()) return;
+  conn.keepAlive = false;
+  if (conn.bytesWritten + conn.bufferedAmount > mark) {
+    conn.abort("request timeout after a partial response");
+    return;
+  }
+  conn.write(serializeResponse(
+    { status: 503, headers: [["content-type", "text/plain; charset=utf-8"]] },
+    "request handler timed out\n",
+    { close: true },
+  ));
+  conn.close("request timeout");
+}
 
 /** Answers with an error status and a short reason, then closes: nothing after it is trusted. */
 function* fail(

@@ -46,6 +46,7 @@ export interface Signal {
  * ```
  */
 export interface SettledSignal extends Signal {
+  /** Always `"settled"`: what tells this signal from others. */
   readonly kind: "settled";
   /** `true` when the Promise fulfilled, `false` when it rejected. */
   readonly ok: boolean;

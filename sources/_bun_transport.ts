@@ -2,7 +2,13 @@ import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable } from "./_push_readable.ts";
 import type { BunSocketLike } from "./_runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
-import { socketWritable } from "./_socket_writable.ts";
+import { SocketOutput } from "./_socket_writable.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectSink,
+  type DirectSource,
+} from "../core/_direct_io.ts";
 
 /**
  * One `Bun.listen` socket as a {@linkcode Transport}. Bun calls the
@@ -11,9 +17,8 @@ import { socketWritable } from "./_socket_writable.ts";
  * kernel took, the rest is kept here until the `drain` handler runs.
  */
 export class BunSocketTransport implements Transport {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
   readonly info: ConnectionInfo;
+  readonly #output: SocketOutput;
   readonly #socket: BunSocketLike<unknown>;
   readonly #input: PushReadable;
   #peerEnded = false;
@@ -37,12 +42,31 @@ export class BunSocketTransport implements Transport {
       },
       cancelled: () => this.#settle(),
     });
-    this.readable = this.#input.stream;
-    this.writable = socketWritable({
+    this.#output = new SocketOutput({
       write: (chunk) => this.#write(chunk),
       end: () => this.#end(),
       abort: () => this.#abort(),
     });
+  }
+
+  /** Bytes from the peer (made on first use; the owning connection reads directly). */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#input.stream;
+  }
+
+  /** The direct source for the connection that owns this transport. */
+  [DIRECT_SOURCE](): DirectSource | null {
+    return this.#input.direct();
+  }
+
+  /** Bytes to the peer (made on first use; the owning connection writes directly). */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#output.stream;
+  }
+
+  /** The direct sink for the connection that owns this transport. */
+  [DIRECT_SINK](): DirectSink | null {
+    return this.#output.direct();
   }
 
   /** Stops reading until the consumer asks (done on open, or after the TLS handshake). */

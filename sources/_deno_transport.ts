@@ -1,7 +1,13 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "./_runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
-import { socketWritable } from "./_socket_writable.ts";
+import { SocketOutput } from "./_socket_writable.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectSink,
+  type DirectSource,
+} from "../core/_direct_io.ts";
 
 /**
  * Read buffer sizes. A pending `conn.read()` holds its buffer while the
@@ -16,10 +22,11 @@ const MAX_READ = 64 * 1024;
  * while the consumer pulls (the fastest path Deno has, see DESIGN.md);
  * writes loop on `conn.write()`, which resolves once the kernel took bytes.
  */
-export class DenoConnTransport implements Transport {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
+export class DenoConnTransport implements Transport, DirectSource {
+  #readable: ReadableStream<Uint8Array> | null = null;
+  #direct = false;
   readonly info: ConnectionInfo;
+  readonly #output: SocketOutput;
   readonly #conn: DenoConnLike;
   #buffer: Uint8Array | null = null;
   #readSize = MIN_READ;
@@ -33,20 +40,70 @@ export class DenoConnTransport implements Transport {
   constructor(conn: DenoConnLike, info: ConnectionInfo) {
     this.#conn = conn;
     this.info = info;
-    this.readable = new ReadableStream<Uint8Array>({
-      pull: (controller) => this.#pull(controller),
-      cancel: () => {
-        if (this.#input !== "open") return;
-        this.#input = "cancelled";
-        this.#settle();
-      },
-      // Nothing is read ahead of the consumer.
-    }, { highWaterMark: 0 });
-    this.writable = socketWritable({
+    this.#output = new SocketOutput({
       write: (chunk) => this.#write(chunk),
       end: () => this.#end(),
       abort: () => this.#abort(),
     });
+  }
+
+  /** Bytes from the peer (made on first use; the owning connection reads directly). */
+  get readable(): ReadableStream<Uint8Array> {
+    if (this.#direct) throw new Error("the connection's input is read directly");
+    return this.#readable ??= new ReadableStream<Uint8Array>({
+      pull: (controller) => this.#pull(controller),
+      cancel: () => this.cancel(),
+      // Nothing is read ahead of the consumer.
+    }, { highWaterMark: 0 });
+  }
+
+  /** The direct source for the connection that owns this transport. */
+  [DIRECT_SOURCE](): DirectSource | null {
+    if (this.#readable !== null) return null;
+    this.#direct = true;
+    return this;
+  }
+
+  /** Direct path: one `conn.read()`, its bytes to `onChunk` (null at the end). */
+  read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    if (this.#input !== "open") {
+      // Ended or cancelled reads as the end; a failure was reported already.
+      if (this.#input !== "failed") queueMicrotask(() => onChunk(null));
+      return;
+    }
+    const buffer = this.#buffer ?? new Uint8Array(this.#readSize);
+    this.#read(buffer).then((n) => {
+      if (this.#input !== "open") return;
+      if (n === null) {
+        this.#input = "ended";
+        this.#settle();
+        onChunk(null);
+      } else {
+        onChunk(this.#take(buffer, n));
+      }
+    }, (error) => {
+      if (this.#input !== "open") return;
+      this.#input = "failed";
+      onError(this.#closed ? new Error("connection closed") : error);
+      this.#settle();
+    });
+  }
+
+  /** The reader is done: what cancelling the stream does. */
+  cancel(): void {
+    if (this.#input !== "open") return;
+    this.#input = "cancelled";
+    this.#settle();
+  }
+
+  /** Bytes to the peer (made on first use; the owning connection writes directly). */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#output.stream;
+  }
+
+  /** The direct sink for the connection that owns this transport. */
+  [DIRECT_SINK](): DirectSink | null {
+    return this.#output.direct();
   }
 
   async #pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
@@ -67,18 +124,22 @@ export class DenoConnTransport implements Transport {
       controller.close();
       this.#settle();
     } else {
-      if (n === buffer.length) this.#readSize = Math.min(buffer.length * 2, MAX_READ);
-      else if (n < buffer.length / 8) this.#readSize = Math.max(buffer.length / 2, MIN_READ);
-      if (n >= buffer.length / 2) {
-        // Mostly full: hand the buffer itself over (no copy); the next read gets a new one.
-        this.#buffer = null;
-        controller.enqueue(buffer.subarray(0, n));
-      } else {
-        // Mostly empty: copy the few bytes out and keep the buffer if its size is still right.
-        this.#buffer = buffer.length === this.#readSize ? buffer : null;
-        controller.enqueue(buffer.slice(0, n));
-      }
+      controller.enqueue(this.#take(buffer, n));
     }
+  }
+
+  /** The `n` bytes read into `buffer`, as a chunk to hand over; adapts the next read's size. */
+  #take(buffer: Uint8Array, n: number): Uint8Array {
+    if (n === buffer.length) this.#readSize = Math.min(buffer.length * 2, MAX_READ);
+    else if (n < buffer.length / 8) this.#readSize = Math.max(buffer.length / 2, MIN_READ);
+    if (n >= buffer.length / 2) {
+      // Mostly full: hand the buffer itself over (no copy); the next read gets a new one.
+      this.#buffer = null;
+      return buffer.subarray(0, n);
+    }
+    // Mostly empty: copy the few bytes out and keep the buffer if its size is still right.
+    this.#buffer = buffer.length === this.#readSize ? buffer : null;
+    return buffer.slice(0, n);
   }
 
   /** One `conn.read()`, remembered so a lingering close can wait for it. */

@@ -2,7 +2,13 @@ import type { Socket } from "node:net";
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable } from "./_push_readable.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
-import { socketWritable } from "./_socket_writable.ts";
+import { SocketOutput } from "./_socket_writable.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectSink,
+  type DirectSource,
+} from "../core/_direct_io.ts";
 
 interface Waiter {
   resolve(): void;
@@ -15,9 +21,8 @@ interface Waiter {
  * before the consumer asks and a peer's FIN does not end our side.
  */
 export class NodeSocketTransport implements Transport {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
   readonly info: ConnectionInfo;
+  readonly #output: SocketOutput;
   readonly #socket: Socket;
   readonly #input: PushReadable;
   #peerEnded = false;
@@ -36,7 +41,6 @@ export class NodeSocketTransport implements Transport {
       resume: () => socket.resume(),
       cancelled: () => this.#settle(),
     });
-    this.readable = this.#input.stream;
     socket.on("data", (chunk: Uint8Array) => {
       // A plain view, not the Buffer: Buffer#slice shares memory where Uint8Array#slice copies.
       this.#input.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -66,11 +70,31 @@ export class NodeSocketTransport implements Transport {
       for (const waiter of [this.#drain, this.#finish]) waiter?.reject(error);
       this.#drain = this.#finish = null;
     });
-    this.writable = socketWritable({
+    this.#output = new SocketOutput({
       write: (chunk) => this.#write(chunk),
       end: () => this.#end(),
       abort: () => this.#abort(),
     });
+  }
+
+  /** Bytes from the peer (made on first use; the owning connection reads directly). */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#input.stream;
+  }
+
+  /** The direct source for the connection that owns this transport. */
+  [DIRECT_SOURCE](): DirectSource | null {
+    return this.#input.direct();
+  }
+
+  /** Bytes to the peer (made on first use; the owning connection writes directly). */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#output.stream;
+  }
+
+  /** The direct sink for the connection that owns this transport. */
+  [DIRECT_SINK](): DirectSink | null {
+    return this.#output.direct();
   }
 
   #write(chunk: Uint8Array): Promise<void> | void {

@@ -1,3 +1,5 @@
+import type { DirectSource } from "../core/_direct_io.ts";
+
 /** What a push-style socket (Node, Bun) offers to a pull-driven reader. */
 export interface PushSocketControl {
   /** Stop delivering data (the kernel buffer fills, the peer is slowed down). */
@@ -9,34 +11,60 @@ export interface PushSocketControl {
 }
 
 /**
- * A `ReadableStream` over a socket that pushes data through callbacks. The
- * socket is resumed only while a read is pending and paused as soon as a
- * chunk satisfies it, so a consumer that stops reading stops the socket, and
- * TCP backpressure reaches the peer.
+ * Bytes the direct path keeps for a reader that has not asked yet. Below
+ * it the socket keeps flowing, so a busy connection is not paused and
+ * resumed for every chunk; above it the socket pauses and TCP backpressure
+ * reaches the peer.
  */
-export class PushReadable {
-  readonly stream: ReadableStream<Uint8Array>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+const READ_AHEAD = 64 * 1024;
+
+/**
+ * Input from a socket that pushes data through callbacks, to a pull-driven
+ * reader: either a `ReadableStream` (made on first use of `stream`) or the
+ * connection's direct path (`direct()`). Nothing is read before the first
+ * read. The stream resumes the socket only while a read is pending and
+ * pauses it as soon as a chunk satisfies it; the direct path lets up to
+ * {@linkcode READ_AHEAD} bytes wait. Either way a consumer that stops
+ * reading stops the socket.
+ */
+export class PushReadable implements DirectSource {
+  #stream: ReadableStream<Uint8Array> | null = null;
+  #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   #state: "open" | "ended" | "failed" | "cancelled" = "open";
   readonly #socket: PushSocketControl;
+  // The direct path.
+  #direct = false;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #paused = true;
+  #failure: unknown = null;
+  #onChunk: ((chunk: Uint8Array | null) => void) | null = null;
+  #onError: ((error: unknown) => void) | null = null;
 
   constructor(socket: PushSocketControl) {
     this.#socket = socket;
-    this.stream = new ReadableStream<Uint8Array>({
+  }
+
+  /** The stream form (not available once the direct path is taken). */
+  get stream(): ReadableStream<Uint8Array> {
+    if (this.#direct) throw new Error("the socket's input is read directly");
+    return this.#stream ??= new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
       },
       pull: () => {
         if (this.#state === "open") this.#socket.resume();
       },
-      cancel: () => {
-        if (this.#state !== "open") return;
-        this.#state = "cancelled";
-        this.#socket.pause();
-        this.#socket.cancelled();
-      },
+      cancel: () => this.cancel(),
       // Nothing is read ahead of the consumer.
     }, { highWaterMark: 0 });
+  }
+
+  /** The direct path, unless the stream form is already in use. */
+  direct(): DirectSource | null {
+    if (this.#stream !== null) return null;
+    this.#direct = true;
+    return this;
   }
 
   /** Whether chunks are still wanted (not ended, failed or cancelled). */
@@ -49,24 +77,88 @@ export class PushReadable {
     return this.#state === "cancelled";
   }
 
+  /** Direct path: the next chunk to `onChunk` (null at the end), or the failure to `onError`. */
+  read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    if (this.#queue.length > 0) {
+      const chunk = this.#queue.shift()!;
+      this.#queued -= chunk.length;
+      if (this.#state === "open" && this.#paused && this.#queued < READ_AHEAD) this.#resume();
+      queueMicrotask(() => onChunk(chunk));
+    } else if (this.#state === "failed") {
+      const failure = this.#failure;
+      queueMicrotask(() => onError(failure));
+    } else if (this.#state !== "open") {
+      queueMicrotask(() => onChunk(null));
+    } else {
+      this.#onChunk = onChunk;
+      this.#onError = onError;
+      if (this.#paused) this.#resume();
+    }
+  }
+
+  /** The consumer is done: the socket stops, and the socket's owner is told. */
+  cancel(): void {
+    if (this.#state !== "open") return;
+    this.#state = "cancelled";
+    this.#dropDirect();
+    this.#pause();
+    this.#socket.cancelled();
+  }
+
   /** Hands a chunk from the socket to the consumer; dropped once not open. */
   push(chunk: Uint8Array): void {
     if (this.#state !== "open") return;
-    this.#controller.enqueue(chunk);
-    if ((this.#controller.desiredSize ?? 0) <= 0) this.#socket.pause();
+    if (!this.#direct) {
+      if (this.#controller === null) void this.stream; // made now: its start() sets the controller
+      this.#controller!.enqueue(chunk);
+      if ((this.#controller!.desiredSize ?? 0) <= 0) this.#socket.pause();
+      return;
+    }
+    const onChunk = this.#onChunk;
+    if (onChunk !== null) {
+      this.#onChunk = this.#onError = null;
+      onChunk(chunk);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued >= READ_AHEAD) this.#pause();
   }
 
   /** The peer ended its side: the consumer reads the end once queued chunks are taken. */
   end(): void {
     if (this.#state !== "open") return;
     this.#state = "ended";
-    this.#controller.close();
+    this.#controller?.close();
+    const onChunk = this.#onChunk;
+    this.#onChunk = this.#onError = null;
+    onChunk?.(null);
   }
 
   /** The socket failed: the consumer's reads reject with `error`. */
   fail(error: unknown): void {
     if (this.#state !== "open") return;
     this.#state = "failed";
-    this.#controller.error(error);
+    this.#failure = error;
+    this.#controller?.error(error);
+    const onError = this.#onError;
+    this.#dropDirect();
+    onError?.(error);
+  }
+
+  #dropDirect(): void {
+    this.#queue = [];
+    this.#queued = 0;
+    this.#onChunk = this.#onError = null;
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#socket.resume();
+  }
+
+  #pause(): void {
+    this.#paused = true;
+    this.#socket.pause();
   }
 }

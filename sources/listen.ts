@@ -3,6 +3,7 @@ import { listenBun } from "./bun.ts";
 import { listenDeno } from "./deno.ts";
 import { listenNode } from "./node.ts";
 import { bunRuntime, denoRuntime } from "./_runtime_types.ts";
+import { removeStaleSocket } from "./_stale_socket.ts";
 
 /**
  * Where and how to listen.
@@ -19,7 +20,11 @@ export interface ListenOptions {
   hostname?: string;
   /** TCP port (default 8000; 0 picks a free one, see {@linkcode Listener.addr}). */
   port?: number;
-  /** Listen on this Unix socket instead; `hostname` and `port` are then ignored. */
+  /**
+   * Listen on this Unix socket instead; `hostname` and `port` are then
+   * ignored. A socket file left by a server that is gone (a connect is
+   * refused) is removed first; a live one or any other file is not touched.
+   */
   path?: string;
   /**
    * Let several listeners share the port (the kernel spreads connections
@@ -96,7 +101,10 @@ export interface Listener extends Source {
  * await hussar.close();
  * ```
  */
-export function listen(options: ListenOptions = {}): Promise<Listener> {
+export async function listen(options: ListenOptions = {}): Promise<Listener> {
+  if (typeof options.path === "string" && options.path !== "") {
+    await removeStaleSocket(options.path);
+  }
   if (denoRuntime() !== undefined) return listenDeno(options);
   if (bunRuntime() !== undefined) return listenBun(options);
   return listenNode(options);

@@ -1,0 +1,164 @@
+/**
+ * The load generators: `wrk` (the headline: req/s and latency percentiles)
+ * and `h2load --h1` (exact request and status counts, the cross-check),
+ * each pinned with `taskset`, and the parsing of their reports.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+
+/** What `wrk --latency` reports. */
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Socket errors (connect, read, write, timeout) and non-2xx/3xx answers. */
+  errors: string[];
+}
+
+/** What `h2load` reports. */
+export interface H2loadResult {
+  requestsPerSecond: number;
+  done: number;
+  succeeded: number;
+  failed: number;
+  errored: number;
+  timeout: number;
+  status2xx: number;
+  statusOther: number;
+}
+
+/** A load generator's invocation. */
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  seconds: number;
+  /** The core(s) to pin the load generator to (`taskset -c`). */
+  cpus: string;
+}
+
+/** Runs a command to completion; rejects when it exits non-zero. */
+export function run(command: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => (out += text));
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (err += text));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command.join(" ")} failed (${signal ?? code}): ${err || out}`));
+    });
+  });
+}
+
+/** `wrk` for `seconds`, with an optional Lua script. */
+export async function wrk(options: LoadOptions, script?: string): Promise<WrkResult> {
+  const command = [
+    "taskset",
+    "-c",
+    options.cpus,
+    "wrk",
+    "-t1",
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    "--timeout",
+    "5s",
+    "--latency",
+  ];
+  if (script !== undefined) command.push("-s", script);
+  command.push(options.url);
+  return parseWrk(await run(command, (options.seconds + 30) * 1000));
+}
+
+/** Parses `wrk --latency` output. */
+export function parseWrk(text: string): WrkResult {
+  const requests = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(text);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(text);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(text);
+  if (requests === null || rps === null || p50 === null || p99 === null) {
+    throw new Error(`unexpected wrk output:\n${text}`);
+  }
+  const errors: string[] = [];
+  const socket = /Socket errors: (.*)/.exec(text);
+  if (socket !== null) errors.push(`socket errors: ${socket[1]}`);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  if (non2xx !== null) errors.push(`${non2xx[1]} non-2xx/3xx responses`);
+  return {
+    requests: Number(requests[1]),
+    seconds: toMs(requests[2], requests[3]) / 1000,
+    requestsPerSecond: Number(rps[1]),
+    p50Ms: toMs(p50[1], p50[2]),
+    p99Ms: toMs(p99[1], p99[2]),
+    errors,
+  };
+}
+
+function toMs(value: string, unit: string): number {
+  const factor = unit === "us" ? 0.001 : unit === "ms" ? 1 : unit === "s" ? 1000 : 60_000;
+  return Number(value) * factor;
+}
+
+/** `h2load --h1` for `seconds`; `pipeline` requests in flight per connection. */
+export async function h2load(
+  options: LoadOptions,
+  extra: { pipeline?: number; bodyFile?: string; headers?: string[] } = {},
+): Promise<H2loadResult> {
+  const command = [
+    "taskset",
+    "-c",
+    options.cpus,
+    "h2load",
+    "--h1",
+    "-t1",
+    `-c${options.connections}`,
+    `-m${extra.pipeline ?? 1}`,
+    `-D${options.seconds}`,
+  ];
+  if (extra.bodyFile !== undefined) command.push("-d", extra.bodyFile);
+  for (const header of extra.headers ?? []) command.push("-H", header);
+  command.push(options.url);
+  return parseH2load(await run(command, (options.seconds + 30) * 1000));
+}
+
+/** Parses h2load's summary. */
+export function parseH2load(text: string): H2loadResult {
+  const finished = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(text);
+  const requests =
+    /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/
+      .exec(text);
+  const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(text);
+  if (finished === null || requests === null || status === null) {
+    throw new Error(`unexpected h2load output:\n${text}`);
+  }
+  return {
+    requestsPerSecond: Number(finished[1]),
+    done: Number(requests[1]),
+    succeeded: Number(requests[2]),
+    failed: Number(requests[3]),
+    errored: Number(requests[4]),
+    timeout: Number(requests[5]),
+    status2xx: Number(status[1]),
+    statusOther: Number(status[2]) + Number(status[3]) + Number(status[4]),
+  };
+}
+
+/** Why an h2load run does not count (errors or non-2xx answers), or null. */
+export function h2loadProblem(result: H2loadResult): string | null {
+  const problems: string[] = [];
+  if (result.failed > 0) problems.push(`${result.failed} failed`);
+  if (result.errored > 0) problems.push(`${result.errored} errored`);
+  if (result.timeout > 0) problems.push(`${result.timeout} timed out`);
+  if (result.statusOther > 0) problems.push(`${result.statusOther} non-2xx`);
+  if (result.succeeded === 0) problems.push("no request succeeded");
+  return problems.length === 0 ? null : problems.join(", ");
+}

@@ -1,0 +1,448 @@
+/**
+ * HTTP benchmark: hussar's `serve()` against the runtime's native server
+ * (`Deno.serve`, `Bun.serve`, `node:http`) and srvx, on Deno, Bun and Node,
+ * with the same routes (`_handlers.ts`) and default options (hussar's limits
+ * and deadlines on).
+ *
+ *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node]
+ *     [--case=memory,get,post,pipeline,stream,upload] [--server=hussar,native,srvx]
+ *     [--out=docs/bench] [--no-build]
+ *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (table and chart again)
+ *
+ * Each contender runs alone in its own process pinned to core 0; the load
+ * generators (`wrk`, then `h2load --h1` as a cross-check that fails the run
+ * on any error or non-2xx answer) and the idle-connection client are pinned
+ * to core 1, on 127.0.0.1. Node runs hussar from the npm build, made first
+ * into `.build/bench` (skip with `--no-build`). Prints a table, and writes
+ * `results.json` and `bench.svg` into `--out` (default `docs/bench`; not
+ * written when a filter narrows the run, unless `--out` is given).
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { h2load, h2loadProblem, type LoadOptions, run, wrk } from "./_load.ts";
+import { type CaseResult, ratios, type ServerName, SERVERS, svgChart, table } from "./_report.ts";
+import { STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..", "..");
+const NODE_OUT = ".build/bench";
+const SERVER_CPU = "0";
+const LOAD_CPU = "1";
+const RUNTIMES = ["deno", "bun", "node"] as const;
+// Memory first, on a fresh process warmed up only by hello-world requests.
+const CASES = ["memory", "get", "post", "pipeline", "stream", "upload"] as const;
+const NATIVE: Record<string, string> = { deno: "Deno.serve", bun: "Bun.serve", node: "node:http" };
+const ECHO_BYTES = 1024;
+const UPLOAD_BYTES = 16 * 2 ** 20;
+const STREAM_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
+
+interface Settings {
+  /** wrk's measured run and h2load's run, in seconds. */
+  seconds: number;
+  h2loadSeconds: number;
+  /** Unrecorded wrk run before each case (whole seconds; 0: none). */
+  warmupSeconds: number;
+  idleConnections: number;
+}
+
+const FULL: Settings = { seconds: 3, h2loadSeconds: 2, warmupSeconds: 1, idleConnections: 10_000 };
+const QUICK: Settings = { seconds: 1, h2loadSeconds: 1, warmupSeconds: 0, idleConnections: 10_000 };
+
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
+function list<T extends string>(name: string, all: readonly T[]): T[] {
+  const value = option(name);
+  if (value === undefined) return [...all];
+  const chosen = value.split(",");
+  for (const item of chosen) {
+    if (!all.includes(item as T)) throw new Error(`--${name}: unknown ${item} (of ${all})`);
+  }
+  return all.filter((item) => chosen.includes(item));
+}
+
+function binary(name: string): string {
+  const local = join(ROOT, "node_modules", ".bin", name);
+  return existsSync(local) ? local : name;
+}
+
+function serverCommand(runtime: string, server: ServerName, port: number): string[] {
+  const args = [`--server=${server}`, `--port=${port}`];
+  if (runtime === "deno") return [binary("deno"), "run", "-A", join(HERE, "_server.ts"), ...args];
+  if (runtime === "bun") return [binary("bun"), join(HERE, "_server.ts"), ...args];
+  return ["node", join(ROOT, NODE_OUT, "esm", "scripts", "bench", "_server.js"), ...args];
+}
+
+/** A spawned process and its output lines, for `ready`/`open` handshakes. */
+class Child {
+  readonly process: ChildProcess;
+  #lines: string[] = [];
+  #waiters: (() => void)[] = [];
+  #stderr = "";
+  #exited = false;
+
+  constructor(command: string[], stdin: "ignore" | "pipe" = "ignore") {
+    this.process = spawn(command[0], command.slice(1), {
+      cwd: ROOT,
+      stdio: [stdin, "pipe", "pipe"],
+    });
+    let pending = "";
+    this.process.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      this.#lines.push(...lines);
+      this.#wake();
+    });
+    this.process.stderr!.setEncoding("utf8").on("data", (text: string) => {
+      this.#stderr = (this.#stderr + text).slice(-4000);
+    });
+    this.process.on("exit", () => {
+      this.#exited = true;
+      this.#wake();
+    });
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+
+  /** The first output line starting with `prefix`. */
+  async line(prefix: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.#lines.find((l) => l.startsWith(prefix));
+      if (found !== undefined) return found;
+      if (this.#exited) throw new Error(`exited before "${prefix}": ${this.#stderr}`);
+      if (Date.now() > deadline) {
+        throw new Error(`no "${prefix}" in ${timeoutMs} ms: ${this.#stderr}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Kills this process (and only it) and waits for it to exit. */
+  async stop(): Promise<void> {
+    if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => this.process.once("exit", () => resolve()));
+    this.process.kill("SIGKILL");
+    await exited;
+  }
+}
+
+function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (match === null) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]);
+}
+
+/**
+ * CPU time the process used so far, all its threads (user + system), in
+ * seconds: per request, a figure that other load on the machine barely moves.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Linux's USER_HZ, the unit of /proc/PID/stat times. */
+const CLOCK_TICKS = 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Files the load generators need: Lua scripts and request bodies. */
+function fixtures(dir: string): Record<string, string> {
+  const json = JSON.stringify({ data: "x".repeat(ECHO_BYTES - 11) });
+  if (json.length !== ECHO_BYTES) throw new Error(`echo body is ${json.length} bytes`);
+  const files: Record<string, string> = {
+    echoBody: join(dir, "echo.json"),
+    uploadBody: join(dir, "upload.bin"),
+    post: join(dir, "post.lua"),
+    pipeline: join(dir, "pipeline.lua"),
+    upload: join(dir, "upload.lua"),
+  };
+  writeFileSync(files.echoBody, json);
+  writeFileSync(files.uploadBody, new Uint8Array(UPLOAD_BYTES).fill(0x78));
+  writeFileSync(
+    files.post,
+    `wrk.method = "POST"\nwrk.body = '${json}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  writeFileSync(
+    files.pipeline,
+    [
+      "local batch",
+      "init = function(args)",
+      "  local r = {}",
+      '  for i = 1, 16 do r[i] = wrk.format("GET", "/") end',
+      "  batch = table.concat(r)",
+      "end",
+      "request = function() return batch end",
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    files.upload,
+    `wrk.method = "POST"\nwrk.body = string.rep("x", ${UPLOAD_BYTES})\n`,
+  );
+  return files;
+}
+
+interface Throughput {
+  path: string;
+  connections: number;
+  script?: string;
+  pipeline?: number;
+  bodyFile?: string;
+  headers?: string[];
+  /** Payload bytes per request, for bytes/s. */
+  payload?: number;
+}
+
+function throughputCase(name: string, files: Record<string, string>): Throughput {
+  switch (name) {
+    case "get":
+      return { path: "/", connections: 64 };
+    case "post":
+      return {
+        path: "/echo",
+        connections: 64,
+        script: files.post,
+        bodyFile: files.echoBody,
+        headers: ["content-type: application/json"],
+      };
+    case "pipeline":
+      return { path: "/", connections: 32, script: files.pipeline, pipeline: 16 };
+    case "stream":
+      return { path: "/stream", connections: 16, payload: STREAM_BYTES };
+    case "upload":
+      return {
+        path: "/upload",
+        connections: 4,
+        script: files.upload,
+        bodyFile: files.uploadBody,
+        payload: UPLOAD_BYTES,
+      };
+  }
+  throw new Error(`no such case ${name}`);
+}
+
+async function measureThroughput(
+  base: CaseResult,
+  spec: Throughput,
+  port: number,
+  pid: number,
+  settings: Settings,
+): Promise<CaseResult> {
+  const load = (seconds: number): LoadOptions => ({
+    url: `http://127.0.0.1:${port}${spec.path}`,
+    connections: spec.connections,
+    seconds,
+    cpus: LOAD_CPU,
+  });
+  if (settings.warmupSeconds > 0) await wrk(load(settings.warmupSeconds), spec.script);
+  // h2load first: it also warms the server up for wrk's headline figures.
+  const h = await h2load(load(settings.h2loadSeconds), spec);
+  const problem = h2loadProblem(h);
+  if (problem !== null) throw new Error(`h2load: ${problem}`);
+  const cpuBefore = cpuSeconds(pid);
+  const w = await wrk(load(settings.seconds), spec.script);
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
+  return {
+    ...base,
+    requestsPerSecond: w.requestsPerSecond,
+    p50Ms: w.p50Ms,
+    p99Ms: w.p99Ms,
+    bytesPerSecond: spec.payload === undefined ? undefined : w.requestsPerSecond * spec.payload,
+    cpuUsPerRequest: (cpu * 1e6) / w.requests,
+    h2loadRequestsPerSecond: h.requestsPerSecond,
+    h2loadSucceeded: h.succeeded,
+  };
+}
+
+async function measureMemory(
+  base: CaseResult,
+  server: Child,
+  port: number,
+  count: number,
+): Promise<CaseResult> {
+  // Warm up the hello-world path so that compiled code is not counted per connection.
+  await wrk({ url: `http://127.0.0.1:${port}/`, connections: 8, seconds: 1, cpus: LOAD_CPU });
+  await sleep(500);
+  const before = rssKiB(server.pid);
+  const client = new Child([
+    "taskset",
+    "-c",
+    LOAD_CPU,
+    binary("deno"),
+    "run",
+    "-A",
+    join(HERE, "_idle_clients.ts"),
+    `--port=${port}`,
+    `--count=${count}`,
+  ], "pipe");
+  try {
+    const line = await client.line("open ", 120_000);
+    const [, opened, dropped] = /open (\d+) dropped (\d+)/.exec(line)!.map(Number);
+    // At once: the earliest connections reach the servers' keep-alive timeout (5 s) soon.
+    const withConnections = rssKiB(server.pid);
+    client.process.stdin!.end();
+    await client.line("closed ", 10_000);
+    if (opened !== count || dropped > 0) {
+      throw new Error(
+        `${opened} of ${count} connections opened, ${dropped} closed by the server before ` +
+          "all were answered (a loaded machine: the keep-alive timeout passed)",
+      );
+    }
+    return {
+      ...base,
+      connections: count,
+      rssBeforeKiB: before,
+      rssWithKiB: withConnections,
+      kibPerConnection: (withConnections - before) / count,
+    };
+  } finally {
+    await client.stop();
+  }
+}
+
+/** `--report=results.json`: prints the table and redraws the chart of an earlier run. */
+async function replot(path: string): Promise<void> {
+  const report = JSON.parse(readFileSync(path, "utf8"));
+  console.log(table(report.results));
+  const title = `hussar vs native servers and srvx (${report.machine.cpus} cores, ${
+    report.date.slice(0, 10)
+  })`;
+  await writeChart(join(dirname(path), "bench.svg"), svgChart(report.results, title));
+}
+
+/** Writes the chart, laid out as `deno fmt` (which checks the repository's SVG) wants it. */
+async function writeChart(path: string, svg: string): Promise<void> {
+  writeFileSync(path, svg);
+  await run([binary("deno"), "fmt", "--quiet", path], 60_000);
+}
+
+async function main(): Promise<void> {
+  const previous = option("report");
+  if (previous !== undefined) return await replot(previous);
+  const quick = process.argv.includes("--quick");
+  const settings = quick ? QUICK : FULL;
+  const runtimes = list("runtime", RUNTIMES);
+  const cases = list("case", CASES);
+  const servers = list("server", SERVERS);
+  const filtered = ["runtime", "case", "server"].some((name) => option(name) !== undefined);
+  const outDir = option("out") ?? (filtered ? undefined : join(ROOT, "docs", "bench"));
+  const started = Date.now();
+  if (runtimes.includes("node") && !process.argv.includes("--no-build")) {
+    console.log(`building the npm package into ${NODE_OUT} for Node ...`);
+    process.env.HUSSAR_NPM_OUT = NODE_OUT; // inherited by the build
+    await run(
+      [binary("deno"), "run", "-A", join(ROOT, "scripts", "build_npm.ts"), "--skip-test"],
+      300_000,
+    )
+      .catch((error) => {
+        throw new Error(`npm build failed: ${error.message}`);
+      });
+  }
+  const dir = mkdtempSync(join(tmpdir(), "hussar-bench-"));
+  const files = fixtures(dir);
+  const results: CaseResult[] = [];
+  const failures: string[] = [];
+  let port = 18_080;
+  try {
+    for (const runtime of runtimes) {
+      for (const server of servers) {
+        port++;
+        const child = new Child([
+          "taskset",
+          "-c",
+          SERVER_CPU,
+          ...serverCommand(runtime, server, port),
+        ]);
+        try {
+          await child.line("ready", 30_000);
+          for (const name of cases) {
+            const base: CaseResult = { runtime, case: name, server, label: NATIVE[runtime] };
+            process.stdout.write(`${runtime} ${server} ${name} ... `);
+            let result: CaseResult;
+            try {
+              result = name === "memory"
+                ? await measureMemory(base, child, port, settings.idleConnections)
+                : await measureThroughput(
+                  base,
+                  throughputCase(name, files),
+                  port,
+                  child.pid,
+                  settings,
+                );
+            } catch (error) {
+              // The case does not count; the others go on, and the run fails at the end.
+              const message = error instanceof Error ? error.message : String(error);
+              failures.push(`${runtime} ${server} ${name}: ${message}`);
+              console.log(`FAILED: ${message}`);
+              continue;
+            }
+            results.push(result);
+            console.log(
+              result.kibPerConnection !== undefined
+                ? `${result.kibPerConnection.toFixed(1)} KiB/conn`
+                : `${Math.round(result.requestsPerSecond!)} req/s`,
+            );
+          }
+        } finally {
+          await child.stop();
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`\n${table(results)}\n\n(${seconds.toFixed(0)} s)`);
+  if (outDir !== undefined) {
+    mkdirSync(outDir, { recursive: true });
+    const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "", kernel: release() };
+    const report = {
+      date: new Date().toISOString(),
+      command: `deno run -A scripts/bench/http.ts${quick ? " --quick" : ""}`,
+      machine,
+      settings: { ...settings, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU },
+      results,
+      failures,
+      ratios: ratios(results),
+    };
+    writeFileSync(join(outDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
+    const title = `hussar vs native servers and srvx (${machine.cpus} cores, ${
+      report.date.slice(0, 10)
+    })`;
+    await writeChart(join(outDir, "bench.svg"), svgChart(results, title));
+    console.log(`wrote ${relative(ROOT, join(outDir, "results.json"))} and bench.svg`);
+  }
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} case(s) failed:\n${failures.join("\n")}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,95 @@
+/**
+ * `requestTimeoutMs`: an app that does not answer in time gets the client a
+ * 503 and a close when nothing of a response went out, and an aborted
+ * connection otherwise; 0 turns the timeout off. On a virtual clock.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Hussar } from "../../core/mod.ts";
+import {
+  DEFAULT_HTTP_OPTIONS,
+  type HttpApp,
+  httpHandler,
+  type HttpServerOptions,
+  respondOn,
+} from "../../httputil/mod.ts";
+import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
+import { FakeSource } from "../../sources/mod.ts";
+import { header, parseResponses } from "../_http.ts";
+
+async function exchange(
+  app: HttpApp,
+  options: HttpServerOptions,
+): Promise<{ text: string; at: number; reason: string }> {
+  const clock = new VirtualClock();
+  const hussar = new Hussar({
+    scheduler: new Scheduler({ clock }),
+    handler: httpHandler(app, { onError: () => {}, ...options }),
+  });
+  const source = new FakeSource();
+  hussar.attachSource(source);
+  let reason = "";
+  hussar.scheduler.watch({
+    onTurn: () => {
+      for (const { connection } of hussar.descriptors()) reason ||= connection.closeReason;
+    },
+  });
+  const client = source.connect();
+  client.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  const text = await client.readText();
+  const at = clock.now();
+  await hussar.whenEmpty();
+  await hussar.close();
+  await hussar.scheduler.run();
+  assert.equal(hussar.scheduler.timerCount, 0, "timers left");
+  assert.equal(hussar.scheduler.pendingWaitCount, 0, "Promise waits left");
+  assert.equal(hussar.scheduler.threadCount, 0, "threads left");
+  return { text, at, reason };
+}
+
+describe("requestTimeoutMs", () => {
+  it("defaults to 60 s", () => {
+    assert.equal(DEFAULT_HTTP_OPTIONS.requestTimeoutMs, 60_000);
+  });
+
+  it("answers 503 and closes when the app has not answered in time", async () => {
+    const { text, at } = await exchange(() => new Promise(() => {}), { requestTimeoutMs: 5000 });
+    const [response] = parseResponses(text);
+    assert.equal(response.status, 503);
+    assert.equal(header(response, "connection"), "close");
+    assert.equal(response.body, "request handler timed out\n");
+    assert.ok(at >= 5000, `answered at ${at} ms`);
+  });
+
+  it("aborts a connection whose response had started", async () => {
+    const app: HttpApp = function* (_request, conn) {
+      const writer = respondOn(conn, { status: 200 });
+      writer.write(new TextEncoder().encode("partial"));
+      yield* writer.flush();
+      yield* sleep(3_600_000); // stuck for an hour
+    };
+    const { text, at, reason } = await exchange(app, { requestTimeoutMs: 1000 });
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*partial/);
+    assert.ok(!text.endsWith("0\r\n\r\n"), "no last chunk: the body is visibly cut");
+    assert.match(reason, /request timeout/);
+    assert.ok(at < 3_600_000, `closed at ${at} ms`);
+  });
+
+  it("is off with 0: a slow app still answers", async () => {
+    const app: HttpApp = function* () {
+      yield* sleep(120_000);
+      return { status: 200, body: "late" };
+    };
+    const { text } = await exchange(app, { requestTimeoutMs: 0 });
+    assert.equal(parseResponses(text)[0].body, "late");
+  });
+
+  it("does not cut an app that answers in time", async () => {
+    const app: HttpApp = function* () {
+      yield* sleep(900);
+      return { status: 200, headers: { connection: "close" }, body: "in time" };
+    };
+    const { text } = await exchange(app, { requestTimeoutMs: 1000 });
+    assert.equal(parseResponses(text)[0].body, "in time");
+  });
+});
