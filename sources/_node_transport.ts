@@ -120,6 +120,9 @@ export class NodeSocketTransport implements Transport {
   #abort(): void {
     this.#writeDone = true;
     this.#failure ??= new Error("connection aborted");
+    // Once end() has sent our FIN, a reset is too late to say anything, and Node 20 spins its
+    // event loop when a reset follows a pending shutdown: just destroy.
+    if (this.#socket.writableEnded || this.#socket.destroyed) return void this.#socket.destroy();
     try {
       // A reset tells the peer the exchange failed (a TCP handle only; TLS and pipes throw).
       this.#socket.resetAndDestroy();
