@@ -438,6 +438,11 @@ function checkContentLength(value: string, previous: string | null): string {
     const start = element.start;
     const end = element.end;
     if (start === end) throw new HttpError(400, "invalid content-length");
+    // RFC 9110 allows "010", but an intermediary reading it as octal frames a different body:
+    // refused, so no two parsers can disagree about where this request ends.
+    if (end - start > 1 && value.charCodeAt(start) === 0x30) {
+      throw new HttpError(400, "content-length with leading zeros");
+    }
     for (let j = start; j < end; j++) {
       const c = value.charCodeAt(j);
       if (c < 0x30 || c > 0x39) throw new HttpError(400, "invalid content-length");

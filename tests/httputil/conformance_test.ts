@@ -105,6 +105,17 @@ interface Exception {
 }
 
 const EXCEPTIONS: Record<string, Exception> = {
+  "content-length:4": {
+    end: "error",
+    status: 400,
+    why: "leading zeros in Content-Length are refused: a parser reading 003 as octal frames " +
+      "another body (smuggling)",
+  },
+  "content-length:33": {
+    end: "error",
+    status: 400,
+    why: "leading zeros in Content-Length are refused (as content-length:4)",
+  },
   "invalid:66": {
     end: "closed",
     messages: 1,
