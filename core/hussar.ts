@@ -181,7 +181,7 @@ export class Hussar implements ConnectionOwner {
       this.#maybeDrop(descriptor);
       return descriptor;
     }
-    descriptor.thread = this.scheduler.spawn(this.#bind(descriptor, observedLater(body)), {
+    descriptor.thread = this.scheduler.spawn(this.#bind(descriptor, threadBody(body)), {
       name: `conn#${conn.id}`,
     });
     return descriptor;
@@ -242,19 +242,15 @@ export class Hussar implements ConnectionOwner {
     } catch (error) {
       return this.#shuttleFailed(shuttle, error);
     }
-    const thread = this.scheduler.spawn(this.#runShuttle(shuttle, observedLater(body)), {
+    const thread = this.scheduler.spawn(this.#runShuttle(shuttle, threadBody(body)), {
       name: `shuttle#${shuttle.id}`,
     });
     if (thread.alive) this.#shuttles.set(shuttle, thread);
   }
 
-  *#runShuttle(shuttle: ShuttleLike, body: ThreadGenerator | PromiseLike<unknown>): AwayCall<void> {
+  *#runShuttle(shuttle: ShuttleLike, body: AwayCall<unknown>): AwayCall<void> {
     try {
-      if (typeof (body as PromiseLike<unknown>).then === "function") {
-        yield* wait(body as PromiseLike<unknown>);
-      } else {
-        yield* body as ThreadGenerator;
-      }
+      yield* body;
     } catch (error) {
       this.#shuttleFailed(shuttle, error);
     } finally {
@@ -411,14 +407,10 @@ export class Hussar implements ConnectionOwner {
     else descriptor._graceTimer = this.scheduler.setTimeout(ms, end);
   }
 
-  *#bind(descriptor: Descriptor, body: ThreadGenerator | PromiseLike<unknown>): AwayCall<void> {
+  *#bind(descriptor: Descriptor, body: AwayCall<unknown>): AwayCall<void> {
     const conn = descriptor.connection;
     try {
-      if (typeof (body as PromiseLike<unknown>).then === "function") {
-        yield* wait(body as PromiseLike<unknown>);
-      } else {
-        yield* body as ThreadGenerator;
-      }
+      yield* body;
     } catch (error) {
       this.#handlerFailed(conn, error);
     } finally {
@@ -482,15 +474,13 @@ export class Hussar implements ConnectionOwner {
 }
 
 /**
- * A handler's result, safe to hand to a thread: the thread observes a
- * Promise from its first turn, and until then a rejection must not count as
- * unhandled.
+ * A handler's result (a generator, or a Promise waited for) as a thread's
+ * body. The thread observes a Promise from its first turn only; until then a
+ * rejection must not count as unhandled.
  */
-function observedLater(
-  body: ThreadGenerator | PromiseLike<unknown>,
-): ThreadGenerator | PromiseLike<unknown> {
-  if (typeof (body as PromiseLike<unknown>)?.then !== "function") return body;
+function threadBody(body: ThreadGenerator | PromiseLike<unknown>): AwayCall<unknown> {
+  if (typeof (body as PromiseLike<unknown>)?.then !== "function") return body as ThreadGenerator;
   const promise = Promise.resolve(body as PromiseLike<unknown>);
   promise.catch(() => {});
-  return promise;
+  return wait(promise);
 }

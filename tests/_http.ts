@@ -1,4 +1,6 @@
-/** Test helpers: split a byte-exact server transcript into responses. */
+/** Test helpers: split a byte-exact server transcript into responses; GET over HTTPS or a Unix socket. */
+import { type IncomingMessage, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 
 export interface ParsedResponse {
   version: string;
@@ -90,4 +92,28 @@ export function parseResponses(
     responses.push(response);
   }
   return responses;
+}
+
+/**
+ * GETs with Node's client, for what `fetch` cannot reach: an HTTPS server
+ * with a self-signed certificate (`url`), or a Unix socket (`socketPath`).
+ * Resolves with the body as text.
+ */
+export function getText(target: { url: string } | { socketPath: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = (res: IncomingMessage): void => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve(text));
+    };
+    const req = "url" in target
+      ? httpsRequest(target.url, { rejectUnauthorized: false }, done)
+      : httpRequest(
+        { socketPath: target.socketPath, path: "/", headers: { host: "localhost" } },
+        done,
+      );
+    req.on("error", reject);
+    req.end();
+  });
 }

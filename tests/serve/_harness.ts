@@ -134,24 +134,28 @@ export function socketHarness(
       });
       const listener = await listen({ hostname: "127.0.0.1", port: 0 });
       hussar.attachSource(listener as never);
-      const connectSocket = (): Promise<RawClient> =>
-        new Promise((resolve, reject) => {
-          const socket = connect(listener.addr.port, "127.0.0.1", () =>
-            resolve(socketClient(socket)));
-          socket.once("error", reject);
-        });
-      return {
-        hussar,
-        connect: connectSocket,
-        async exchange(raw) {
-          const client = await connectSocket();
-          client.write(raw);
-          client.end();
-          return await client.readText();
-        },
-        close: () => hussar.close(),
-      };
+      return servedOnPort(listener.addr.port, hussar, () => hussar.close());
     },
+  };
+}
+
+/** A server listening on 127.0.0.1:`port`, reached with raw sockets. */
+function servedOnPort(port: number, hussar: Hussar, close: () => Promise<void>): Served {
+  const connectSocket = (): Promise<RawClient> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => resolve(socketClient(socket)));
+      socket.once("error", reject);
+    });
+  return {
+    hussar,
+    connect: connectSocket,
+    async exchange(raw) {
+      const client = await connectSocket();
+      client.write(raw);
+      client.end();
+      return await client.readText();
+    },
+    close,
   };
 }
 
@@ -169,22 +173,7 @@ export function workerHarness(workers: number): Harness {
       }, handler);
       await server.ready;
       const { port } = server.addr as { port: number };
-      const connectSocket = (): Promise<RawClient> =>
-        new Promise((resolve, reject) => {
-          const socket = connect(port, "127.0.0.1", () => resolve(socketClient(socket)));
-          socket.once("error", reject);
-        });
-      return {
-        hussar: server.hussar,
-        connect: connectSocket,
-        async exchange(raw) {
-          const client = await connectSocket();
-          client.write(raw);
-          client.end();
-          return await client.readText();
-        },
-        close: () => server.close(),
-      };
+      return servedOnPort(port, server.hussar, () => server.close());
     },
   };
 }

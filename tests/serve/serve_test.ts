@@ -3,15 +3,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
-import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type HttpServer, serve, type ServeOptions } from "../../serve/mod.ts";
 import type { NetAddress } from "../../core/mod.ts";
 import { selfSignedCertificate } from "../_tls.ts";
-import { parseResponses } from "../_http.ts";
+import { getText, parseResponses } from "../_http.ts";
 
 const quiet = { hostname: "127.0.0.1", port: 0, onListen() {} } satisfies ServeOptions;
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,16 +101,7 @@ describe("serve(): listening", () => {
       (request) => new Response(`secure ${request.url}`),
     );
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = httpsRequest(server.url, { rejectUnauthorized: false }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve(text));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+    const body = await getText({ url: server.url });
     assert.equal(body, `secure https://127.0.0.1:${server.addr.port}/`);
     await server.shutdown();
   });
@@ -124,18 +113,7 @@ describe("serve(): listening", () => {
       const server = await started({ path }, () => new Response("over unix"));
       assert.equal(server.addr.transport, "unix");
       assert.equal(server.url, `unix:${path}`);
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = httpRequest(
-          { socketPath: path, path: "/", headers: { host: "localhost" } },
-          (res) => {
-            let text = "";
-            res.on("data", (chunk: Uint8Array) => (text += new TextDecoder().decode(chunk)));
-            res.on("end", () => resolve(text));
-          },
-        );
-        req.on("error", reject);
-        req.end();
-      });
+      const body = await getText({ socketPath: path });
       assert.equal(body, "over unix");
       await server.shutdown();
     } finally {

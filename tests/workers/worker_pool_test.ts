@@ -7,15 +7,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { Hussar } from "../../core/mod.ts";
 import { serve } from "../../serve/mod.ts";
 import { type Shuttle, WorkerPool, type WorkerPoolOptions } from "../../workers/mod.ts";
-import { header, parseResponses } from "../_http.ts";
+import { getText, header, parseResponses } from "../_http.ts";
 import { selfSignedCertificate } from "../_tls.ts";
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -356,16 +354,7 @@ describe("serve() in worker mode", () => {
       (request) => new Response(`secure ${request.url}`),
     );
     await secure.ready;
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = httpsRequest(secure.url, { rejectUnauthorized: false }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve(text));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+    const body = await getText({ url: secure.url });
     assert.equal(body, `secure ${secure.url}`);
     await secure.shutdown();
 
@@ -375,16 +364,7 @@ describe("serve() in worker mode", () => {
       const local = serve({ workers: 2, path, onListen() {} }, () => new Response("over unix"));
       await local.ready;
       assert.equal(local.workerPool?.stats().workers, 1, "a Unix socket has one accepting worker");
-      const text = await new Promise<string>((resolve, reject) => {
-        const req = httpRequest({ socketPath: path, path: "/", headers: { host: "h" } }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve(text));
-        });
-        req.on("error", reject);
-        req.end();
-      });
+      const text = await getText({ socketPath: path });
       assert.equal(text, "over unix");
       await local.shutdown();
     } finally {
