@@ -14,19 +14,14 @@
  */
 import { connect, type Socket } from "node:net";
 import process from "node:process";
+import { option } from "./_args.ts";
 
 const REQUEST = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 /** Connections being opened at once (the listen backlog is finite). */
 const PARALLEL = 256;
 
-function option(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  const arg = process.argv.find((a) => a.startsWith(prefix));
-  return arg === undefined ? fallback : arg.slice(prefix.length);
-}
-
-const port = Number(option("port", "8000"));
-const count = Number(option("count", "10000"));
+const port = Number(option("port") ?? "8000");
+const count = Number(option("count") ?? "10000");
 const sockets: Socket[] = [];
 let dropped = 0;
 

@@ -14,6 +14,7 @@ import { createServer } from "node:http";
 import process from "node:process";
 import { serve } from "../../mod.ts";
 import { fetchHandler, makeFetchHandler, nodeHandler } from "./_handlers.ts";
+import { option } from "./_args.ts";
 
 interface DenoServe {
   serve(
@@ -30,12 +31,6 @@ interface BunServe {
 }
 
 const HOSTNAME = "127.0.0.1";
-
-function option(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  const arg = process.argv.find((a) => a.startsWith(prefix));
-  return arg === undefined ? fallback : arg.slice(prefix.length);
-}
 
 /** Starts the contender; resolves once it listens. */
 async function start(server: string, port: number): Promise<void> {
@@ -64,8 +59,8 @@ async function start(server: string, port: number): Promise<void> {
   }
 }
 
-const server = option("server", "hussar");
-const port = Number(option("port", "8000"));
+const server = option("server") ?? "hussar";
+const port = Number(option("port") ?? "8000");
 // A clean exit on SIGINT lets `--cpu-prof` write its profile.
 process.on("SIGINT", () => process.exit(0));
 await start(server, port);

@@ -20,7 +20,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
@@ -28,6 +28,7 @@ import { fileURLToPath } from "node:url";
 import { h2load, h2loadProblem, type LoadOptions, run, wrk } from "./_load.ts";
 import { type CaseResult, ratios, type ServerName, SERVERS, svgChart, table } from "./_report.ts";
 import { STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
+import { binary, list, option } from "./_args.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -53,26 +54,6 @@ interface Settings {
 
 const FULL: Settings = { seconds: 3, h2loadSeconds: 2, warmupSeconds: 1, idleConnections: 10_000 };
 const QUICK: Settings = { seconds: 1, h2loadSeconds: 1, warmupSeconds: 0, idleConnections: 10_000 };
-
-function option(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-function list<T extends string>(name: string, all: readonly T[]): T[] {
-  const value = option(name);
-  if (value === undefined) return [...all];
-  const chosen = value.split(",");
-  for (const item of chosen) {
-    if (!all.includes(item as T)) throw new Error(`--${name}: unknown ${item} (of ${all})`);
-  }
-  return all.filter((item) => chosen.includes(item));
-}
-
-function binary(name: string): string {
-  const local = join(ROOT, "node_modules", ".bin", name);
-  return existsSync(local) ? local : name;
-}
 
 function serverCommand(runtime: string, server: ServerName, port: number): string[] {
   const args = [`--server=${server}`, `--port=${port}`];

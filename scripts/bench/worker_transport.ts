@@ -42,11 +42,12 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { binary, option } from "./_args.ts";
 
 /** A candidate channel. */
 type Transport = "postMessage" | "ring" | "postMessage-batched";
@@ -689,16 +690,6 @@ async function runtimeReport(measureMs: number, rounds: number): Promise<Runtime
 }
 
 // ------------------------------------------------------------------ output
-
-function option(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-function binary(name: string): string {
-  const local = join(ROOT, "node_modules", ".bin", name);
-  return existsSync(local) ? local : name;
-}
 
 function figure(result: TransportResult | undefined): string {
   if (result === undefined) return "-";

@@ -42,7 +42,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
@@ -50,6 +50,7 @@ import { fileURLToPath } from "node:url";
 import { serve } from "../../mod.ts";
 import { WorkerPool } from "../../workers/mod.ts";
 import { run, wrk, type WrkResult } from "./_load.ts";
+import { binary, list, option } from "./_args.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -125,21 +126,6 @@ function handlerOf(name: HandlerName): () => Response {
   };
 }
 
-function option(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-function list<T extends string>(name: string, all: readonly T[]): T[] {
-  const value = option(name);
-  if (value === undefined) return [...all];
-  const chosen = value.split(",");
-  for (const item of chosen) {
-    if (!all.includes(item as T)) throw new Error(`--${name}: unknown ${item} (of ${all})`);
-  }
-  return all.filter((item) => chosen.includes(item));
-}
-
 // ------------------------------------------------------------ server side
 
 /** How many workers of a pool like the server's accept, on this runtime and its flags. */
@@ -164,11 +150,6 @@ async function serveMode(): Promise<void> {
 }
 
 // ------------------------------------------------------------- the driver
-
-function binary(name: string): string {
-  const local = join(ROOT, "node_modules", ".bin", name);
-  return existsSync(local) ? local : name;
-}
 
 function serverCommand(runtime: string, nodeOut: string, args: string[]): string[] {
   const script = fileURLToPath(import.meta.url);

@@ -6,6 +6,9 @@
  */
 import { connect, type Socket } from "node:net";
 import { encodeFrame, type Frame, FrameParser, OPCODE } from "../../websocket/_frame.ts";
+import { within } from "../sources/_socket_client.ts";
+
+export { within };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -33,19 +36,6 @@ export interface OpenOptions {
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Rejects with `what` if `promise` has not settled within `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A client connection: the handshake answer, then frames both ways. */
