@@ -57,57 +57,54 @@ export class HttpServer implements AsyncDisposable {
           throw new Error("in worker mode the workers own the connections");
         },
     });
-    this.ready = "app" in engine
-      ? this.#start(options)
-      : this.#startWorkers(options, engine.shuttles(this.#shutdown.signal));
+    this.ready = this.#start(
+      options,
+      "app" in engine ? null : engine.shuttles(this.#shutdown.signal),
+    );
     this.ready.catch(() => this.#resolveFinished());
     options.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
   }
 
-  async #start(options: ServeOptions): Promise<void> {
+  /** Listens on the runtime's sockets, or (worker mode) starts the workers that do. */
+  async #start(options: ServeOptions, shuttles: ShuttleHandler<Shuttle> | null): Promise<void> {
     if (options.signal?.aborted) {
       throw new DOMException("the server's signal was already aborted", "AbortError");
     }
-    this.#listener = await listen({
-      hostname: options.hostname,
-      port: options.port ?? 8000,
-      path: options.path,
-      reusePort: options.reusePort,
-      tls: options.tls,
-    });
-    this.hussar.attachSource(this.#listener);
+    if (shuttles === null) {
+      this.#listener = await listen({
+        hostname: options.hostname,
+        port: options.port ?? 8000,
+        path: options.path,
+        reusePort: options.reusePort,
+        tls: options.tls,
+      });
+      this.hussar.attachSource(this.#listener);
+    } else {
+      // Functions and signals cannot cross to a thread: the workers get the rest.
+      const {
+        scheduler: _scheduler,
+        signal: _signal,
+        onListen: _onListen,
+        onError: _onError,
+        fetch: _fetch,
+        ...http
+      } = options;
+      const pool = new WorkerPool({
+        workers: options.workers!,
+        hostname: options.hostname,
+        port: options.port ?? 8000,
+        path: options.path,
+        tls: options.tls,
+        http,
+        maxInFlight: options.maxInFlight,
+        maxConnections: options.maxConnections,
+      });
+      await this.hussar.attachShuttles(pool, shuttles);
+      this.#listener = pool;
+    }
     const onListen = options.onListen ??
       ((addr: NetAddress) => console.log(`Listening on ${urlOf(addr, !!options.tls)}`));
     onListen(this.#listener.addr);
-  }
-
-  async #startWorkers(options: ServeOptions, handler: ShuttleHandler<Shuttle>): Promise<void> {
-    if (options.signal?.aborted) {
-      throw new DOMException("the server's signal was already aborted", "AbortError");
-    }
-    const {
-      scheduler: _,
-      signal: _signal,
-      onListen: _onListen,
-      onError: _onError,
-      fetch: _fetch,
-      ...rest
-    } = options;
-    const pool = new WorkerPool({
-      workers: options.workers!,
-      hostname: options.hostname,
-      port: options.port ?? 8000,
-      path: options.path,
-      tls: options.tls,
-      http: rest,
-      maxInFlight: options.maxInFlight,
-      maxConnections: options.maxConnections,
-    });
-    await this.hussar.attachShuttles(pool, handler);
-    this.#listener = pool;
-    const onListen = options.onListen ??
-      ((addr: NetAddress) => console.log(`Listening on ${urlOf(addr, !!options.tls)}`));
-    onListen(pool.addr);
   }
 
   /** Worker mode's pool (for introspection: `stats()`, `workerStats()`), `null` otherwise. */
