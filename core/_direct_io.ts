@@ -13,8 +13,8 @@ export interface DirectSink {
   write(chunk: Uint8Array): Promise<void> | void;
   /** Ends our side once every write has settled. */
   end(): Promise<void> | void;
-  /** Drops the connection now. */
-  abort(): void;
+  /** Drops the connection now; `reason` says why to whoever is on the other side. */
+  abort(reason: Error): void;
 }
 
 /** The key under which a transport offers `() => DirectSink | null`. */
@@ -28,6 +28,18 @@ export interface MaybeDirect {
 /** The transport's direct sink, if it offers one (and its stream is not in use). */
 export function directSinkOf(transport: object): DirectSink | null {
   return (transport as MaybeDirect)[DIRECT_SINK]?.() ?? null;
+}
+
+/** A `WritableStream` as a sink, for transports without a direct one. */
+export function streamSink(writable: WritableStream<Uint8Array>): DirectSink {
+  const writer = writable.getWriter();
+  // A failing writer is seen through write() rejections; keep this one quiet.
+  writer.closed.catch(() => {});
+  return {
+    write: (chunk) => writer.write(chunk),
+    end: () => writer.close(),
+    abort: (reason) => void writer.abort(reason).catch(() => {}),
+  };
 }
 
 /** Where a socket's incoming bytes come from, without a `ReadableStream`. */
@@ -48,4 +60,14 @@ export const DIRECT_SOURCE: unique symbol = Symbol("hussar.directSource");
 export function directSourceOf(transport: object): DirectSource | null {
   return (transport as { [DIRECT_SOURCE]?: () => DirectSource | null })[DIRECT_SOURCE]?.() ??
     null;
+}
+
+/** A `ReadableStream` as a source, for transports without a direct one. */
+export function streamSource(readable: ReadableStream<Uint8Array>): DirectSource {
+  const reader = readable.getReader();
+  return {
+    read: (onChunk, onError) =>
+      void reader.read().then((step) => onChunk(step.done ? null : step.value), onError),
+    cancel: () => void reader.cancel().catch(() => {}),
+  };
 }

@@ -1,7 +1,14 @@
 import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../scheduler/mod.ts";
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
 import { concatBytes } from "./_bytes.ts";
-import { type DirectSink, directSinkOf, type DirectSource, directSourceOf } from "./_direct_io.ts";
+import {
+  type DirectSink,
+  directSinkOf,
+  type DirectSource,
+  directSourceOf,
+  streamSink,
+  streamSource,
+} from "./_direct_io.ts";
 import type { ConnectionInfo, Transport } from "./transport.ts";
 
 /** Where a connection is in its life. */
@@ -63,15 +70,13 @@ export class Connection {
   readonly highWaterMark: number;
 
   readonly #owner: ConnectionOwner;
-  /** The transport's stream reader, or null when reading from its direct source. */
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
-  readonly #source: DirectSource | null;
-  /** The transport's stream writer, or null when writing through its direct sink. */
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array> | null;
-  readonly #sink: DirectSink | null;
-  /** Direct sink: a write is pending (the next waits for it, collecting output meanwhile). */
+  /** The transport's input: its direct source, or its `ReadableStream` adapted. */
+  readonly #source: DirectSource;
+  /** The transport's output: its direct sink, or its `WritableStream` adapted. */
+  readonly #sink: DirectSink;
+  /** A write is pending (the next waits for it, collecting output meanwhile). */
   #writing = false;
-  /** Direct sink: close() was called; end the sink once all output is written. */
+  /** close() was called; end the sink once all output is written. */
   #ending = false;
   #inbox: Uint8Array[] = [];
   #inboxBytes = 0;
@@ -100,13 +105,9 @@ export class Connection {
     this.id = id;
     this.info = transport.info;
     this.highWaterMark = highWaterMark;
-    this.#source = directSourceOf(transport);
-    this.#reader = this.#source === null ? transport.readable.getReader() : null;
-    this.#sink = directSinkOf(transport);
-    this.#writer = this.#sink === null ? transport.writable.getWriter() : null;
+    this.#source = directSourceOf(transport) ?? streamSource(transport.readable);
+    this.#sink = directSinkOf(transport) ?? streamSink(transport.writable);
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
-    // A failing writer is seen through write() rejections; keep this one quiet.
-    this.#writer?.closed.catch(() => {});
   }
 
   /** `"open"`, `"closing"` (flushing before close) or `"closed"`. */
@@ -199,8 +200,7 @@ export class Connection {
     }
     if (this.#inbox.length > 0) return;
     this.#readPending = true;
-    if (this.#source !== null) this.#source.read(this.#onChunk, this.#onReadError);
-    else this.#reader!.read().then(this.#onRead, this.#onReadError);
+    this.#source.read(this.#onChunk, this.#onReadError);
   }
 
   /**
@@ -283,14 +283,10 @@ export class Connection {
     if (this.#state === "open") this.#closeReason = reason;
     this.#out = [];
     this.#outBytes = 0;
-    if (this.#writer !== null) {
-      this.#writer.abort(new ConnectionClosedError(reason)).catch(() => {});
-    } else {
-      try {
-        this.#sink!.abort();
-      } catch {
-        // Already gone: nothing more to drop.
-      }
+    try {
+      this.#sink.abort(new ConnectionClosedError(reason));
+    } catch {
+      // Already gone: nothing more to drop.
     }
     this.#finishClose();
   }
@@ -359,10 +355,6 @@ export class Connection {
     }
   }
 
-  #onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
-    this.#onChunk(result.done ? null : result.value);
-  };
-
   #onChunk = (chunk: Uint8Array | null): void => {
     this.#readPending = false;
     if (chunk === null) {
@@ -385,33 +377,11 @@ export class Connection {
     this.#fail(`read failed: ${describe(error)}`, error);
   };
 
-  #flushOutput(): void {
-    if (this.#outBytes === 0 || this.#state === "closed") return;
-    if (this.#writer === null) return this.#flushDirect();
-    const chunks = this.#out;
-    const size = this.#outBytes;
-    const buffer = concatBytes(chunks, size);
-    this.#out = [];
-    this.#outBytes = 0;
-    this.#inFlight += size;
-    this.#writer.write(buffer).then(
-      () => {
-        this.#inFlight -= size;
-        this.#bytesWritten += size;
-        if (this.#inFlight <= this.highWaterMark) this.#notify();
-      },
-      (error) => {
-        this.#inFlight -= size;
-        this.#fail(`write failed: ${describe(error)}`, error);
-      },
-    );
-  }
-
   /**
-   * Writes the corked output straight to the socket. One write at a time:
-   * output queued meanwhile leaves, batched, when it settles.
+   * Writes the corked output to the sink. One write at a time: output queued
+   * meanwhile leaves, batched, when it settles.
    */
-  #flushDirect(): void {
+  #flushOutput(): void {
     while (!this.#writing && this.#outBytes > 0 && this.#state !== "closed") {
       const size = this.#outBytes;
       const buffer = concatBytes(this.#out, size);
@@ -420,7 +390,7 @@ export class Connection {
       this.#inFlight += size;
       let pending: Promise<void> | void;
       try {
-        pending = this.#sink!.write(buffer);
+        pending = this.#sink.write(buffer);
       } catch (error) {
         this.#inFlight -= size;
         this.#fail(`write failed: ${describe(error)}`, error);
@@ -435,8 +405,8 @@ export class Connection {
         () => {
           this.#writing = false;
           this.#written(size);
-          this.#flushDirect();
-          if (this.#ending) this.#endDirect();
+          this.#flushOutput();
+          if (this.#ending) this.#endOutput();
         },
         (error) => {
           this.#writing = false;
@@ -453,13 +423,13 @@ export class Connection {
     if (this.#inFlight <= this.highWaterMark) this.#notify();
   }
 
-  /** Ends the direct sink once nothing is left to write (close() already flushed). */
-  #endDirect(): void {
+  /** Ends the sink once nothing is left to write (close() already flushed). */
+  #endOutput(): void {
     if (this.#writing || this.#outBytes > 0 || this.#state === "closed") return;
     this.#ending = false;
     let ended: Promise<void> | void;
     try {
-      ended = this.#sink!.end();
+      ended = this.#sink.end();
     } catch (error) {
       this.#fail(`close failed: ${describe(error)}`, error);
       return;
@@ -473,17 +443,8 @@ export class Connection {
   }
 
   #settleOutputThenClose(): void {
-    if (this.#writer === null) {
-      this.#ending = true;
-      this.#endDirect();
-      return;
-    }
-    this.#writer.close().then(
-      () => this.#finishClose(),
-      (error) => {
-        if (this.#state !== "closed") this.#fail(`close failed: ${describe(error)}`, error);
-      },
-    );
+    this.#ending = true;
+    this.#endOutput();
   }
 
   #fail(reason: string, cause: unknown): void {
@@ -497,8 +458,7 @@ export class Connection {
     this.#state = "closed";
     this.keepAlive = false;
     if (this.#closeReason === "") this.#closeReason = "closed";
-    if (this.#source !== null) this.#source.cancel();
-    else this.#reader!.cancel().catch(() => {});
+    this.#source.cancel();
     this.#notify();
     this.#owner._closed(this);
     this.#resolveClosed();
