@@ -94,6 +94,8 @@ export class Connection {
   #parked: Thread | null = null;
   #wakeQueued = false;
   #waiters: (() => void)[] = [];
+  /** `whenWritten()` callbacks, by the `bytesWritten` each waits for (increasing). */
+  #writtenWaiters: { at: number; callback: (error?: ConnectionClosedError) => void }[] = [];
   #closedPromise: Promise<void>;
   #resolveClosed!: () => void;
   readonly #isMyWake = (signal: Signal): boolean =>
@@ -235,6 +237,20 @@ export class Connection {
       yield* this.#park();
     }
     this.#throwIfBroken();
+  }
+
+  /**
+   * Calls `callback` once every byte written so far has been handed to the
+   * transport (at once if nothing is buffered), or with the connection's
+   * error if it closes first. Unlike `drain()`, nobody parks: a protocol
+   * goes on with its next exchange while the last one's bytes leave.
+   */
+  whenWritten(callback: (error?: ConnectionClosedError) => void): void {
+    if (this.bufferedAmount === 0 && this.#state !== "closed") return callback();
+    if (this.#state === "closed") {
+      return callback(this.#failure ?? new ConnectionClosedError(this.#closeReason));
+    }
+    this.#writtenWaiters.push({ at: this.#bytesWritten + this.bufferedAmount, callback });
   }
 
   /** Promise form of `write()` followed by `drain()`. */
@@ -420,6 +436,9 @@ export class Connection {
   #written(size: number): void {
     this.#inFlight -= size;
     this.#bytesWritten += size;
+    while (this.#writtenWaiters.length > 0 && this.#writtenWaiters[0].at <= this.#bytesWritten) {
+      this.#writtenWaiters.shift()!.callback();
+    }
     if (this.#inFlight <= this.highWaterMark) this.#notify();
   }
 
@@ -460,6 +479,11 @@ export class Connection {
     if (this.#closeReason === "") this.#closeReason = "closed";
     this.#source.cancel();
     this.#notify();
+    const unwritten = this.#writtenWaiters;
+    this.#writtenWaiters = [];
+    for (const { callback } of unwritten) {
+      callback(this.#failure ?? new ConnectionClosedError(this.#closeReason));
+    }
     this.#owner._closed(this);
     this.#resolveClosed();
   }

@@ -38,6 +38,8 @@ export class Descriptor {
   deadlineReason: string = "";
   /** @internal Timer that expires the deadline. */
   _deadlineTimer: TimerHandle | null = null;
+  /** @internal When `_deadlineTimer` fires (at or before `deadline`). */
+  _deadlineTimerDue: number = Infinity;
   /** @internal Timer that ends the thread and connection after the grace period. */
   _graceTimer: TimerHandle | null = null;
 

@@ -338,22 +338,40 @@ export class Hussar implements ConnectionOwner {
     const descriptor = this.#descriptors.get(conn);
     if (descriptor === undefined || conn.state === "closed") return;
     if (!(ms >= 0)) throw new RangeError(`invalid deadline: ${ms} ms`);
-    this.#cancelDeadline(descriptor);
     this.#cancelGrace(descriptor);
-    descriptor.deadline = this.scheduler.now() + ms;
+    const due = this.scheduler.now() + ms;
+    descriptor.deadline = due;
     descriptor.deadlineReason = reason;
-    descriptor._deadlineTimer = this.scheduler.setTimeout(ms, () => {
-      descriptor._deadlineTimer = null;
-      this.#expired.push(descriptor);
-      this.#poke();
-    });
+    // A protocol moves its deadline several times per exchange, mostly later: the
+    // armed timer stays and re-arms when it fires early; only an earlier deadline replaces it.
+    if (descriptor._deadlineTimer === null || descriptor._deadlineTimerDue > due) {
+      this.#armDeadline(descriptor, due);
+    }
+  }
+
+  #armDeadline(descriptor: Descriptor, due: number): void {
+    descriptor._deadlineTimer?.cancel();
+    descriptor._deadlineTimerDue = due;
+    descriptor._deadlineTimer = this.scheduler.setTimeout(
+      Math.max(0, due - this.scheduler.now()),
+      () => {
+        descriptor._deadlineTimer = null;
+        if (descriptor.deadline === Infinity) return;
+        if (descriptor.deadline > this.scheduler.now()) {
+          return this.#armDeadline(descriptor, descriptor.deadline);
+        }
+        this.#expired.push(descriptor);
+        this.#poke();
+      },
+    );
   }
 
   /** @internal */
   _clearDeadline(conn: Connection): void {
     const descriptor = this.#descriptors.get(conn);
     if (descriptor === undefined || conn.state === "closed") return;
-    this.#cancelDeadline(descriptor);
+    // The timer stays armed (see _setDeadline); with no deadline it does nothing when it fires.
+    descriptor.deadline = Infinity;
     this.#cancelGrace(descriptor);
   }
 

@@ -194,9 +194,11 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     } catch (error) {
       if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
       if (error instanceof DeadlineError) {
-        // A request was under way: say why it is dropped. An idle connection just closes.
-        return started
-          ? yield* fail(conn, 408, "request head not received in time")
+        // A request was under way: say why it is dropped. An idle connection just closes,
+        // unless the client has not taken the last response either: then nothing will.
+        if (started) return yield* fail(conn, 408, "request head not received in time");
+        return conn.bufferedAmount > 0
+          ? conn.abort("idle timeout with a response not taken")
           : conn.close("idle timeout");
       }
       if (error instanceof ConnectionClosedError) return;
@@ -244,7 +246,7 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
       context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted;
       if (response !== undefined) {
         yield* respond(conn, response, context);
-        response.onWritten?.();
+        if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
       } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
         throw new TypeError("the app returned no response");
       }

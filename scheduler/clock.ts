@@ -20,10 +20,10 @@ export interface Clock {
   clearAlarm(): void;
   /**
    * Called by the scheduler when nothing is left to do before its next timer
-   * at `next`. A virtual clock may jump there and return `true`; a real clock
-   * returns `false` and lets the alarm fire.
+   * at `next`. A virtual clock may jump there and return `true`. A real
+   * clock leaves it out (or returns `false`) and lets the alarm fire.
    */
-  idle(next: number): boolean;
+  idle?(next: number): boolean;
 }
 
 /**
@@ -60,10 +60,5 @@ export class SystemClock implements Clock {
       clearTimeout(this.#handle);
       this.#handle = undefined;
     }
-  }
-
-  /** Real time never jumps. */
-  idle(_next: number): boolean {
-    return false;
   }
 }

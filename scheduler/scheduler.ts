@@ -72,7 +72,22 @@ export interface SchedulerOptions {
   poller?: (scheduler: Scheduler) => void;
   /** Most turns run back to back before yielding to the host event loop (default 64). */
   maxTurnsPerTick?: number;
+  /**
+   * When a tick runs once work arrives from outside the scheduler (I/O, a
+   * settled Promise). `"macrotask"` (default, `setImmediate`): work that
+   * arrives from many host callbacks is batched into one tick.
+   * `"microtask"`: right after the host callback that brought the work,
+   * without waiting for another event-loop turn; it pays where the host
+   * hands over many I/O completions per callback (Deno). Then at most
+   * {@linkcode MICROTASK_TICKS_IN_A_ROW} ticks run before one waits for a
+   * macrotask, so a scheduler that always has work cannot starve the
+   * host's I/O and timers.
+   */
+  tickOn?: "macrotask" | "microtask";
 }
+
+/** Ticks in a row on microtasks before one waits for a macrotask (see `SchedulerOptions.tickOn`). */
+export const MICROTASK_TICKS_IN_A_ROW = 64;
 
 /** Options for {@linkcode Scheduler.spawn}. */
 export interface SpawnOptions {
@@ -156,6 +171,8 @@ export class Scheduler {
   readonly #onError: (error: unknown, thread: Thread | null) => void;
   readonly #poller: ((scheduler: Scheduler) => void) | null;
   readonly #maxTurnsPerTick: number;
+  readonly #microtaskTicks: boolean;
+  #microtaskTicksInARow = 0;
   #public: Signal[] = [];
   #internal: Signal[] = [];
   /** Debug mode: threads that already have a user signal in the public queue. */
@@ -169,6 +186,10 @@ export class Scheduler {
   #pendingWaits = 0;
   #turn = 0;
   #inTurn = false;
+  /** The clock's reading at the start of the running tick (its turns share it); null between ticks. */
+  #turnStart: number | null = null;
+  /** When the clock's alarm is set for (Infinity: none). */
+  #alarmAt = Infinity;
   #tickScheduled = false;
   #stopped = false;
   #idleCheckScheduled = false;
@@ -184,11 +205,17 @@ export class Scheduler {
     this.#onError = options.onError ?? defaultOnError;
     this.#poller = options.poller ?? null;
     this.#maxTurnsPerTick = options.maxTurnsPerTick ?? 64;
+    this.#microtaskTicks = options.tickOn === "microtask";
   }
 
-  /** The current time of this scheduler's clock, in milliseconds. */
+  /**
+   * The current time of this scheduler's clock, in milliseconds. Within a
+   * turn it is the time the tick running it began: the clock is read once per tick,
+   * since reading it may cost a call into the runtime (Deno's
+   * `performance.now()`) and timers need no finer grain.
+   */
   now(): number {
-    return this.#clock.now();
+    return this.#turnStart ?? this.#clock.now();
   }
 
   /** Number of turns run so far. */
@@ -292,7 +319,7 @@ export class Scheduler {
     const timer = new Timer(
       this,
       this.#cancelTimer,
-      this.#clock.now() + ms,
+      this.now() + ms,
       this.#timerSeq++,
       interval,
       action,
@@ -387,7 +414,7 @@ export class Scheduler {
    */
   stop(): void {
     this.#stopped = true;
-    this.#clock.clearAlarm();
+    this.#clearAlarm();
     if (this.#keepAlive !== undefined) {
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;
@@ -405,19 +432,30 @@ export class Scheduler {
   #requestTick(): void {
     if (this.#tickScheduled || this.#stopped || this.#inTurn) return;
     this.#tickScheduled = true;
-    setImmediate(this.#tick);
+    if (this.#microtaskTicks && this.#microtaskTicksInARow < MICROTASK_TICKS_IN_A_ROW) {
+      this.#microtaskTicksInARow++;
+      queueMicrotask(this.#tick);
+    } else {
+      this.#microtaskTicksInARow = 0;
+      setImmediate(this.#tick);
+    }
   }
 
   #tick = (): void => {
     this.#tickScheduled = false;
     if (this.#stopped) return;
     let turns = 0;
-    do {
-      this.#runTurn();
-    } while (
-      ++turns < this.#maxTurnsPerTick && !this.#stopped &&
-      (this.#public.length > 0 || this.#timerDue())
-    );
+    this.#turnStart = this.#clock.now();
+    try {
+      do {
+        this.#runTurn();
+      } while (
+        ++turns < this.#maxTurnsPerTick && !this.#stopped &&
+        (this.#public.length > 0 || this.#timerDue())
+      );
+    } finally {
+      this.#turnStart = null;
+    }
     this.#afterTick();
   };
 
@@ -430,12 +468,17 @@ export class Scheduler {
     }
     const next = this.#nextTimerDue();
     if (next === Infinity) {
-      this.#clock.clearAlarm();
+      this.#clearAlarm();
       if (this.#pendingWaits === 0 && this.#idleWaiters.length > 0) this.#settle(this.#idleWaiters);
       return;
     }
-    this.#clock.setAlarm(next, this.#onAlarm);
-    if (!this.#idleCheckScheduled) {
+    // An alarm armed for no later than `next` stays: if it comes early, its tick re-plans.
+    // Re-arming a host timer on every tick would cost more than the tick.
+    if (this.#alarmAt > next) {
+      this.#alarmAt = next;
+      this.#clock.setAlarm(next, this.#onAlarm);
+    }
+    if (this.#clock.idle !== undefined && !this.#idleCheckScheduled) {
       // Before a virtual clock may jump ahead, let work outside the scheduler
       // (settling Promises, in-memory I/O) run, so time does not pass under its feet.
       this.#idleCheckScheduled = true;
@@ -446,15 +489,24 @@ export class Scheduler {
           this.#stopped || this.#turn !== turn || this.#tickScheduled || this.#public.length > 0
         ) return;
         const due = this.#nextTimerDue();
-        if (due !== Infinity && this.#clock.idle(due)) this.#requestTick();
+        if (due !== Infinity && this.#clock.idle?.(due)) this.#requestTick();
       });
     }
   }
 
-  #onAlarm = (): void => this.#requestTick();
+  #onAlarm = (): void => {
+    this.#alarmAt = Infinity;
+    this.#requestTick();
+  };
+
+  #clearAlarm(): void {
+    if (this.#alarmAt === Infinity) return;
+    this.#alarmAt = Infinity;
+    this.#clock.clearAlarm();
+  }
 
   #timerDue(): boolean {
-    return this.#nextTimerDue() <= this.#clock.now();
+    return this.#nextTimerDue() <= this.now();
   }
 
   #nextTimerDue(): number {
@@ -487,7 +539,7 @@ export class Scheduler {
   }
 
   #fireDueTimers(queue: Signal[]): void {
-    const now = this.#clock.now();
+    const now = this.now();
     for (;;) {
       const timer = this.#timers.peek();
       if (timer === undefined || timer.due > now) return;

@@ -9,7 +9,7 @@
 import { HttpError } from "../httputil/errors.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
-import { type AwayCall, wait } from "../scheduler/mod.ts";
+import { type PendingUpgrade, takeUpgrade } from "./_upgrade.ts";
 import { resolveBody } from "./_response_body.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
@@ -62,15 +62,17 @@ export function buildRequest(
  * by `onError` (or the default 500 if that fails too), unless `signal` says
  * the client is gone, in which case the error is rethrown.
  */
-export function* callHandler(
+async function callHandler(
   handler: FetchHandler,
   request: Request,
   info: ServeHandlerInfo,
   onError: ErrorResponder,
   signal: AbortSignal,
-): AwayCall<Response> {
+): Promise<Response> {
   try {
-    const response: unknown = yield* wait(Promise.resolve().then(() => handler(request, info)));
+    // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
+    await undefined;
+    const response: unknown = await handler(request, info);
     if (!(response instanceof Response)) {
       throw new TypeError(
         `the fetch handler must return a Response, not ${Object.prototype.toString.call(response)}`,
@@ -79,7 +81,11 @@ export function* callHandler(
     return response;
   } catch (error) {
     if (signal.aborted) throw error; // nobody is left to answer
-    return yield* wait(Promise.resolve().then(() => onError(error)).catch(defaultOnError));
+    try {
+      return await onError(error);
+    } catch (failure) {
+      return defaultOnError(failure);
+    }
   }
 }
 
@@ -97,11 +103,11 @@ export interface ResponseParts {
  * producer is released). `signal` (the client left) cancels a body stream
  * still waited for.
  */
-export function* responseParts(
+async function responseParts(
   response: Response,
   method: string,
   signal: AbortSignal,
-): AwayCall<ResponseParts> {
+): Promise<ResponseParts> {
   // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
   const headers = response.headers;
   let body: ResponseBody = null;
@@ -109,7 +115,31 @@ export function* responseParts(
     // No body goes out: an endless stream would otherwise hang.
     response.body?.cancel().catch(() => {});
   } else {
-    body = yield* resolveBody(response.body, signal);
+    body = await resolveBody(response.body, signal);
   }
   return { status: response.status, statusText: response.statusText || undefined, headers, body };
+}
+
+/** What the handler answered: a response to write, or a protocol switch to carry out. */
+export type Answer =
+  | { readonly upgrade: null; readonly parts: ResponseParts }
+  | { readonly upgrade: PendingUpgrade; readonly parts: null };
+
+/**
+ * One exchange's work in the handler's world, as a single Promise (a thread
+ * waits for it once, not once per step): calls the handler (see
+ * `callHandler`), then either claims an accepted upgrade or takes the
+ * `Response` apart for writing.
+ */
+export async function answer(
+  handler: FetchHandler,
+  request: Request,
+  info: ServeHandlerInfo,
+  onError: ErrorResponder,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const response = await callHandler(handler, request, info, onError, signal);
+  const upgrade = takeUpgrade(request, response);
+  if (upgrade !== null) return { upgrade, parts: null };
+  return { upgrade: null, parts: await responseParts(response, request.method, signal) };
 }

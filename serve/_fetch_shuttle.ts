@@ -2,15 +2,9 @@ import type { ShuttleHandler } from "../core/shuttle.ts";
 import { HttpError } from "../httputil/errors.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import type { Shuttle } from "../workers/shuttle.ts";
-import {
-  buildRequest,
-  callHandler,
-  defaultOnError,
-  type ErrorResponder,
-  responseParts,
-} from "./_exchange.ts";
+import { answer, buildRequest, defaultOnError, type ErrorResponder } from "./_exchange.ts";
 import { shuttleDuplex } from "./_shuttle_duplex.ts";
-import { markUpgradable, takeUpgrade } from "./_upgrade.ts";
+import { markUpgradable } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 /** The request body as a pull-based stream: each pull asks the worker for one chunk. */
@@ -60,8 +54,9 @@ export function fetchShuttle(
       completed: shuttle.completed,
     };
     markUpgradable(request, { version: head.version, headers: request.headers });
-    const response = yield* callHandler(handler, request, info, onError, shuttle.signal);
-    const upgrade = takeUpgrade(request, response);
+    const { upgrade, parts } = yield* wait(
+      answer(handler, request, info, onError, shuttle.signal),
+    );
     if (upgrade !== null) {
       // The worker relays raw bytes; the new protocol runs here.
       shuttle.switchProtocols([...upgrade.response.headers]);
@@ -69,7 +64,6 @@ export function fetchShuttle(
       yield* wait(shuttle.end());
       return;
     }
-    const parts = yield* responseParts(response, head.method, shuttle.signal);
     const responseHead = {
       status: parts.status,
       statusText: parts.statusText,

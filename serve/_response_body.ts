@@ -1,51 +1,81 @@
-import { type AwayCall, wait } from "../scheduler/mod.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 
 const EMPTY = new Uint8Array(0);
-
-/** Resolves on the next host macrotask: by then a body that is already complete has said so. */
-function nextMacrotask(): Promise<typeof PENDING> {
-  return new Promise((resolve) => setImmediate(() => resolve(PENDING)));
-}
 const PENDING = Symbol("pending");
+/**
+ * Microtasks a body that is complete at once gets to say it has ended.
+ * Measured: strings, bytes, JSON and URLSearchParams end within 1 on Deno,
+ * Bun and Node, a Blob within 4 (Deno); FormData streams on every runtime.
+ */
+const SETTLE_MICROTASKS = 8;
+
+/** Resolves after {@linkcode SETTLE_MICROTASKS} microtasks, before any macrotask (so no event-loop turn is spent). */
+function soon(): Promise<typeof PENDING> {
+  let settled = Promise.resolve<typeof PENDING>(PENDING);
+  for (let i = 0; i < SETTLE_MICROTASKS; i++) settled = settled.then(same);
+  return settled;
+}
+const same = (value: typeof PENDING): typeof PENDING => value;
 
 /**
  * Turns a Fetch `Response` body into what `respond()` writes. A body that
  * is complete at once (a string, bytes, a finished stream) becomes one
  * buffer, so it gets a `Content-Length`; anything still streaming stays a
  * stream (chunked). The Fetch API exposes no length, so this is found out by
- * reading: one chunk, then whether the stream ends before the next macrotask.
+ * reading: one chunk, then whether the stream ends within a few microtasks.
  *
- * If `signal` aborts (the client left) while this waits for the stream, or
- * the thread is ended, the stream is cancelled: a producer that has nothing
- * to say yet is not left waiting forever.
+ * If `signal` aborts (the client left) while this waits for the stream, the
+ * stream is cancelled: a producer that has nothing to say yet is not left
+ * waiting forever.
  */
-export function* resolveBody(
+export async function resolveBody(
   stream: ReadableStream<Uint8Array> | null,
   signal?: AbortSignal,
-): AwayCall<ResponseBody> {
+): Promise<ResponseBody> {
   if (stream === null) return null;
   const reader = stream.getReader();
-  const cancel = (): void => void reader.cancel(signal?.reason).catch(() => {});
-  signal?.addEventListener("abort", cancel, { once: true });
   let handedOver = false;
   try {
-    const first = yield* wait(reader.read());
+    const first = await readWatched(reader, signal);
     if (first.done) return EMPTY;
     if (!(first.value instanceof Uint8Array)) {
       throw new TypeError("a response body stream must yield Uint8Array chunks");
     }
     const next = reader.read();
-    const raced = yield* wait(Promise.race([next, nextMacrotask()]));
+    const raced = await Promise.race([next, soon()]);
     handedOver = true;
     if (raced !== PENDING && (raced as ReadableStreamReadResult<Uint8Array>).done) {
       return first.value;
     }
     return rest(reader, first.value, next);
   } finally {
-    signal?.removeEventListener("abort", cancel);
-    if (!handedOver) cancel();
+    if (!handedOver) cancel(reader, signal);
   }
+}
+
+/**
+ * A read that waits with `signal` watched, so a client that leaves cancels
+ * it. Most bodies answer at once: the listener is added only if not.
+ */
+async function readWatched(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  const reading = reader.read();
+  const step = await Promise.race([reading, soon()]);
+  if (step !== PENDING || signal === undefined) return reading;
+  const stop = (): void => cancel(reader, signal);
+  if (signal.aborted) stop();
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    return await reading;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
+
+function cancel(reader: ReadableStreamDefaultReader<Uint8Array>, signal?: AbortSignal): void {
+  reader.cancel(signal?.reason).catch(() => {});
 }
 
 /**

@@ -2,16 +2,10 @@ import type { Connection } from "../core/connection.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
-import type { AwayCall } from "../scheduler/mod.ts";
-import {
-  buildRequest,
-  callHandler,
-  defaultOnError,
-  requestHasBody,
-  responseParts,
-} from "./_exchange.ts";
+import { type AwayCall, wait } from "../scheduler/mod.ts";
+import { answer, buildRequest, defaultOnError, requestHasBody } from "./_exchange.ts";
 import { requestUrl } from "./_request_url.ts";
-import { markUpgradable, takeUpgrade, upgradeResponse } from "./_upgrade.ts";
+import { markUpgradable, upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 /**
@@ -93,20 +87,13 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       localAddr: conn.info.localAddr,
       completed,
     };
-    const response = yield* callHandler(handler, request, info, onError, controller.signal);
-    const upgrade = takeUpgrade(request, response);
-    if (upgrade !== null) {
-      return upgradeResponse(upgrade, (error?: unknown) => {
-        unwatchClose(conn, onClose);
-        settleCompleted(error);
-      });
-    }
-    return {
-      ...(yield* responseParts(response, method, controller.signal)),
-      onWritten: (error?: unknown) => {
-        unwatchClose(conn, onClose);
-        settleCompleted(error);
-      },
+    const { upgrade, parts } = yield* wait(
+      answer(handler, request, info, onError, controller.signal),
+    );
+    const onWritten = (error?: unknown): void => {
+      unwatchClose(conn, onClose);
+      settleCompleted(error);
     };
+    return upgrade !== null ? upgradeResponse(upgrade, onWritten) : { ...parts, onWritten };
   };
 }

@@ -14,7 +14,7 @@ import {
  * connection idles, so buffers start small and grow only while reads fill
  * them (a large upload), then shrink back.
  */
-const MIN_READ = 8 * 1024;
+const MIN_READ = 4 * 1024;
 const MAX_READ = 64 * 1024;
 
 /**

@@ -147,6 +147,52 @@ describe("Hussar: backpressure", () => {
   });
 });
 
+describe("Hussar: whenWritten", () => {
+  it("calls back once the transport took all written so far, without parking the thread", async () => {
+    const events: string[] = [];
+    let connection!: Connection;
+    const { hussar, source } = setup(function* (conn) {
+      connection = conn;
+      conn.write(encode("hello"));
+      conn.whenWritten((error) => events.push(error === undefined ? "written" : "failed"));
+      events.push("thread went on");
+      yield* conn.read();
+    });
+    const client = source.connect({ paused: true });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(events, ["thread went on"], "not before the reader takes the bytes");
+    client.resume();
+    assert.equal(decode((await client.read())!), "hello");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(events, ["thread went on", "written"]);
+    connection.whenWritten((error) => events.push(error === undefined ? "at once" : "failed"));
+    assert.equal(events.at(-1), "at once", "nothing buffered: called at once");
+    client.end();
+    await assertClean(hussar);
+  });
+
+  it("reports the connection's end when the bytes never left", async () => {
+    let outcome = "pending" as unknown;
+    const { hussar, source } = setup(function* (conn) {
+      conn.write(encode("never taken"));
+      conn.whenWritten((error) => (outcome = error));
+      try {
+        yield* conn.read();
+      } catch {
+        // The reset fails the read too.
+      }
+    });
+    const client = source.connect({ paused: true });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(outcome === "pending", "not before the connection ends");
+    client.disconnect();
+    await hussar.whenEmpty();
+    const failure: unknown = outcome;
+    assert.ok(failure instanceof ConnectionClosedError, String(failure));
+    await assertClean(hussar);
+  });
+});
+
 describe("Hussar: errors", () => {
   it("reports a handler's error, aborts its connection and keeps serving others", async () => {
     const errors: [unknown, Connection][] = [];
@@ -256,6 +302,31 @@ describe("Hussar: deadlines", () => {
     await hussar.whenEmpty();
     assert.ok(cleanedUp);
     assert.equal(clock!.now(), 150);
+    await assertClean(hussar);
+  });
+
+  it("keeps one timer per connection: a later deadline reuses it, an earlier one replaces it", async () => {
+    const expired: [string, number][] = [];
+    let timersWhileMoved = -1;
+    const { hussar, source, clock } = setup(function* (conn) {
+      for (const [first, second] of [[1000, 3000], [3000, 500]]) {
+        conn.setDeadline(first, "first");
+        conn.setDeadline(second, "second");
+        timersWhileMoved = Math.max(timersWhileMoved, hussar.scheduler.timerCount);
+        try {
+          yield* conn.read();
+        } catch (error) {
+          assert.ok(error instanceof DeadlineError);
+          expired.push([error.reason, clock!.now()]);
+        }
+      }
+      conn.write(encode("done"));
+    }, { virtual: true });
+    const client = source.connect();
+    assert.equal(await client.readText(), "done");
+    // Each fires at the last deadline set, whichever way it moved.
+    assert.deepEqual(expired, [["second", 3000], ["second", 3500]]);
+    assert.equal(timersWhileMoved, 1, "one deadline timer for the connection");
     await assertClean(hussar);
   });
 

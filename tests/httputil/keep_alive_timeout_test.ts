@@ -10,6 +10,7 @@ import { httpHandler, type HttpServerOptions, serializeResponseHead } from "../.
 import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
 import { header, parseResponses } from "../_http.ts";
+import { until } from "../_until.ts";
 
 function start(options: HttpServerOptions = {}) {
   const clock = new VirtualClock();
@@ -106,5 +107,37 @@ describe("Keep-Alive: timeout=N", () => {
       () => serializeResponseHead({ status: 200 }, { keepAliveTimeout: 1.5 }),
       RangeError,
     );
+  });
+
+  it("reads the next request while the last response is still leaving", async () => {
+    let served = 0;
+    const hussar = new Hussar({
+      handler: httpHandler(() => ({ status: 200, body: `response ${++served}` })),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const client = source.connect({ paused: true }); // takes nothing yet
+    client.write(GET() + GET("Connection: close\r\n"));
+    await until(
+      () => served === 2,
+      2000,
+      "the second request served before the first response left",
+    );
+    client.resume();
+    const responses = parseResponses(await client.readText());
+    assert.deepEqual(responses.map((r) => r.body), ["response 1", "response 2"]);
+    await hussar.close();
+  });
+
+  it("cuts off a client that neither takes its response nor asks again", async () => {
+    const { clock, hussar, source } = start({ keepAliveTimeoutMs: 3000 });
+    const client = source.connect({ paused: true });
+    client.write(GET());
+    await hussar.whenEmpty();
+    assert.equal(clock.now(), 3000, "at the keep-alive timeout");
+    client.resume();
+    await client.readAll(); // the connection has ended
+
+    assert.equal(hussar.scheduler.timerCount, 0);
   });
 });
