@@ -11,6 +11,12 @@
 export interface DirectSink {
   /** Hands bytes to the socket; a returned Promise is backpressure (wait before the next). */
   write(chunk: Uint8Array): Promise<void> | void;
+  /**
+   * Optional: hands several buffers over as one gathered write (Node's
+   * `writev`), sparing the copy that joining them would cost. Same
+   * backpressure contract as `write`.
+   */
+  writev?(chunks: readonly Uint8Array[]): Promise<void> | void;
   /** Ends our side once every write has settled. */
   end(): Promise<void> | void;
   /** Drops the connection now; `reason` says why to whoever is on the other side. */

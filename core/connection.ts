@@ -398,15 +398,15 @@ export class Connection {
    * meanwhile leaves, batched, when it settles.
    */
   #flushOutput(): void {
+    const sink = this.#sink;
     while (!this.#writing && this.#outBytes > 0 && this.#state !== "closed") {
-      const size = this.#outBytes;
-      const buffer = concatBytes(this.#out, size);
-      this.#out = [];
-      this.#outBytes = 0;
+      const queued = this.#outBytes;
+      const chunks = this.#takeOutput(sink.writev !== undefined);
+      const size = queued - this.#outBytes;
       this.#inFlight += size;
       let pending: Promise<void> | void;
       try {
-        pending = this.#sink.write(buffer);
+        pending = chunks.length === 1 ? sink.write(chunks[0]) : sink.writev!(chunks);
       } catch (error) {
         this.#inFlight -= size;
         this.#fail(`write failed: ${describe(error)}`, error);
@@ -431,6 +431,33 @@ export class Connection {
         },
       );
     }
+  }
+
+  /**
+   * The next write: every queued buffer as it is for a sink that gathers
+   * (`writev`); else the small buffers at the front joined into one, or a
+   * large one on its own (copying it to join it would cost more than a
+   * write of its own).
+   */
+  #takeOutput(gathers: boolean): Uint8Array[] {
+    const out = this.#out;
+    let count = 0;
+    let size = 0;
+    if (gathers || out.length === 1) {
+      count = out.length;
+      size = this.#outBytes;
+    } else if (out[0].length >= WRITE_ALONE_BYTES) {
+      count = 1;
+      size = out[0].length;
+    } else {
+      while (count < out.length && out[count].length < WRITE_ALONE_BYTES) {
+        size += out[count++].length;
+      }
+    }
+    this.#out = count === out.length ? [] : out.slice(count);
+    this.#outBytes -= size;
+    const taken = count === out.length ? out : out.slice(0, count);
+    return gathers || count === 1 ? taken : [concatBytes(taken, size)];
   }
 
   #written(size: number): void {
@@ -488,6 +515,9 @@ export class Connection {
     this.#resolveClosed();
   }
 }
+
+/** Writes from this size on are handed to the transport as they are, not joined. */
+const WRITE_ALONE_BYTES = 16 * 1024;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,10 +1,13 @@
 import type { Connection } from "../core/connection.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import {
-  encodeChunk,
+  chunkSizeLine,
+  CRLF,
   encodeLastChunk,
   type ResponseHead,
+  serializeResponse,
   serializeResponseHead,
+  type SerializeResponseOptions,
 } from "./serialize.ts";
 import { isNullBodyStatus } from "./status.ts";
 
@@ -118,9 +121,8 @@ export function* respond(
 ): AwayCall<void> {
   const body = typeof response.body === "string" ? encoder.encode(response.body) : response.body;
   if (body === null || body === undefined || body instanceof Uint8Array) {
-    const writer = respondOn(conn, response, request, body?.length ?? 0);
-    if (body !== null && body !== undefined) writer.write(body);
-    yield* writer.end();
+    // Head and body leave as one buffer.
+    yield* startResponse(conn, response, request, body?.length ?? 0, body ?? null).end();
     return;
   }
   // A stream of a declared size goes out with that Content-Length (checked as it is written).
@@ -190,7 +192,9 @@ export class ResponseWriter {
     bodyless: boolean,
     length: number | null,
     writeTimeoutMs?: number,
+    written = 0,
   ) {
+    this.#written = written;
     this.#conn = conn;
     this.#chunked = chunked;
     this.#bodyless = bodyless;
@@ -217,7 +221,11 @@ export class ResponseWriter {
       throw new RangeError(`response body exceeds its Content-Length of ${this.#length}`);
     }
     if (this.#bodyless) return; // HEAD, 204, 304: the body is counted, never sent
-    this.#conn.write(this.#chunked ? encodeChunk(chunk) : chunk);
+    if (!this.#chunked) return this.#conn.write(chunk);
+    // Framed around the chunk, not copied with it: the connection joins small writes only.
+    this.#conn.write(chunkSizeLine(chunk.length));
+    this.#conn.write(chunk);
+    this.#conn.write(CRLF);
   }
 
   /** Parks while the connection holds more than its high-water mark. */
@@ -321,6 +329,17 @@ export function respondOn(
   request: RequestContext = DEFAULT_CONTEXT,
   contentLength: number | null = null,
 ): ResponseWriter {
+  return startResponse(conn, response, request, contentLength, null);
+}
+
+/** {@linkcode respondOn}, with the whole body given at once (written along with the head). */
+function startResponse(
+  conn: Connection,
+  response: Omit<HttpResponse, "body">,
+  request: RequestContext,
+  contentLength: number | null,
+  body: Uint8Array | null,
+): ResponseWriter {
   const bodyless = request.method === "HEAD" || isNullBodyStatus(response.status);
   // An HTTP/1.0 client cannot read chunked encoding: an unknown length ends with the connection.
   const closeDelimited = contentLength === null && request.version === "1.0" &&
@@ -330,13 +349,16 @@ export function respondOn(
   const headers = toPairs(response.headers);
   if (keepAlive && request.version === "1.0") headers.push(["connection", "keep-alive"]);
   const head: ResponseHead = { status: response.status, statusText: response.statusText, headers };
-  conn.write(serializeResponseHead(head, {
+  const options: SerializeResponseOptions = {
     contentLength,
     close: !keepAlive,
     keepAliveTimeout: request.keepAliveTimeout,
     version: request.version,
     requestMethod: request.method,
-  }));
+  };
+  conn.write(
+    body === null ? serializeResponseHead(head, options) : serializeResponse(head, body, options),
+  );
   const chunked = contentLength === null && !closeDelimited && !isNullBodyStatus(response.status);
   return new ResponseWriter(
     conn,
@@ -344,6 +366,7 @@ export function respondOn(
     bodyless,
     contentLength,
     request.writeTimeoutMs,
+    body?.length ?? 0,
   );
 }
 

@@ -89,8 +89,12 @@ function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, s
   return Object.entries(headers as Record<string, string>);
 }
 
-/** Encodes latin1 text; TextEncoder is fast but UTF-8, so it is used only for ASCII. */
-function latin1Bytes(text: string): Uint8Array {
+/**
+ * Encodes latin1 text, followed by `tail` if given, into one new buffer.
+ * TextEncoder is fast but UTF-8, so it is used only for ASCII.
+ */
+function latin1Bytes(text: string, tail: Uint8Array | null = null): Uint8Array {
+  const out = new Uint8Array(text.length + (tail === null ? 0 : tail.length));
   let ascii = true;
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0x7f) {
@@ -98,9 +102,9 @@ function latin1Bytes(text: string): Uint8Array {
       break;
     }
   }
-  if (ascii) return encoder.encode(text);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  if (ascii) encoder.encodeInto(text, out);
+  else for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  if (tail !== null) out.set(tail, text.length);
   return out;
 }
 
@@ -129,7 +133,15 @@ export function serializeResponseHead(
   head: ResponseHead,
   options: SerializeResponseOptions = {},
 ): Uint8Array {
-  const contentLength = options.contentLength ?? null;
+  return latin1Bytes(headText(head, options, options.contentLength ?? null));
+}
+
+/** The head as text, up to and including the empty line. */
+function headText(
+  head: ResponseHead,
+  options: Omit<SerializeResponseOptions, "contentLength">,
+  contentLength: number | null,
+): string {
   const nullBody = isNullBodyStatus(head.status);
   // A HEAD response may announce the size a GET would get (RFC 9110 §9.3.2): the handler's value.
   const answersHead = options.requestMethod === "HEAD";
@@ -188,7 +200,7 @@ export function serializeResponseHead(
     }
     text += `keep-alive: timeout=${seconds}\r\n`;
   }
-  return latin1Bytes(text + "\r\n");
+  return text + "\r\n";
 }
 
 /**
@@ -208,14 +220,10 @@ export function serializeResponse(
   options: Omit<SerializeResponseOptions, "contentLength"> = {},
 ): Uint8Array {
   const bytes = typeof body === "string" ? encoder.encode(body) : body ?? new Uint8Array(0);
-  const headBytes = serializeResponseHead(head, { ...options, contentLength: bytes.length });
-  if (options.requestMethod === "HEAD" || isNullBodyStatus(head.status) || bytes.length === 0) {
-    return headBytes;
-  }
-  const out = new Uint8Array(headBytes.length + bytes.length);
-  out.set(headBytes, 0);
-  out.set(bytes, headBytes.length);
-  return out;
+  const text = headText(head, options, bytes.length);
+  const sent = options.requestMethod !== "HEAD" && !isNullBodyStatus(head.status);
+  // Head and body in one buffer: one allocation, one write.
+  return latin1Bytes(text, sent && bytes.length > 0 ? bytes : null);
 }
 
 /**
@@ -270,19 +278,47 @@ export function serializeRequest(request: {
  * ```
  */
 export function encodeChunk(data: Uint8Array): Uint8Array {
-  if (data.length === 0) {
-    throw new RangeError("an empty chunk would end the body; use encodeLastChunk()");
-  }
-  const size = data.length.toString(16);
-  const out = new Uint8Array(size.length + 2 + data.length + 2);
-  for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
-  out[size.length] = 0x0d;
-  out[size.length + 1] = 0x0a;
-  out.set(data, size.length + 2);
-  out[out.length - 2] = 0x0d;
-  out[out.length - 1] = 0x0a;
+  const sizeLine = chunkSizeLine(data.length);
+  const out = new Uint8Array(sizeLine.length + data.length + 2);
+  out.set(sizeLine, 0);
+  out.set(data, sizeLine.length);
+  out.set(CRLF, out.length - 2);
   return out;
 }
+
+/**
+ * The line that opens a chunk of `size` bytes (`size` in hex, then CRLF);
+ * the chunk's data and a CRLF follow it. A size of 0 is refused: it would
+ * end the body.
+ *
+ * @example
+ * ```ts
+ * import { chunkSizeLine } from "@hussar/core/httputil";
+ * console.log(JSON.stringify(new TextDecoder().decode(chunkSizeLine(255)))); // "ff\r\n"
+ * ```
+ */
+export function chunkSizeLine(size: number): Uint8Array {
+  if (size === 0) {
+    throw new RangeError("an empty chunk would end the body; use encodeLastChunk()");
+  }
+  const hex = size.toString(16);
+  const line = new Uint8Array(hex.length + 2);
+  for (let i = 0; i < hex.length; i++) line[i] = hex.charCodeAt(i);
+  line[hex.length] = 0x0d;
+  line[hex.length + 1] = 0x0a;
+  return line;
+}
+
+/**
+ * CRLF, which ends a chunk's data (and every line of HTTP/1.1).
+ *
+ * @example
+ * ```ts
+ * import { CRLF } from "@hussar/core/httputil";
+ * console.log(CRLF.length); // 2
+ * ```
+ */
+export const CRLF: Uint8Array = new Uint8Array([0x0d, 0x0a]);
 
 /**
  * The last chunk of a chunked body: `0\r\n\r\n`.

@@ -170,117 +170,131 @@ type Settings = {
 };
 
 function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
-  for (let first = true;; first = false) {
-    if (settings.shutdown?.aborted) return conn.close("server shutting down");
-    conn.phase = first ? "waiting" : "idle";
-    conn.setDeadline(
-      first ? settings.headersTimeoutMs : settings.keepAliveTimeoutMs,
-      first ? "headers" : "keep-alive",
-    );
-    let started = false;
-    let request: IncomingRequest | null;
-    try {
-      request = yield* waitForRequest(conn, {
-        limits: settings.limits,
-        requireHost: settings.requireHost,
-        maxBodyBytes: settings.maxBodyBytes,
-        idleTimeoutMs: settings.bodyTimeoutMs,
-        onFirstByte: () => {
-          started = true;
-          conn.phase = "headers";
-          if (!first) conn.setDeadline(settings.headersTimeoutMs, "headers");
-        },
-      });
-    } catch (error) {
-      if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
-      if (error instanceof DeadlineError) {
-        // A request was under way: say why it is dropped. An idle connection just closes,
-        // unless the client has not taken the last response either: then nothing will.
-        if (started) return yield* fail(conn, 408, "request head not received in time");
-        return conn.bufferedAmount > 0
-          ? conn.abort("idle timeout with a response not taken")
-          : conn.close("idle timeout");
-      }
-      if (error instanceof ConnectionClosedError) return;
-      throw error;
+  // Each exchange has a frame of its own: nothing of the last one (its Request,
+  // Response, controller) stays reachable while the connection idles.
+  for (let first = true; yield* serveExchange(conn, app, settings, first); first = false);
+}
+
+/**
+ * Waits for one request and serves it. Returns `true` when the connection
+ * is kept for another; else it has been closed (or handed to an upgrade).
+ */
+function* serveExchange(
+  conn: Connection,
+  app: HttpApp,
+  settings: Settings,
+  first: boolean,
+): AwayCall<boolean | void> {
+  if (settings.shutdown?.aborted) return conn.close("server shutting down");
+  conn.phase = first ? "waiting" : "idle";
+  conn.setDeadline(
+    first ? settings.headersTimeoutMs : settings.keepAliveTimeoutMs,
+    first ? "headers" : "keep-alive",
+  );
+  let started = false;
+  let request: IncomingRequest | null;
+  try {
+    request = yield* waitForRequest(conn, {
+      limits: settings.limits,
+      requireHost: settings.requireHost,
+      maxBodyBytes: settings.maxBodyBytes,
+      idleTimeoutMs: settings.bodyTimeoutMs,
+      onFirstByte: () => {
+        started = true;
+        conn.phase = "headers";
+        if (!first) conn.setDeadline(settings.headersTimeoutMs, "headers");
+      },
+    });
+  } catch (error) {
+    if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
+    if (error instanceof DeadlineError) {
+      // A request was under way: say why it is dropped. An idle connection just closes,
+      // unless the client has not taken the last response either: then nothing will.
+      if (started) return yield* fail(conn, 408, "request head not received in time");
+      return conn.bufferedAmount > 0
+        ? conn.abort("idle timeout with a response not taken")
+        : conn.close("idle timeout");
     }
-    if (request === null) return conn.close("client closed");
+    if (error instanceof ConnectionClosedError) return;
+    throw error;
+  }
+  if (request === null) return conn.close("client closed");
+  conn.clearDeadline();
+  const { head } = request;
+  if (!settings.methods.has(head.method)) {
+    // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
+    return yield* (STANDARD_METHODS.has(head.method)
+      ? fail(conn, 405, `method ${head.method} not allowed`, [[
+        "allow",
+        [...settings.methods].join(", "),
+      ]])
+      : fail(conn, 501, `method ${head.method} not implemented`));
+  }
+  if (!head.keepAlive) conn.keepAlive = false;
+  const context: RequestContext = {
+    method: head.method,
+    version: head.version,
+    keepAlive: head.keepAlive,
+    keepAliveTimeout: advertisedKeepAlive(settings.keepAliveTimeoutMs),
+    writeTimeoutMs: settings.writeTimeoutMs,
+  };
+  const mark = conn.bytesWritten + conn.bufferedAmount;
+  conn.phase = "handling";
+  let response: HttpResponse | void = undefined;
+  try {
+    const timer = settings.requestTimeoutMs > 0
+      ? setTimeout(settings.requestTimeoutMs, () => requestTimedOut(conn, mark))
+      : null;
+    try {
+      response = yield* runApp(app, request, conn);
+    } finally {
+      timer?.cancel();
+    }
+    // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
+    // whatever the app made of it: what follows on the connection cannot be trusted.
+    if (request.body.failure !== null) throw request.body.failure;
+    // The body deadline may still be armed: a response, however long it streams, is not timed.
     conn.clearDeadline();
-    const { head } = request;
-    if (!settings.methods.has(head.method)) {
-      // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
-      return yield* (STANDARD_METHODS.has(head.method)
-        ? fail(conn, 405, `method ${head.method} not allowed`, [[
-          "allow",
-          [...settings.methods].join(", "),
-        ]])
-        : fail(conn, 501, `method ${head.method} not implemented`));
+    conn.phase = "responding";
+    // A server shutting down finishes this exchange and says it will close.
+    context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted;
+    if (response !== undefined) {
+      yield* respond(conn, response, context);
+      if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
+    } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
+      throw new TypeError("the app returned no response");
     }
-    if (!head.keepAlive) conn.keepAlive = false;
-    const context: RequestContext = {
-      method: head.method,
-      version: head.version,
-      keepAlive: head.keepAlive,
-      keepAliveTimeout: advertisedKeepAlive(settings.keepAliveTimeoutMs),
-      writeTimeoutMs: settings.writeTimeoutMs,
-    };
-    const mark = conn.bytesWritten + conn.bufferedAmount;
-    conn.phase = "handling";
-    let response: HttpResponse | void = undefined;
-    try {
-      const timer = settings.requestTimeoutMs > 0
-        ? setTimeout(settings.requestTimeoutMs, () => requestTimedOut(conn, mark))
-        : null;
-      try {
-        response = yield* runApp(app, request, conn);
-      } finally {
-        timer?.cancel();
-      }
-      // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
-      // whatever the app made of it: what follows on the connection cannot be trusted.
-      if (request.body.failure !== null) throw request.body.failure;
-      // The body deadline may still be armed: a response, however long it streams, is not timed.
-      conn.clearDeadline();
-      conn.phase = "responding";
-      // A server shutting down finishes this exchange and says it will close.
-      context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted;
-      if (response !== undefined) {
-        yield* respond(conn, response, context);
-        if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
-      } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
-        throw new TypeError("the app returned no response");
-      }
-    } catch (error) {
-      if (response !== undefined) response.onWritten?.(error);
-      if (error instanceof ConnectionClosedError) return;
-      const sent = conn.bytesWritten + conn.bufferedAmount > mark;
-      if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
-      if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
-      if (error instanceof DeadlineError) {
-        return yield* fail(conn, 408, "request body not received in time");
-      }
-      settings.onError(error, request);
-      return yield* fail(
-        conn,
-        500,
-        settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
-      );
+  } catch (error) {
+    if (response !== undefined) response.onWritten?.(error);
+    if (error instanceof ConnectionClosedError) return;
+    const sent = conn.bytesWritten + conn.bufferedAmount > mark;
+    if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
+    if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
+    if (error instanceof DeadlineError) {
+      return yield* fail(conn, 408, "request body not received in time");
     }
-    if (response?.upgrade !== undefined && response.status === 101) {
-      return yield* runUpgrade(conn, response.upgrade, settings.shutdown);
-    }
-    if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
-    // The next request starts where this body ends: discard a small unread rest, or close.
-    conn.phase = "draining";
-    conn.setDeadline(settings.bodyTimeoutMs, "drain");
-    try {
-      if (!(yield* request.body.discard(settings.maxDrainBytes))) {
-        return conn.close("unread request body");
-      }
-    } catch {
+    settings.onError(error, request);
+    return yield* fail(
+      conn,
+      500,
+      settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
+    );
+  }
+  if (response?.upgrade !== undefined && response.status === 101) {
+    return yield* runUpgrade(conn, response.upgrade, settings.shutdown);
+  }
+  if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
+  // The next request starts where this body ends: discard a small unread rest, or close.
+  conn.phase = "draining";
+  conn.setDeadline(settings.bodyTimeoutMs, "drain");
+  try {
+    if (!(yield* request.body.discard(settings.maxDrainBytes))) {
       return conn.close("unread request body");
     }
+  } catch {
+    return conn.close("unread request body");
   }
+  return true;
 }
 
 function* runApp(

@@ -86,7 +86,17 @@ export interface SchedulerOptions {
   tickOn?: "macrotask" | "microtask";
 }
 
-/** Ticks in a row on microtasks before one waits for a macrotask (see `SchedulerOptions.tickOn`). */
+/**
+ * Ticks in a row on microtasks before one waits for a macrotask (see
+ * `SchedulerOptions.tickOn`).
+ *
+ * @example
+ * ```ts
+ * import { MICROTASK_TICKS_IN_A_ROW, Scheduler } from "@hussar/core/scheduler";
+ * const scheduler = new Scheduler({ tickOn: "microtask" });
+ * console.log(MICROTASK_TICKS_IN_A_ROW, scheduler.turn); // 64 0
+ * ```
+ */
 export const MICROTASK_TICKS_IN_A_ROW = 64;
 
 /** Options for {@linkcode Scheduler.spawn}. */

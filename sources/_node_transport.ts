@@ -72,6 +72,7 @@ export class NodeSocketTransport implements Transport {
     });
     this.#output = new SocketOutput({
       write: (chunk) => this.#write(chunk),
+      writev: (chunks) => this.#writev(chunks),
       end: () => this.#end(),
       abort: () => this.#abort(),
     });
@@ -98,9 +99,23 @@ export class NodeSocketTransport implements Transport {
   }
 
   #write(chunk: Uint8Array): Promise<void> | void {
-    if (this.#socket.destroyed) throw this.#failure ?? new Error("connection closed");
+    return this.#writev([chunk]);
+  }
+
+  /** Corked, so Node sends the buffers with one `writev` instead of one write each. */
+  #writev(chunks: readonly Uint8Array[]): Promise<void> | void {
+    const socket = this.#socket;
+    if (socket.destroyed) throw this.#failure ?? new Error("connection closed");
+    let below = true;
+    if (chunks.length === 1) {
+      below = socket.write(chunks[0]);
+    } else {
+      socket.cork();
+      for (const chunk of chunks) below = socket.write(chunk);
+      socket.uncork();
+    }
     // true: Node took the bytes and its buffer is below its mark; false: wait for it to drain.
-    if (this.#socket.write(chunk)) return;
+    if (below) return;
     return new Promise((resolve, reject) => (this.#drain = { resolve, reject }));
   }
 

@@ -1,6 +1,8 @@
 /** What a socket adapter does with the bytes a writable stream receives. */
 export interface SocketSink {
   write(chunk: Uint8Array): Promise<void> | void;
+  /** Several buffers as one gathered write (see `DirectSink.writev`). */
+  writev?(chunks: readonly Uint8Array[]): Promise<void> | void;
   end(): Promise<void> | void;
   abort(): void;
 }
