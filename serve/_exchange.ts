@@ -10,6 +10,7 @@ import { HttpError } from "../httputil/errors.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "./_upgrade.ts";
+import { type SignalSource, withSignal } from "./_client_signal.ts";
 import { resolveBody } from "./_response_body.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
@@ -32,23 +33,28 @@ export function requestHasBody(method: string, framed: boolean): boolean {
   return framed && !METHODS_WITHOUT_BODY.has(method);
 }
 
-/** The Web `Request` for a parsed head; one the Fetch API refuses is a 400. */
+/**
+ * The Web `Request` for a parsed head, its `signal` that of `client` (see
+ * `_client_signal.ts`); one the Fetch API refuses is a 400.
+ */
 export function buildRequest(
   url: string,
   method: string,
   headers: Iterable<readonly [string, string]>,
   body: ReadableStream<Uint8Array> | null,
-  signal: AbortSignal,
+  client: SignalSource,
 ): Request {
   try {
-    return new Request(url, {
-      method,
-      headers: [...headers] as [string, string][],
-      body,
-      signal,
-      // Node's fetch requires it for a streamed body.
-      duplex: "half",
-    } as RequestInit);
+    return withSignal(
+      new Request(url, {
+        method,
+        headers: [...headers] as [string, string][],
+        body,
+        // Node's fetch requires it for a streamed body.
+        duplex: "half",
+      } as RequestInit),
+      client,
+    );
   } catch (error) {
     throw new HttpError(
       400,
@@ -59,15 +65,15 @@ export function buildRequest(
 
 /**
  * Calls the handler and checks it gave a `Response`; a failure is answered
- * by `onError` (or the default 500 if that fails too), unless `signal` says
- * the client is gone, in which case the error is rethrown.
+ * by `onError` (or the default 500 if that fails too), unless the client is
+ * gone, in which case the error is rethrown.
  */
 async function callHandler(
   handler: FetchHandler,
   request: Request,
   info: ServeHandlerInfo,
   onError: ErrorResponder,
-  signal: AbortSignal,
+  client: SignalSource,
 ): Promise<Response> {
   try {
     // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
@@ -80,7 +86,7 @@ async function callHandler(
     }
     return response;
   } catch (error) {
-    if (signal.aborted) throw error; // nobody is left to answer
+    if (client.signal.aborted) throw error; // nobody is left to answer
     try {
       return await onError(error);
     } catch (failure) {
@@ -100,13 +106,13 @@ export interface ResponseParts {
 
 /**
  * Takes a `Response` apart; a HEAD or null-body status gets no body (its
- * producer is released). `signal` (the client left) cancels a body stream
- * still waited for.
+ * producer is released). A client that leaves cancels a body stream still
+ * waited for.
  */
 async function responseParts(
   response: Response,
   method: string,
-  signal: AbortSignal,
+  client: SignalSource,
 ): Promise<ResponseParts> {
   // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
   const headers = response.headers;
@@ -115,7 +121,7 @@ async function responseParts(
     // No body goes out: an endless stream would otherwise hang.
     response.body?.cancel().catch(() => {});
   } else {
-    body = await resolveBody(response.body, signal);
+    body = await resolveBody(response.body, client);
   }
   return { status: response.status, statusText: response.statusText || undefined, headers, body };
 }
@@ -136,10 +142,10 @@ export async function answer(
   request: Request,
   info: ServeHandlerInfo,
   onError: ErrorResponder,
-  signal: AbortSignal,
+  client: SignalSource,
 ): Promise<Answer> {
-  const response = await callHandler(handler, request, info, onError, signal);
+  const response = await callHandler(handler, request, info, onError, client);
   const upgrade = takeUpgrade(request, response);
   if (upgrade !== null) return { upgrade, parts: null };
-  return { upgrade: null, parts: await responseParts(response, request.method, signal) };
+  return { upgrade: null, parts: await responseParts(response, request.method, client) };
 }

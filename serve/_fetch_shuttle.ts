@@ -38,7 +38,7 @@ export function fetchShuttle(
         head.method,
         head.headers,
         head.hasBody ? bodyStream(shuttle) : null,
-        shuttle.signal,
+        shuttle,
       );
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -55,7 +55,7 @@ export function fetchShuttle(
     };
     markUpgradable(request, { version: head.version, headers: request.headers });
     const { upgrade, parts } = yield* wait(
-      answer(handler, request, info, onError, shuttle.signal),
+      answer(handler, request, info, onError, shuttle),
     );
     if (upgrade !== null) {
       // The worker relays raw bytes; the new protocol runs here.

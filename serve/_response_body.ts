@@ -1,4 +1,5 @@
 import type { ResponseBody } from "../httputil/respond.ts";
+import type { SignalSource } from "./_client_signal.ts";
 
 const EMPTY = new Uint8Array(0);
 const PENDING = Symbol("pending");
@@ -24,19 +25,19 @@ const same = (value: typeof PENDING): typeof PENDING => value;
  * stream (chunked). The Fetch API exposes no length, so this is found out by
  * reading: one chunk, then whether the stream ends within a few microtasks.
  *
- * If `signal` aborts (the client left) while this waits for the stream, the
- * stream is cancelled: a producer that has nothing to say yet is not left
- * waiting forever.
+ * If the client leaves (`client.signal` aborts) while this waits for the
+ * stream, the stream is cancelled: a producer that has nothing to say yet is
+ * not left waiting forever.
  */
 export async function resolveBody(
   stream: ReadableStream<Uint8Array> | null,
-  signal?: AbortSignal,
+  client?: SignalSource,
 ): Promise<ResponseBody> {
   if (stream === null) return null;
   const reader = stream.getReader();
   let handedOver = false;
   try {
-    const first = await readWatched(reader, signal);
+    const first = await readWatched(reader, client);
     if (first.done) return EMPTY;
     if (!(first.value instanceof Uint8Array)) {
       throw new TypeError("a response body stream must yield Uint8Array chunks");
@@ -49,22 +50,24 @@ export async function resolveBody(
     }
     return rest(reader, first.value, next);
   } finally {
-    if (!handedOver) cancel(reader, signal);
+    if (!handedOver) cancel(reader);
   }
 }
 
 /**
- * A read that waits with `signal` watched, so a client that leaves cancels
- * it. Most bodies answer at once: the listener is added only if not.
+ * A read that waits with the client's signal watched, so a client that
+ * leaves cancels it. Most bodies answer at once: the signal is looked at
+ * (and so made, see `ClientSignal`) only if not.
  */
 async function readWatched(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-  signal: AbortSignal | undefined,
+  client: SignalSource | undefined,
 ): Promise<ReadableStreamReadResult<Uint8Array>> {
   const reading = reader.read();
   const step = await Promise.race([reading, soon()]);
-  if (step !== PENDING || signal === undefined) return reading;
-  const stop = (): void => cancel(reader, signal);
+  if (step !== PENDING || client === undefined) return reading;
+  const signal = client.signal;
+  const stop = (): void => cancel(reader, signal.reason);
   if (signal.aborted) stop();
   signal.addEventListener("abort", stop, { once: true });
   try {
@@ -74,8 +77,8 @@ async function readWatched(
   }
 }
 
-function cancel(reader: ReadableStreamDefaultReader<Uint8Array>, signal?: AbortSignal): void {
-  reader.cancel(signal?.reason).catch(() => {});
+function cancel(reader: ReadableStreamDefaultReader<Uint8Array>, reason?: unknown): void {
+  reader.cancel(reason).catch(() => {});
 }
 
 /**

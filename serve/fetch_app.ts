@@ -4,6 +4,7 @@ import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import { answer, buildRequest, defaultOnError, requestHasBody } from "./_exchange.ts";
+import { ClientSignal } from "./_client_signal.ts";
 import { requestUrl } from "./_request_url.ts";
 import { markUpgradable, upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
@@ -59,7 +60,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
   const onError = options.onError ?? defaultOnError;
   return function* (incoming: IncomingRequest, conn: Connection): AwayCall<HttpResponse> {
     const { method, headers, framing } = incoming.head;
-    const controller = new AbortController();
+    const client = new ClientSignal();
     let settleCompleted!: (error?: unknown) => void;
     const completed = new Promise<void>((resolve, reject) => {
       settleCompleted = (error) => (error === undefined ? resolve() : reject(error));
@@ -67,7 +68,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     completed.catch(() => {}); // a handler need not look at it
     // Until the response is complete, a connection that dies means the client went away.
     const onClose = (): void => {
-      controller.abort(new DOMException("the client closed the connection", "AbortError"));
+      client.abort(new DOMException("the client closed the connection", "AbortError"));
       settleCompleted(new Error(`response not completed: ${conn.closeReason}`));
     };
     watchClose(conn, onClose);
@@ -77,7 +78,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       method,
       headers,
       hasBody ? incoming.body.stream() : null,
-      controller.signal,
+      client,
     );
     markUpgradable(request, incoming.head);
     // Watch the socket while the handler runs, so a reset aborts `request.signal`.
@@ -88,7 +89,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       completed,
     };
     const { upgrade, parts } = yield* wait(
-      answer(handler, request, info, onError, controller.signal),
+      answer(handler, request, info, onError, client),
     );
     const onWritten = (error?: unknown): void => {
       unwatchClose(conn, onClose);

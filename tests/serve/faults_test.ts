@@ -119,6 +119,33 @@ describe("handler faults", () => {
     await assertNothingLeft(server);
   });
 
+  it("request.signal, its clone's and a copy made with new Request(url, request) all abort", async () => {
+    const reasons: Promise<unknown>[] = [];
+    let readLate: () => AbortSignal = () => {
+      throw new Error("the handler did not run");
+    };
+    const server = await start((request) => {
+      const copy = new Request("http://upstream.invalid/", request);
+      for (const signal of [request.signal, request.clone().signal, copy.signal]) {
+        reasons.push(
+          new Promise((resolve) => signal.addEventListener("abort", () => resolve(signal.reason))),
+        );
+      }
+      readLate = () => request.clone().signal;
+      return new Promise<Response>(() => {}); // answers only by the request timeout
+    }, { requestTimeoutMs: 100 });
+    const client = await connect({ host: "127.0.0.1", port: server.addr.port });
+    await client.write(GET);
+    await within(client.ended, 5000, "the timeout response");
+    for (const reason of await within(Promise.all(reasons), 5000, "every signal aborting")) {
+      assert.equal((reason as Error).name, "AbortError");
+    }
+    // A signal first read after the client left is made aborted.
+    assert.equal(readLate().aborted, true);
+    client.destroy();
+    await assertNothingLeft(server);
+  });
+
   it("a handler that honours its signal ends at once after the request timeout", async () => {
     let ended = false;
     const server = await start((request) =>

@@ -1,0 +1,69 @@
+/**
+ * `request.signal` made on first use. A `Request` built with a `signal`
+ * follows it through a dependent signal, and that costs more than the rest
+ * of the `Request` (measured per request: Node 20 19.9 µs against 8.8,
+ * Deno 8.7 against 4.1, Bun 1.7 against 1.4), while most handlers never
+ * look at the signal. So the `Request` is built without one, and gets an
+ * own `signal` property that makes the controller only when read, plus a
+ * `clone()` whose copy shares it.
+ *
+ * What this changes: `new Request(request)` with one argument copies the
+ * runtime's own signal, which never aborts; `new Request(url, request)` and
+ * `fetch(url, request)` read `request.signal` and so follow the client.
+ *
+ * @module
+ */
+
+/** Where a request's signal comes from: a {@linkcode ClientSignal}, or a worker-mode shuttle. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
+
+/** The signal of one exchange, whose `AbortController` exists only once someone asks for it. */
+export class ClientSignal implements SignalSource {
+  #controller: AbortController | null = null;
+  #aborted: { reason: unknown } | null = null;
+
+  /** The signal (made now if it was not yet; already aborted if the client left). */
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#aborted !== null) this.#controller.abort(this.#aborted.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The client left: aborts the signal, now or when it is made. */
+  abort(reason: unknown): void {
+    if (this.#aborted !== null) return;
+    this.#aborted = { reason };
+    this.#controller?.abort(reason);
+  }
+}
+
+const SOURCE = Symbol("hussar.signalSource");
+
+type WithSource = Request & { [SOURCE]: SignalSource };
+
+/** `clone()`, whose copy keeps the source. */
+function clone(this: WithSource): Request {
+  return withSignal(Request.prototype.clone.call(this), this[SOURCE]);
+}
+
+/** The own properties every request gets (not enumerable, like the prototype's); only the source differs. */
+const OWN: PropertyDescriptorMap = {
+  signal: {
+    get(this: WithSource): AbortSignal {
+      return this[SOURCE].signal;
+    },
+    configurable: true,
+  },
+  clone: { value: clone, configurable: true, writable: true },
+};
+
+/** Gives `request` the signal of `source` (see the module notes); returns it. */
+export function withSignal(request: Request, source: SignalSource): Request {
+  // A plain assignment where it works: much cheaper than a definition on Deno.
+  (request as WithSource)[SOURCE] = source;
+  return Object.defineProperties(request, OWN);
+}
