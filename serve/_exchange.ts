@@ -10,7 +10,7 @@ import { HttpError } from "../httputil/errors.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "./_upgrade.ts";
-import { type SignalSource, withSignal } from "./_client_signal.ts";
+import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import { resolveBody } from "./_response_body.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
@@ -45,16 +45,13 @@ export function buildRequest(
   client: SignalSource,
 ): Request {
   try {
-    return withSignal(
-      new Request(url, {
-        method,
-        headers: [...headers] as [string, string][],
-        body,
-        // Node's fetch requires it for a streamed body.
-        duplex: "half",
-      } as RequestInit),
-      client,
-    );
+    return signalledRequest(url, {
+      method,
+      headers: [...headers] as [string, string][],
+      body,
+      // Node's fetch requires it for a streamed body.
+      duplex: "half",
+    } as RequestInit, client);
   } catch (error) {
     throw new HttpError(
       400,
