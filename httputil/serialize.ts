@@ -73,15 +73,20 @@ function statusLine(status: number, statusText: string | undefined): string {
 
 /** Checks a value the way RFC 9110 §5.5 allows: no CR, LF, NUL or other controls but HTAB; latin1 only. */
 function checkValue(name: string, value: string): string {
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, "");
-  for (let i = 0; i < trimmed.length; i++) {
-    const c = trimmed.charCodeAt(i);
+  let start = 0;
+  let end = value.length;
+  while (start < end && isBlank(value.charCodeAt(start))) start++;
+  while (end > start && isBlank(value.charCodeAt(end - 1))) end--;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
       throw new InvalidHeaderError(name, value);
     }
   }
-  return trimmed;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
 
 function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
   if (headers === undefined) return [];

@@ -72,32 +72,7 @@ export interface SchedulerOptions {
   poller?: (scheduler: Scheduler) => void;
   /** Most turns run back to back before yielding to the host event loop (default 64). */
   maxTurnsPerTick?: number;
-  /**
-   * When a tick runs once work arrives from outside the scheduler (I/O, a
-   * settled Promise). `"macrotask"` (default, `setImmediate`): work that
-   * arrives from many host callbacks is batched into one tick.
-   * `"microtask"`: right after the host callback that brought the work,
-   * without waiting for another event-loop turn; it pays where the host
-   * hands over many I/O completions per callback (Deno). Then at most
-   * {@linkcode MICROTASK_TICKS_IN_A_ROW} ticks run before one waits for a
-   * macrotask, so a scheduler that always has work cannot starve the
-   * host's I/O and timers.
-   */
-  tickOn?: "macrotask" | "microtask";
 }
-
-/**
- * Ticks in a row on microtasks before one waits for a macrotask (see
- * `SchedulerOptions.tickOn`).
- *
- * @example
- * ```ts
- * import { MICROTASK_TICKS_IN_A_ROW, Scheduler } from "@hussar/core/scheduler";
- * const scheduler = new Scheduler({ tickOn: "microtask" });
- * console.log(MICROTASK_TICKS_IN_A_ROW, scheduler.turn); // 64 0
- * ```
- */
-export const MICROTASK_TICKS_IN_A_ROW = 64;
 
 /** Options for {@linkcode Scheduler.spawn}. */
 export interface SpawnOptions {
@@ -181,8 +156,6 @@ export class Scheduler {
   readonly #onError: (error: unknown, thread: Thread | null) => void;
   readonly #poller: ((scheduler: Scheduler) => void) | null;
   readonly #maxTurnsPerTick: number;
-  readonly #microtaskTicks: boolean;
-  #microtaskTicksInARow = 0;
   #public: Signal[] = [];
   #internal: Signal[] = [];
   /** Debug mode: threads that already have a user signal in the public queue. */
@@ -215,7 +188,6 @@ export class Scheduler {
     this.#onError = options.onError ?? defaultOnError;
     this.#poller = options.poller ?? null;
     this.#maxTurnsPerTick = options.maxTurnsPerTick ?? 64;
-    this.#microtaskTicks = options.tickOn === "microtask";
   }
 
   /**
@@ -442,13 +414,7 @@ export class Scheduler {
   #requestTick(): void {
     if (this.#tickScheduled || this.#stopped || this.#inTurn) return;
     this.#tickScheduled = true;
-    if (this.#microtaskTicks && this.#microtaskTicksInARow < MICROTASK_TICKS_IN_A_ROW) {
-      this.#microtaskTicksInARow++;
-      queueMicrotask(this.#tick);
-    } else {
-      this.#microtaskTicksInARow = 0;
-      setImmediate(this.#tick);
-    }
+    setImmediate(this.#tick);
   }
 
   #tick = (): void => {

@@ -2,9 +2,7 @@ import { Hussar } from "../core/hussar.ts";
 import type { ShuttleHandler } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { type HttpApp, httpHandler } from "../httputil/server.ts";
-import { Scheduler } from "../scheduler/scheduler.ts";
 import { listen, type Listener } from "../sources/listen.ts";
-import { denoRuntime } from "../sources/_runtime_types.ts";
 import type { Shuttle } from "../workers/shuttle.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import { fetchApp } from "./fetch_app.ts";
@@ -50,11 +48,7 @@ export class HttpServer implements AsyncDisposable {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#secure = options.tls !== undefined;
     this.hussar = new Hussar({
-      // Deno hands over many socket completions per host callback: ticking right
-      // after it saves an event-loop turn per wake (GET +20%). Elsewhere a
-      // callback brings one connection's news, and batching them wins (Bun -25%).
-      scheduler: options.scheduler ??
-        new Scheduler({ tickOn: denoRuntime() !== undefined ? "microtask" : "macrotask" }),
+      scheduler: options.scheduler,
       onError: (error) => console.error("hussar: connection failed:", error),
       maxConnections: options.maxConnections,
       handler: "app" in engine

@@ -310,35 +310,6 @@ describe("Scheduler: running", () => {
     assert.deepEqual(order, ["host", "thread"]);
   });
 
-  it("with tickOn: microtask, ticks before the host's next macrotask", async () => {
-    const order: string[] = [];
-    const scheduler = new Scheduler({ tickOn: "microtask" });
-    setImmediate(() => order.push("host"));
-    await scheduler.spawn(function* () {
-      order.push("thread");
-    }).finished;
-    assert.deepEqual(order, ["thread"]);
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(order, ["thread", "host"]);
-  });
-
-  it("with tickOn: microtask, a scheduler that always has work lets host timers run", async () => {
-    const scheduler = new Scheduler({ tickOn: "microtask" });
-    let hostTimerFired = false;
-    let turns = 0;
-    globalThis.setTimeout(() => (hostTimerFired = true), 1);
-    const thread = scheduler.spawn(function* () {
-      // Always runnable: wakes itself back every turn until the host timer has run.
-      while (!hostTimerFired) {
-        turns++;
-        yield* wakebackLater();
-      }
-    });
-    await thread.finished;
-    assert.ok(hostTimerFired);
-    assert.ok(turns > 1, `${turns} turns`);
-  });
-
   it("runs by itself on the host event loop without run()", async () => {
     const scheduler = new Scheduler();
     const thread = scheduler.spawn(function* () {});
