@@ -246,11 +246,13 @@ export class Connection {
    * goes on with its next exchange while the last one's bytes leave.
    */
   whenWritten(callback: (error?: ConnectionClosedError) => void): void {
-    if (this.bufferedAmount === 0 && this.#state !== "closed") return callback();
     if (this.#state === "closed") {
-      return callback(this.#failure ?? new ConnectionClosedError(this.#closeReason));
+      callback(this.#failure ?? new ConnectionClosedError(this.#closeReason));
+    } else if (this.bufferedAmount === 0) {
+      callback();
+    } else {
+      this.#writtenWaiters.push({ at: this.#bytesWritten + this.bufferedAmount, callback });
     }
-    this.#writtenWaiters.push({ at: this.#bytesWritten + this.bufferedAmount, callback });
   }
 
   /** Promise form of `write()` followed by `drain()`. */

@@ -170,7 +170,7 @@ export class Scheduler {
   #turn = 0;
   #inTurn = false;
   /** The clock's reading at the start of the running tick (its turns share it); null between ticks. */
-  #turnStart: number | null = null;
+  #tickStart: number | null = null;
   /** When the clock's alarm is set for (Infinity: none). */
   #alarmAt = Infinity;
   #tickScheduled = false;
@@ -192,12 +192,12 @@ export class Scheduler {
 
   /**
    * The current time of this scheduler's clock, in milliseconds. Within a
-   * turn it is the time the tick running it began: the clock is read once per tick,
+   * tick it is the time the tick began: the clock is read once per tick,
    * since reading it may cost a call into the runtime (Deno's
    * `performance.now()`) and timers need no finer grain.
    */
   now(): number {
-    return this.#turnStart ?? this.#clock.now();
+    return this.#tickStart ?? this.#clock.now();
   }
 
   /** Number of turns run so far. */
@@ -421,7 +421,7 @@ export class Scheduler {
     this.#tickScheduled = false;
     if (this.#stopped) return;
     let turns = 0;
-    this.#turnStart = this.#clock.now();
+    this.#tickStart = this.#clock.now();
     try {
       do {
         this.#runTurn();
@@ -430,7 +430,7 @@ export class Scheduler {
         (this.#public.length > 0 || this.#timerDue())
       );
     } finally {
-      this.#turnStart = null;
+      this.#tickStart = null;
     }
     this.#afterTick();
   };

@@ -7,7 +7,7 @@
  * whose `signal` getter makes the controller only when read, and whose
  * `clone()` shares it.
  *
- * What this changes: `new Request(request)` with one argument copies the
+ * What this changes: on Deno and Node, `new Request(request)` with one argument copies the
  * runtime's own signal, which never aborts; `new Request(url, request)` and
  * `fetch(url, request)` read `request.signal` and so follow the client.
  *
