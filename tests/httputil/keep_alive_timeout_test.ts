@@ -137,7 +137,7 @@ describe("Keep-Alive: timeout=N", () => {
     assert.equal(clock.now(), 3000, "at the keep-alive timeout");
     client.resume();
     await client.readAll(); // the connection has ended
-
     assert.equal(hussar.scheduler.timerCount, 0);
+    await hussar.close();
   });
 });
