@@ -184,6 +184,8 @@ export class ResponseWriter {
   readonly #writeTimeoutMs: number | undefined;
   #written = 0;
   #ended = false;
+  /** A chunk's data went out, its closing CRLF not yet. */
+  #chunkOpen = false;
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -222,10 +224,13 @@ export class ResponseWriter {
     }
     if (this.#bodyless) return; // HEAD, 204, 304: the body is counted, never sent
     if (!this.#chunked) return this.#conn.write(chunk);
-    // Framed around the chunk, not copied with it: the connection joins small writes only.
+    // Framed around the chunk, not copied with it (the connection joins small writes
+    // only). The CRLF that ends a chunk leaves with what follows it, the next size line
+    // or the last chunk: one small write fewer per chunk, as Bun.serve's uWS does too.
+    if (this.#chunkOpen) this.#conn.write(CRLF);
     this.#conn.write(chunkSizeLine(chunk.length));
     this.#conn.write(chunk);
-    this.#conn.write(CRLF);
+    this.#chunkOpen = true;
   }
 
   /** Parks while the connection holds more than its high-water mark. */
@@ -255,6 +260,7 @@ export class ResponseWriter {
       throw new RangeError(`response body has ${this.#written} of its ${this.#length} bytes`);
     }
     this.#ended = true;
+    if (this.#chunkOpen) this.#conn.write(CRLF);
     if (this.#chunked) this.#conn.write(encodeLastChunk());
     if (this.#conn.keepAlive) return yield* this.flush();
     yield* this.#timed(this.#conn.drain());
