@@ -29,6 +29,7 @@ import { h2load, h2loadProblem, type LoadOptions, run, wrk } from "./_load.ts";
 import { type CaseResult, ratios, type ServerName, SERVERS, svgChart, table } from "./_report.ts";
 import { STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import { binary, list, option } from "./_args.ts";
+import { buildForNode } from "./_node_build.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -336,15 +337,7 @@ async function main(): Promise<void> {
   const outDir = option("out") ?? (filtered ? undefined : join(ROOT, "docs", "bench"));
   const started = Date.now();
   if (runtimes.includes("node") && !process.argv.includes("--no-build")) {
-    console.log(`building the npm package into ${NODE_OUT} for Node ...`);
-    process.env.HUSSAR_NPM_OUT = NODE_OUT; // inherited by the build
-    await run(
-      [binary("deno"), "run", "-A", join(ROOT, "scripts", "build_npm.ts"), "--skip-test"],
-      300_000,
-    )
-      .catch((error) => {
-        throw new Error(`npm build failed: ${error.message}`);
-      });
+    await buildForNode(NODE_OUT);
   }
   const dir = mkdtempSync(join(tmpdir(), "hussar-bench-"));
   const files = fixtures(dir);

@@ -48,6 +48,7 @@ import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { binary, option } from "./_args.ts";
+import { buildForNode } from "./_node_build.ts";
 
 /** A candidate channel. */
 type Transport = "postMessage" | "ring" | "postMessage-batched";
@@ -788,23 +789,7 @@ async function main(): Promise<void> {
   const chosen = option("runtime")?.split(",") ?? [...RUNTIMES];
   const nodeOut = process.env.HUSSAR_NPM_OUT ?? ".build/bench-workers";
   if (chosen.includes("node") && !process.argv.includes("--no-build")) {
-    console.log(`building the npm package into ${nodeOut} for Node ...`);
-    await new Promise<void>((resolve, reject) => {
-      const build = spawn(binary("deno"), [
-        "run",
-        "-A",
-        join(ROOT, "scripts", "build_npm.ts"),
-        "--skip-test",
-      ], {
-        cwd: ROOT,
-        env: { ...process.env, HUSSAR_NPM_OUT: nodeOut },
-        stdio: ["ignore", "ignore", "inherit"],
-      });
-      build.on(
-        "close",
-        (code) => (code === 0 ? resolve() : reject(new Error(`npm build failed (${code})`))),
-      );
-    });
+    await buildForNode(nodeOut);
   }
   const seconds = `--seconds=${measureMs / 1000}`;
   const roundsArg = `--rounds=${rounds}`;

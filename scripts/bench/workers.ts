@@ -49,8 +49,9 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { serve } from "../../mod.ts";
 import { WorkerPool } from "../../workers/mod.ts";
-import { run, wrk, type WrkResult } from "./_load.ts";
+import { wrk, type WrkResult } from "./_load.ts";
 import { binary, list, option } from "./_args.ts";
+import { buildForNode } from "./_node_build.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -256,12 +257,7 @@ async function main(): Promise<void> {
   const outDir = option("out") ?? (filtered ? undefined : join(ROOT, "docs", "bench"));
   const nodeOut = process.env.HUSSAR_NPM_OUT ?? ".build/bench-workers";
   if (runtimes.includes("node") && !process.argv.includes("--no-build")) {
-    console.log(`building the npm package into ${nodeOut} for Node ...`);
-    process.env.HUSSAR_NPM_OUT = nodeOut; // inherited by the build
-    await run(
-      [binary("deno"), "run", "-A", join(ROOT, "scripts", "build_npm.ts"), "--skip-test"],
-      300_000,
-    );
+    await buildForNode(nodeOut);
   }
   const started = Date.now();
   const results: WorkersResult[] = [];
