@@ -184,8 +184,6 @@ export class ResponseWriter {
   readonly #writeTimeoutMs: number | undefined;
   #written = 0;
   #ended = false;
-  /** A chunk's data went out, its closing CRLF not yet. */
-  #chunkOpen = false;
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -227,10 +225,9 @@ export class ResponseWriter {
     // Framed around the chunk, not copied with it (the connection joins small writes
     // only). The CRLF that ends a chunk leaves with what follows it, the next size line
     // or the last chunk: one small write fewer per chunk, as Bun.serve's uWS does too.
-    if (this.#chunkOpen) this.#conn.write(CRLF);
+    if (this.#written > chunk.length) this.#conn.write(CRLF); // a chunk came before
     this.#conn.write(chunkSizeLine(chunk.length));
     this.#conn.write(chunk);
-    this.#chunkOpen = true;
   }
 
   /** Parks while the connection holds more than its high-water mark. */
@@ -260,8 +257,10 @@ export class ResponseWriter {
       throw new RangeError(`response body has ${this.#written} of its ${this.#length} bytes`);
     }
     this.#ended = true;
-    if (this.#chunkOpen) this.#conn.write(CRLF);
-    if (this.#chunked) this.#conn.write(encodeLastChunk());
+    if (this.#chunked) {
+      if (this.#written > 0) this.#conn.write(CRLF); // ends the last data chunk
+      this.#conn.write(encodeLastChunk());
+    }
     if (this.#conn.keepAlive) return yield* this.flush();
     yield* this.#timed(this.#conn.drain());
   }
