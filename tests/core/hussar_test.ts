@@ -11,6 +11,7 @@ import {
 } from "../../core/mod.ts";
 import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
+import { recordingTransport } from "../_recording_transport.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -123,6 +124,28 @@ describe("Hussar: binding threads to connections", () => {
     }
     assert.deepEqual(chunks, ["abc", "d"]);
     await assertClean(hussar);
+  });
+});
+
+describe("Hussar: handing writes to the transport", () => {
+  it("joins the small writes of a turn, but hands a large one over as it is (no copy)", async () => {
+    const large = new Uint8Array(64 * 1024);
+    const hussar = new Hussar({
+      *handler(conn) {
+        conn.write(encode("ab"));
+        conn.write(encode("cd"));
+        conn.write(large);
+        conn.write(encode("ef"));
+        yield* conn.drain();
+      },
+    });
+    const { transport, writes } = recordingTransport();
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.deepEqual(writes.map((bytes) => bytes.length), [4, large.length, 2]);
+    assert.equal(decode(writes[0]), "abcd");
+    assert.equal(writes[1], large, "the very buffer written");
   });
 });
 

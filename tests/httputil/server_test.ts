@@ -10,6 +10,7 @@ import {
 import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { type FakeClient, FakeSource } from "../../sources/mod.ts";
 import { header, parseResponses } from "../_http.ts";
+import { recordingTransport } from "../_recording_transport.ts";
 
 interface Server {
   hussar: Hussar;
@@ -165,6 +166,35 @@ describe("httpHandler: responses", () => {
     assert.equal(response.status, 500);
     assert.equal(server.errors.length, 1);
     await server.finish();
+  });
+});
+
+describe("httpHandler: writes", () => {
+  it("sends a chunk's closing CRLF with the next size line or the last chunk, and large chunks as they are", async () => {
+    const chunks: Uint8Array[] = [20_000, 30_000, 40_000].map((size) =>
+      new Uint8Array(size).fill(0x61)
+    );
+    const hussar = new Hussar({
+      handler: httpHandler(() => ({
+        status: 200,
+        body: (async function* () {
+          for (const chunk of chunks) yield chunk;
+        })(),
+      })),
+    });
+    const { transport, writes } = recordingTransport(
+      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+    );
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+    const small = writes.filter((bytes) => !chunks.includes(bytes)).map(text);
+    // Head, then per chunk one small write and the chunk itself, then the end.
+    assert.equal(writes.length, 1 + 2 * chunks.length + 1);
+    assert.match(small[0], /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n[^]*\r\n\r\n$/);
+    assert.deepEqual(small.slice(1), ["4e20\r\n", "\r\n7530\r\n", "\r\n9c40\r\n", "\r\n0\r\n\r\n"]);
+    assert.deepEqual(writes.filter((bytes) => chunks.includes(bytes)), chunks, "not copied");
   });
 });
 

@@ -1,12 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  type Clock,
   DeadThreadError,
   Scheduler,
   type Signal,
   sleep,
+  SystemClock,
   type Thread,
   VirtualClock,
+  wait,
 } from "../../scheduler/mod.ts";
 
 function virtual(): { clock: VirtualClock; scheduler: Scheduler } {
@@ -193,5 +196,48 @@ describe("Scheduler: timers", () => {
     });
     await scheduler.run();
     assert.deepEqual(order, ["promise@0", "timer@1000"]);
+  });
+});
+
+describe("Scheduler: reading the clock", () => {
+  it("reads the clock once per tick: within one, now() is the time the tick began", async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const scheduler = new Scheduler({ clock });
+    const seen: number[] = [];
+    await scheduler.spawn(function* () {
+      seen.push(scheduler.now());
+      clock.advance(50);
+      seen.push(scheduler.now());
+      yield* wait(new Promise((resolve) => setImmediate(resolve))); // a later tick
+      seen.push(scheduler.now());
+    }).finished;
+    assert.deepEqual(seen, [0, 0, 50]);
+    assert.equal(scheduler.now(), 50, "between ticks, the clock itself");
+  });
+
+  it("re-arms the host alarm only when the next timer comes earlier", async () => {
+    const real = new SystemClock();
+    const armed: number[] = [];
+    const clock: Clock = {
+      now: () => real.now(),
+      setAlarm: (at, wake) => {
+        armed.push(at);
+        real.setAlarm(at, wake);
+      },
+      clearAlarm: () => real.clearAlarm(),
+    };
+    const scheduler = new Scheduler({ clock });
+    const far = scheduler.setTimeout(60_000, () => {});
+    await scheduler.spawn(function* () {
+      // Twenty ticks, each ending with the far timer still the next one.
+      for (let i = 0; i < 20; i++) yield* wait(Promise.resolve());
+    }).finished;
+    assert.equal(armed.length, 1, "armed once for the far timer");
+    const near = scheduler.setTimeout(10_000, () => {});
+    await scheduler.spawn(function* () {}).finished;
+    assert.equal(armed.length, 2, "armed again for an earlier timer");
+    far.cancel();
+    near.cancel();
+    scheduler.stop();
   });
 });

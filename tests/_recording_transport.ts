@@ -1,0 +1,41 @@
+/** Test helper: a transport that shows each write the connection hands to it. */
+import type { Transport } from "../core/transport.ts";
+import { DIRECT_SINK, DIRECT_SOURCE } from "../core/_direct_io.ts";
+
+const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
+
+/**
+ * A transport whose peer sends `input` (if any) and then ends, and whose
+ * sink takes every write at once, recording it in `writes` as handed over.
+ */
+export function recordingTransport(
+  input: Uint8Array | null = null,
+): { transport: Transport; writes: Uint8Array[] } {
+  const writes: Uint8Array[] = [];
+  let pending = input;
+  const transport = {
+    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
+    get readable(): never {
+      throw new Error("read directly");
+    },
+    get writable(): never {
+      throw new Error("written directly");
+    },
+    [DIRECT_SOURCE]: () => ({
+      read(onChunk: (chunk: Uint8Array | null) => void): void {
+        const chunk = pending;
+        pending = null;
+        setTimeout(() => onChunk(chunk), 0);
+      },
+      cancel(): void {},
+    }),
+    [DIRECT_SINK]: () => ({
+      write(chunk: Uint8Array): void {
+        writes.push(chunk);
+      },
+      end(): void {},
+      abort(): void {},
+    }),
+  } as Transport;
+  return { transport, writes };
+}
