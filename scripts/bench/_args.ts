@@ -18,10 +18,14 @@ export function option(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-/** `--name=a,b` as a subset of `all` (in `all`'s order); all of them when not given. */
-export function list<T extends string>(name: string, all: readonly T[]): T[] {
+/** `--name=a,b` as a subset of `all` (in `all`'s order); `defaults` (all) when not given. */
+export function list<T extends string>(
+  name: string,
+  all: readonly T[],
+  defaults: readonly T[] = all,
+): T[] {
   const value = option(name);
-  if (value === undefined) return [...all];
+  if (value === undefined) return [...defaults];
   const chosen = value.split(",");
   for (const item of chosen) {
     if (!all.includes(item as T)) throw new Error(`--${name}: unknown ${item} (of ${all})`);

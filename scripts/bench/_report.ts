@@ -5,10 +5,12 @@
  * @module
  */
 
-/** The contenders, in display order. */
+/** The contenders, in display order (the ones run and charted by default). */
 export const SERVERS = ["hussar", "native", "srvx"] as const;
+/** Contenders run only when asked for (`--server=floor`): in the table, not the chart. */
+export const EXTRA_SERVERS = ["floor"] as const;
 /** One contender. */
-export type ServerName = typeof SERVERS[number];
+export type ServerName = typeof SERVERS[number] | typeof EXTRA_SERVERS[number];
 
 /** One contender on one case and runtime. */
 export interface CaseResult {
@@ -59,25 +61,28 @@ export function metricOf(result: CaseResult): { name: string; value: number } | 
 /** The ratios hussar/native and hussar/srvx per case and runtime. */
 export function ratios(results: CaseResult[]): Ratio[] {
   const out: Ratio[] = [];
-  const find = (r: CaseResult, server: ServerName): CaseResult | undefined =>
-    results.find((x) => x.runtime === r.runtime && x.case === r.case && x.server === server);
   for (const hussar of results.filter((r) => r.server === "hussar")) {
     const own = metricOf(hussar);
     if (own === null) continue;
-    const over = (server: ServerName): number | null => {
-      const other = find(hussar, server);
-      const theirs = other === undefined ? null : metricOf(other);
-      return theirs === null || theirs.value === 0 ? null : own.value / theirs.value;
-    };
     out.push({
       runtime: hussar.runtime,
       case: hussar.case,
       metric: own.name,
-      hussarOverNative: over("native"),
-      hussarOverSrvx: over("srvx"),
+      hussarOverNative: ratioTo(results, hussar, "native"),
+      hussarOverSrvx: ratioTo(results, hussar, "srvx"),
     });
   }
   return out;
+}
+
+/** `result`'s figure over `server`'s on the same case and runtime; null if either is missing. */
+function ratioTo(results: CaseResult[], result: CaseResult, server: ServerName): number | null {
+  const other = results.find((x) =>
+    x.runtime === result.runtime && x.case === result.case && x.server === server
+  );
+  const own = metricOf(result);
+  const theirs = other === undefined ? null : metricOf(other);
+  return own === null || theirs === null || theirs.value === 0 ? null : own.value / theirs.value;
 }
 
 function fixed(value: number | undefined, digits: number): string {
@@ -101,14 +106,12 @@ export function table(results: CaseResult[]): string {
     "CPU µs/req",
     "req/s (h2load)",
     "memory",
-    "hussar/native",
+    "÷ native",
     "hussar/srvx",
   ]];
-  const all = ratios(results);
   for (const r of results) {
-    const ratio = r.server === "hussar"
-      ? all.find((x) => x.runtime === r.runtime && x.case === r.case)
-      : undefined;
+    const overNative = r.server === "native" ? null : ratioTo(results, r, "native");
+    const overSrvx = r.server === "hussar" ? ratioTo(results, r, "srvx") : null;
     rows.push([
       r.runtime,
       r.case,
@@ -125,8 +128,8 @@ export function table(results: CaseResult[]): string {
         : `${fixed(r.kibPerConnection, 1)} KiB/conn (RSS ${
           fixed((r.rssWithKiB ?? 0) / 1024, 0)
         } MiB)`,
-      ratio?.hussarOverNative == null ? "" : `${ratio.hussarOverNative.toFixed(2)}x`,
-      ratio?.hussarOverSrvx == null ? "" : `${ratio.hussarOverSrvx.toFixed(2)}x`,
+      overNative === null ? "" : `${overNative.toFixed(2)}x`,
+      overSrvx === null ? "" : `${overSrvx.toFixed(2)}x`,
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
@@ -139,7 +142,7 @@ export function table(results: CaseResult[]): string {
   ].join("\n");
 }
 
-const COLORS: Record<ServerName, string> = {
+const COLORS: Record<typeof SERVERS[number], string> = {
   hussar: "#c0392b",
   native: "#7f8c8d",
   srvx: "#2980b9",

@@ -1,10 +1,10 @@
 /**
  * One benchmark contender in its own process:
  *
- *   <runtime> _server.ts --server=hussar|native|srvx --port=N
+ *   <runtime> _server.ts --server=hussar|native|srvx|floor --port=N
  *
  * `native` is `Deno.serve`, `Bun.serve` or `node:http` depending on the
- * runtime. Every contender serves the routes of `_handlers.ts` on
+ * runtime; `floor` is the least a fetch-style server must do (`_floor.ts`). Every contender serves the routes of `_handlers.ts` on
  * 127.0.0.1 with its default options (hussar's limits and deadlines on).
  * Prints `ready <port>` once listening; runs until killed.
  *
@@ -15,6 +15,7 @@ import process from "node:process";
 import { serve } from "../../mod.ts";
 import { fetchHandler, makeFetchHandler, nodeHandler } from "./_handlers.ts";
 import { option } from "./_args.ts";
+import { startFloor } from "./_floor.ts";
 
 interface DenoServe {
   serve(
@@ -45,6 +46,8 @@ async function start(server: string, port: number): Promise<void> {
       ? makeFetchHandler("OK")
       : fetchHandler;
     await srvx({ port, hostname: HOSTNAME, silent: true, fetch }).ready();
+  } else if (server === "floor") {
+    await startFloor(HOSTNAME, port);
   } else if (server !== "native") {
     throw new Error(`unknown server: ${server}`);
   } else if (g.Deno !== undefined) {

@@ -5,7 +5,7 @@
  * and deadlines on).
  *
  *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node]
- *     [--case=memory,get,post,pipeline,stream,upload] [--server=hussar,native,srvx]
+ *     [--case=memory,get,post,pipeline,stream,upload] [--server=hussar,native,srvx,floor]
  *     [--out=docs/bench] [--no-build]
  *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (table and chart again)
  *
@@ -17,6 +17,11 @@
  * `results.json` and `bench.svg` into `--out` (default `docs/bench`; not
  * written when a filter narrows the run, unless `--out` is given).
  *
+ * `--server=floor` adds the least a fetch-style server must do on each
+ * runtime (`_floor.ts`) on the get, post and pipeline cases: how much of the
+ * native server's speed the runtime leaves to any server that hands its
+ * handler a genuine `Request`.
+ *
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -26,7 +31,15 @@ import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { h2load, h2loadProblem, type LoadOptions, run, wrk } from "./_load.ts";
-import { type CaseResult, ratios, type ServerName, SERVERS, svgChart, table } from "./_report.ts";
+import {
+  type CaseResult,
+  EXTRA_SERVERS,
+  ratios,
+  type ServerName,
+  SERVERS,
+  svgChart,
+  table,
+} from "./_report.ts";
 import { STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import { binary, list, option } from "./_args.ts";
 import { buildForNode } from "./_node_build.ts";
@@ -39,6 +52,8 @@ const LOAD_CPU = "1";
 const RUNTIMES = ["deno", "bun", "node"] as const;
 // Memory first, on a fresh process warmed up only by hello-world requests.
 const CASES = ["memory", "get", "post", "pipeline", "stream", "upload"] as const;
+/** The cases the floor contender answers (`_floor.ts`). */
+const FLOOR_CASES: readonly string[] = ["get", "post", "pipeline"];
 const NATIVE: Record<string, string> = { deno: "Deno.serve", bun: "Bun.serve", node: "node:http" };
 const ECHO_BYTES = 1024;
 const UPLOAD_BYTES = 16 * 2 ** 20;
@@ -332,7 +347,7 @@ async function main(): Promise<void> {
   const settings = quick ? QUICK : FULL;
   const runtimes = list("runtime", RUNTIMES);
   const cases = list("case", CASES);
-  const servers = list("server", SERVERS);
+  const servers = list("server", [...SERVERS, ...EXTRA_SERVERS], SERVERS);
   const filtered = ["runtime", "case", "server"].some((name) => option(name) !== undefined);
   const outDir = option("out") ?? (filtered ? undefined : join(ROOT, "docs", "bench"));
   const started = Date.now();
@@ -357,6 +372,7 @@ async function main(): Promise<void> {
         try {
           await child.line("ready", 30_000);
           for (const name of cases) {
+            if (server === "floor" && !FLOOR_CASES.includes(name)) continue;
             const base: CaseResult = { runtime, case: name, server, label: NATIVE[runtime] };
             process.stdout.write(`${runtime} ${server} ${name} ... `);
             let result: CaseResult;

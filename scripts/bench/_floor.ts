@@ -1,0 +1,217 @@
+/**
+ * The `floor` contender: the least work any fetch-style server must do on
+ * this runtime, to show how far the runtime itself lets one go. It reads
+ * with the runtime's own socket API (`Deno.listen`, `Bun.listen`,
+ * `node:net`), builds a genuine `Request` for each request, calls the
+ * benchmark's fetch handler, reads the `Response` body and writes the bytes.
+ * It checks nothing, has no limits, no deadlines and no streaming: a
+ * conforming server can only be slower. It answers the `get`, `post` and
+ * `pipeline` cases (bodies with a `Content-Length` only).
+ *
+ * @module
+ */
+import { createServer, type Socket } from "node:net";
+import { setImmediate } from "node:timers";
+import { fetchHandler } from "./_handlers.ts";
+import { STATUS_TEXT } from "../../httputil/status.ts";
+import { httpDate } from "../../httputil/date.ts";
+
+interface DenoConn {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+}
+interface DenoListen {
+  listen(options: { hostname: string; port: number }): AsyncIterable<DenoConn>;
+}
+interface BunSocket {
+  data: FloorConnection;
+  write(bytes: Uint8Array): number;
+  end(): void;
+}
+interface BunListen {
+  listen(options: {
+    hostname: string;
+    port: number;
+    socket: {
+      open(socket: BunSocket): void;
+      data(socket: BunSocket, chunk: Uint8Array): void;
+      drain(socket: BunSocket): void;
+      close(socket: BunSocket): void;
+    };
+  }): unknown;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("latin1");
+const HEAD_END = encoder.encode("\r\n\r\n");
+
+/** One connection's unparsed bytes, answered request by request, in order. */
+class FloorConnection {
+  #pending = new Uint8Array(0);
+  #queue: Promise<void> = Promise.resolve();
+  /** Bytes that did not fit into the socket yet (Bun). */
+  unsent: Uint8Array | null = null;
+
+  constructor(readonly origin: string) {}
+
+  /** Takes bytes from the peer; `write` gets the answers to every request they complete. */
+  feed(chunk: Uint8Array, write: (bytes: Uint8Array) => unknown): void {
+    const joined = new Uint8Array(this.#pending.length + chunk.length);
+    joined.set(this.#pending);
+    joined.set(chunk, this.#pending.length);
+    this.#pending = joined;
+    this.#queue = this.#queue.then(async () => {
+      const out = await this.#answerComplete();
+      if (out.length > 0) await write(out);
+    }).catch(() => {}); // the peer went away: nothing to answer
+  }
+
+  async #answerComplete(): Promise<Uint8Array> {
+    const answers: Uint8Array[] = [];
+    for (;;) {
+      const bytes = this.#pending;
+      const end = indexOf(bytes, HEAD_END);
+      if (end === -1) break;
+      const lines = decoder.decode(bytes.subarray(0, end)).split("\r\n");
+      const [method, target] = lines[0].split(" ");
+      const headers: [string, string][] = [];
+      let length = 0;
+      for (let i = 1; i < lines.length; i++) {
+        const colon = lines[i].indexOf(":");
+        const name = lines[i].slice(0, colon).toLowerCase();
+        const value = lines[i].slice(colon + 1).trim();
+        if (name === "content-length") length = Number(value);
+        headers.push([name, value]);
+      }
+      const bodyStart = end + HEAD_END.length;
+      if (bytes.length < bodyStart + length) break;
+      const body = length === 0 ? null : bytes.slice(bodyStart, bodyStart + length);
+      this.#pending = bytes.subarray(bodyStart + length);
+      const request = new Request(this.origin + target, { method, headers, body });
+      answers.push(await answer(request));
+    }
+    return answers.length === 1 ? answers[0] : concat(answers);
+  }
+}
+
+let turn: (() => void)[] | null = null;
+
+/**
+ * Runs `write` once this event-loop turn's reads are answered, with every
+ * other write of the turn, as hussar's scheduler does. On Node this doubles
+ * the floor's req/s (the peer is woken once per batch, not once per
+ * synchronous write); on Deno and Bun it measured slower, so they write at once.
+ */
+function later(write: () => void): void {
+  if (turn === null) {
+    const writes: (() => void)[] = turn = [];
+    setImmediate(() => {
+      turn = null;
+      for (const run of writes) run();
+    });
+  }
+  turn.push(write);
+}
+
+async function answer(request: Request): Promise<Uint8Array> {
+  const response = await fetchHandler(request);
+  // Read as a stream: cheaper than arrayBuffer() on Node, the same elsewhere.
+  const parts: Uint8Array[] = [];
+  const reader = response.body?.getReader();
+  for (let step = await reader?.read(); step && !step.done; step = await reader!.read()) {
+    parts.push(step.value);
+  }
+  const body = parts.length === 1 ? parts[0] : concat(parts);
+  const reason = response.statusText || STATUS_TEXT[response.status];
+  let head = `HTTP/1.1 ${response.status} ${reason}\r\n`;
+  response.headers.forEach((value, name) => (head += `${name}: ${value}\r\n`));
+  head += `content-length: ${body.length}\r\ndate: ${httpDate()}\r\n\r\n`;
+  const out = new Uint8Array(head.length + body.length);
+  encoder.encodeInto(head, out);
+  out.set(body, head.length);
+  return out;
+}
+
+function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Starts the floor contender on `hostname:port`; resolves once it listens. */
+export async function startFloor(hostname: string, port: number): Promise<void> {
+  const origin = `http://${hostname}:${port}`;
+  const g = globalThis as { Deno?: DenoListen; Bun?: BunListen };
+  if (g.Deno !== undefined) {
+    const listener = g.Deno.listen({ hostname, port });
+    (async () => {
+      for await (const conn of listener) void serveDeno(conn, new FloorConnection(origin));
+    })();
+  } else if (g.Bun !== undefined) {
+    g.Bun.listen({
+      hostname,
+      port,
+      socket: {
+        open: (socket) => void (socket.data = new FloorConnection(origin)),
+        data: (socket, chunk) => socket.data.feed(chunk, (bytes) => writeBun(socket, bytes)),
+        drain: (socket) => {
+          const unsent = socket.data.unsent;
+          socket.data.unsent = null;
+          if (unsent !== null) writeBun(socket, unsent);
+        },
+        close: () => {},
+      },
+    });
+  } else {
+    const server = createServer({ noDelay: true }, (socket: Socket) => {
+      const connection = new FloorConnection(origin);
+      socket.on(
+        "data",
+        (chunk: Uint8Array) => connection.feed(chunk, (bytes) => later(() => socket.write(bytes))),
+      );
+      socket.on("error", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
+  }
+}
+
+async function serveDeno(conn: DenoConn, connection: FloorConnection): Promise<void> {
+  const buffer = new Uint8Array(64 * 1024);
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+  };
+  try {
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      connection.feed(buffer.slice(0, n), write);
+    }
+  } catch {
+    // The peer went away.
+  }
+  conn.close();
+}
+
+function writeBun(socket: BunSocket, bytes: Uint8Array): void {
+  const unsent = socket.data.unsent;
+  if (unsent !== null) {
+    // Behind bytes still waiting for `drain`: queue after them, in order.
+    socket.data.unsent = concat([unsent, bytes]);
+    return;
+  }
+  const written = socket.write(bytes);
+  if (written >= 0 && written < bytes.length) socket.data.unsent = bytes.subarray(written);
+}
