@@ -15,6 +15,7 @@ import { setImmediate } from "node:timers";
 import { fetchHandler } from "./_handlers.ts";
 import { STATUS_TEXT } from "../../httputil/status.ts";
 import { httpDate } from "../../httputil/date.ts";
+import { concatBytes } from "../../core/_bytes.ts";
 
 interface DenoConn {
   read(buffer: Uint8Array): Promise<number | null>;
@@ -91,7 +92,7 @@ class FloorConnection {
       const request = new Request(this.origin + target, { method, headers, body });
       answers.push(await answer(request));
     }
-    return answers.length === 1 ? answers[0] : concat(answers);
+    return concatBytes(answers);
   }
 }
 
@@ -122,7 +123,7 @@ async function answer(request: Request): Promise<Uint8Array> {
   for (let step = await reader?.read(); step && !step.done; step = await reader!.read()) {
     parts.push(step.value);
   }
-  const body = parts.length === 1 ? parts[0] : concat(parts);
+  const body = concatBytes(parts);
   const reason = response.statusText || STATUS_TEXT[response.status];
   let head = `HTTP/1.1 ${response.status} ${reason}\r\n`;
   response.headers.forEach((value, name) => (head += `${name}: ${value}\r\n`));
@@ -139,16 +140,6 @@ function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
     return i;
   }
   return -1;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Starts the floor contender on `hostname:port`; resolves once it listens. */
@@ -209,7 +200,7 @@ function writeBun(socket: BunSocket, bytes: Uint8Array): void {
   const unsent = socket.data.unsent;
   if (unsent !== null) {
     // Behind bytes still waiting for `drain`: queue after them, in order.
-    socket.data.unsent = concat([unsent, bytes]);
+    socket.data.unsent = concatBytes([unsent, bytes]);
     return;
   }
   const written = socket.write(bytes);
