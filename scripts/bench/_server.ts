@@ -4,8 +4,9 @@
  *   <runtime> _server.ts --server=hussar|native|srvx|floor --port=N
  *
  * `native` is `Deno.serve`, `Bun.serve` or `node:http` depending on the
- * runtime; `floor` is the least a fetch-style server must do (`_floor.ts`). Every contender serves the routes of `_handlers.ts` on
- * 127.0.0.1 with its default options (hussar's limits and deadlines on).
+ * runtime; `floor` is the least a fetch-style server must do (`_floor.ts`).
+ * Every contender serves the routes of `_handlers.ts` on 127.0.0.1 with its
+ * default options (hussar's limits and deadlines on).
  * Prints `ready <port>` once listening; runs until killed.
  *
  * @module
