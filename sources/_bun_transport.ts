@@ -1,8 +1,8 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
-import { PushReadable } from "./_push_readable.ts";
+import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
 import type { BunSocketLike } from "./_runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
-import { SocketOutput } from "./_socket_writable.ts";
+import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -15,8 +15,13 @@ import {
  * listener's handlers, which forward to the socket's transport (kept in
  * `socket.data`). Bun does not buffer writes: `write()` returns how much the
  * kernel took, the rest is kept here until the `drain` handler runs.
+ *
+ * The transport is also the control of its input (`pause`, `resume`,
+ * `cancelled`) and the sink of its output (`write`, `end`, `abort`), which
+ * spares each connection the closures of separate ones. Those methods are
+ * for the transport's own input and output; use `readable` and `writable`.
  */
-export class BunSocketTransport implements Transport {
+export class BunSocketTransport implements Transport, PushSocketControl, SocketSink {
   readonly info: ConnectionInfo;
   readonly #output: SocketOutput;
   readonly #socket: BunSocketLike<unknown>;
@@ -33,20 +38,8 @@ export class BunSocketTransport implements Transport {
   constructor(socket: BunSocketLike<unknown>, info: ConnectionInfo) {
     this.#socket = socket;
     this.info = info;
-    this.#input = new PushReadable({
-      pause: () => {
-        if (!this.#closed) socket.pause();
-      },
-      resume: () => {
-        if (!this.#closed) socket.resume();
-      },
-      cancelled: () => this.#settle(),
-    });
-    this.#output = new SocketOutput({
-      write: (chunk) => this.#write(chunk),
-      end: () => this.#end(),
-      abort: () => this.#abort(),
-    });
+    this.#input = new PushReadable(this);
+    this.#output = new SocketOutput(this);
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -69,9 +62,22 @@ export class BunSocketTransport implements Transport {
     return this.#output.direct();
   }
 
-  /** Stops reading until the consumer asks (done on open, or after the TLS handshake). */
+  /**
+   * Input control: stop reading. Done on open (or after the TLS handshake)
+   * until the consumer asks.
+   */
   pause(): void {
-    this.#socket.pause();
+    if (!this.#closed) this.#socket.pause();
+  }
+
+  /** Input control: read again. */
+  resume(): void {
+    if (!this.#closed) this.#socket.resume();
+  }
+
+  /** Input control: the reader is done. */
+  cancelled(): void {
+    this.#settle();
   }
 
   /** The `data` handler. */
@@ -120,7 +126,8 @@ export class BunSocketTransport implements Transport {
     this.#settleWrite(this.#failure ?? new Error("connection closed"));
   }
 
-  #write(chunk: Uint8Array): Promise<void> | void {
+  /** Output sink: as much as the kernel takes now, the rest on `drain`. */
+  write(chunk: Uint8Array): Promise<void> | void {
     if (this.#closed) throw this.#failure ?? new Error("connection closed");
     const written = this.#socket.write(chunk);
     if (written === chunk.length) return;
@@ -138,7 +145,8 @@ export class BunSocketTransport implements Transport {
     else sent.reject(error);
   }
 
-  #end(): void {
+  /** Output sink: our FIN. */
+  end(): void {
     // Every write has resolved, so every byte is with the kernel.
     if (this.#closed) throw this.#failure ?? new Error("connection closed");
     this.#writeDone = true;
@@ -149,7 +157,8 @@ export class BunSocketTransport implements Transport {
     }
   }
 
-  #abort(): void {
+  /** Output sink: a reset. */
+  abort(): void {
     this.#writeDone = true;
     this.#aborted = true;
     this.#failure ??= new Error("connection aborted");

@@ -1,8 +1,8 @@
 import type { Socket } from "node:net";
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
-import { PushReadable } from "./_push_readable.ts";
+import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
-import { SocketOutput } from "./_socket_writable.ts";
+import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -15,12 +15,22 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** Where a socket's listeners find its transport. */
+const TRANSPORT: unique symbol = Symbol("hussar.transport");
+type OwnedSocket = Socket & { [TRANSPORT]: NodeSocketTransport };
+
 /**
  * One `node:net` (or `node:tls`) socket as a {@linkcode Transport}. The
  * socket must come paused, with `allowHalfOpen`, so that nothing is read
  * before the consumer asks and a peer's FIN does not end our side.
+ *
+ * The transport is also the control of its input (`pause`, `resume`,
+ * `cancelled`) and the sink of its output (`write`, `writev`, `end`,
+ * `abort`), and the socket's listeners are shared by every socket: closures
+ * per socket cost each idle connection about 0.8 KiB. Those methods are for
+ * the transport's own input and output; use `readable` and `writable`.
  */
-export class NodeSocketTransport implements Transport {
+export class NodeSocketTransport implements Transport, PushSocketControl, SocketSink {
   readonly info: ConnectionInfo;
   readonly #output: SocketOutput;
   readonly #socket: Socket;
@@ -36,46 +46,54 @@ export class NodeSocketTransport implements Transport {
     this.#socket = socket;
     this.info = info;
     socket.pause();
-    this.#input = new PushReadable({
-      pause: () => socket.pause(),
-      resume: () => socket.resume(),
-      cancelled: () => this.#settle(),
-    });
-    socket.on("data", (chunk: Uint8Array) => {
-      // A plain view, not the Buffer: Buffer#slice shares memory where Uint8Array#slice copies.
-      this.#input.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    });
-    socket.on("end", () => {
-      this.#peerEnded = true;
-      this.#input.end();
-      this.#settle();
-    });
-    socket.on("drain", () => {
-      const drain = this.#drain;
-      this.#drain = null;
-      drain?.resolve();
-    });
-    socket.on("finish", () => {
-      const finish = this.#finish;
-      this.#finish = null;
-      finish?.resolve();
-    });
-    socket.on("error", (error: Error) => {
-      this.#failure ??= error;
-    });
-    socket.on("close", () => {
-      this.#stopLinger?.();
-      const error = this.#failure ?? new Error("connection closed");
-      this.#input.fail(error);
-      for (const waiter of [this.#drain, this.#finish]) waiter?.reject(error);
-      this.#drain = this.#finish = null;
-    });
-    this.#output = new SocketOutput({
-      write: (chunk) => this.#write(chunk),
-      writev: (chunks) => this.#writev(chunks),
-      end: () => this.#end(),
-      abort: () => this.#abort(),
-    });
+    this.#input = new PushReadable(this);
+    this.#output = new SocketOutput(this);
+    (socket as OwnedSocket)[TRANSPORT] = this;
+    socket.on("data", NodeSocketTransport.#onData);
+    socket.on("end", NodeSocketTransport.#onEnd);
+    socket.on("drain", NodeSocketTransport.#onDrain);
+    socket.on("finish", NodeSocketTransport.#onFinish);
+    socket.on("error", NodeSocketTransport.#onError);
+    socket.on("close", NodeSocketTransport.#onClose);
+  }
+
+  static #onData(this: OwnedSocket, chunk: Uint8Array): void {
+    // A plain view, not the Buffer: Buffer#slice shares memory where Uint8Array#slice copies.
+    this[TRANSPORT].#input.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  static #onEnd(this: OwnedSocket): void {
+    const transport = this[TRANSPORT];
+    transport.#peerEnded = true;
+    transport.#input.end();
+    transport.#settle();
+  }
+
+  static #onDrain(this: OwnedSocket): void {
+    const transport = this[TRANSPORT];
+    const drain = transport.#drain;
+    transport.#drain = null;
+    drain?.resolve();
+  }
+
+  static #onFinish(this: OwnedSocket): void {
+    const transport = this[TRANSPORT];
+    const finish = transport.#finish;
+    transport.#finish = null;
+    finish?.resolve();
+  }
+
+  static #onError(this: OwnedSocket, error: Error): void {
+    this[TRANSPORT].#failure ??= error;
+  }
+
+  static #onClose(this: OwnedSocket): void {
+    const transport = this[TRANSPORT];
+    transport.#stopLinger?.();
+    const error = transport.#failure ?? new Error("connection closed");
+    transport.#input.fail(error);
+    for (const waiter of [transport.#drain, transport.#finish]) waiter?.reject(error);
+    transport.#drain = transport.#finish = null;
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -98,12 +116,28 @@ export class NodeSocketTransport implements Transport {
     return this.#output.direct();
   }
 
-  #write(chunk: Uint8Array): Promise<void> | void {
-    return this.#writev([chunk]);
+  /** Input control: stop reading. */
+  pause(): void {
+    this.#socket.pause();
   }
 
-  /** Corked, so Node sends the buffers with one `writev` instead of one write each. */
-  #writev(chunks: readonly Uint8Array[]): Promise<void> | void {
+  /** Input control: read again. */
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  /** Input control: the reader is done. */
+  cancelled(): void {
+    this.#settle();
+  }
+
+  /** Output sink: one buffer. */
+  write(chunk: Uint8Array): Promise<void> | void {
+    return this.writev([chunk]);
+  }
+
+  /** Output sink: corked, so Node sends the buffers with one `writev` instead of one write each. */
+  writev(chunks: readonly Uint8Array[]): Promise<void> | void {
     const socket = this.#socket;
     if (socket.destroyed) throw this.#failure ?? new Error("connection closed");
     let below = true;
@@ -119,7 +153,8 @@ export class NodeSocketTransport implements Transport {
     return new Promise((resolve, reject) => (this.#drain = { resolve, reject }));
   }
 
-  #end(): Promise<void> {
+  /** Output sink: our FIN, once every write has settled. */
+  end(): Promise<void> {
     if (this.#socket.destroyed) {
       return Promise.reject(this.#failure ?? new Error("connection closed"));
     }
@@ -132,7 +167,8 @@ export class NodeSocketTransport implements Transport {
     });
   }
 
-  #abort(): void {
+  /** Output sink: a reset. */
+  abort(): void {
     this.#writeDone = true;
     this.#failure ??= new Error("connection aborted");
     // Once end() has sent our FIN, a reset is too late to say anything, and Node 20 spins its

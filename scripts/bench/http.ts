@@ -18,9 +18,9 @@
  * written when a filter narrows the run, unless `--out` is given).
  *
  * `--server=floor` adds the least a fetch-style server must do on each
- * runtime (`_floor.ts`) on the get, post and pipeline cases: how much of the
- * native server's speed the runtime leaves to any server that hands its
- * handler a genuine `Request`.
+ * runtime (`_floor.ts`) on the memory, get, post and pipeline cases: how
+ * much of the native server's speed and memory the runtime leaves to any
+ * server that hands its handler a genuine `Request`.
  *
  * @module
  */
@@ -53,7 +53,7 @@ const RUNTIMES = ["deno", "bun", "node"] as const;
 // Memory first, on a fresh process warmed up only by hello-world requests.
 const CASES = ["memory", "get", "post", "pipeline", "stream", "upload"] as const;
 /** The cases the floor contender answers (`_floor.ts`). */
-const FLOOR_CASES: readonly string[] = ["get", "post", "pipeline"];
+const FLOOR_CASES: readonly string[] = ["memory", "get", "post", "pipeline"];
 const NATIVE: Record<string, string> = { deno: "Deno.serve", bun: "Bun.serve", node: "node:http" };
 const ECHO_BYTES = 1024;
 const UPLOAD_BYTES = 16 * 2 ** 20;
