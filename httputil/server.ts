@@ -171,26 +171,58 @@ type Settings = {
 
 function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
   // Each exchange has a frame of its own: nothing of the last one (its Request,
-  // Response, controller) stays reachable while the connection idles.
-  for (let first = true; yield* serveExchange(conn, app, settings, first); first = false);
+  // Response, controller) stays reachable while the connection idles. Between
+  // exchanges the thread waits in a shallow frame: an idle connection holds less.
+  for (let first = true;; first = false) {
+    if (settings.shutdown?.aborted) return conn.close("server shutting down");
+    if (!first && !(yield* awaitRequest(conn, settings))) return;
+    if (!(yield* serveExchange(conn, app, settings))) return;
+  }
 }
 
 /**
- * Waits for one request and serves it. Returns `true` when the connection
- * is kept for another; else it has been closed (or handed to an upgrade).
+ * Waits on a kept-alive connection for the first bytes of the next request,
+ * and leaves them to be read. Returns `false` when the connection was closed
+ * instead: by the client, or at the keep-alive timeout.
+ */
+function* awaitRequest(conn: Connection, settings: Settings): AwayCall<boolean> {
+  conn.phase = "idle";
+  conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+  try {
+    const chunk = yield* conn.read();
+    if (chunk === null) {
+      conn.close("client closed");
+      return false;
+    }
+    conn.unread(chunk);
+    return true;
+  } catch (error) {
+    if (error instanceof DeadlineError) closeIdle(conn);
+    else if (!(error instanceof ConnectionClosedError)) throw error;
+    return false;
+  }
+}
+
+/**
+ * Closes a connection on which no request came in time, or aborts it if
+ * the client has not taken the last response either: then nothing will.
+ */
+function closeIdle(conn: Connection): void {
+  if (conn.bufferedAmount > 0) conn.abort("idle timeout with a response not taken");
+  else conn.close("idle timeout");
+}
+
+/**
+ * Reads one request and serves it. Returns `true` when the connection is
+ * kept for another; else it has been closed (or handed to an upgrade).
  */
 function* serveExchange(
   conn: Connection,
   app: HttpApp,
   settings: Settings,
-  first: boolean,
 ): AwayCall<boolean | void> {
-  if (settings.shutdown?.aborted) return conn.close("server shutting down");
-  conn.phase = first ? "waiting" : "idle";
-  conn.setDeadline(
-    first ? settings.headersTimeoutMs : settings.keepAliveTimeoutMs,
-    first ? "headers" : "keep-alive",
-  );
+  conn.phase = "waiting";
+  conn.setDeadline(settings.headersTimeoutMs, "headers");
   let started = false;
   let request: IncomingRequest | null;
   try {
@@ -202,18 +234,14 @@ function* serveExchange(
       onFirstByte: () => {
         started = true;
         conn.phase = "headers";
-        if (!first) conn.setDeadline(settings.headersTimeoutMs, "headers");
       },
     });
   } catch (error) {
     if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
     if (error instanceof DeadlineError) {
-      // A request was under way: say why it is dropped. An idle connection just closes,
-      // unless the client has not taken the last response either: then nothing will.
+      // A request was under way: say why it is dropped; a connection that never sent one closes.
       if (started) return yield* fail(conn, 408, "request head not received in time");
-      return conn.bufferedAmount > 0
-        ? conn.abort("idle timeout with a response not taken")
-        : conn.close("idle timeout");
+      return closeIdle(conn);
     }
     if (error instanceof ConnectionClosedError) return;
     throw error;
