@@ -247,7 +247,7 @@ export class Connection {
    */
   whenWritten(callback: (error?: ConnectionClosedError) => void): void {
     if (this.#state === "closed") {
-      callback(this.#failure ?? new ConnectionClosedError(this.#closeReason));
+      callback(this.#closedError());
     } else if (this.bufferedAmount === 0) {
       callback();
     } else {
@@ -337,6 +337,11 @@ export class Connection {
     if (this.#failure !== null) throw this.#failure;
     if (this.#eof || this.#state !== "open") return null;
     return undefined;
+  }
+
+  /** Why the connection is closed, for those still waiting on it. */
+  #closedError(): ConnectionClosedError {
+    return this.#failure ?? new ConnectionClosedError(this.#closeReason);
   }
 
   #throwIfBroken(): void {
@@ -510,9 +515,7 @@ export class Connection {
     this.#notify();
     const unwritten = this.#writtenWaiters;
     this.#writtenWaiters = [];
-    for (const { callback } of unwritten) {
-      callback(this.#failure ?? new ConnectionClosedError(this.#closeReason));
-    }
+    for (const { callback } of unwritten) callback(this.#closedError());
     this.#owner._closed(this);
     this.#resolveClosed();
   }
