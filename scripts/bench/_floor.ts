@@ -50,7 +50,7 @@ const HEAD_END = encoder.encode("\r\n\r\n");
 
 /** One connection's unparsed bytes, answered request by request, in order. */
 class FloorConnection {
-  #pending = new Uint8Array(0);
+  #pending: Uint8Array = new Uint8Array(0);
   #queue: Promise<void> = Promise.resolve();
   /** Bytes that did not fit into the socket yet (Bun). */
   unsent: Uint8Array | null = null;
@@ -59,10 +59,8 @@ class FloorConnection {
 
   /** Takes bytes from the peer; `write` gets the answers to every request they complete. */
   feed(chunk: Uint8Array, write: (bytes: Uint8Array) => unknown): void {
-    const joined = new Uint8Array(this.#pending.length + chunk.length);
-    joined.set(this.#pending);
-    joined.set(chunk, this.#pending.length);
-    this.#pending = joined;
+    // Joined only behind a partial request: the floor copies nothing it need not.
+    this.#pending = this.#pending.length === 0 ? chunk : concatBytes([this.#pending, chunk]);
     this.#queue = this.#queue.then(async () => {
       const out = await this.#answerComplete();
       if (out.length > 0) await write(out);
