@@ -12,7 +12,11 @@ import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "./_upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import { resolveBody } from "./_response_body.ts";
+import { standardizeResponse } from "./_standard_response.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
+
+// The same response on every runtime: Bun leaves a string body's Content-Type implicit.
+standardizeResponse();
 
 /** Turns a handler's error into a response. */
 export type ErrorResponder = (error: unknown) => Response | Promise<Response>;
