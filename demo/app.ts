@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type ServerSentEvent, sseResponse } from "../helpers/mod.ts";
 import { upgradeWebSocket, WebSocketUpgradeError } from "../websocket/mod.ts";
 
 const PAGE = `<!doctype html>
@@ -25,7 +26,11 @@ const PAGE = `<!doctype html>
   const events = new EventSource("/sse");
   events.onmessage = (e) => { document.getElementById("events").textContent += e.data + "\\n"; };
   const socket = new WebSocket(new URL("/ws", location.href.replace(/^http/, "ws")));
-  socket.onmessage = (e) => { document.getElementById("echoes").textContent += e.data + "\\n"; };
+  socket.binaryType = "arraybuffer";
+  socket.onmessage = (e) => {
+    const text = typeof e.data === "string" ? e.data : "binary: " + e.data.byteLength + " bytes";
+    document.getElementById("echoes").textContent += text + "\\n";
+  };
   document.getElementById("say").onsubmit = (e) => {
     e.preventDefault();
     socket.send(document.getElementById("message").value);
@@ -41,22 +46,18 @@ function runtimeName(): string {
   return g.Deno ? "Deno" : g.Bun ? "Bun" : "Node";
 }
 
-/** A stream of `count` pieces made by `piece(i)`, `ms` apart; stops when cancelled. */
-function paced(
-  count: number,
-  ms: number,
-  piece: (i: number) => string,
-): ReadableStream<Uint8Array> {
+/** Ten lines, 100 ms apart; stops when cancelled. */
+function tenLines(): ReadableStream<Uint8Array> {
   let i = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (i === count) return controller.close();
+      if (i === 10) return controller.close();
       return new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          controller.enqueue(encoder.encode(piece(i++)));
+          controller.enqueue(encoder.encode(`line ${++i} of 10\n`));
           resolve();
-        }, i === 0 ? 0 : ms);
+        }, i === 0 ? 0 : 100);
       });
     },
     cancel() {
@@ -65,8 +66,45 @@ function paced(
   });
 }
 
+/** A tick a second, until the client leaves or `stopping` aborts (the stream then ends). */
+async function* ticks(stopping?: AbortSignal): AsyncGenerator<ServerSentEvent> {
+  for (let i = 0;; i++) {
+    yield { data: `tick ${i} at ${new Date().toISOString()}` };
+    if (stopping?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 1000);
+      stopping?.addEventListener("abort", done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        stopping?.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+    if (stopping?.aborted) return;
+  }
+}
+
 /**
- * The demo's fetch handler.
+ * The demo's fetch handler. `stopping`, once aborted, ends the event streams
+ * of `/sse`, which would otherwise never finish: a graceful shutdown waits
+ * for the requests in flight.
+ *
+ * @example
+ * ```ts
+ * import { demoApp } from "./app.ts";
+ * const stopping = new AbortController();
+ * const handler = demoApp(stopping.signal);
+ * const events = await handler(new Request("http://localhost/sse"));
+ * stopping.abort();
+ * console.log(await events.text()); // data: tick 0 at ...
+ * ```
+ */
+export function demoApp(stopping?: AbortSignal): (request: Request) => Promise<Response> {
+  return (request) => route(request, stopping);
+}
+
+/**
+ * The demo's fetch handler, its event streams endless (see {@linkcode demoApp}).
  *
  * @example
  * ```ts
@@ -75,7 +113,9 @@ function paced(
  * console.log(await response.text()); // hi
  * ```
  */
-export async function demoHandler(request: Request): Promise<Response> {
+export const demoHandler: (request: Request) => Promise<Response> = demoApp();
+
+async function route(request: Request, stopping?: AbortSignal): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (pathname === "/") {
     return new Response(PAGE.replace('<span id="runtime"></span>', runtimeName()), {
@@ -93,22 +133,15 @@ export async function demoHandler(request: Request): Promise<Response> {
     });
   }
   if (pathname === "/stream") {
-    return new Response(paced(10, 100, (i) => `line ${i + 1} of 10\n`), {
-      headers: { "content-type": "text/plain" },
-    });
+    return new Response(tenLines(), { headers: { "content-type": "text/plain" } });
   }
-  if (pathname === "/sse") {
-    return new Response(
-      paced(Infinity, 1000, (i) => `data: tick ${i} at ${new Date().toISOString()}\n\n`),
-      {
-        headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
-      },
-    );
-  }
+  if (pathname === "/sse") return sseResponse(ticks(stopping));
   if (pathname === "/ws") {
     try {
       const { socket, response } = upgradeWebSocket(request);
-      socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+      // Text comes back prefixed, binary as it came (an ArrayBuffer: binaryType's default).
+      socket.onmessage = ({ data }) =>
+        socket.send(typeof data === "string" ? `echo: ${data}` : data);
       return response;
     } catch (error) {
       if (error instanceof WebSocketUpgradeError) return error.toResponse();

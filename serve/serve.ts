@@ -7,6 +7,8 @@ import type { Shuttle } from "../workers/shuttle.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import { fetchApp } from "./fetch_app.ts";
 import { fetchShuttle } from "./_fetch_shuttle.ts";
+import { type ResolvedServeOptions, resolveServeArguments } from "./_options.ts";
+import { clientUrl, listeningMessage } from "./_url.ts";
 import type { FetchHandler, ServeOptions } from "./types.ts";
 
 /**
@@ -44,7 +46,7 @@ export class HttpServer implements AsyncDisposable {
   readonly #secure: boolean;
 
   /** @internal Use {@linkcode serve}. */
-  constructor(options: ServeOptions, engine: ServerEngine) {
+  constructor(options: ResolvedServeOptions, engine: ServerEngine) {
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#secure = options.tls !== undefined;
     this.hussar = new Hussar({
@@ -66,7 +68,10 @@ export class HttpServer implements AsyncDisposable {
   }
 
   /** Listens on the runtime's sockets, or (worker mode) starts the workers that do. */
-  async #start(options: ServeOptions, shuttles: ShuttleHandler<Shuttle> | null): Promise<void> {
+  async #start(
+    options: ResolvedServeOptions,
+    shuttles: ShuttleHandler<Shuttle> | null,
+  ): Promise<void> {
     if (options.signal?.aborted) {
       throw new DOMException("the server's signal was already aborted", "AbortError");
     }
@@ -86,7 +91,6 @@ export class HttpServer implements AsyncDisposable {
         signal: _signal,
         onListen: _onListen,
         onError: _onError,
-        fetch: _fetch,
         ...http
       } = options;
       const pool = new WorkerPool({
@@ -103,7 +107,7 @@ export class HttpServer implements AsyncDisposable {
       this.#listener = pool;
     }
     const onListen = options.onListen ??
-      ((addr: NetAddress) => console.log(`Listening on ${urlOf(addr, !!options.tls)}`));
+      ((addr: NetAddress) => console.log(listeningMessage(addr, !!options.tls)));
     onListen(this.#listener.addr);
   }
 
@@ -120,9 +124,13 @@ export class HttpServer implements AsyncDisposable {
     return this.#listener.addr;
   }
 
-  /** `http(s)://host:port/` for a TCP listener (localhost for a wildcard address), `unix:path` for a Unix socket. */
+  /**
+   * `http(s)://host:port/` for a TCP listener, `unix:path` for a Unix socket:
+   * a URL a client on this machine can fetch, so `localhost` for a wildcard
+   * address (`0.0.0.0`, `::`), which the default `onListen` line shows as bound.
+   */
   get url(): string {
-    return urlOf(this.addr, this.#secure);
+    return clientUrl(this.addr, this.#secure);
   }
 
   /**
@@ -165,21 +173,13 @@ export class HttpServer implements AsyncDisposable {
   }
 }
 
-function urlOf(addr: NetAddress, tls: boolean): string {
-  if (addr.transport === "unix") return `unix:${addr.path}`;
-  const wildcard = addr.hostname === "0.0.0.0" || addr.hostname === "::";
-  const host = wildcard
-    ? "localhost"
-    : addr.hostname.includes(":")
-    ? `[${addr.hostname}]`
-    : addr.hostname;
-  return `${tls ? "https" : "http"}://${host}:${addr.port}/`;
-}
-
 /**
  * Serves HTTP/1.1 with a fetch-style handler on the runtime it runs on
  * (Deno, Bun or Node): `serve(handler)`, `serve(options)` with
- * `options.fetch`, or `serve(options, handler)`.
+ * `options.fetch` (or `options.handler`, as `Deno.serve` names it), or
+ * `serve(options, handler)`. An unknown option, a handler given twice or a
+ * malformed port throws a TypeError at once; `port` may be a decimal string
+ * such as `process.env.PORT`.
  *
  * @example
  * ```ts
@@ -203,7 +203,9 @@ export function serve(handler: FetchHandler): HttpServer;
  * await server.shutdown();
  * ```
  */
-export function serve(options: ServeOptions & { fetch: FetchHandler }): HttpServer;
+export function serve(
+  options: ServeOptions & ({ fetch: FetchHandler } | { handler: FetchHandler }),
+): HttpServer;
 /**
  * Serves `handler` with the options given.
  *
@@ -218,16 +220,10 @@ export function serve(options: ServeOptions & { fetch: FetchHandler }): HttpServ
  */
 export function serve(options: ServeOptions, handler: FetchHandler): HttpServer;
 export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler): HttpServer {
-  const options: ServeOptions = typeof first === "function" ? {} : first;
-  const handler = typeof first === "function" ? first : second ?? first.fetch;
-  if (typeof handler !== "function") throw new TypeError("serve() needs a fetch handler");
-  const workers = options.workers ?? 0;
-  if (!Number.isInteger(workers) || workers < 0) {
-    throw new RangeError(`workers must be a whole number, not ${options.workers}`);
-  }
+  const { options, handler } = resolveServeArguments(first, second);
   return new HttpServer(
     options,
-    workers > 0
+    (options.workers ?? 0) > 0
       ? { shuttles: (shutdown) => fetchShuttle(handler, options.onError, shutdown) }
       : { app: fetchApp(handler, { onError: options.onError }) },
   );

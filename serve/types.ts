@@ -43,12 +43,18 @@ export interface TlsOptions {
 /**
  * Options of {@linkcode serve}: those of `Deno.serve`/`Bun.serve` where they
  * exist, plus the engine's limits and timeouts (see {@linkcode HttpServerOptions}).
+ * `serve()` refuses a key it does not know with a TypeError that names it.
  */
-export interface ServeOptions extends Omit<HttpServerOptions, "onError"> {
-  /** The handler (may also be given as `serve`'s second argument). */
+export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutdown"> {
+  /** The handler (may also be given as `handler` or as `serve`'s second argument). */
   fetch?: FetchHandler;
-  /** TCP port (default 8000; 0 picks a free one). */
-  port?: number;
+  /** `fetch` under the name `Deno.serve` gives it; give one of the two. */
+  handler?: FetchHandler;
+  /**
+   * TCP port (default 8000; 0 picks a free one): a number, or its decimal
+   * digits as a string, such as `process.env.PORT`.
+   */
+  port?: number | string;
   /** Address to listen on (default "0.0.0.0"). */
   hostname?: string;
   /** Listen on this Unix socket instead of TCP. */

@@ -131,7 +131,7 @@ export { hussar, url };
 const TS_MISTAKES = `
 import { serve } from "@hussar/core";
 import { Scheduler } from "@hussar/core/scheduler";
-serve({ port: "8000" }, () => new Response("x"));
+serve({ prot: 8000 }, () => new Response("x"));
 serve({ port: 0 }, (request) => request.method);
 new Scheduler({ clock: "system" });
 `;
