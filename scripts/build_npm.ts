@@ -3,12 +3,15 @@
  * would (dnt needs JSR, which is out of reach): the TypeScript compiler from
  * node_modules type-checks and emits ESM plus `.d.ts` with relative `.ts`
  * specifiers rewritten to `.js`, a package.json is written from deno.json,
- * README and LICENSE are copied, then the test suite runs on Node against
- * the build.
+ * README and LICENSE are copied. It only builds: `npm test`
+ * (`scripts/test.ts`) runs the suite on Node against the build. A build that
+ * fails leaves no package behind.
  *
- *   deno run -A scripts/build_npm.ts [--skip-test] [--junit=PATH] [--filter=PATTERN]
+ *   deno run -A scripts/build_npm.ts
  *
  * `HUSSAR_NPM_OUT=.build/NAME` builds into that folder instead of `npm/`.
+ * (`--skip-test`, from when the build also tested, is accepted and changes
+ * nothing.)
  *
  * The published modules are what deno.json exports, and everything they
  * import. The tests (and the demo and benchmarks) are built beside them in
@@ -18,7 +21,6 @@
  * @module
  */
 import type ts from "typescript";
-import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -34,9 +36,12 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-// HUSSAR_NPM_OUT (a folder inside the repository, so built tests still find
-// node_modules) lets parallel builds keep out of each other's way.
-const OUT = join(ROOT, process.env.HUSSAR_NPM_OUT ?? "npm");
+/**
+ * Where the package is built: `npm/`, or `HUSSAR_NPM_OUT` (a folder inside
+ * the repository, so built tests still find node_modules), which lets
+ * parallel builds keep out of each other's way.
+ */
+export const OUT: string = join(ROOT, process.env.HUSSAR_NPM_OUT ?? "npm");
 const ESM = join(OUT, "esm");
 /** Built for Node's test run, the demo and the benchmarks; not published. */
 const UNPUBLISHED = [
@@ -80,12 +85,6 @@ function walkTs(path: string): string[] {
   if (!existsSync(path)) return [];
   if (statSync(path).isFile()) return /\.m?ts$/.test(path) ? [path] : [];
   return readdirSync(path).sort().flatMap((name) => walkTs(join(path, name)));
-}
-
-function walkFiles(path: string, suffix: string): string[] {
-  if (!existsSync(path)) return [];
-  if (statSync(path).isFile()) return path.endsWith(suffix) ? [path] : [];
-  return readdirSync(path).sort().flatMap((name) => walkFiles(join(path, name), suffix));
 }
 
 function isRelativeTs(specifier: string): boolean {
@@ -224,7 +223,9 @@ async function compile(config: DenoConfig): Promise<void> {
   if (leftover.length > 0) {
     throw new BuildError(`.ts specifiers left in the output:\n  ${leftover.join("\n  ")}`);
   }
-  console.log(`npm build: type-checked and emitted ${written.length} files into npm/esm/`);
+  console.log(
+    `npm build: type-checked and emitted ${written.length} files into ${relative(ROOT, ESM)}/`,
+  );
 }
 
 function writePackage(config: DenoConfig): void {
@@ -254,41 +255,16 @@ function writePackage(config: DenoConfig): void {
     files,
     sideEffects: false,
   };
-  if (config.exports["./cli"]) pkg.bin = { hussar: exports["./cli"].import };
+  // No "./" in front: npm publish drops such a bin as "invalid" (npm 11).
+  if (config.exports["./cli"]) pkg.bin = { hussar: exports["./cli"].import.replace(/^\.\//, "") };
   writeFileSync(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
   for (const file of ["README.md", "LICENSE"]) copyFileSync(join(ROOT, file), join(OUT, file));
 }
 
-/** Runs the built tests on Node; returns its exit code. */
-function runNodeTests(junit: string | null, filter: string | null): number {
-  const tests = walkFiles(join(ESM, "tests"), "_test.js");
-  if (tests.length === 0) {
-    console.error("npm build: no compiled test (npm/esm/tests/**/*_test.js)");
-    return 1;
-  }
-  const args = ["--test", "--test-reporter=spec", "--test-reporter-destination=stdout"];
-  if (junit !== null) args.push("--test-reporter=junit", `--test-reporter-destination=${junit}`);
-  if (filter !== null) args.push(`--test-name-pattern=${filter}`);
-  const env = { ...process.env };
-  const shared = join(ROOT, "..", "shared");
-  if (!env.HUSSAR_SHARED && existsSync(shared)) env.HUSSAR_SHARED = shared;
-  console.log(`npm build: node --test on ${tests.length} compiled test files`);
-  const run = spawnSync("node", [...args, ...tests.map((t) => relative(OUT, t))], {
-    cwd: OUT,
-    env,
-    stdio: "inherit",
-  });
-  if (run.error) console.error(`npm build: cannot run node: ${run.error.message}`);
-  return run.status ?? 1;
-}
-
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const option = (name: string): string | null =>
-    args.findLast((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
-  const unknown = args.filter((a) => !/^--(skip-test$|junit=|filter=)/.test(a));
+  const unknown = process.argv.slice(2).filter((a) => a !== "--skip-test");
   if (unknown.length > 0) {
-    console.error(`usage: build_npm.ts [--skip-test] [--junit=PATH] [--filter=PATTERN]`);
+    console.error(`usage: build_npm.ts (it only builds; npm test runs the Node suite)`);
     process.exit(2);
   }
   try {
@@ -298,9 +274,10 @@ if (import.meta.main) {
     await compile(config);
     writePackage(config);
   } catch (error) {
+    rmSync(OUT, { recursive: true, force: true }); // nothing half-built to pack or publish
     if (!(error instanceof BuildError)) throw error;
     console.error(`npm build failed: ${error.message}`);
     process.exit(1);
   }
-  if (!args.includes("--skip-test")) process.exit(runNodeTests(option("junit"), option("filter")));
+  console.log(`npm build: ${relative(ROOT, OUT)}/ is ready to pack`);
 }

@@ -1,10 +1,13 @@
 /**
  * The whole test run (`npm test`): format, lint and type checks, the
  * documentation check and a JSR publish dry run, the JSDoc examples, then
- * every test under `tests/` on Deno, Bun, and Node (against the npm build). Each tool's output streams through; a table of each
- * runtime's counts and a closing `N passed, M failed, K skipped` line
- * follow. Exits non-zero if any step fails, any test fails, or a runtime
- * ran no test.
+ * every test under `tests/` on Deno, Bun, and Node: for Node, the npm
+ * package is built (`scripts/build_npm.ts`), dry-run published, and the
+ * suite compiled into it runs. These dry runs are the release workflow's
+ * publish commands (`.github/workflows/release.yml`). Each tool's output
+ * streams through; a table of each runtime's counts and a closing
+ * `N passed, M failed, K skipped` line follow. Exits non-zero if any step
+ * fails, any test fails, or a runtime ran no test.
  *
  *   deno run -A scripts/test.ts [--only=deno|bun|node ...] [--filter=PATTERN]
  *
@@ -15,13 +18,13 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { readJUnit, type Tally, tally, type TestResult } from "./_junit.ts";
-import { libraryEntries } from "./build_npm.ts";
+import { libraryEntries, OUT as NPM_OUT } from "./build_npm.ts";
 
 const RUNTIMES = ["deno", "bun", "node"] as const;
 type Runtime = typeof RUNTIMES[number];
@@ -77,9 +80,9 @@ class Run {
   }
 
   /** Runs a command with its output streaming through; records a failure on a non-zero exit. */
-  step(title: string, command: string, args: string[]): boolean {
+  step(title: string, command: string, args: string[], cwd = ROOT): boolean {
     console.log(`\n=== ${title}: ${command} ${args.join(" ")}`);
-    const result = spawnSync(command, args, { cwd: ROOT, env: this.#env, stdio: "inherit" });
+    const result = spawnSync(command, args, { cwd, env: this.#env, stdio: "inherit" });
     if (result.error) console.error(`cannot run ${command}: ${result.error.message}`);
     const ok = result.status === 0;
     if (!ok) this.fail(`${title} (exit ${result.status ?? result.signal ?? "?"})`);
@@ -87,8 +90,8 @@ class Run {
   }
 
   /** A test step whose results are read back from the JUnit report it writes. */
-  tests(label: string, command: string, args: string[], junit: string): void {
-    this.step(label, command, args);
+  tests(label: string, command: string, args: string[], junit: string, cwd = ROOT): void {
+    this.step(label, command, args, cwd);
     if (!existsSync(junit)) {
       this.fail(`${label}: no JUnit report`);
       this.rows.push({ label, counts: { passed: 0, failed: 0, skipped: 0 }, failed: [] });
@@ -124,6 +127,44 @@ function summarise(run: Run, filter: string | null): void {
   if (run.failures.length > 0) console.log(`\nfailed steps: ${run.failures.join("; ")}`);
   if (filter !== null) console.log(`\n(--filter: tests it did not select count as skipped)`);
   console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+}
+
+function walkFiles(path: string, suffix: string): string[] {
+  if (!existsSync(path)) return [];
+  if (statSync(path).isFile()) return path.endsWith(suffix) ? [path] : [];
+  return readdirSync(path).sort().flatMap((name) => walkFiles(join(path, name), suffix));
+}
+
+/**
+ * Node's part: build the npm package, dry-run its publish as the release
+ * workflow runs it (no network needed), then run the tests compiled into it.
+ */
+function nodeSteps(run: Run, junit: string, filter: string | null): void {
+  const label = "node (npm build)";
+  const notRun = (why: string): void => {
+    run.fail(`${label}: ${why}`);
+    run.rows.push({ label, counts: { passed: 0, failed: 0, skipped: 0 }, failed: [] });
+  };
+  if (!run.step("npm build", "deno", ["run", "-A", "scripts/build_npm.ts"])) {
+    return notRun("not run, the build failed");
+  }
+  const out = relative(ROOT, NPM_OUT);
+  // "./": a bare "npm" would name the npm package. --offline: the registry is not asked
+  // whether the version exists (unreachable, that costs a minute of retries).
+  run.step("npm publish (dry run)", "npm", [
+    "publish",
+    "--dry-run",
+    "--offline",
+    "--access",
+    "public",
+    `./${out}`,
+  ]);
+  const tests = walkFiles(join(NPM_OUT, "esm", "tests"), "_test.js");
+  if (tests.length === 0) return notRun(`no compiled test in ${out}/esm/tests/`);
+  const args = ["--test", "--test-reporter=spec", "--test-reporter-destination=stdout"];
+  args.push("--test-reporter=junit", `--test-reporter-destination=${junit}`);
+  if (filter !== null) args.push(`--test-name-pattern=${filter}`);
+  run.tests(label, "node", [...args, ...tests.map((t) => relative(NPM_OUT, t))], junit, NPM_OUT);
 }
 
 function main(): number {
@@ -168,12 +209,7 @@ function main(): number {
       // "./" makes it a path: a bare "tests/" is a name filter that also matches npm/esm/tests.
       run.tests("bun", "bun", [...args, "./tests/"], junit);
     }
-    if (wanted("node")) {
-      const junit = join(scratch, "node.xml");
-      const args = ["run", "-A", "scripts/build_npm.ts", `--junit=${junit}`];
-      if (filter !== null) args.push(`--filter=${filter}`);
-      run.tests("node (npm build)", "deno", args, junit);
-    }
+    if (wanted("node")) nodeSteps(run, join(scratch, "node.xml"), filter);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -3,7 +3,10 @@
  * installed from the tarball into a scratch project (no network: the
  * package has no dependencies), and used there by package name on Node 20,
  * on the current Node LTS (the `node` npm package, cached under
- * `.build/cache/`), on Bun, and by a TypeScript consumer under tsc.
+ * `.build/cache/`), on Bun, and by a TypeScript consumer under tsc. Then the
+ * README's way from a clone, as written: its quick start served on Deno
+ * through a `links` entry to the repository, and on Node and Bun with the
+ * build installed as a `file:` dependency of a project made by `npm init -y`.
  *
  * A packaging test, not a behaviour test: it runs once, in the Node part of
  * the suite, against the npm build it was compiled into
@@ -247,6 +250,14 @@ describe("the npm package, packed and installed into a scratch project", () => {
     assert.deepEqual(unwanted, []);
   });
 
+  it("passes an npm publish dry run with its package.json as built (npm corrects nothing)", () => {
+    // The release workflow's command, without --provenance (only CI can sign) and the registry.
+    const dryRun = run("npm", ["publish", "--dry-run", "--offline", "--access", "public"], build);
+    const said = succeed(dryRun, "npm publish --dry-run") + dryRun.stderr;
+    assert.doesNotMatch(said, /auto-corrected|was invalid and removed/, said);
+    assert.match(said, new RegExp(`\\+ @hussar/core@${manifest.version}`), said);
+  });
+
   it("imports every export by package name on this Node (20) and serves a request", () => {
     const report = consume(process.execPath);
     assert.equal(report.version, process.version);
@@ -312,7 +323,106 @@ describe("the npm package, packed and installed into a scratch project", () => {
       assert.notEqual(checked.status, 0, "tsc accepted code with type errors");
     });
   }
+
+  it("serves the README's quick start on Deno, with the deno.json the README gives (links)", async () => {
+    const app = join(scratch, "deno-app");
+    mkdirSync(app);
+    const config = readmeBlock(repo, "## Install", "json", /"links"/);
+    const parsed = JSON.parse(config);
+    assert.match(parsed.imports["@hussar/core"], /^jsr:@hussar\/core@/);
+    assert.equal(parsed.links.length, 1);
+    parsed.links = [repo]; // "../hussar" in the README: the clone beside the app
+    writeFileSync(join(app, "deno.json"), JSON.stringify(parsed));
+    writeFileSync(join(app, "app.ts"), quickStart(repo));
+    const deno = join(repo, "node_modules", ".bin", "deno");
+    await servesQuickStart(deno, ["run", "--allow-net", "app.ts"], app);
+  });
+
+  it("serves the README's quick start as app.mjs on Node in an `npm init -y` project, the build as a file: dependency", async () => {
+    const app = join(scratch, "node-app");
+    mkdirSync(app);
+    succeed(run("npm", ["init", "-y"], app), "npm init -y");
+    succeed(
+      run("npm", ["install", "--offline", "--no-audit", "--no-fund", build], app),
+      "npm install of the build folder",
+    );
+    const dependency = JSON.parse(readFileSync(join(app, "package.json"), "utf8"))
+      .dependencies["@hussar/core"];
+    assert.match(dependency, /^file:/);
+    writeFileSync(join(app, "app.mjs"), quickStart(repo));
+    await servesQuickStart(process.execPath, ["app.mjs"], app);
+  });
+
+  it("serves the README's quick start as app.ts on Bun, the build added with bun add", async () => {
+    const app = join(scratch, "bun-app");
+    mkdirSync(app);
+    succeed(run("npm", ["init", "-y"], app), "npm init -y");
+    const bun = join(repo, "node_modules", ".bin", "bun");
+    succeed(run(bun, ["add", build], app), "bun add of the build folder");
+    writeFileSync(join(app, "app.ts"), quickStart(repo));
+    await servesQuickStart(bun, ["app.ts"], app);
+  });
 });
+
+/** The first `lang` code block of a README section (`## Name`) whose text matches `pattern`. */
+function readmeBlock(repo: string, section: string, lang: string, pattern: RegExp): string {
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  const start = readme.indexOf(`\n${section}\n`);
+  assert.notEqual(start, -1, `README has no ${section}`);
+  const end = readme.indexOf("\n## ", start + section.length + 2);
+  const text = readme.slice(start, end === -1 ? undefined : end);
+  const blocks = [...text.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))];
+  const block = blocks.map((match) => match[1]).find((code) => pattern.test(code));
+  assert.ok(block !== undefined, `no ${lang} block matching ${pattern} in ${section}`);
+  return block;
+}
+
+/**
+ * The README's quick start, as written but for where it listens: on a port
+ * of the kernel's choice, on loopback only.
+ */
+function quickStart(repo: string): string {
+  const code = readmeBlock(repo, "## Quick start", "ts", /serve\(/);
+  const listening = "serve({ port: 8000 },";
+  assert.ok(code.includes(listening), `the quick start no longer has ${listening}`);
+  return code.replace(listening, `serve({ port: 0, hostname: "127.0.0.1" },`);
+}
+
+/** Runs the quick start; checks its "Listening on" line, a GET and a POST; stops it. */
+async function servesQuickStart(command: string, args: string[], cwd: string): Promise<void> {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise((resolve) => child.once("close", resolve));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL in 60 s: ${output}`)), 60_000);
+      const take = (chunk: Buffer): void => {
+        output += chunk.toString();
+        const match = /^Listening on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout!.on("data", take);
+      child.stderr!.on("data", take);
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${command} ${args.join(" ")} exited (${code}): ${output}`));
+      });
+    });
+    assert.equal(await (await fetch(url)).text(), "hello 127.0.0.1");
+    const posted = await fetch(url, { method: "POST", body: "as written" });
+    assert.equal(await posted.text(), "as written");
+  } finally {
+    child.kill("SIGTERM");
+    await exited;
+  }
+}
 
 /**
  * The Node LTS binary: `HUSSAR_NODE_LTS`, else the `node` npm package at
