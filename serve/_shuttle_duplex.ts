@@ -6,8 +6,8 @@ const HIGH_WATER_MARK = 64 * 1024;
 /**
  * An upgraded shuttle (after `switchProtocols`) as a byte duplex, so the
  * WebSocket engine runs on the main thread over a connection a worker owns.
- * Writes queue here and leave one chunk at a time (the shuttle's flow
- * control); `bufferedAmount` is what has not left yet.
+ * Writes leave one chunk at a time, in order (the shuttle's flow control);
+ * `bufferedAmount` is what has not been sent to the worker yet.
  */
 export function shuttleDuplex(shuttle: Shuttle): ByteDuplex {
   let buffered = 0;
@@ -27,7 +27,7 @@ export function shuttleDuplex(shuttle: Shuttle): ByteDuplex {
     write(bytes) {
       if (ended) throw new TypeError("the connection is closed");
       buffered += bytes.length;
-      sent = sent.then(() => shuttle.write(bytes)).finally(() => (buffered -= bytes.length));
+      sent = shuttle.write(bytes).finally(() => (buffered -= bytes.length));
     },
     get bufferedAmount() {
       return buffered;
@@ -37,8 +37,8 @@ export function shuttleDuplex(shuttle: Shuttle): ByteDuplex {
     close() {
       if (ended) return;
       ended = true;
-      // What is queued leaves first, then the worker closes the connection.
-      sent = sent.then(() => shuttle.end()).catch(() => {});
+      // What is queued leaves first (end() follows the writes), then the worker closes the connection.
+      sent = shuttle.end().catch(() => {});
     },
     abort(reason) {
       ended = true;

@@ -3,6 +3,7 @@ import type { ShuttleHandler } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { type HttpApp, httpHandler } from "../httputil/server.ts";
 import { listen, type Listener } from "../sources/listen.ts";
+import { ListenError } from "../sources/errors.ts";
 import type { Shuttle } from "../workers/shuttle.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import { fetchApp } from "./fetch_app.ts";
@@ -35,19 +36,30 @@ export type ServerEngine =
 export class HttpServer implements AsyncDisposable {
   /** The core serving the connections (for introspection). */
   readonly hussar: Hussar;
-  /** Resolves once the server listens (rejects if it cannot). */
+  /**
+   * Resolves once the server listens. Rejects if it cannot: with a
+   * {@linkcode ListenError} (its `code` says why: `EADDRINUSE`, `EACCES`,
+   * ...) when the address cannot be listened on, with an `AbortError` when
+   * the `signal` was already aborted.
+   */
   readonly ready: Promise<void>;
-  /** Resolves once the server has stopped (after `shutdown()`, `close()` or the abort signal). */
-  readonly finished: Promise<void>;
+  readonly #finished: Promise<void>;
   #listener: Listener | WorkerPool | null = null;
   #shutdown = new AbortController();
   #resolveFinished!: () => void;
+  #rejectFinished!: (error: unknown) => void;
+  #finishedWatched = false;
   #stopping: Promise<void> | null = null;
   readonly #secure: boolean;
 
   /** @internal Use {@linkcode serve}. */
   constructor(options: ResolvedServeOptions, engine: ServerEngine) {
-    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    this.#finished = new Promise((resolve, reject) => {
+      this.#resolveFinished = resolve;
+      this.#rejectFinished = reject;
+    });
+    // A failed start is the program's to handle, through `ready` (see `finished`).
+    this.#finished.catch(() => {});
     this.#secure = options.tls !== undefined;
     this.hussar = new Hussar({
       scheduler: options.scheduler,
@@ -62,8 +74,16 @@ export class HttpServer implements AsyncDisposable {
     this.ready = this.#start(
       options,
       "app" in engine ? null : engine.shuttles(this.#shutdown.signal),
-    );
-    this.ready.catch(() => this.#resolveFinished());
+    ).catch((error) => {
+      if (options.signal?.aborted && !(error instanceof ListenError)) {
+        // Stopped before it started, as asked: that is no failure of the program.
+        void this.ready.catch(() => {});
+        this.#resolveFinished();
+      } else {
+        this.#rejectFinished(error);
+      }
+      throw error;
+    });
     options.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
   }
 
@@ -109,6 +129,23 @@ export class HttpServer implements AsyncDisposable {
     const onListen = options.onListen ??
       ((addr: NetAddress) => console.log(listeningMessage(addr, !!options.tls)));
     onListen(this.#listener.addr);
+  }
+
+  /**
+   * Resolves once the server has stopped (after `shutdown()`, `close()` or
+   * the abort signal). Rejects with `ready`'s error if the server could not
+   * start. A program handles that failure by awaiting (or catching) `ready`
+   * or `finished`; one that does neither gets it as an unhandled rejection
+   * (of `ready`), which ends the process with a non-zero exit code and the
+   * error's message, naming the address and the cause.
+   */
+  get finished(): Promise<void> {
+    if (!this.#finishedWatched) {
+      this.#finishedWatched = true;
+      // Whoever awaits `finished` is told of a failed start: `ready` need not report it.
+      this.ready.catch(() => {});
+    }
+    return this.#finished;
   }
 
   /** Worker mode's pool (for introspection: `stats()`, `workerStats()`), `null` otherwise. */

@@ -77,7 +77,10 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutd
   /**
    * Worker mode: this many worker threads own the sockets, parse requests
    * and write responses, while the handler runs on this thread (default 0:
-   * everything on this thread). See `WorkerPool` for how the port is shared.
+   * everything on this thread). See `WorkerPool` for how the port is shared;
+   * fewer accepting workers than asked for are reported once at start. On
+   * Deno, worker threads load hussar's modules from its files: from local
+   * files, that takes `--allow-read` (without it `ready` rejects saying so).
    */
   workers?: number;
   /** Worker mode: requests in flight per worker beyond which it stops reading (default 1024). */

@@ -43,7 +43,7 @@ export class DenoConnTransport implements Transport, DirectSource {
     this.#output = new SocketOutput({
       write: (chunk) => this.#write(chunk),
       end: () => this.#end(),
-      abort: () => this.#abort(),
+      abort: () => this.abort(),
     });
   }
 
@@ -166,7 +166,18 @@ export class DenoConnTransport implements Transport, DirectSource {
     this.#settle();
   }
 
-  #abort(): void {
+  /**
+   * Drops the connection at once (what aborting `writable` does), as a reset
+   * where Deno allows one. It offers no way to ask: its connections have no
+   * SO_LINGER (only `setNoDelay` and `setKeepAlive`) and no descriptor to set
+   * it on, and `conn.close()` shuts the write side down (a FIN after the bytes
+   * the kernel holds) before it closes the socket. The kernel then resets the
+   * connection only if input was left unread (RFC 1122 section 4.2.2.13), and
+   * the reset overtakes the FIN only while output is still queued. Otherwise
+   * the peer gets the queued bytes and a FIN; a response's framing
+   * (Content-Length, chunked) still tells it the response was cut short.
+   */
+  abort(): void {
     this.#writeDone = true;
     this.#close();
   }

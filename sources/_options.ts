@@ -43,51 +43,19 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
   return { kind: "tcp", hostname, port, reusePort: options.reusePort ?? false, tls };
 }
 
-/** The address a listen call asked for, for messages ("127.0.0.1:8000", "unix:/tmp/s"). */
-export function describeTarget(options: ResolvedListenOptions): string {
-  const where = options.kind === "unix"
-    ? `unix:${options.path}`
-    : `${
-      options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname
-    }:${options.port}`;
-  return options.tls ? `${where} (TLS)` : where;
-}
-
-const REASONS: Record<string, string> = {
-  EADDRINUSE: "address already in use",
-  EADDRNOTAVAIL: "address not available on this machine",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOENT: "no such file or directory",
-  ENOTFOUND: "host name not found",
-  EAI_NONAME: "host name not found",
-  EAFNOSUPPORT: "address family not supported",
-};
-
 /**
- * The Error a failed listen rejects with: what was asked, why it failed in
- * words, the system code when there is one, and the runtime's error as
- * `cause`. Each runtime words its errors differently; this message does not.
+ * An address as messages write it: `127.0.0.1:8000`, `[::1]:8000` (IPv6 in
+ * brackets), `unix:/run/app.sock`.
  */
-export function listenError(options: ResolvedListenOptions, cause: unknown): Error {
-  const code = codeOf(cause);
-  const original = cause instanceof Error ? cause.message : String(cause);
-  let reason: string;
-  // System error codes (EADDRINUSE, EAI_NONAME), not library ones (ERR_OSSL_...).
-  if (code !== undefined && /^E[A-Z_]+$/.test(code) && !code.startsWith("ERR_")) {
-    reason = `${REASONS[code] ?? original} (${code})`;
-  } else if (options.tls) {
-    // Anything else a TLS listen reports comes from reading the PEM material.
-    reason = `invalid TLS certificate or key (${original})`;
-  } else {
-    reason = original;
-  }
-  return new Error(`hussar: cannot listen on ${describeTarget(options)}: ${reason}`, { cause });
+export function addressText(target: { hostname?: string; port?: number; path?: string }): string {
+  if (target.path !== undefined) return `unix:${target.path}`;
+  const hostname = target.hostname ?? "";
+  return `${hostname.includes(":") ? `[${hostname}]` : hostname}:${target.port ?? ""}`;
 }
 
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
+/** The address a listen call asked for, for messages ("127.0.0.1:8000", "unix:/tmp/s (TLS)"). */
+export function describeTarget(options: ResolvedListenOptions): string {
+  return options.tls ? `${addressText(options)} (TLS)` : addressText(options);
 }
 
 /** The address of a TCP endpoint. */

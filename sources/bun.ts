@@ -3,12 +3,12 @@ import type { Listener, ListenOptions } from "./listen.ts";
 import { BunSocketTransport } from "./_bun_transport.ts";
 import {
   ALPN_PROTOCOLS,
-  listenError,
   type ResolvedListenOptions,
   resolveListenOptions,
   tcpAddr,
   unixAddr,
 } from "./_options.ts";
+import { listenError } from "./_listen_error.ts";
 import {
   type BunListenerLike,
   type BunListenOptionsLike,
@@ -16,6 +16,7 @@ import {
   type BunSocketLike,
 } from "./_runtime_types.ts";
 import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
+import { handOver } from "./_accept.ts";
 
 type BunSocket = BunSocketLike<BunSocketTransport | undefined>;
 
@@ -74,7 +75,7 @@ class BunListener implements Listener {
   #handle: BunListenerLike | null = null;
   readonly #tls: boolean;
   #accept: ((transport: Transport) => void) | null = null;
-  #backlog: Transport[] = [];
+  #backlog: BunSocketTransport[] = [];
   #closed = false;
   /** TLS sockets still in their handshake, with the timer that bounds it. */
   readonly #handshaking = new Map<BunSocket, () => void>();
@@ -149,14 +150,14 @@ class BunListener implements Listener {
     this.#accept = accept;
     const backlog = this.#backlog;
     this.#backlog = [];
-    for (const transport of backlog) accept(transport);
+    for (const transport of backlog) handOver(accept, transport);
   }
 
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#accept = null;
-    for (const transport of this.#backlog.splice(0)) transport.writable.abort().catch(() => {});
+    for (const transport of this.#backlog.splice(0)) transport.abort();
     for (const socket of [...this.#handshaking.keys()]) socket.terminate();
     // false: accepted connections stay open.
     this.#handle?.stop(false);
@@ -164,7 +165,7 @@ class BunListener implements Listener {
   }
 
   #hand(transport: BunSocketTransport): void {
-    if (this.#accept !== null) this.#accept(transport);
+    if (this.#accept !== null) handOver(this.#accept, transport);
     else this.#backlog.push(transport);
   }
 

@@ -3,12 +3,12 @@ import type { Listener, ListenOptions } from "./listen.ts";
 import { DenoConnTransport } from "./_deno_transport.ts";
 import {
   ALPN_PROTOCOLS,
-  listenError,
   type ResolvedListenOptions,
   resolveListenOptions,
   tcpAddr,
   unixAddr,
 } from "./_options.ts";
+import { listenError } from "./_listen_error.ts";
 import {
   type DenoAddrLike,
   type DenoConnLike,
@@ -18,6 +18,7 @@ import {
   type DenoTcpListenOptionsLike,
 } from "./_runtime_types.ts";
 import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
+import { AcceptFailures, handOver } from "./_accept.ts";
 
 /**
  * Listens with `Deno.listen` (TCP or a Unix socket) or `Deno.listenTls`.
@@ -55,7 +56,11 @@ export function listenDeno(options: ListenOptions = {}): Promise<Listener> {
 
 function open(deno: DenoLike, options: ResolvedListenOptions): DenoListenerLike {
   if (options.kind === "unix") {
-    if (options.tls) throw new Error("TLS over a Unix socket is not supported on Deno");
+    if (options.tls) {
+      throw Object.assign(new Error("TLS over a Unix socket is not supported on Deno"), {
+        code: "ENOTSUP",
+      });
+    }
     return deno.listen({ transport: "unix", path: options.path });
   }
   const tcp: DenoTcpListenOptionsLike = { hostname: options.hostname, port: options.port };
@@ -73,6 +78,8 @@ class DenoListener implements Listener {
   #loop: Promise<void> | null = null;
   #closed = false;
   readonly #handshaking = new Set<DenoConnLike>();
+  readonly #failures = new AcceptFailures();
+  #endPause: (() => void) | null = null;
 
   constructor(listener: DenoListenerLike, options: ResolvedListenOptions) {
     this.#listener = listener;
@@ -97,6 +104,7 @@ class DenoListener implements Listener {
     }
     for (const conn of this.#handshaking) closeQuietly(conn);
     this.#handshaking.clear();
+    this.#endPause?.();
     // Deno releases the socket (and unlinks a Unix socket's file) once the pending accept settled.
     await this.#loop;
   }
@@ -108,11 +116,12 @@ class DenoListener implements Listener {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closed) return;
-        // Out of file descriptors and the like: report, breathe, go on.
-        console.error("hussar: accept failed:", error);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // A client that reset before it was taken costs nothing; the listener failing pauses.
+        const pauseMs = this.#failures.failed(error);
+        if (pauseMs > 0) await this.#pause(pauseMs);
         continue;
       }
+      this.#failures.succeeded();
       if (this.#closed) {
         closeQuietly(conn);
         return;
@@ -121,9 +130,21 @@ class DenoListener implements Listener {
         void this.#handshake(conn, accept);
       } else {
         if (conn.remoteAddr.transport === "tcp") conn.setNoDelay?.(true);
-        handOver(accept, conn, new DenoConnTransport(conn, this.#infoOf(conn, null)));
+        handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, null)));
       }
     }
+  }
+
+  /** Waits `ms` before accepting again, or until close(). */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      // Not unref'd: while it runs, no accept is pending to keep the program alive.
+      const timer = setTimeout(resolve, ms);
+      this.#endPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   async #handshake(conn: DenoConnLike, accept: (transport: Transport) => void): Promise<void> {
@@ -144,7 +165,7 @@ class DenoListener implements Listener {
       closeQuietly(conn);
       return;
     }
-    handOver(accept, conn, new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)));
+    handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)));
   }
 
   #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {
@@ -159,20 +180,6 @@ class DenoListener implements Listener {
 
 function addrOf(addr: DenoAddrLike): NetAddress {
   return "path" in addr ? unixAddr(addr.path) : tcpAddr(addr.hostname, addr.port);
-}
-
-/** Calls `accept`; one that throws loses that connection, not the accept loop. */
-function handOver(
-  accept: (transport: Transport) => void,
-  conn: DenoConnLike,
-  transport: Transport,
-): void {
-  try {
-    accept(transport);
-  } catch (error) {
-    console.error("hussar: accept callback failed:", error);
-    closeQuietly(conn);
-  }
 }
 
 function closeQuietly(conn: DenoConnLike): void {

@@ -49,12 +49,13 @@ export interface ListenOptions {
  * from the socket only while it is pulled (a server that stops reading
  * slows the peer down), whose writes resolve once the socket took the bytes
  * (waiting while its buffer is full), whose `close()` sends what is queued
- * then a FIN, and whose `abort()` drops the connection at once. Once both
- * directions are done the socket is closed; if the peer still had unread
- * input on the way, it is read and dropped until the peer's FIN (at most 2
- * seconds), so the peer is not sent a reset that could destroy the
- * response it has not read yet. Chunks given to `write()` must not be
- * changed afterwards.
+ * then a FIN, and whose `abort()` drops the connection at once with a reset
+ * (on Deno, which offers no SO_LINGER, the peer may get the bytes already
+ * queued and a FIN instead). Once both directions are done the socket is
+ * closed; if the peer still had unread input on the way, it is read and
+ * dropped until the peer's FIN (at most 2 seconds), so the peer is not sent
+ * a reset that could destroy the response it has not read yet. Chunks given
+ * to `write()` must not be changed afterwards.
  *
  * @example
  * ```ts
@@ -85,8 +86,10 @@ export interface Listener extends Source {
 /**
  * Listens on the runtime this runs on, with its own socket API: `Deno.listen`
  * on Deno, `Bun.listen` on Bun, `node:net` on Node (chosen by looking at the
- * globals, never by build flags). Rejects with a clear Error when the address
- * is taken or not available, or the TLS material cannot be read.
+ * globals, never by build flags). Rejects with a {@linkcode ListenError}
+ * (`code` `EADDRINUSE`, `EACCES`, ... the same on every runtime) when the
+ * address is taken, not available or not allowed, or the TLS material cannot
+ * be read; with a TypeError or RangeError for malformed options.
  *
  * @example
  * ```ts

@@ -17,6 +17,7 @@
  *
  * @module
  */
+export * from "./errors.ts";
 export * from "./fake.ts";
 export * from "./listen.ts";
 export * from "./streams.ts";

@@ -6,13 +6,14 @@ import type { Listener, ListenOptions } from "./listen.ts";
 import { NodeSocketTransport } from "./_node_transport.ts";
 import {
   ALPN_PROTOCOLS,
-  listenError,
   type ResolvedListenOptions,
   resolveListenOptions,
   tcpAddr,
   unixAddr,
 } from "./_options.ts";
+import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
+import { AcceptFailures, handOver } from "./_accept.ts";
 
 /**
  * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
@@ -74,7 +75,8 @@ class NodeListener implements Listener {
   readonly #server: Server;
   readonly #tls: boolean;
   #accept: ((transport: Transport) => void) | null = null;
-  #backlog: Transport[] = [];
+  #backlog: NodeSocketTransport[] = [];
+  readonly #failures = new AcceptFailures();
   #closed = false;
 
   constructor(server: Server, options: ResolvedListenOptions) {
@@ -86,8 +88,9 @@ class NodeListener implements Listener {
       : tcpAddr(address.address, address.port);
     const event = this.#tls ? "secureConnection" : "connection";
     server.on(event, (socket: Socket) => this.#onSocket(socket));
-    // Accept failures (out of file descriptors, ...) are reported; the listener goes on.
-    server.on("error", (error) => console.error("hussar: accept failed:", error));
+    // libuv accepts again by itself (and skips ECONNABORTED): a client that reset before it was
+    // taken is forgotten, a failure of the listener (out of descriptors, ...) reported.
+    server.on("error", (error) => void this.#failures.failed(error));
   }
 
   listen(accept: (transport: Transport) => void): void {
@@ -96,14 +99,14 @@ class NodeListener implements Listener {
     this.#accept = accept;
     const backlog = this.#backlog;
     this.#backlog = [];
-    for (const transport of backlog) accept(transport);
+    for (const transport of backlog) handOver(accept, transport);
   }
 
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#accept = null;
-    for (const transport of this.#backlog.splice(0)) transport.writable.abort().catch(() => {});
+    for (const transport of this.#backlog.splice(0)) transport.abort();
     // Closes the listening socket now (synchronously); the callback would wait for every
     // accepted connection, which close() leaves alone.
     this.#server.close(() => {});
@@ -116,8 +119,9 @@ class NodeListener implements Listener {
       socket.destroy();
       return;
     }
+    this.#failures.succeeded();
     const transport = new NodeSocketTransport(socket, this.#infoOf(socket));
-    if (this.#accept !== null) this.#accept(transport);
+    if (this.#accept !== null) handOver(this.#accept, transport);
     else this.#backlog.push(transport);
   }
 

@@ -32,7 +32,8 @@ export type ToWorker =
   | { readonly type: "pull"; readonly id: number }
   /**
    * The response head; with `end`, `body` is the whole body and nothing
-   * follows. With `upgrade` (a 101), the connection then relays raw bytes:
+   * follows, otherwise it is the body's first part (if any) and chunks
+   * follow. With `upgrade` (a 101), the connection then relays raw bytes:
    * "pull" reads from the socket, "chunk" writes to it.
    */
   | {
@@ -45,7 +46,7 @@ export type ToWorker =
     readonly end: boolean;
     readonly upgrade: boolean;
   }
-  /** A body chunk of a streamed response; answered by "continue" once handed to the socket. */
+  /** A body chunk of a streamed response (or, after a 101, raw bytes); answered by "continue". */
   | { readonly type: "chunk"; readonly id: number; readonly bytes: Uint8Array }
   /** The streamed response is complete (`bytes` is a last chunk, if any). */
   | { readonly type: "end"; readonly id: number; readonly bytes: Uint8Array | null }
@@ -70,7 +71,11 @@ export type FromWorker =
   | { readonly type: "body"; readonly id: number; readonly bytes: Uint8Array | null }
   /** Reading the body failed (limit, timeout, bad chunking). */
   | { readonly type: "body-error"; readonly id: number; readonly message: string }
-  /** The previous chunk was handed to the socket: the next may come. */
+  /**
+   * The chunk in flight was taken: queued on the connection, which holds no
+   * more than its high-water mark (after a 101: handed to the transport,
+   * all of it). The next may come.
+   */
   | { readonly type: "continue"; readonly id: number }
   /** The response was completely written (`error` if writing it failed). */
   | { readonly type: "done"; readonly id: number; readonly error: string | null }

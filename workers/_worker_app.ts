@@ -199,12 +199,16 @@ export class WorkerShuttles {
       status: first.status,
       statusText: first.statusText,
       headers: first.headers,
-      body: first.end ? first.body : this.#streamedBody(slot, conn),
+      body: first.end ? first.body : this.#streamedBody(slot, conn, first.body),
       onWritten,
     };
   }
 
-  /** After a 101: writes what the main thread sends until it ends (or the client leaves). */
+  /**
+   * After a 101: writes what the main thread sends until it ends (or the
+   * client leaves). Here "continue" follows each chunk once the transport
+   * has taken all of it.
+   */
   async #relay(slot: Slot, conn: Connection): Promise<void> {
     for (;;) {
       const message = await slot.next();
@@ -226,8 +230,20 @@ export class WorkerShuttles {
     }
   }
 
-  /** The chunks of a streamed response; asking for the next one is the "continue". */
-  async *#streamedBody(slot: Slot, conn: Connection): AsyncGenerator<Uint8Array> {
+  /**
+   * The chunks of a streamed response, from the part sent with the head on
+   * (httpng's `write_header`). The writer asks for the next chunk once the
+   * last one is queued on the connection and the connection holds no more
+   * than its high-water mark (`respond()`'s backpressure): that is when the
+   * main thread hears "continue".
+   */
+  async *#streamedBody(
+    slot: Slot,
+    conn: Connection,
+    first: Uint8Array | null,
+  ): AsyncGenerator<Uint8Array> {
+    // Sent with the head, not a chunk in flight: no "continue" is owed for it.
+    if (first !== null && first.length > 0) yield first;
     for (let asked = false;; asked = true) {
       if (asked && !slot.gone) this.#port.post({ type: "continue", id: slot.id });
       const message = await slot.next();

@@ -49,9 +49,12 @@ type ShuttlePost = (message: ToWorker) => void;
  * "shuttle"): a worker owns the connection, parsed the head, and writes
  * what this side answers. The body is pulled chunk by chunk on demand; a
  * streamed response has one chunk in flight: {@linkcode Shuttle.write}
- * waits until the worker has handed the previous chunk to the socket.
- * When the client goes away, {@linkcode Shuttle.signal} aborts and writes
- * settle without throwing.
+ * sends its chunk once the worker said "continue" for the previous one,
+ * that is once it has queued that chunk on the connection and the
+ * connection holds no more than its high-water mark (so the worker buffers
+ * at most that much beyond what the socket took). Writes not awaited wait
+ * their turn, in order. When the client goes away,
+ * {@linkcode Shuttle.signal} aborts and writes settle without throwing.
  *
  * Made by a {@linkcode WorkerPool}; `serve({ workers })` turns each into a
  * Web `Request` and its `Response` back.
@@ -82,9 +85,15 @@ export class Shuttle implements ShuttleLike {
   readonly #wid: number;
   readonly #abort = new AbortController();
   #state: "new" | "streaming" | "ended" | "gone" = "new";
-  /** Settles once the previous chunk is on the socket (or the shuttle is gone). */
+  /** The worker wrote the response (or failed to), or the client is gone: nothing more is sent. */
+  #over = false;
+  /** Settles at the worker's "continue" for the chunk in flight (or once the exchange is over). */
   #continue: Promise<void> | null = null;
   #resolveContinue: (() => void) | null = null;
+  /** Settles once the last write called has sent its chunk: the next waits for it. */
+  #lastWrite: Promise<void> = Promise.resolve();
+  /** Writes called and not yet sent. */
+  #queuedWrites = 0;
   #pull: { resolve(bytes: Uint8Array | null): void; reject(error: unknown): void } | null = null;
   #bodyDone = false;
   readonly #completed: Promise<void>;
@@ -141,8 +150,9 @@ export class Shuttle implements ShuttleLike {
 
   /**
    * Sends the response head. With `end` (the default), `body` is the whole
-   * body and the response is complete in one message; otherwise chunks
-   * follow with {@linkcode Shuttle.write} and {@linkcode Shuttle.end}.
+   * body and the response is complete in one message; otherwise `body` (if
+   * any) is the body's first part, sent with the head, and more follows with
+   * {@linkcode Shuttle.write} and {@linkcode Shuttle.end}.
    */
   respond(head: ShuttleResponseHead, body: Uint8Array | string | null = null, end = true): void {
     if (this.#state === "gone") return;
@@ -184,29 +194,53 @@ export class Shuttle implements ShuttleLike {
   }
 
   /**
-   * Sends a body chunk once the worker has put the previous one on the
-   * socket. Resolves without sending if the client is gone (look at
-   * {@linkcode Shuttle.signal}).
+   * Sends a body chunk, resolving once it is sent: after the worker's
+   * "continue" for the chunk before (see {@linkcode Shuttle}), and after
+   * every write called earlier. Resolves without sending if the client is
+   * gone (look at {@linkcode Shuttle.signal}).
    */
-  async write(bytes: Uint8Array): Promise<void> {
-    if (this.#state === "new") throw new TypeError("respond(head, null, false) before write()");
-    if (this.#state === "ended") throw new TypeError("the response has ended");
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#state === "new") {
+      return Promise.reject(new TypeError("respond(head, null, false) before write()"));
+    }
+    if (this.#state !== "streaming") {
+      // Gone: nobody reads it. Ended: a write after end() is the handler's bug.
+      return this.#state === "gone"
+        ? Promise.resolve()
+        : Promise.reject(new TypeError("the response has ended"));
+    }
+    this.#queuedWrites++;
+    const sent = this.#lastWrite.then(() => this.#send(bytes));
+    this.#lastWrite = sent;
+    return sent;
+  }
+
+  /** Sends one chunk when the one in flight was taken: one in flight at a time. */
+  async #send(bytes: Uint8Array): Promise<void> {
     await this.#continue;
-    if (this.#state !== "streaming") return;
+    this.#queuedWrites--;
+    if (this.#over) return;
     this.#continue = new Promise((resolve) => (this.#resolveContinue = resolve));
     this.#post({ type: "chunk", id: this.#wid, bytes });
   }
 
   /**
-   * Completes a streamed response, with a last chunk if given. Does not wait
-   * for the chunk in flight (the worker handles messages in order), so it
-   * costs no extra round trip. Resolves once the worker has written it all;
-   * does not throw if the client went away.
+   * Completes a streamed response, with a last chunk if given. Follows the
+   * writes called before it, but not the "continue" for the last of them
+   * (the worker handles messages in order), so it costs no extra round
+   * trip. Resolves once the worker has written it all; does not throw if
+   * the client went away.
    */
   end(bytes: Uint8Array | null = null): Promise<void> {
     if (this.#state === "streaming") {
       this.#state = "ended";
-      this.#post({ type: "end", id: this.#wid, bytes });
+      const message = { type: "end", id: this.#wid, bytes } as const;
+      if (this.#queuedWrites === 0) this.#post(message);
+      else {
+        this.#lastWrite = this.#lastWrite.then(() => {
+          if (!this.#over) this.#post(message);
+        });
+      }
     } else if (this.#state === "new") {
       throw new TypeError("respond(head, null, false) before end()");
     }
@@ -249,6 +283,7 @@ export class Shuttle implements ShuttleLike {
   /** @internal The worker wrote the response (or failed to). */
   _done(error: string | null): void {
     this.#state = this.#state === "gone" ? "gone" : "ended";
+    this.#over = true;
     this._continue();
     // Nothing more comes from the client (after an upgrade, reads were still possible).
     this._body(null);
@@ -265,6 +300,7 @@ export class Shuttle implements ShuttleLike {
   #gone(reason: DOMException): void {
     if (this.#state === "gone") return;
     this.#state = "gone";
+    this.#over = true;
     this.#abort.abort(reason);
     this._continue();
     const pull = this.#pull;

@@ -4,6 +4,7 @@ import { spawnWorker, type WorkerHandle } from "./_port.ts";
 import type { HttpServerOptions } from "../httputil/server.ts";
 import type { FromWorker, WorkerInit, WorkerThreadStats } from "./_protocol.ts";
 import { Shuttle } from "./shuttle.ts";
+import { ListenError } from "../sources/errors.ts";
 
 export type { WorkerThreadStats } from "./_protocol.ts";
 
@@ -125,7 +126,11 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
     const first = await this.#start(0, this.#options.port ?? 8000, share);
     if (first.type === "listen-failed") {
       await this.#stopAll("forced");
-      throw new Error(`cannot listen: ${first.message}`);
+      const { hostname = "0.0.0.0", port = 8000, path } = this.#options;
+      throw new ListenError(first.message, {
+        code: first.code ?? "UNKNOWN",
+        ...(path === undefined ? { hostname, port } : { path }),
+      });
     }
     this.#addr = first.addr;
     if (!share || first.addr.transport !== "tcp") return;
@@ -239,8 +244,9 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
         message: (message) => {
           if (message.type === "listening" || message.type === "listen-failed") {
             listening = message.type === "listening";
-            if (!listening) slot.handle?.terminate();
+            // Before terminating: a Web Worker's terminate() reports the exit at once.
             resolve(message);
+            if (!listening) slot.handle?.terminate();
           } else {
             this.#receive(slot, message);
           }

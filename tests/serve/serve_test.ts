@@ -87,11 +87,11 @@ describe("serve(): listening", () => {
     }
   });
 
-  it("rejects ready and settles finished when the port is taken", async () => {
+  it("rejects ready and finished when the port is taken", async () => {
     const first = await started({}, () => new Response());
     const second = serve({ ...quiet, port: first.addr.port }, () => new Response());
-    await assert.rejects(second.ready);
-    await second.finished;
+    await assert.rejects(second.ready, { name: "ListenError", code: "EADDRINUSE" });
+    await assert.rejects(second.finished, { name: "ListenError", code: "EADDRINUSE" });
     await first.shutdown();
   });
 

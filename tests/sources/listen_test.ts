@@ -1,11 +1,21 @@
 import { describe, it as test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect as netConnect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import type { Transport } from "../../core/mod.ts";
-import { listen, type Listener, listenNode, type ListenOptions } from "../../sources/mod.ts";
+import {
+  listen,
+  type Listener,
+  ListenError,
+  listenNode,
+  type ListenOptions,
+} from "../../sources/mod.ts";
+import { captureConsole } from "./_console.ts";
 import { selfSignedCertificate } from "../_tls.ts";
+import { until } from "../_until.ts";
 import {
   Accepted,
   Client,
@@ -28,6 +38,40 @@ const nativeRuntime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun
 const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
   addresses?.some((a) => a.address === "::1")
 );
+
+/**
+ * The bytes the kernel holds for the peer on the server's end of a loopback
+ * TCP connection, from its socket table (Linux); `null` once that socket is
+ * gone (or closed).
+ */
+function queuedBytes(connection: { server: number; client: number }): number | null {
+  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const lines = existsSync(table) ? readFileSync(table, "latin1").split("\n").slice(1) : [];
+    for (const line of lines) {
+      // sl local_address rem_address st tx_queue:rx_queue ...
+      const [, local, remote, state, queues] = line.trim().split(/\s+/);
+      if (local === undefined || remote === undefined) continue;
+      if (!local.endsWith(`:${hex(connection.server)}`)) continue;
+      if (!remote.endsWith(`:${hex(connection.client)}`)) continue;
+      if (state === "07") return null; // CLOSE
+      return parseInt(queues.split(":")[0], 16);
+    }
+  }
+  return null;
+}
+
+/** Connects and resolves once the server has ended the connection, however it did. */
+function dropped(target: Target): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = "path" in target
+      ? netConnect(target.path)
+      : netConnect(target.port, target.host);
+    socket.on("error", () => {});
+    socket.on("end", () => socket.destroy());
+    socket.on("close", () => resolve());
+  });
+}
 
 /** Everything a test opened, closed at its end whatever happened. */
 class Scope {
@@ -352,32 +396,103 @@ function suite(
         assert.equal(decode(await readBytes(transport.readable.getReader(), 5)), "early");
       }));
 
-    it("rejects with a clear error when the port is in use", () =>
+    it("rejects with a ListenError (code EADDRINUSE, the address) when the port is in use", () =>
       scoped(async (scope) => {
         const { listener } = await scope.listen();
+        const port = listener.addr.port;
         await assert.rejects(
-          listenWith({ hostname: "127.0.0.1", port: listener.addr.port }),
-          (error: Error) => {
-            assert.match(
+          listenWith({ hostname: "127.0.0.1", port }),
+          (error: unknown) => {
+            assert.ok(error instanceof ListenError);
+            assert.equal(
               error.message,
-              /cannot listen on 127\.0\.0\.1:\d+: address already in use/,
+              `hussar: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
             );
-            assert.match(error.message, /EADDRINUSE/);
+            assert.equal(error.code, "EADDRINUSE");
+            assert.equal(error.address, `127.0.0.1:${port}`);
+            assert.equal(error.hostname, "127.0.0.1");
+            assert.equal(error.port, port);
+            assert.equal(error.path, undefined);
+            assert.ok(error.cause instanceof Error, "the runtime's own error");
             return true;
           },
         );
       }));
 
-    it("rejects with a clear error when the TLS material is not PEM", async () => {
+    it("rejects with a ListenError when the TLS material is not PEM", async () => {
       await assert.rejects(
         listenWith({
           hostname: "127.0.0.1",
           port: 0,
           tls: { cert: "not a cert", key: "not a key" },
         }),
-        /cannot listen on 127\.0\.0\.1:0 \(TLS\): invalid TLS certificate or key/,
+        (error: unknown) => {
+          assert.ok(error instanceof ListenError);
+          assert.match(
+            error.message,
+            /cannot listen on 127\.0\.0\.1:0 \(TLS\): invalid TLS certificate or key/,
+          );
+          assert.equal(error.code, "ERR_TLS_INVALID_MATERIAL");
+          return true;
+        },
       );
     });
+
+    it("loses only the connection whose accept callback throws, and says so", () =>
+      scoped(async (scope) => {
+        const listener = await listenWith({ hostname: "127.0.0.1", port: 0 });
+        scope.listeners.push(listener);
+        const accepted = new Accepted();
+        let calls = 0;
+        const logged = captureConsole();
+        try {
+          listener.listen((transport) => {
+            if (++calls === 1) throw new Error("a bug in the accept callback");
+            scope.transports.push(transport);
+            accepted.accept(transport);
+          });
+          const target = { port: listener.addr.port, host: "127.0.0.1" };
+          // Dropped: the client sees its connection end (a reset, or a FIN on Deno), maybe even
+          // before its connect completes.
+          await within(dropped(target), 5000, "the lost connection ending");
+          const client = await scope.connect(target);
+          const transport = await accepted.next();
+          await client.write("next");
+          assert.equal(decode(await readBytes(transport.readable.getReader(), 4)), "next");
+        } finally {
+          logged.restore();
+        }
+        assert.equal(logged.lines.length, 1);
+        assert.match(logged.lines[0], /^error: hussar: accept callback failed: .*a bug/);
+      }));
+
+    it(
+      "abort() resets a peer that does not read: the kernel keeps none of the queued bytes",
+      () =>
+        scoped(async (scope) => {
+          const { listener, accepted, target } = await scope.listen();
+          const client = await scope.connect(target);
+          client.socket.pause();
+          const transport = await accepted.next();
+          const writer = transport.writable.getWriter();
+          const pending = writer.write(pattern(64 << 20));
+          pending.catch(() => {});
+          assert.equal(await stillPending(pending, 100), true);
+          const connection = { server: listener.addr.port, client: client.socket.localPort! };
+          assert.ok((queuedBytes(connection) ?? 0) > 0, "the kernel holds bytes for the peer");
+          await writer.abort(new Error("write timeout"));
+          // A FIN would wait behind the queued bytes, which the kernel would keep for as long as
+          // the peer does not read; a reset drops them and the socket with them.
+          await until(
+            () => queuedBytes(connection) === null,
+            5000,
+            `the server's socket gone (it still holds ${queuedBytes(connection)} bytes)`,
+          );
+          client.socket.resume();
+          await within(Promise.race([client.ended, client.closed]), 5000, "the peer noticing");
+        }),
+      process.platform === "linux" ? false : "reads the kernel's socket table (Linux)",
+    );
 
     it("rejects malformed options before touching the network", async () => {
       await assert.rejects(listenWith({ port: 70000 }), RangeError);
@@ -415,7 +530,17 @@ function suite(
   });
 }
 
-suite(`listen() on ${nativeRuntime}`, listen, nativeRuntime);
+suite(
+  `listen() on ${nativeRuntime}`,
+  listen,
+  nativeRuntime,
+  nativeRuntime === "deno"
+    ? {
+      "abort() resets a peer that does not read: the kernel keeps none of the queued bytes":
+        "Deno cannot ask for a reset: a Deno.Conn has no SO_LINGER (nor a descriptor to set it on), and its close() shuts the write side down (a FIN after the queued bytes) before closing; the kernel resets only when input is left unread",
+    }
+    : {},
+);
 // node:net through Deno's and Bun's Node compatibility, for those who pick listenNode there.
 if (nativeRuntime !== "node") {
   suite(
@@ -426,7 +551,7 @@ if (nativeRuntime !== "node") {
       ? {
         "serves TLS: info.tls, ALPN http/1.1, bytes both ways, half-close":
           "Deno's node:tls loses the peer's end after a paused TLS socket filled its buffer (listen() uses Deno.listenTls)",
-        "rejects with a clear error when the TLS material is not PEM":
+        "rejects with a ListenError when the TLS material is not PEM":
           "Deno's node:tls accepts any cert/key at createServer and fails only at the handshake",
       }
       : {},

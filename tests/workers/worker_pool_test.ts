@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -15,6 +15,7 @@ import { serve } from "../../serve/mod.ts";
 import { type Shuttle, WorkerPool, type WorkerPoolOptions } from "../../workers/mod.ts";
 import { getText, header, parseResponses } from "../_http.ts";
 import { selfSignedCertificate } from "../_tls.ts";
+import { until } from "../_until.ts";
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const GET = (path = "/"): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`;
@@ -171,6 +172,39 @@ describe("WorkerPool", () => {
     await hussar.close();
   });
 
+  it("sends the body given with a head that does not end the response, then what is written", async () => {
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      shuttle.respond({ status: 200, headers: [] }, "sent with the head, ", false);
+      await shuttle.write(new TextEncoder().encode("written, "));
+      await shuttle.end(new TextEncoder().encode("ended"));
+    });
+    const c = await client(port);
+    c.socket.write(GET());
+    const [response] = parseResponses(await c.waitFor(/0\r\n\r\n$/));
+    assert.equal(header(response, "transfer-encoding"), "chunked");
+    assert.equal(response.body, "sent with the head, written, ended");
+    c.socket.end();
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("sends writes that are not awaited in order, and ends after them", async () => {
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      shuttle.respond({ status: 200, headers: [] }, null, false);
+      for (let i = 0; i < 20; i++) void shuttle.write(new TextEncoder().encode(`${i} `));
+      await shuttle.end(new TextEncoder().encode("end"));
+    });
+    const c = await client(port);
+    c.socket.write(GET());
+    const [response] = parseResponses(await c.waitFor(/0\r\n\r\n$/));
+    assert.equal(response.body, `${Array.from({ length: 20 }, (_, i) => `${i} `).join("")}end`);
+    c.socket.end();
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
   it("stops reading requests beyond maxInFlight instead of failing them", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -280,6 +314,104 @@ describe("WorkerPool", () => {
   });
 });
 
+/** The body of `GET /` over the Unix socket at `path`, on a connection that then closes. */
+function getOverUnix(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = "";
+    const socket = connect(
+      path,
+      () => socket.write(`${GET().slice(0, -2)}Connection: close\r\n\r\n`),
+    );
+    socket.on("data", (chunk: Uint8Array) => (received += new TextDecoder().decode(chunk)));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(received.slice(received.indexOf("\r\n\r\n") + 4)));
+  });
+}
+
+/** Runs `body` with what `console.error` and `console.warn` print kept in `lines`, not printed. */
+async function capturingConsole<T>(body: (lines: string[]) => Promise<T>): Promise<T> {
+  const lines: string[] = [];
+  const { error, warn } = console;
+  console.error = console.warn = (...args: unknown[]) => void lines.push(args.join(" "));
+  try {
+    return await body(lines);
+  } finally {
+    console.error = error;
+    console.warn = warn;
+  }
+}
+
+describe("WorkerPool restarts", () => {
+  it("tries a restart that cannot listen again, with backoff, until it can", {
+    timeout: 90_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hussar-restart-"));
+    const path = join(dir, "s.sock");
+    try {
+      await capturingConsole(async (logged) => {
+        const { pool, hussar } = await start({ path }, (shuttle) => {
+          shuttle.respond({ status: 200, headers: [] }, "alive");
+          return Promise.resolve();
+        });
+        assert.equal(await getOverUnix(path), "alive");
+        // The worker listens on under another name; its own name is taken by a directory, so
+        // a new worker cannot listen there (and a socket's cleanup cannot remove it).
+        renameSync(path, join(dir, "old.sock"));
+        mkdirSync(path);
+        pool.terminateWorker(0);
+        await until(() => pool.stats().failedRestarts >= 2, 60_000, "two failed restarts");
+        const down = pool.stats();
+        assert.deepEqual({ workers: down.workers, restarting: down.restarting }, {
+          workers: 0,
+          restarting: 1,
+        });
+        rmdirSync(path); // free the address: a later attempt listens
+        await until(() => pool.stats().workers === 1, 60_000, "the worker listening again");
+        assert.equal(await getOverUnix(path), "alive");
+        const up = pool.stats();
+        assert.deepEqual({ restarting: up.restarting, restarts: up.restarts }, {
+          restarting: 0,
+          restarts: 1,
+        });
+        assert.ok(up.failedRestarts >= 2);
+        // One line when it starts failing, one when it is back, not one per attempt.
+        assert.equal(logged.length, 2, logged.join("\n"));
+        assert.match(logged[0], /^hussar: worker 0 could not be restarted: .+; trying again$/);
+        assert.match(logged[1], /^hussar: worker 0 restarted after \d+ failed attempts$/);
+        await assertNothingLeft(pool, hussar);
+        await pool.shutdown();
+        await hussar.close();
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stops trying when the pool shuts down", { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hussar-restart-"));
+    const path = join(dir, "s.sock");
+    try {
+      await capturingConsole(async () => {
+        const { pool, hussar } = await start({ path }, (shuttle) => {
+          shuttle.respond({ status: 200, headers: [] }, "alive");
+          return Promise.resolve();
+        });
+        renameSync(path, join(dir, "old.sock"));
+        mkdirSync(path);
+        pool.terminateWorker(0);
+        await until(() => pool.stats().failedRestarts >= 1, 60_000, "a failed restart");
+        await pool.shutdown();
+        rmdirSync(path);
+        assert.equal(pool.stats().restarting, 0);
+        assert.deepEqual(await pool.workerStats(), [null], "no worker was started again");
+        await hussar.close();
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** Whether this runtime lets several listeners share a port (see sources/listen.ts). */
 function canSharePort(): boolean {
   const g = globalThis as { Deno?: { listenDatagram?: unknown }; Bun?: unknown };
@@ -300,6 +432,40 @@ describe("serve() in worker mode", () => {
     assert.equal(server.workerPool?.stats().workers, canSharePort() ? 2 : 1);
     assert.equal(await (await fetch(server.url)).text(), "hi");
     await server.shutdown();
+  });
+
+  it("says once, at start, that fewer workers accept than were asked for", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hussar-workers-"));
+    try {
+      await capturingConsole(async (lines) => {
+        const tcp = serve(
+          { workers: 2, hostname: "127.0.0.1", port: 0, onListen() {} },
+          () => new Response("hi"),
+        );
+        await tcp.ready;
+        assert.equal(await (await fetch(tcp.url)).text(), "hi");
+        await tcp.shutdown();
+        assert.deepEqual(
+          lines,
+          canSharePort() ? [] : [
+            "hussar: 1 of 2 workers accept connections: this runtime cannot share a port " +
+            "between threads (reusePort: Bun or Node 22.12+ on Linux, Deno with --unstable-net)",
+          ],
+        );
+        lines.length = 0;
+        const local = serve(
+          { workers: 3, path: join(dir, "s.sock"), onListen() {} },
+          () => new Response("hi"),
+        );
+        await local.ready;
+        await local.shutdown();
+        assert.deepEqual(lines, [
+          "hussar: 1 of 3 workers accept connections: one accepts on a Unix socket",
+        ]);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("shuts down gracefully: the request in flight finishes, new connections are refused", async () => {
