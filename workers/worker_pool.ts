@@ -23,7 +23,11 @@ export type WorkerHttpOptions = Omit<HttpServerOptions, "onError" | "shutdown">;
 
 /** Options of a {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
-  /** Worker threads that own the sockets, parse and serialise (at least 1). */
+  /**
+   * Worker threads that own the sockets, parse and serialise (at least 1).
+   * On Deno they load hussar's modules from its files: from local files,
+   * that takes `--allow-read`.
+   */
   workers: number;
   /** Address to listen on (default "0.0.0.0"). */
   hostname?: string;
@@ -41,19 +45,34 @@ export interface WorkerPoolOptions {
   maxConnections?: number;
 }
 
-/** Counts of a {@linkcode WorkerPool}, for tests and metrics. */
+/**
+ * Counts of a {@linkcode WorkerPool}, for tests and metrics.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerPoolStats } from "@hussar/core/workers";
+ * const stats: WorkerPoolStats = { workers: 1, restarting: 1, shuttles: 0, restarts: 0, failedRestarts: 3 };
+ * console.log(stats.restarting > 0 ? "a worker is down" : "all up"); // a worker is down
+ * ```
+ */
 export interface WorkerPoolStats {
   /** Workers accepting connections. */
   workers: number;
+  /** Workers that failed and are not accepting yet: their restart is under way or waits its turn. */
+  restarting: number;
   /** Shuttles handed to the main thread and not yet finished. */
   shuttles: number;
-  /** Workers started again after they failed. */
+  /** Workers started again (listening again) after they failed. */
   restarts: number;
+  /** Restarts that could not listen (each is tried again, later and later). */
+  failedRestarts: number;
 }
 
 interface WorkerSlot {
   index: number;
   handle: WorkerHandle | null;
+  /** Said "listening" and has not exited: accepting connections. */
+  listening: boolean;
   shuttles: Map<number, Shuttle>;
   /** Resolves when the worker has stopped (or died). */
   stopped: Promise<void>;
@@ -64,13 +83,19 @@ interface WorkerSlot {
 
 const DEFAULT_MAX_IN_FLIGHT = 1024;
 const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** A restart that cannot listen is tried again after this, doubled each time up to the cap. */
+const RESTART_BACKOFF_MS = 100;
+const RESTART_BACKOFF_MAX_MS = 5_000;
 
 /**
  * The worker side of worker mode (Tarantool httpng's design): N worker
  * threads listen on one port (with `reusePort` where the runtime has it,
  * else one worker accepts), read and parse requests and write responses;
  * each request comes to the main thread as a {@linkcode Shuttle}. A worker
- * that fails loses its connections and is started again.
+ * that fails loses its connections and is started again; if the new one
+ * cannot listen (the port was taken meanwhile), it is tried again with
+ * backoff until it can, and {@linkcode WorkerPool.stats} counts it as
+ * `restarting`.
  *
  * Attach it to a core with `hussar.attachShuttles(pool, handler)`, or use
  * `serve({ workers: N })`.
@@ -97,6 +122,9 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
   #addr: NetAddress | null = null;
   #nextId = 1;
   #restarts = 0;
+  #failedRestarts = 0;
+  /** Workers down after a failure, by index: the timer of their next restart, or null while one runs. */
+  readonly #restarting = new Map<number, ReturnType<typeof setTimeout> | null>();
   #stopping: "no" | "graceful" | "forced" = "no";
 
   /** Checks the options; nothing starts until {@linkcode WorkerPool.listen}. */
@@ -117,7 +145,8 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
    * Starts the workers and resolves once they listen. The first worker
    * binds the address; the others join it with `reusePort`. Where the
    * runtime cannot share the port (Node before 22.12, Deno without
-   * `--unstable-net`, a Unix socket), the first worker alone accepts.
+   * `--unstable-net`, a Unix socket), the first worker alone accepts, and a
+   * line on stderr says so.
    */
   async listen(accept: (shuttle: Shuttle) => void): Promise<void> {
     if (this.#accept !== null) throw new Error("the pool is already listening");
@@ -133,14 +162,23 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       });
     }
     this.#addr = first.addr;
-    if (!share || first.addr.transport !== "tcp") return;
-    for (let index = 1; index < this.#options.workers; index++) {
-      const joined = await this.#start(index, first.addr.port, true);
-      if (joined.type === "listen-failed") {
-        // The port cannot be shared here: the first worker serves alone.
-        this.#slots.pop();
-        break;
+    if (share && first.addr.transport === "tcp") {
+      for (let index = 1; index < this.#options.workers; index++) {
+        const joined = await this.#start(index, first.addr.port, true);
+        if (joined.type === "listen-failed") {
+          // The port cannot be shared here: the first worker serves alone.
+          this.#slots.pop();
+          break;
+        }
       }
+    }
+    if (this.#slots.length < this.#options.workers && this.#stopping === "no") {
+      const why = this.#options.path !== undefined
+        ? "one accepts on a Unix socket"
+        : "this runtime cannot share a port between threads (reusePort: Bun or Node 22.12+ on Linux, Deno with --unstable-net)";
+      console.warn(
+        `hussar: ${this.#slots.length} of ${this.#options.workers} workers accept connections: ${why}`,
+      );
     }
   }
 
@@ -150,11 +188,21 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
     return this.#addr;
   }
 
-  /** Workers, shuttles in flight, restarts. */
+  /** Workers accepting, workers being restarted, shuttles in flight, restarts. */
   stats(): WorkerPoolStats {
     let shuttles = 0;
-    for (const slot of this.#slots) shuttles += slot.shuttles.size;
-    return { workers: this.#slots.length, shuttles, restarts: this.#restarts };
+    let workers = 0;
+    for (const slot of this.#slots) {
+      shuttles += slot.shuttles.size;
+      if (slot.listening) workers++;
+    }
+    return {
+      workers,
+      restarting: this.#restarting.size,
+      shuttles,
+      restarts: this.#restarts,
+      failedRestarts: this.#failedRestarts,
+    };
   }
 
   /**
@@ -204,6 +252,8 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
 
   async #stopAll(how: "graceful" | "forced"): Promise<void> {
     if (this.#stopping !== "forced") this.#stopping = how;
+    for (const timer of this.#restarting.values()) clearTimeout(timer ?? undefined);
+    this.#restarting.clear();
     for (const slot of this.#slots) {
       slot.handle?.post({ type: how === "forced" ? "close" : "shutdown" });
     }
@@ -220,6 +270,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
     const slot: WorkerSlot = {
       index,
       handle: null,
+      listening: false,
       shuttles: new Map(),
       stopped: new Promise((resolve) => (onStopped = resolve)),
       onStopped,
@@ -244,6 +295,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
         message: (message) => {
           if (message.type === "listening" || message.type === "listen-failed") {
             listening = message.type === "listening";
+            slot.listening = listening;
             // Before terminating: a Web Worker's terminate() reports the exit at once.
             resolve(message);
             if (!listening) slot.handle?.terminate();
@@ -259,7 +311,9 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
         },
       }).then((handle) => {
         slot.handle = handle;
-        handle.post(init);
+        // Stopped while it was starting: the stop's message could not reach it.
+        if (this.#stopping !== "no") handle.terminate();
+        else handle.post(init);
       }, reject);
     });
   }
@@ -312,20 +366,49 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
 
   #exited(slot: WorkerSlot, reason: string, wasListening: boolean): void {
     slot.handle = null;
+    slot.listening = false;
     for (const shuttle of slot.shuttles.values()) shuttle._gone(reason);
     slot.shuttles.clear();
     for (const resolve of slot.statsWaiters.splice(0)) resolve(null);
+    // A crash: serve on with a fresh worker on the same port, at once.
     if (this.#stopping === "no" && wasListening && this.#addr !== null) {
-      // A crash: serve on with a fresh worker on the same port.
-      this.#restarts++;
-      const restarted = this.#addr.transport === "tcp" ? this.#addr.port : 0;
-      this.#start(slot.index, restarted, this.#slots.length > 1).then((first) => {
-        if (first.type === "listen-failed") {
-          console.error(`hussar: worker ${slot.index} could not be restarted: ${first.message}`);
-        }
-      }, (error) => console.error(`hussar: worker ${slot.index} could not be restarted:`, error));
+      this.#restart(slot.index, 0);
     }
     slot.onStopped();
+  }
+
+  /**
+   * Starts worker `index` again after it failed; one that cannot listen
+   * (the port was taken meanwhile, a Unix socket path is occupied) is tried
+   * again after a backoff, until it listens or the pool stops: a pool does
+   * not stay without the workers it had. The first failure and the
+   * recovery are logged, not each attempt.
+   */
+  #restart(index: number, failures: number): void {
+    this.#restarting.set(index, null);
+    const port = this.#addr?.transport === "tcp" ? this.#addr.port : 0;
+    this.#start(index, port, this.#slots.length > 1).catch((error: unknown) => ({
+      type: "listen-failed" as const,
+      message: error instanceof Error ? error.message : String(error),
+    })).then((result) => {
+      if (this.#stopping !== "no") return;
+      if (result.type === "listening") {
+        this.#restarting.delete(index);
+        this.#restarts++;
+        if (failures > 0) {
+          console.warn(`hussar: worker ${index} restarted after ${failures} failed attempts`);
+        }
+        return;
+      }
+      this.#failedRestarts++;
+      if (failures === 0) {
+        console.error(
+          `hussar: worker ${index} could not be restarted: ${result.message}; trying again`,
+        );
+      }
+      const delay = Math.min(RESTART_BACKOFF_MS * 2 ** failures, RESTART_BACKOFF_MAX_MS);
+      this.#restarting.set(index, setTimeout(() => this.#restart(index, failures + 1), delay));
+    });
   }
 }
 
