@@ -288,6 +288,8 @@ export class Hussar implements ConnectionOwner {
     for (const [shuttle, thread] of [...this.#shuttles]) {
       shuttle.abort(reason);
       if (thread.alive) this.scheduler.kill(thread);
+      // A thread killed before its first turn never reaches the `finally` that forgets it.
+      this.#shuttles.delete(shuttle);
     }
     for (const descriptor of [...this.#descriptors.values()]) {
       descriptor.connection.abort(reason);

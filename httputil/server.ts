@@ -247,6 +247,9 @@ function* serveExchange(
     throw error;
   }
   if (request === null) return conn.close("client closed");
+  // Closed while its bytes were read (a server shutting down closes connections that wait for a
+  // request): nothing could answer it, so the app must not take it; the client sees a close.
+  if (!conn.isAlive()) return;
   conn.clearDeadline();
   const { head } = request;
   if (!settings.methods.has(head.method)) {

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import {
   type Connection,
@@ -9,9 +9,10 @@ import {
   type ShuttleLike,
   type ShuttleSource,
 } from "../../core/mod.ts";
-import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
+import { Scheduler, sleep, VirtualClock, wait } from "../../scheduler/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
 import { recordingTransport } from "../_recording_transport.ts";
+import { until } from "../_until.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -182,11 +183,14 @@ describe("Hussar: whenWritten", () => {
       yield* conn.read();
     });
     const client = source.connect({ paused: true });
+    // The handler runs on a later turn; on a busy machine, maybe after a short timer.
+    await until(() => events.length > 0, 10_000, "the handler to run");
+    // The paused reader cannot take the bytes: a callback now would be a wrong one.
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(events, ["thread went on"], "not before the reader takes the bytes");
     client.resume();
     assert.equal(decode((await client.read())!), "hello");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => events.length > 1, 10_000, "the callback once the bytes were taken");
     assert.deepEqual(events, ["thread went on", "written"]);
     connection.whenWritten((error) => events.push(error === undefined ? "at once" : "failed"));
     assert.equal(events.at(-1), "at once", "nothing buffered: called at once");
@@ -375,7 +379,7 @@ describe("Hussar: descriptors and introspection", () => {
       conn.phase = "done";
     });
     const clients = [source.connect(), source.connect(), source.connect()];
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => hussar.stats().phases.waiting === 3, 10_000, "the three threads to run");
     assert.equal(hussar.connectionCount, 3);
     assert.deepEqual(hussar.stats(), {
       connections: 3,
@@ -386,16 +390,17 @@ describe("Hussar: descriptors and introspection", () => {
     });
     assert.deepEqual([...hussar.descriptors()].map((d) => d.connection.id), [1, 2, 3]);
     clients[1].end();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(hussar.connectionCount, 2);
+    await until(() => hussar.connectionCount === 2, 10_000, "the ended connection to go");
     assert.deepEqual([...hussar.descriptors()].map((d) => d.connection.id), [1, 3]);
     for (const client of clients) client.end();
     await assertClean(hussar);
   });
 
   it("ends a thread that outlives its closed connection after the grace period", async () => {
+    let started = false;
     let ended = false;
     const { hussar, source } = setup(function* () {
+      started = true;
       try {
         yield* sleep(60_000);
       } finally {
@@ -403,7 +408,7 @@ describe("Hussar: descriptors and introspection", () => {
       }
     }, { virtual: true, graceMs: 10 });
     source.connect();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => started, 10_000, "the thread to start");
     for (const d of hussar.descriptors()) d.connection.abort("peer gone");
     await hussar.whenEmpty();
     assert.ok(ended);
@@ -549,7 +554,7 @@ describe("Hussar: shuttles (worker mode)", () => {
     await hussar.close();
   });
 
-  it("close() aborts the shuttles left and ends their threads", async () => {
+  it("close() aborts the shuttles left and ends their threads, started or not", async () => {
     const scheduler = new Scheduler();
     const hussar = new Hussar({
       scheduler,
@@ -558,11 +563,16 @@ describe("Hussar: shuttles (worker mode)", () => {
       },
     });
     const source = new HandFedShuttles();
-    await hussar.attachShuttles(source, () => new Promise(() => {})); // never settles
-    const shuttle = source.hand(1);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    let started = 0;
+    await hussar.attachShuttles(source, function* () {
+      started++;
+      yield* wait(new Promise(() => {})); // never settles
+    });
+    const first = source.hand(1);
+    await until(() => started === 1, 10_000, "the first shuttle's thread to start");
+    const second = source.hand(2); // its thread is to start on a later turn
     await hussar.close("stopping");
-    assert.equal(shuttle.aborted, "stopping");
+    assert.deepEqual([first.aborted, second.aborted, started], ["stopping", "stopping", 1]);
     assert.equal(hussar.stats().shuttles, 0);
     assert.equal(scheduler.threadCount, 0);
   });

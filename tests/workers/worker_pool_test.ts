@@ -3,7 +3,7 @@
  * crashes and shutdown, on real sockets (the behaviour suite in
  * tests/serve/behaviour_test.ts also runs in worker mode).
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync } from "node:fs";
@@ -15,6 +15,7 @@ import { serve } from "../../serve/mod.ts";
 import { type Shuttle, WorkerPool, type WorkerPoolOptions } from "../../workers/mod.ts";
 import { getText, header, parseResponses } from "../_http.ts";
 import { selfSignedCertificate } from "../_tls.ts";
+import { refused } from "../sources/_socket_client.ts";
 import { until } from "../_until.ts";
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,7 +85,7 @@ async function assertNothingLeft(pool: WorkerPool, hussar: Hussar): Promise<void
   const busy = (): boolean =>
     pool.stats().shuttles > 0 ||
     stats.some((s) => s !== null && (s.slots > 0 || s.connections > 0));
-  for (let i = 0; i < 50 && busy(); i++) {
+  for (const deadline = Date.now() + 10_000; busy() && Date.now() < deadline;) {
     await tick(20);
     stats = await pool.workerStats();
   }
@@ -216,9 +217,12 @@ describe("WorkerPool", () => {
     });
     const first = await client(port);
     first.socket.write(GET("/first"));
+    await until(() => seen.length > 0, 10_000, "the first request to reach the handler");
     const second = await client(port);
     second.socket.write(GET("/second"));
-    await tick(100);
+    const accepted = async (): Promise<boolean> => (await pool.workerStats())[0]?.connections === 2;
+    await until(accepted, 10_000, "the worker to accept the second connection");
+    await tick(100); // time for the second request to be read, and wrongly passed on
     assert.deepEqual(seen, ["/first"], "the second request must wait in its worker");
     release();
     for (const c of [first, second]) {
@@ -275,8 +279,10 @@ describe("WorkerPool", () => {
     await hussar.close();
   });
 
-  it("restarts a worker that fails; its shuttles abort and the server keeps serving", async () => {
-    let inFlight: Shuttle | null = null;
+  it("restarts a worker that fails; its shuttles abort and the server keeps serving", {
+    timeout: 120_000,
+  }, async () => {
+    let inFlight = null as Shuttle | null;
     const { pool, hussar, port } = await start({}, async (shuttle) => {
       if (new URL(shuttle.head.url).pathname === "/hang") {
         inFlight = shuttle;
@@ -287,26 +293,28 @@ describe("WorkerPool", () => {
     });
     const doomed = await client(port);
     doomed.socket.write(GET("/hang"));
-    while (inFlight === null) await tick(5);
+    await until(() => inFlight !== null, 10_000, "the request to reach the handler");
     pool.terminateWorker(0);
     await doomed.closed;
     // The main thread learns of the crash from the worker's exit, maybe after the socket closed.
-    const signal = (inFlight as Shuttle).signal;
+    const signal = inFlight!.signal;
     await new Promise((resolve) =>
       signal.aborted ? resolve(null) : signal.addEventListener("abort", resolve)
     );
-    let served = "";
-    for (let attempt = 0; attempt < 100 && !served.endsWith("alive"); attempt++) {
+    // Until the new worker listens, connections are refused: that takes seconds on a busy
+    // machine, more on Deno, whose `deno test` type-checks every worker it starts.
+    const serves = async (): Promise<boolean> => {
       try {
         const c = await client(port);
         c.socket.write(GET());
-        served = await c.waitFor(/alive$/);
+        const served = await c.waitFor(/alive$/);
         c.socket.end();
+        return served.endsWith("alive");
       } catch {
-        await tick(20); // the new worker is not listening yet
+        return false;
       }
-    }
-    assert.match(served, /alive$/);
+    };
+    await until(serves, 60_000, "the restarted worker to serve", 20);
     assert.equal(pool.stats().restarts, 1);
     await assertNothingLeft(pool, hussar);
     await pool.shutdown();
@@ -487,8 +495,9 @@ describe("serve() in worker mode", () => {
     c.socket.write(GET());
     await handling;
     const stopping = server.shutdown();
-    await tick(50);
-    await assert.rejects(client(port), "a new connection must be refused");
+    // The workers stop accepting as the word reaches them: soon, not at once.
+    const target = { host: "127.0.0.1", port };
+    await until(() => refused(target), 10_000, "new connections to be refused");
     release();
     const [response] = parseResponses(await c.waitFor(/finished$/));
     assert.equal(response.status, 200);

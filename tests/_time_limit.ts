@@ -1,0 +1,37 @@
+/**
+ * How long a test may take, and what each runtime's test runner is told so
+ * that a test that hangs fails alone instead of stalling the run. Shared by
+ * tests/_testing.ts (which puts the limit on every test and hook) and
+ * scripts/test.ts (which runs the suite).
+ *
+ * @module
+ */
+import process from "node:process";
+
+/**
+ * A test or hook that has not finished after this long fails: 60 s, or
+ * `HUSSAR_TEST_TIME_LIMIT_MS` (to debug a test, or to prove a hang fails).
+ * Generous: the slowest tests (worker mode on Deno, which type-checks each
+ * worker it starts) take seconds on a busy two-core machine.
+ */
+export const TIME_LIMIT_MS: number = Number(process.env.HUSSAR_TEST_TIME_LIMIT_MS) || 60_000;
+
+/**
+ * Bun's own limit for a test (`bun test --timeout`; its default is 5 s), set
+ * to the same value, for a test that would not go through tests/_testing.ts.
+ */
+export function bunTestArgs(): string[] {
+  return [`--timeout=${TIME_LIMIT_MS}`];
+}
+
+/**
+ * Flags for `node --test` on Node `version` (`process.versions.node`):
+ * `--test-force-exit` (Node 20.14 and 22 onwards) ends each test file's
+ * process once its tests are over. Without it, a test that failed before
+ * closing its server leaves that file's process running forever, listening.
+ * (Deno and Bun end a test file when its tests are over.)
+ */
+export function nodeTestArgs(version: string): string[] {
+  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+  return major > 20 || (major === 20 && minor >= 14) ? ["--test-force-exit"] : [];
+}
