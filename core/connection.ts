@@ -82,6 +82,8 @@ export class Connection {
   #inboxBytes = 0;
   #readPending = false;
   #eof = false;
+  /** While a response is owed, the peer's end of input means the peer left (see `watchPeerEnd`). */
+  #peerEndAborts = false;
   #failure: ConnectionClosedError | null = null;
   #expired: DeadlineError | null = null;
   #out: Uint8Array[] = [];
@@ -96,6 +98,8 @@ export class Connection {
   #waiters: (() => void)[] = [];
   /** `whenWritten()` callbacks, by the `bytesWritten` each waits for (increasing). */
   #writtenWaiters: { at: number; callback: (error?: ConnectionClosedError) => void }[] = [];
+  /** `onClose()` listeners, made on first use. */
+  #closeListeners: (() => void)[] | null = null;
   #closedPromise: Promise<void>;
   #resolveClosed!: () => void;
   readonly #isMyWake = (signal: Signal): boolean =>
@@ -125,6 +129,24 @@ export class Connection {
   /** Settles once the connection is closed, however that happened. */
   get closed(): Promise<void> {
     return this.#closedPromise;
+  }
+
+  /**
+   * Calls `listener` once, as the connection closes (at once if it is
+   * closed), however that happens. Unlike `closed`, it can be taken back
+   * with `offClose()`, so that listeners of exchanges done do not pile up
+   * on a long kept-alive connection.
+   */
+  onClose(listener: () => void): void {
+    if (this.#state === "closed") return listener();
+    (this.#closeListeners ??= []).push(listener);
+  }
+
+  /** Takes back a listener given to `onClose()`. */
+  offClose(listener: () => void): void {
+    const listeners = this.#closeListeners;
+    const at = listeners?.indexOf(listener) ?? -1;
+    if (at !== -1) listeners!.splice(at, 1);
   }
 
   /** Bytes received from the peer so far (put-back bytes count once). */
@@ -201,6 +223,31 @@ export class Connection {
       return;
     }
     if (this.#inbox.length > 0) return;
+    this.#readPending = true;
+    this.#source.read(this.#onChunk, this.#onReadError);
+  }
+
+  /**
+   * While on, the connection keeps a read pending (buffering at most
+   * `highWaterMark` bytes ahead of its reader) so that it sees the peer's
+   * end of input at once, and aborts itself when it comes: the peer left.
+   * A protocol turns it on while it owes a response, when an end of input
+   * can only mean the client gave up (as Deno.serve, Bun.serve, node:http
+   * and Go read a half-close), and off once the response is written.
+   */
+  watchPeerEnd(on: boolean): void {
+    this.#peerEndAborts = on;
+    if (!on || this.#state !== "open") return;
+    if (this.#eof) return this.abort("client closed the connection");
+    this.#readAhead();
+  }
+
+  /** Starts a read while watched, unless one is pending or enough input is buffered. */
+  #readAhead(): void {
+    if (
+      this.#readPending || this.#eof || this.#state !== "open" ||
+      this.#inboxBytes >= this.highWaterMark
+    ) return;
     this.#readPending = true;
     this.#source.read(this.#onChunk, this.#onReadError);
   }
@@ -382,10 +429,15 @@ export class Connection {
     this.#readPending = false;
     if (chunk === null) {
       this.#eof = true;
+      if (this.#peerEndAborts && this.#state === "open") {
+        this.abort("client closed the connection");
+        return;
+      }
     } else if (chunk.length > 0) {
       this.#inbox.push(chunk);
       this.#inboxBytes += chunk.length;
       this.#bytesRead += chunk.length;
+      if (this.#peerEndAborts) this.#readAhead();
     } else {
       // An empty chunk is not news; keep reading.
       this.requireWakeback();
@@ -516,6 +568,9 @@ export class Connection {
     const unwritten = this.#writtenWaiters;
     this.#writtenWaiters = [];
     for (const { callback } of unwritten) callback(this.#closedError());
+    const listeners = this.#closeListeners;
+    this.#closeListeners = null;
+    if (listeners !== null) { for (const listener of listeners) listener(); }
     this.#owner._closed(this);
     this.#resolveClosed();
   }

@@ -72,6 +72,8 @@ export class BodyReader {
   #bytesRead = 0;
   #started = false;
   #streamed = false;
+  /** A read is under way (its chunk may be on its way to `#consume`). */
+  #reading = false;
   #failure: unknown = null;
 
   /** Creates a reader for a body framed as `framing` on `conn`. */
@@ -118,6 +120,7 @@ export class BodyReader {
   /** The next piece of the body, or `null` at its end. Parks the thread while waiting for bytes. */
   *read(): AwayCall<Uint8Array | null> {
     if (this.#failure !== null) throw this.#failure;
+    this.#reading = true;
     try {
       for (;;) {
         const piece = this.#next();
@@ -126,12 +129,15 @@ export class BodyReader {
       }
     } catch (error) {
       throw (this.#failure = error);
+    } finally {
+      this.#reading = false;
     }
   }
 
   /** Promise form of {@linkcode BodyReader.read}. */
   async readAsync(): Promise<Uint8Array | null> {
     if (this.#failure !== null) throw this.#failure;
+    this.#reading = true;
     try {
       for (;;) {
         const piece = this.#next();
@@ -140,7 +146,37 @@ export class BodyReader {
       }
     } catch (error) {
       throw (this.#failure = error);
+    } finally {
+      this.#reading = false;
     }
+  }
+
+  /**
+   * Decodes the body bytes already received, without waiting for more and
+   * without counting as a read: they stay for the reader, and a framing
+   * error among them is known now ({@linkcode BodyReader.failure}), before a
+   * response is written. Does nothing while a read is under way.
+   */
+  *prefetch(): AwayCall<void> {
+    if (this.#reading || this.#failure !== null) return;
+    try {
+      // read() returns at once while input is buffered.
+      while (!this.#done && this.#conn.bufferedInput > 0) this.#consume(yield* this.#conn.read());
+    } catch (error) {
+      this.#failure = error;
+    }
+  }
+
+  /**
+   * Whether the unread rest of the body may still be discarded within
+   * `limit` bytes to keep the connection (see {@linkcode BodyReader.discard}):
+   * `false` once it failed, when a declared length exceeds it, or when the
+   * client waits for a `100 Continue` it was never sent.
+   */
+  drainable(limit: number): boolean {
+    if (this.finished) return true;
+    if (this.#failure !== null || this.#expectContinue) return false;
+    return this.#framing.kind !== "length" || this.#remaining <= limit;
   }
 
   /**

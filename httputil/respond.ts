@@ -125,8 +125,18 @@ export function* respond(
     yield* startResponse(conn, response, request, body?.length ?? 0, body ?? null).end();
     return;
   }
-  // A stream of a declared size goes out with that Content-Length (checked as it is written).
-  const writer = respondOn(conn, response, request, declaredLength(response.headers));
+  let writer: ResponseWriter;
+  try {
+    // A stream of a declared size goes out with that Content-Length (checked as it is written).
+    writer = respondOn(conn, response, request, declaredLength(response.headers));
+  } catch (error) {
+    // The head could not go out (the client left): the producer is told, not left waiting.
+    const stopping = body instanceof ReadableStream
+      ? body.cancel()
+      : body[Symbol.asyncIterator]().return?.();
+    stopping?.then(undefined, () => {});
+    throw error;
+  }
   yield* writer.pipeFrom(body);
 }
 
@@ -271,6 +281,10 @@ export class ResponseWriter {
       ? streamIterator(body)
       : body[Symbol.asyncIterator]();
     let finished = false;
+    // A client that leaves while the producer has nothing to say cancels it now, not at its
+    // next chunk, which may never come (an event stream gone quiet).
+    const stop = (): void => void iterator.return?.()?.then(undefined, () => {});
+    this.#conn.onClose(stop);
     try {
       for (;;) {
         const step = yield* wait(iterator.next());
@@ -284,8 +298,9 @@ export class ResponseWriter {
       }
       finished = true;
     } finally {
+      this.#conn.offClose(stop);
       // Stop the producer when the client went away or writing failed.
-      if (!finished) iterator.return?.()?.then(undefined, () => {});
+      if (!finished) stop();
     }
     yield* this.end();
   }

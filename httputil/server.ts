@@ -271,6 +271,8 @@ function* serveExchange(
   };
   const mark = conn.bytesWritten + conn.bufferedAmount;
   conn.phase = "handling";
+  // Until the response is out, the client's end of input means it left.
+  conn.watchPeerEnd(true);
   let response: HttpResponse | void = undefined;
   try {
     const timer = settings.requestTimeoutMs > 0
@@ -281,21 +283,28 @@ function* serveExchange(
     } finally {
       timer?.cancel();
     }
+    // Body bytes that came with the head are decoded now, so a framing error among them
+    // is answered (400 and a close) instead of the app's response.
+    if (response !== undefined) yield* request.body.prefetch();
     // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
     // whatever the app made of it: what follows on the connection cannot be trusted.
     if (request.body.failure !== null) throw request.body.failure;
     // The body deadline may still be armed: a response, however long it streams, is not timed.
     conn.clearDeadline();
     conn.phase = "responding";
-    // A server shutting down finishes this exchange and says it will close.
-    context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted;
+    // A response never promises keep-alive on a connection about to close: not while the server
+    // shuts down, nor when the unread rest of the body is known to be too large to drain.
+    context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted &&
+      request.body.drainable(settings.maxDrainBytes);
     if (response !== undefined) {
       yield* respond(conn, response, context);
       if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
     } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
       throw new TypeError("the app returned no response");
     }
+    conn.watchPeerEnd(false);
   } catch (error) {
+    conn.watchPeerEnd(false);
     if (response !== undefined) response.onWritten?.(error);
     if (error instanceof ConnectionClosedError) return;
     const sent = conn.bytesWritten + conn.bufferedAmount > mark;

@@ -64,10 +64,20 @@ export function buildRequest(
   }
 }
 
+/** A request body as the engine reads it (an `IncomingRequest`'s `BodyReader`, a shuttle's body). */
+export interface BodyState {
+  /**
+   * Why reading it failed (its framing, a limit, a deadline, the client
+   * leaving), or `null`: the client's fault, which the engine answers.
+   */
+  readonly failure: unknown;
+}
+
 /**
  * Calls the handler and checks it gave a `Response`; a failure is answered
- * by `onError` (or the default 500 if that fails too), unless the client is
- * gone, in which case the error is rethrown.
+ * by `onError` (or the default 500 if that fails too), unless it is the
+ * client's: the client is gone, or its body failed (rethrown, so that the
+ * engine answers 400/408/413 and closes; never reported as the app's).
  */
 async function callHandler(
   handler: FetchHandler,
@@ -75,6 +85,7 @@ async function callHandler(
   info: ServeHandlerInfo,
   onError: ErrorResponder,
   client: SignalSource,
+  body: BodyState,
 ): Promise<Response> {
   try {
     // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
@@ -87,6 +98,7 @@ async function callHandler(
     }
     return response;
   } catch (error) {
+    if (body.failure !== null) throw body.failure;
     if (client.signal.aborted) throw error; // nobody is left to answer
     try {
       return await onError(error);
@@ -144,8 +156,9 @@ export async function answer(
   info: ServeHandlerInfo,
   onError: ErrorResponder,
   client: SignalSource,
+  body: BodyState,
 ): Promise<Answer> {
-  const response = await callHandler(handler, request, info, onError, client);
+  const response = await callHandler(handler, request, info, onError, client, body);
   const upgrade = takeUpgrade(request, response);
   if (upgrade !== null) return { upgrade, parts: null };
   return { upgrade: null, parts: await responseParts(response, request.method, client) };

@@ -2,21 +2,43 @@ import type { ShuttleHandler } from "../core/shuttle.ts";
 import { HttpError } from "../httputil/errors.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import type { Shuttle } from "../workers/shuttle.ts";
-import { answer, buildRequest, defaultOnError, type ErrorResponder } from "./_exchange.ts";
+import {
+  type Answer,
+  answer,
+  type BodyState,
+  buildRequest,
+  defaultOnError,
+  type ErrorResponder,
+} from "./_exchange.ts";
 import { shuttleDuplex } from "./_shuttle_duplex.ts";
 import { markUpgradable } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
-/** The request body as a pull-based stream: each pull asks the worker for one chunk. */
-function bodyStream(shuttle: Shuttle): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      const bytes = await shuttle.read();
-      if (bytes === null) controller.close();
-      else controller.enqueue(bytes);
-    },
-  }, { highWaterMark: 0 });
+/**
+ * The request body as a pull-based stream: each pull asks the worker for one
+ * chunk. A read that fails is kept as {@linkcode BodyState.failure}.
+ */
+class ShuttleBody implements BodyState {
+  failure: unknown = null;
+  readonly stream: ReadableStream<Uint8Array>;
+
+  constructor(shuttle: Shuttle) {
+    this.stream = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        let bytes: Uint8Array | null;
+        try {
+          bytes = await shuttle.read();
+        } catch (error) {
+          throw (this.failure = error);
+        }
+        if (bytes === null) controller.close();
+        else controller.enqueue(bytes);
+      },
+    }, { highWaterMark: 0 });
+  }
 }
+
+const NO_BODY: BodyState = { failure: null };
 
 /**
  * Worker mode's counterpart of `fetchApp`: serves each shuttle with a fetch
@@ -31,13 +53,14 @@ export function fetchShuttle(
 ): ShuttleHandler<Shuttle> {
   return function* (shuttle: Shuttle): AwayCall<void> {
     const { head } = shuttle;
+    const requestBody = head.hasBody ? new ShuttleBody(shuttle) : null;
     let request: Request;
     try {
       request = buildRequest(
         head.url,
         head.method,
         head.headers,
-        head.hasBody ? bodyStream(shuttle) : null,
+        requestBody?.stream ?? null,
         shuttle,
       );
     } catch (error) {
@@ -54,9 +77,20 @@ export function fetchShuttle(
       completed: shuttle.completed,
     };
     markUpgradable(request, { version: head.version, headers: request.headers });
-    const { upgrade, parts } = yield* wait(
-      answer(handler, request, info, onError, shuttle),
-    );
+    let answered: Answer;
+    try {
+      answered = yield* wait(
+        answer(handler, request, info, onError, shuttle, requestBody ?? NO_BODY),
+      );
+    } catch (error) {
+      // The client's fault: gone, or its body failed, which the worker answers itself
+      // (400/408/413 and a close) once it has any head from here.
+      if (shuttle.signal.aborted) return;
+      if (requestBody?.failure == null) throw error;
+      shuttle.respond({ status: 400, headers: [] }, null);
+      return;
+    }
+    const { upgrade, parts } = answered;
     if (upgrade !== null) {
       // The worker relays raw bytes; the new protocol runs here.
       shuttle.switchProtocols([...upgrade.response.headers]);

@@ -9,28 +9,6 @@ import { requestUrl } from "./_request_url.ts";
 import { markUpgradable, upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
-/**
- * One close watcher per connection, pointing at the request in progress:
- * a watcher per request would pile up on a long keep-alive connection.
- */
-const closeWatchers = new WeakMap<Connection, { current: (() => void) | null }>();
-
-function watchClose(conn: Connection, onClose: () => void): void {
-  let watcher = closeWatchers.get(conn);
-  if (watcher === undefined) {
-    const created = { current: null as (() => void) | null };
-    closeWatchers.set(conn, created);
-    conn.closed.then(() => created.current?.());
-    watcher = created;
-  }
-  watcher.current = onClose;
-}
-
-function unwatchClose(conn: Connection, onClose: () => void): void {
-  const watcher = closeWatchers.get(conn);
-  if (watcher?.current === onClose) watcher.current = null;
-}
-
 /** Options for {@linkcode fetchApp}. */
 export interface FetchAppOptions {
   /** Turns a handler error into a response (default: log and 500). */
@@ -71,7 +49,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       client.abort(new DOMException("the client closed the connection", "AbortError"));
       settleCompleted(new Error(`response not completed: ${conn.closeReason}`));
     };
-    watchClose(conn, onClose);
+    conn.onClose(onClose);
     const hasBody = requestHasBody(method, framing.kind !== "none");
     const request = buildRequest(
       requestUrl(incoming.head, conn.info),
@@ -81,18 +59,16 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       client,
     );
     markUpgradable(request, incoming.head);
-    // Watch the socket while the handler runs, so a reset aborts `request.signal`.
-    if (!hasBody) conn.requireWakeback();
     const info: ServeHandlerInfo = {
       remoteAddr: conn.info.remoteAddr,
       localAddr: conn.info.localAddr,
       completed,
     };
     const { upgrade, parts } = yield* wait(
-      answer(handler, request, info, onError, client),
+      answer(handler, request, info, onError, client, incoming.body),
     );
     const onWritten = (error?: unknown): void => {
-      unwatchClose(conn, onClose);
+      conn.offClose(onClose);
       settleCompleted(error);
     };
     return upgrade !== null ? upgradeResponse(upgrade, onWritten) : { ...parts, onWritten };

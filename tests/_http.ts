@@ -95,6 +95,31 @@ export function parseResponses(
 }
 
 /**
+ * A predicate on a transcript: whether it holds a complete final response to
+ * each request of `raw` (requests counted by their request lines; a HEAD's
+ * response has no body). A response whose body ends with the connection is
+ * complete only then. A test client waits for it before it half-closes: a
+ * client's FIN while a response is still owed means it left.
+ */
+export function answersTo(raw: string): (text: string) => boolean {
+  // Unanchored: a pipelined request may follow a body with no line end of its own.
+  const methods = [...raw.matchAll(/([A-Z]+) [^ \r\n]+ HTTP\/1\.[01]\r\n/g)].map((m) => m[1]);
+  return (text) => {
+    let responses: ParsedResponse[];
+    try {
+      responses = parseResponses(text, (i) => methods[i] === "HEAD");
+    } catch {
+      return false; // incomplete yet
+    }
+    const final = responses.filter((r) => r.status >= 200);
+    const last = final.at(-1);
+    if (last === undefined || final.length < methods.length) return false;
+    return last.status === 204 || last.status === 304 || methods[final.length - 1] === "HEAD" ||
+      last.headers.some(([name]) => name === "content-length" || name === "transfer-encoding");
+  };
+}
+
+/**
  * GETs with Node's client, for what `fetch` cannot reach: an HTTPS server
  * with a self-signed certificate (`url`), or a Unix socket (`socketPath`).
  * Resolves with the body as text.

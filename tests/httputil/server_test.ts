@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
 import {
@@ -9,7 +9,7 @@ import {
 } from "../../httputil/mod.ts";
 import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { type FakeClient, FakeSource } from "../../sources/mod.ts";
-import { header, parseResponses } from "../_http.ts";
+import { answersTo, header, parseResponses } from "../_http.ts";
 import { recordingTransport } from "../_recording_transport.ts";
 
 interface Server {
@@ -17,7 +17,7 @@ interface Server {
   source: FakeSource;
   clock: VirtualClock;
   errors: unknown[];
-  /** Sends `raw`, ends the client side when asked, and returns everything until the server closes. */
+  /** Sends `raw`, ends the client side once answered when asked, and returns everything until the server closes. */
   exchange(raw: string | string[], options?: { end?: boolean }): Promise<string>;
   /** Asserts nothing is left of finished connections, then shuts the core down. */
   finish(): Promise<void>;
@@ -40,9 +40,20 @@ function serve(app: HttpApp, options: HttpServerOptions = {}, graceMs = 1000): S
     errors,
     async exchange(raw, { end = true } = {}) {
       const client = source.connect();
-      for (const piece of Array.isArray(raw) ? raw : [raw]) client.write(piece);
-      if (end) client.end();
-      return await client.readText();
+      const pieces = Array.isArray(raw) ? raw : [raw];
+      for (const piece of pieces) client.write(piece);
+      let text = "";
+      if (end) {
+        // The client leaves once answered: a FIN while a response is owed means it gave up.
+        const answered = answersTo(pieces.join(""));
+        while (!answered(text)) {
+          const chunk = await client.read();
+          if (chunk === null) return text;
+          text += String.fromCharCode(...chunk);
+        }
+        client.end();
+      }
+      return text + await client.readText();
     },
     async finish() {
       await hussar.whenEmpty();
@@ -279,11 +290,11 @@ describe("httpHandler: keep-alive and pipelining", () => {
 describe("httpHandler: request bodies", () => {
   it("echoes a Content-Length body however it is fragmented", async () => {
     const server = serve(echo);
-    const raw = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world";
+    const raw =
+      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world";
     for (const size of [1, 2, 7, raw.length]) {
       const client = server.source.connect();
       client.writeSplit(raw, size);
-      client.end();
       const [response] = parseResponses(await client.readText());
       assert.equal(response.body, "hello world", `split by ${size}`);
     }
@@ -303,11 +314,12 @@ describe("httpHandler: request bodies", () => {
   it("answers Expect: 100-continue only when the app reads the body", async () => {
     const server = serve(echo);
     const client = server.source.connect();
-    client.write("POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    client.write(
+      "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n",
+    );
     await client.waitForBytes(1);
     assert.equal(client.takeText(), "HTTP/1.1 100 Continue\r\n\r\n");
     client.write("data");
-    client.end();
     const [response] = parseResponses(await client.readText());
     assert.equal(response.body, "data");
     await server.finish();

@@ -9,6 +9,7 @@ import { FakeSource } from "../../sources/mod.ts";
 import { fetchApp, type FetchAppOptions } from "../../serve/fetch_app.ts";
 import { serve } from "../../serve/serve.ts";
 import type { FetchHandler } from "../../serve/types.ts";
+import { answersTo } from "../_http.ts";
 
 /** A raw HTTP client: bytes in, bytes out. */
 export interface RawClient {
@@ -17,15 +18,15 @@ export interface RawClient {
   end(): void;
   /** Resets the connection. */
   disconnect(): void;
-  /** Everything until the server closes, as latin1 text. */
+  /** Everything received, once the server has closed, as latin1 text. */
   readText(): Promise<string>;
   /** Resolves once the received text matches `pattern` (or the server closed). */
-  waitFor(pattern: RegExp): Promise<string>;
+  waitFor(pattern: RegExp | ((text: string) => boolean)): Promise<string>;
 }
 
 export interface Served {
   connect(): Promise<RawClient>;
-  /** Sends `raw` on a new connection, half-closes, returns all the server sent. */
+  /** Sends `raw` on a new connection, returns all the server sent (it leaves once answered). */
   exchange(raw: string): Promise<string>;
   hussar: Hussar;
   close(): Promise<void>;
@@ -75,10 +76,24 @@ function socketClient(socket: Socket): RawClient {
       return received;
     },
     waitFor: async (pattern) => {
-      await until(() => ended || pattern.test(received));
+      const matches = typeof pattern === "function" ? pattern : (t: string) => pattern.test(t);
+      await until(() => ended || matches(received));
       return received;
     },
   };
+}
+
+/**
+ * Sends `raw` on a new connection and returns all the server sent, leaving
+ * (FIN) once every request is answered: a FIN while a response is owed would
+ * mean the client gave up.
+ */
+async function exchange(connect: () => Promise<RawClient>, raw: string): Promise<string> {
+  const client = await connect();
+  client.write(raw);
+  await client.waitFor(answersTo(raw));
+  client.end();
+  return await client.readText();
 }
 
 export const fakeHarness: Harness = {
@@ -91,31 +106,31 @@ export const fakeHarness: Harness = {
     hussar.attachSource(source);
     const connectFake = (): Promise<RawClient> => {
       const client = source.connect();
+      let received = "";
+      let ended = false;
+      const readUntil = async (done: () => boolean): Promise<string> => {
+        while (!ended && !done()) {
+          const chunk = await client.read();
+          if (chunk === null) ended = true;
+          else received += latin1(chunk);
+        }
+        return received;
+      };
       return Promise.resolve({
         write: (data) => client.write(data),
         end: () => client.end(),
         disconnect: () => client.disconnect(),
-        readText: () => client.readText(),
-        waitFor: async (pattern) => {
-          let text = "";
-          while (!pattern.test(text)) {
-            const chunk = await client.read();
-            if (chunk === null) break;
-            text += latin1(chunk);
-          }
-          return text;
+        readText: () => readUntil(() => false),
+        waitFor: (pattern) => {
+          const matches = typeof pattern === "function" ? pattern : (t: string) => pattern.test(t);
+          return readUntil(() => matches(received));
         },
       });
     };
     return Promise.resolve({
       hussar,
       connect: connectFake,
-      async exchange(raw) {
-        const client = await connectFake();
-        client.write(raw);
-        client.end();
-        return await client.readText();
-      },
+      exchange: (raw) => exchange(connectFake, raw),
       close: () => hussar.close(),
     });
   },
@@ -149,12 +164,7 @@ function servedOnPort(port: number, hussar: Hussar, close: () => Promise<void>):
   return {
     hussar,
     connect: connectSocket,
-    async exchange(raw) {
-      const client = await connectSocket();
-      client.write(raw);
-      client.end();
-      return await client.readText();
-    },
+    exchange: (raw) => exchange(connectSocket, raw),
     close,
   };
 }

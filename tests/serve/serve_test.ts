@@ -1,5 +1,5 @@
 /** serve() on a real socket: lifecycle, shutdown, TLS, Unix sockets, and real clients (fetch, curl). */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type HttpServer, serve, type ServeOptions } from "../../serve/mod.ts";
 import type { NetAddress } from "../../core/mod.ts";
 import { selfSignedCertificate } from "../_tls.ts";
-import { getText, parseResponses } from "../_http.ts";
+import { answersTo, getText, parseResponses } from "../_http.ts";
 
 const quiet = { hostname: "127.0.0.1", port: 0, onListen() {} } satisfies ServeOptions;
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,13 +36,20 @@ function curl(args: string[]): Promise<{ stdout: string; stderr: string; code: n
   });
 }
 
-/** Sends raw bytes and returns all the server sends until it closes (or resets) the connection. */
+/**
+ * Sends raw bytes and returns all the server sends until it closes (or resets) the connection;
+ * leaves (FIN) once answered, as a FIN while a response is owed means the client gave up.
+ */
 function rawExchange(port: number, raw: string): Promise<string> {
+  const answered = answersTo(raw);
   return new Promise((resolve) => {
     let text = "";
-    const socket = connect(port, "127.0.0.1", () => socket.end(raw));
+    const socket = connect(port, "127.0.0.1", () => socket.write(raw));
     socket.setEncoding("latin1");
-    socket.on("data", (chunk: string) => (text += chunk));
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+      if (answered(text)) socket.end();
+    });
     socket.on("close", () => resolve(text));
     socket.on("error", () => {}); // a reset ends the exchange like a close
   });
