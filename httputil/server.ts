@@ -255,7 +255,7 @@ function* serveExchange(
   if (!settings.methods.has(head.method)) {
     // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
     return yield* (STANDARD_METHODS.has(head.method)
-      ? fail(conn, 405, `method ${head.method} not allowed`, [[
+      ? fail(conn, 405, `method ${head.method} not allowed`, head.method, [[
         "allow",
         [...settings.methods].join(", "),
       ]])
@@ -309,15 +309,17 @@ function* serveExchange(
     if (error instanceof ConnectionClosedError) return;
     const sent = conn.bytesWritten + conn.bufferedAmount > mark;
     if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
-    if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
+    const { method } = head;
+    if (error instanceof HttpError) return yield* fail(conn, error.status, error.message, method);
     if (error instanceof DeadlineError) {
-      return yield* fail(conn, 408, "request body not received in time");
+      return yield* fail(conn, 408, "request body not received in time", method);
     }
     settings.onError(error, request);
     return yield* fail(
       conn,
       500,
       settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
+      method,
     );
   }
   if (response?.upgrade !== undefined && response.status === 101) {
@@ -420,11 +422,15 @@ function requestTimedOut(conn: Connection, mark: number): void {
   conn.close("request timeout");
 }
 
-/** Answers with an error status and a short reason, then closes: nothing after it is trusted. */
+/**
+ * Answers with an error status and a short reason, then closes: nothing
+ * after it is trusted. To a HEAD, the reason is only counted (RFC 9110 §9.3.2).
+ */
 function* fail(
   conn: Connection,
   status: number,
   reason: string,
+  method = "GET",
   headers: [string, string][] = [],
 ): AwayCall<void> {
   if (!conn.isAlive()) return;
@@ -437,7 +443,7 @@ function* fail(
         headers: [["content-type", "text/plain; charset=utf-8"], ...headers],
         body: `${reason}\n`,
       },
-      { method: "GET", version: "1.1", keepAlive: false },
+      { method, version: "1.1", keepAlive: false },
     );
   } catch {
     // The peer is gone; closing below is all that is left.
