@@ -25,6 +25,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { readJUnit, type Tally, tally, type TestResult } from "./_junit.ts";
 import { libraryEntries, OUT as NPM_OUT } from "./build_npm.ts";
+import { bunTestArgs, nodeTestArgs } from "../tests/_time_limit.ts";
 
 const RUNTIMES = ["deno", "bun", "node"] as const;
 type Runtime = typeof RUNTIMES[number];
@@ -161,7 +162,11 @@ function nodeSteps(run: Run, junit: string, filter: string | null): void {
   ]);
   const tests = walkFiles(join(NPM_OUT, "esm", "tests"), "_test.js");
   if (tests.length === 0) return notRun(`no compiled test in ${out}/esm/tests/`);
-  const args = ["--test", "--test-reporter=spec", "--test-reporter-destination=stdout"];
+  const version = spawnSync("node", ["--version"], { encoding: "utf8" }).stdout ?? "";
+  // Each test has a time limit (tests/_testing.ts); --test-force-exit ends the process of a
+  // file whose failed test left its server listening.
+  const args = ["--test", ...nodeTestArgs(version)];
+  args.push("--test-reporter=spec", "--test-reporter-destination=stdout");
   args.push("--test-reporter=junit", `--test-reporter-destination=${junit}`);
   if (filter !== null) args.push(`--test-name-pattern=${filter}`);
   run.tests(label, "node", [...args, ...tests.map((t) => relative(NPM_OUT, t))], junit, NPM_OUT);
@@ -198,13 +203,15 @@ function main(): number {
     }
     if (wanted("deno")) {
       const junit = join(scratch, "deno.xml");
-      const args = ["test", "-A", "--reporter=dot", `--junit-path=${junit}`];
+      // --no-check: the type check above covered the tests, and `deno test` would type-check
+      // again each worker that worker mode starts (seconds each, on a busy machine more).
+      const args = ["test", "-A", "--no-check", "--reporter=dot", `--junit-path=${junit}`];
       if (filter !== null) args.push(`--filter=${filter}`);
       run.tests("deno", "deno", [...args, "tests/"], junit);
     }
     if (wanted("bun")) {
       const junit = join(scratch, "bun.xml");
-      const args = ["test", "--reporter=junit", `--reporter-outfile=${junit}`];
+      const args = ["test", ...bunTestArgs(), "--reporter=junit", `--reporter-outfile=${junit}`];
       if (filter !== null) args.push("-t", filter);
       // "./" makes it a path: a bare "tests/" is a name filter that also matches npm/esm/tests.
       run.tests("bun", "bun", [...args, "./tests/"], junit);

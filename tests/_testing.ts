@@ -21,7 +21,7 @@ export type { TestContext } from "node:test";
 export { TIME_LIMIT_MS };
 
 type TestFn = nodeTest.TestFn;
-type HookFn = () => void | Promise<void>;
+type HookFn = () => unknown;
 
 /** `node:test`'s `it`, limited to {@linkcode TIME_LIMIT_MS} unless `options.timeout` says otherwise. */
 export function it(name: string, fn: TestFn): Promise<void>;

@@ -11,7 +11,7 @@
  * another binary. Without one the tests skip, saying so (under CI=true they
  * fail: CI must have it).
  */
-import { after, describe, it } from "node:test";
+import { after, describe, it } from "./_testing.ts";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import process from "node:process";

@@ -15,7 +15,7 @@
  *
  * `HUSSAR_NODE_LTS=/path/to/node` uses that binary instead of installing one.
  */
-import { after, before, describe, it, type TestContext } from "node:test";
+import { after, before, describe, it, type TestContext } from "./_testing.ts";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import {

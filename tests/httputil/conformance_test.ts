@@ -29,7 +29,7 @@
  * read, or rejected with an allowed status); its end-to-end runner comes with
  * the server.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";

@@ -4,7 +4,7 @@
  * may be plain pairs or records rather than a checked Web `Headers`, throws
  * InvalidHeaderError before any byte of the response is written.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
 import {

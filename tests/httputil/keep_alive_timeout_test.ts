@@ -3,7 +3,7 @@
  * less than the real idle timeout, so a client that reuses the connection
  * within N seconds always finds the server still there.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
 import { httpHandler, type HttpServerOptions, serializeResponseHead } from "../../httputil/mod.ts";

@@ -5,7 +5,7 @@
  * as the limit before refusing (bounded memory): the socket is read only
  * as the parser pulls, so the rest of the flood is never buffered.
  */
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { type Connection, Hussar } from "../../core/mod.ts";
 import { httpHandler } from "../../httputil/mod.ts";

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { parseRequestHead, type RequestHead } from "../../httputil/parse.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "../../httputil/limits.ts";

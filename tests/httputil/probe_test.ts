@@ -6,7 +6,7 @@
  * pass). Cases stored cut off at 8,192 characters, or with non-ASCII bytes
  * stored as `?`, are rebuilt from their id and description first.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";

@@ -3,7 +3,7 @@
  * 503 and a close when nothing of a response went out, and an aborted
  * connection otherwise; 0 turns the timeout off. On a virtual clock.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
 import {

@@ -8,7 +8,7 @@
  * nothing behind the refused request may reach the application: a desync
  * would show as a second response or as `/smuggled` in the app's log.
  */
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { header, parseResponses } from "../_http.ts";
 import { connect, within } from "../sources/_socket_client.ts";

@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { code2status, isNullBodyStatus, status2code, STATUS_TEXT } from "../../httputil/status.ts";
 import { defaultMethods, isDefaultMethod } from "../../httputil/methods.ts";

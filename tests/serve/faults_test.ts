@@ -6,7 +6,7 @@
  * `request.signal` aborts where it should, and afterwards the server holds
  * no connection, timer, Promise wait or thread beyond its managing thread.
  */
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { connect as tlsConnect } from "node:tls";
 import { header, parseResponses } from "../_http.ts";

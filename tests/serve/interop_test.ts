@@ -4,7 +4,7 @@
  * standard libraries use them (`formData()`, `json()`, `clone()`,
  * `new Request(request)`, forwarding to `fetch()`), on a real socket.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { runCli } from "../../cli.ts";
 import { type FetchHandler, type HttpServer, serve } from "../../serve/mod.ts";

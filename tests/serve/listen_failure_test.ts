@@ -5,7 +5,7 @@
  * code and a message naming the address and the cause. The programs run as a
  * user runs them (the quick start, the CLI) on the runtime running the tests.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -8,7 +8,7 @@
  * that, never reuses one hussar has closed. Skipped, saying so, where nginx
  * is not installed.
  */
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

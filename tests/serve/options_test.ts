@@ -1,5 +1,5 @@
 /** serve()'s options as a user writes them: ports from the environment, typos, Deno's names; what it says it listens on. */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { type HttpServer, serve, type ServeOptions } from "../../serve/mod.ts";

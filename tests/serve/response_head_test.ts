@@ -6,7 +6,7 @@
  * body that is complete at once has a Content-Length however the runtime
  * cuts it into chunks.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { listen } from "../../sources/listen.ts";
 import { fakeHarness, type Harness, socketHarness, workerHarness } from "./_harness.ts";

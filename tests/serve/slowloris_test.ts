@@ -5,7 +5,7 @@
  * response is cut off at the write deadline, and the response stream it
  * stalled is not read further than backpressure allows.
  */
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { connect as netConnect, type Socket } from "node:net";
 import { parseResponses } from "../_http.ts";

@@ -5,7 +5,7 @@
  * once the clients leave. `scripts/soak.ts` runs the long version and
  * watches the server's memory.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { until } from "../_until.ts";
 import { serve } from "../../serve/mod.ts";

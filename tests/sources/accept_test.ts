@@ -4,7 +4,7 @@
  * listener itself (out of descriptors, memory, or unknown) makes it pause,
  * longer while failures go on, and is reported once per run.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import {
   ACCEPT_BACKOFF_MAX_MS,

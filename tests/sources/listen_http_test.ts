@@ -1,4 +1,4 @@
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { Hussar } from "../../core/mod.ts";

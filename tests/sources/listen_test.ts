@@ -1,4 +1,4 @@
-import { describe, it as test } from "node:test";
+import { describe, it as test } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect as netConnect } from "node:net";

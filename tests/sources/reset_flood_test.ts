@@ -10,7 +10,7 @@
  * its accept loop) is blocked, and the reset connections wait in the
  * kernel's backlog, where the server finds them once it runs again.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";

@@ -3,7 +3,7 @@
  * server died without unlinking it) is replaced; a live socket or any other
  * file is left alone and the listen fails with a clear error.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

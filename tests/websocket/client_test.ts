@@ -3,7 +3,7 @@
  * has that client only behind --experimental-websocket: there the client
  * runs in a child `node --experimental-websocket` process.
  */
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import process from "node:process";

@@ -1,5 +1,5 @@
 /** RFC 6455 §5 framing: the incremental parser and the serialiser. */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import {
   closePayload,

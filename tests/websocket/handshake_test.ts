@@ -1,5 +1,5 @@
 /** The opening handshake (RFC 6455 §4.2): checks, the accept key, subprotocol choice. */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { acceptKey, checkHandshake, selectProtocol, tokens } from "../../websocket/_handshake.ts";
 import { sha1 } from "../../websocket/_sha1.ts";

@@ -1,5 +1,5 @@
 /** Reassembling fragmented messages: order, size limit, UTF-8 (RFC 6455 §5.4, §8.1). */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { OPCODE, ProtocolViolation } from "../../websocket/_frame.ts";
 import { MessageAssembler } from "../../websocket/_message.ts";

@@ -2,7 +2,7 @@
  * The server WebSocket end to end: serve() on 127.0.0.1, a raw RFC 6455
  * client (tests/websocket/_client.ts) that can also misbehave.
  */
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { type HttpServer, serve } from "../../serve/mod.ts";
 import {

@@ -4,7 +4,7 @@
  * chunk is in flight at a time however the writes are called, and the end
  * follows the writes called before it.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Shuttle, type ShuttleHead } from "../../workers/mod.ts";
 

@@ -2,7 +2,7 @@
  * WebSocket in worker mode: the worker answers the handshake's 101 and then
  * relays raw bytes; the WebSocket itself runs on the main thread.
  */
-import { describe, it } from "node:test";
+import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { serve } from "../../serve/mod.ts";
 import { upgradeWebSocket } from "../../websocket/mod.ts";
