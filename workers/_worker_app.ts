@@ -10,7 +10,7 @@ import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
-import { requestUrl } from "../serve/_request_url.ts";
+import { requestUrl } from "../httputil/request_url.ts";
 import type { ParentPort } from "./_port.ts";
 import { type ToWorker, transferable } from "./_protocol.ts";
 import type { ShuttleHead } from "./shuttle.ts";
@@ -154,14 +154,15 @@ export class WorkerShuttles {
       remoteAddr: conn.info.remoteAddr,
       localAddr: conn.info.localAddr,
     };
-    let finished = false;
-    conn.closed.then(() => {
-      if (finished || slot.gone) return;
+    // Until the response is written, the connection closing means the client left (the engine
+    // watches for that while a response is owed). A listener taken back, not a Promise reaction
+    // per request left on a long kept-alive connection.
+    const onClose = (): void => {
+      if (slot.gone) return;
       slot.markGone();
       this.#port.post({ type: "closed", id: slot.id, reason: conn.closeReason });
-    });
-    // Watch the socket while the main thread works, so a reset is noticed.
-    if (!head.hasBody) conn.requireWakeback();
+    };
+    conn.onClose(onClose);
     this.#port.post({ type: "request", id: slot.id, head });
 
     const first = yield* wait(slot.next());
@@ -172,7 +173,7 @@ export class WorkerShuttles {
       return undefined;
     }
     const onWritten = (error?: unknown): void => {
-      finished = true;
+      conn.offClose(onClose);
       if (slot.gone) return;
       this.#port.post({
         type: "done",
