@@ -23,7 +23,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -33,10 +32,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-
-const NODE_LTS_VERSION = "26.10.0";
-/** Registry failures that mean "cannot reach it", as opposed to a broken package. */
-const UNREACHABLE = /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENETUNREACH|network/i;
+import {
+  NODE_LTS_VERSION,
+  nodeLtsBinary,
+  RegistryUnreachableError,
+} from "../scripts/bench/node_lts.ts";
 
 interface BuiltPackage {
   name: string;
@@ -425,50 +425,15 @@ async function servesQuickStart(command: string, args: string[], cwd: string): P
 }
 
 /**
- * The Node LTS binary: `HUSSAR_NODE_LTS`, else the `node` npm package at
- * {@linkcode NODE_LTS_VERSION}, installed once into `.build/cache/`. Skips the
- * test (returns null) when the registry cannot be reached.
+ * The Node LTS binary (`scripts/bench/node_lts.ts`, shared with the
+ * benchmarks). Skips the test (returns null) when the registry cannot be reached.
  */
 function nodeLts(t: TestContext, repo: string): string | null {
-  if (process.env.HUSSAR_NODE_LTS) return process.env.HUSSAR_NODE_LTS;
-  const cache = join(repo, ".build", "cache", `node-${NODE_LTS_VERSION}`);
-  const binary = join(cache, "node_modules", "node", "bin", "node");
-  if (!existsSync(binary)) {
-    // Installed beside, then renamed, so concurrent runs never see half an install.
-    const partial = `${cache}.${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    const install = run(
-      "npm",
-      [
-        "install",
-        "--prefix",
-        partial,
-        "--no-save",
-        "--no-package-lock",
-        "--no-audit",
-        "--no-fund",
-        `node@${NODE_LTS_VERSION}`,
-      ],
-      partial,
-      600_000,
-    );
-    if (install.status !== 0) {
-      rmSync(partial, { recursive: true, force: true });
-      const reason = `${install.stdout}\n${install.stderr}`;
-      if (UNREACHABLE.test(reason)) {
-        const line = reason.split("\n").find((l) => UNREACHABLE.test(l))?.trim();
-        t.skip(`npm registry unreachable, node@${NODE_LTS_VERSION} not installed: ${line}`);
-        return null;
-      }
-      assert.fail(`npm install node@${NODE_LTS_VERSION} failed:\n${reason}`);
-    }
-    try {
-      renameSync(partial, cache);
-    } catch {
-      rmSync(partial, { recursive: true, force: true }); // another run got there first
-    }
+  try {
+    return nodeLtsBinary(repo);
+  } catch (error) {
+    if (!(error instanceof RegistryUnreachableError)) throw error;
+    t.skip(error.message);
+    return null;
   }
-  assert.ok(existsSync(binary), `no Node binary at ${binary}`);
-  return binary;
 }

@@ -5,12 +5,16 @@
  * @module
  */
 
-/** The contenders, in display order (the ones run and charted by default). */
-export const SERVERS = ["hussar", "native", "srvx"] as const;
-/** Contenders run only when asked for (`--server=floor`): in the table, not the chart. */
-export const EXTRA_SERVERS = ["floor"] as const;
+/**
+ * The contenders, in display order: hussar's `serve()` and core API, the
+ * native server, the raw socket loop (a ceiling), the floor of fetch-style
+ * servers, srvx and `@hono/node-server` (Node).
+ */
+export const SERVERS = ["hussar", "core", "native", "raw", "floor", "srvx", "hono"] as const;
+/** The contenders drawn in the chart (the table has them all). */
+export const CHARTED = ["hussar", "core", "native", "srvx", "hono"] as const;
 /** One contender. */
-export type ServerName = typeof SERVERS[number] | typeof EXTRA_SERVERS[number];
+export type ServerName = typeof SERVERS[number];
 
 /** One contender on one case and runtime. */
 export interface CaseResult {
@@ -24,8 +28,14 @@ export interface CaseResult {
   p50Ms?: number;
   p99Ms?: number;
   bytesPerSecond?: number;
-  /** Server CPU time (all threads) per request during wrk's run, in µs. */
+  /** Server CPU time (all threads) per request (churn: per connection), in µs. */
   cpuUsPerRequest?: number;
+  /** Bytes the server's JavaScript heap allocated per request (churn: per connection). */
+  bytesAllocatedPerRequest?: number;
+  /** Server RSS right after the measured load, in KiB (the footprint under load). */
+  rssAfterKiB?: number;
+  /** Churn case: connections (one request each) per second, h2load's figure. */
+  connectionsPerSecond?: number;
   /** h2load's cross-check. */
   h2loadRequestsPerSecond?: number;
   h2loadSucceeded?: number;
@@ -34,16 +44,20 @@ export interface CaseResult {
   rssWithKiB?: number;
   connections?: number;
   kibPerConnection?: number;
+  /** Memory case: JavaScript heap in use per connection, after full collections. */
+  heapKibPerConnection?: number;
 }
 
-/** hussar against native and srvx on one case and runtime. */
+/** Every contender against the native server on one case and runtime. */
 export interface Ratio {
   runtime: string;
   case: string;
-  /** The compared figure: `req/s`, `bytes/s` or `KiB/conn` (lower is better). */
+  /** The compared figure: `req/s`, `bytes/s`, `conn/s` or `KiB/conn` (RSS, lower is better). */
   metric: string;
-  hussarOverNative: number | null;
-  hussarOverSrvx: number | null;
+  /** The native server's figure. */
+  native: number;
+  /** Each other contender's figure ÷ the native server's. */
+  overNative: Partial<Record<ServerName, number>>;
 }
 
 /** The figure a case is judged by. */
@@ -52,27 +66,62 @@ export function metricOf(result: CaseResult): { name: string; value: number } | 
     return { name: "KiB/conn", value: result.kibPerConnection };
   }
   if (result.bytesPerSecond !== undefined) return { name: "bytes/s", value: result.bytesPerSecond };
+  if (result.connectionsPerSecond !== undefined) {
+    return { name: "conn/s", value: result.connectionsPerSecond };
+  }
   if (result.requestsPerSecond !== undefined) {
     return { name: "req/s", value: result.requestsPerSecond };
   }
   return null;
 }
 
-/** The ratios hussar/native and hussar/srvx per case and runtime. */
+/** Every contender's figure ÷ the native server's, per case and runtime. */
 export function ratios(results: CaseResult[]): Ratio[] {
   const out: Ratio[] = [];
-  for (const hussar of results.filter((r) => r.server === "hussar")) {
-    const own = metricOf(hussar);
-    if (own === null) continue;
+  for (const native of results.filter((r) => r.server === "native")) {
+    const base = metricOf(native);
+    if (base === null) continue;
+    const overNative: Partial<Record<ServerName, number>> = {};
+    for (const r of results) {
+      if (r.runtime !== native.runtime || r.case !== native.case || r.server === "native") continue;
+      const ratio = ratioTo(results, r, "native");
+      if (ratio !== null) overNative[r.server] = ratio;
+    }
     out.push({
-      runtime: hussar.runtime,
-      case: hussar.case,
-      metric: own.name,
-      hussarOverNative: ratioTo(results, hussar, "native"),
-      hussarOverSrvx: ratioTo(results, hussar, "srvx"),
+      runtime: native.runtime,
+      case: native.case,
+      metric: base.name,
+      native: base.value,
+      overNative,
     });
   }
   return out;
+}
+
+/**
+ * The ratios as a Markdown table: one row per runtime and case, the native
+ * server's own figure, then each contender ÷ it.
+ */
+export function ratioTable(results: CaseResult[]): string {
+  const shown = SERVERS.filter((s) => s !== "native" && results.some((r) => r.server === s));
+  const rows: string[][] = [["runtime", "case", "native", ...shown.map((s) => `${s} ÷ native`)]];
+  for (const ratio of ratios(results)) {
+    const value = ratio.metric === "bytes/s"
+      ? `${fixed(ratio.native / 2 ** 20, 0)} MiB/s`
+      : ratio.metric === "KiB/conn"
+      ? `${fixed(ratio.native, 1)} KiB/conn`
+      : `${thousands(ratio.native)} ${ratio.metric}`;
+    rows.push([
+      ratio.runtime,
+      ratio.case,
+      value,
+      ...shown.map((s) => {
+        const r = ratio.overNative[s];
+        return r === undefined ? "" : `${r.toFixed(2)}×`;
+      }),
+    ]);
+  }
+  return markdown(rows);
 }
 
 /** `result`'s figure over `server`'s on the same case and runtime; null if either is missing. */
@@ -104,34 +153,42 @@ export function table(results: CaseResult[]): string {
     "p99 ms",
     "MiB/s",
     "CPU µs/req",
+    "B alloc/req",
+    "RSS after MiB",
     "req/s (h2load)",
     "memory",
     "÷ native",
-    "hussar/srvx",
   ]];
   for (const r of results) {
     const overNative = r.server === "native" ? null : ratioTo(results, r, "native");
-    const overSrvx = r.server === "hussar" ? ratioTo(results, r, "srvx") : null;
     rows.push([
       r.runtime,
       r.case,
       r.server === "native" ? r.label : r.server,
-      thousands(r.requestsPerSecond),
+      r.connectionsPerSecond !== undefined
+        ? `${thousands(r.connectionsPerSecond)} conn/s`
+        : thousands(r.requestsPerSecond),
       fixed(r.p50Ms, 2),
       // wrk records no latency for most pipelined responses: a 0 there means "not measured".
       r.p99Ms === 0 ? "-" : fixed(r.p99Ms, 2),
       r.bytesPerSecond === undefined ? "-" : fixed(r.bytesPerSecond / 2 ** 20, 0),
       fixed(r.cpuUsPerRequest, r.cpuUsPerRequest !== undefined && r.cpuUsPerRequest > 1000 ? 0 : 1),
+      thousands(r.bytesAllocatedPerRequest),
+      r.rssAfterKiB === undefined ? "-" : fixed(r.rssAfterKiB / 1024, 0),
       thousands(r.h2loadRequestsPerSecond),
       r.kibPerConnection === undefined
         ? "-"
-        : `${fixed(r.kibPerConnection, 1)} KiB/conn (RSS ${
-          fixed((r.rssWithKiB ?? 0) / 1024, 0)
-        } MiB)`,
+        : `${fixed(r.kibPerConnection, 1)} KiB/conn RSS, ${
+          fixed(r.heapKibPerConnection, 2)
+        } heap (RSS ${fixed((r.rssWithKiB ?? 0) / 1024, 0)} MiB)`,
       overNative === null ? "" : `${overNative.toFixed(2)}x`,
-      overSrvx === null ? "" : `${overSrvx.toFixed(2)}x`,
     ]);
   }
+  return markdown(rows);
+}
+
+/** Rows (the first the header) as a Markdown table, readable as plain text too. */
+function markdown(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: string[]): string =>
     `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
@@ -142,10 +199,12 @@ export function table(results: CaseResult[]): string {
   ].join("\n");
 }
 
-const COLORS: Record<typeof SERVERS[number], string> = {
+const COLORS: Record<typeof CHARTED[number], string> = {
   hussar: "#c0392b",
+  core: "#e67e22",
   native: "#7f8c8d",
   srvx: "#2980b9",
+  hono: "#27ae60",
 };
 
 function escapeXml(text: string): string {
@@ -161,7 +220,7 @@ export function svgChart(results: CaseResult[], title: string): string {
   const runtimes = [...new Set(results.map((r) => r.runtime))];
   const cases = [...new Set(results.map((r) => r.case))];
   const barWidth = 14;
-  const groupWidth = barWidth * SERVERS.length + 18;
+  const groupWidth = barWidth * CHARTED.length + 18;
   const panelWidth = Math.max(cases.length * groupWidth + 60, 300);
   const top = 60;
   const plotHeight = 150;
@@ -186,15 +245,20 @@ export function svgChart(results: CaseResult[], title: string): string {
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   ];
-  SERVERS.forEach((server, i) => {
-    const x = 10 + i * 150;
+  CHARTED.forEach((server, i) => {
+    const x = 10 + i * 110;
+    const name = server === "native"
+      ? "native server"
+      : server === "core"
+      ? "hussar core API"
+      : server;
     parts.push(
       `<rect x="${x}" y="30" width="12" height="12" fill="${COLORS[server]}"/>`,
-      `<text x="${x + 16}" y="40">${server === "native" ? "native server" : server}</text>`,
+      `<text x="${x + 16}" y="40">${name}</text>`,
     );
   });
   parts.push(
-    `<text x="${10 + 3 * 150}" y="40" fill="#555">relative to native = 1 ` +
+    `<text x="${10 + CHARTED.length * 110}" y="40" fill="#555">relative to native = 1 ` +
       `(memory: KiB/conn, lower is better)</text>`,
   );
   runtimes.forEach((runtime, p) => {
@@ -215,7 +279,7 @@ export function svgChart(results: CaseResult[], title: string): string {
     }
     cases.forEach((name, c) => {
       const groupLeft = left + 8 + c * groupWidth;
-      SERVERS.forEach((server, s) => {
+      CHARTED.forEach((server, s) => {
         const result = results.find((r) =>
           r.runtime === runtime && r.case === name && r.server === server
         );
@@ -240,7 +304,7 @@ export function svgChart(results: CaseResult[], title: string): string {
         }
       });
       parts.push(
-        `<text x="${groupLeft + (barWidth * SERVERS.length) / 2}" y="${top + plotHeight + 14}" ` +
+        `<text x="${groupLeft + (barWidth * CHARTED.length) / 2}" y="${top + plotHeight + 14}" ` +
           `text-anchor="middle" font-size="10">${escapeXml(name)}</text>`,
       );
     });

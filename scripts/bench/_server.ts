@@ -1,22 +1,33 @@
 /**
  * One benchmark contender in its own process:
  *
- *   <runtime> _server.ts --server=hussar|native|srvx|floor --port=N
+ *   <runtime> _server.ts --server=hussar|core|native|raw|floor|srvx|hono --port=N
  *
  * `native` is `Deno.serve`, `Bun.serve` or `node:http` depending on the
- * runtime; `floor` is the least a fetch-style server must do (`_floor.ts`).
- * Every contender serves the routes of `_handlers.ts` on 127.0.0.1 with its
- * default options (hussar's limits and deadlines on).
- * Prints `ready <port>` once listening; runs until killed.
+ * runtime; `core` is hussar's own API without Fetch objects (`_core.ts`);
+ * `raw` is a ceiling, a socket loop that answers canned bytes (`_raw.ts`);
+ * `floor` is the least a fetch-style server must do (`_floor.ts`); `hono`
+ * is `@hono/node-server` (Node only). Every contender serves the routes of
+ * `_handlers.ts` on 127.0.0.1 with its default options (hussar's limits and
+ * deadlines on). Prints `ready <port>` once listening; runs until killed.
+ *
+ * Each line `stats` on stdin is answered with `stats <json>`: the heap in
+ * use after a full collection (`heapUsed`, bytes) and the bytes allocated
+ * since the start (`allocated`; null where the runtime does not count them,
+ * Node 20), from the runtime's heap statistics. A full collection needs
+ * `--expose-gc` on Node and Deno (the driver passes it); Bun has `Bun.gc`.
  *
  * @module
  */
 import { createServer } from "node:http";
 import process from "node:process";
+import { getHeapStatistics } from "node:v8";
 import { serve } from "../../mod.ts";
 import { fetchHandler, makeFetchHandler, nodeHandler } from "./_handlers.ts";
 import { option } from "./_args.ts";
 import { startFloor } from "./_floor.ts";
+import { startRaw } from "./_raw.ts";
+import { startCore } from "./_core.ts";
 
 interface DenoServe {
   serve(
@@ -47,8 +58,18 @@ async function start(server: string, port: number): Promise<void> {
       ? makeFetchHandler("OK")
       : fetchHandler;
     await srvx({ port, hostname: HOSTNAME, silent: true, fetch }).ready();
+  } else if (server === "hono") {
+    if (g.Deno !== undefined || g.Bun !== undefined) throw new Error("hono: Node only");
+    const { serve: hono } = await import("@hono/node-server");
+    await new Promise<void>((resolve) => {
+      hono({ port, hostname: HOSTNAME, fetch: fetchHandler }, () => resolve());
+    });
   } else if (server === "floor") {
     await startFloor(HOSTNAME, port);
+  } else if (server === "raw") {
+    await startRaw(HOSTNAME, port);
+  } else if (server === "core") {
+    await startCore(HOSTNAME, port);
   } else if (server !== "native") {
     throw new Error(`unknown server: ${server}`);
   } else if (g.Deno !== undefined) {
@@ -63,9 +84,37 @@ async function start(server: string, port: number): Promise<void> {
   }
 }
 
+/** The runtime's heap statistics, after a full collection for `heapUsed`. */
+function stats(): { heapUsed: number; allocated: number | null } {
+  const before = getHeapStatistics() as { total_allocated_bytes?: number };
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun !== undefined) g.Bun.gc(true);
+  else if (g.gc !== undefined) g.gc();
+  else throw new Error("no gc(): run with --expose-gc");
+  return {
+    heapUsed: getHeapStatistics().used_heap_size,
+    allocated: before.total_allocated_bytes ?? null,
+  };
+}
+
+/** Answers `stats` lines on stdin until it ends (the driver's pipe: then the process stays). */
+function answerStats(): void {
+  let pending = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (text: string) => {
+    pending += text;
+    for (let end = pending.indexOf("\n"); end !== -1; end = pending.indexOf("\n")) {
+      const line = pending.slice(0, end).trim();
+      pending = pending.slice(end + 1);
+      if (line === "stats") process.stdout.write(`stats ${JSON.stringify(stats())}\n`);
+    }
+  });
+}
+
 const server = option("server") ?? "hussar";
 const port = Number(option("port") ?? "8000");
 // A clean exit on SIGINT lets `--cpu-prof` write its profile.
 process.on("SIGINT", () => process.exit(0));
 await start(server, port);
+answerStats();
 process.stdout.write(`ready ${port}\n`);

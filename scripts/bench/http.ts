@@ -1,26 +1,33 @@
 /**
- * HTTP benchmark: hussar's `serve()` against the runtime's native server
- * (`Deno.serve`, `Bun.serve`, `node:http`) and srvx, on Deno, Bun and Node,
- * with the same routes (`_handlers.ts`) and default options (hussar's limits
- * and deadlines on).
+ * HTTP benchmark: hussar's `serve()` and its core API against the runtime's
+ * native server (`Deno.serve`, `Bun.serve`, `node:http`), srvx and
+ * `@hono/node-server` (Node), with a raw socket loop as the ceiling and the
+ * floor of fetch-style servers beside them, on Deno, Bun, Node 26 (the
+ * current LTS, `node_lts.ts`) and Node 20; the same routes (`_handlers.ts`)
+ * and default options everywhere (hussar's limits and deadlines on).
  *
- *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node]
- *     [--case=memory,get,post,pipeline,stream,upload] [--server=hussar,native,srvx,floor]
- *     [--out=docs/bench] [--no-build]
- *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (table and chart again)
+ *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node,node20]
+ *     [--case=memory,get,post,pipeline,stream,upload,churn]
+ *     [--server=hussar,core,native,raw,floor,srvx,hono] [--idle=10000] [--out=docs/bench]
+ *     [--no-build]
+ *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (tables and chart again)
  *
  * Each contender runs alone in its own process pinned to core 0; the load
  * generators (`wrk`, then `h2load --h1` as a cross-check that fails the run
  * on any error or non-2xx answer) and the idle-connection client are pinned
- * to core 1, on 127.0.0.1. Node runs hussar from the npm build, made first
- * into `.build/bench` (skip with `--no-build`). Prints a table, and writes
- * `results.json` and `bench.svg` into `--out` (default `docs/bench`; not
- * written when a filter narrows the run, unless `--out` is given).
+ * to core 1, on 127.0.0.1. Every case is warmed up first (`--quick` too:
+ * hussar's code is still being compiled in its first second). Node runs the
+ * npm build, made first into `.build/bench` (skip with `--no-build`).
+ * From the server's heap statistics (`_server.ts`) come the bytes allocated
+ * per request and the heap per idle connection, beside RSS. `churn` opens
+ * one connection per request (`Connection: close`, h2load, a bounded count,
+ * 50 at a time). Prints the table and the ratios to the native server, and
+ * writes `results.json` and `bench.svg` into `--out` (default `docs/bench`;
+ * not written when a filter narrows the run, unless `--out` is given).
  *
- * `--server=floor` adds the least a fetch-style server must do on each
- * runtime (`_floor.ts`) on the memory, get, post and pipeline cases: how
- * much of the native server's speed and memory the runtime leaves to any
- * server that hands its handler a genuine `Request`.
+ * `raw` (`_raw.ts`) counts request heads and writes canned bytes: no server
+ * goes faster on the runtime. `floor` (`_floor.ts`) is the least a server
+ * handing its handler a genuine `Request` must do.
  *
  * @module
  */
@@ -30,11 +37,11 @@ import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { h2load, h2loadProblem, type LoadOptions, run, wrk } from "./_load.ts";
+import { h2load, h2loadProblem, type LoadOptions, parseH2load, run, wrk } from "./_load.ts";
 import {
   type CaseResult,
-  EXTRA_SERVERS,
   ratios,
+  ratioTable,
   type ServerName,
   SERVERS,
   svgChart,
@@ -43,18 +50,33 @@ import {
 import { STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import { binary, list, option } from "./_args.ts";
 import { buildForNode } from "./_node_build.ts";
+import { nodeLtsBinary } from "./node_lts.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
 const NODE_OUT = ".build/bench";
 const SERVER_CPU = "0";
 const LOAD_CPU = "1";
-const RUNTIMES = ["deno", "bun", "node"] as const;
+/** `node` is the current LTS (`node_lts.ts`); `node20` the oldest Node `engines` allows. */
+const RUNTIMES = ["deno", "bun", "node", "node20"] as const;
 // Memory first, on a fresh process warmed up only by hello-world requests.
-const CASES = ["memory", "get", "post", "pipeline", "stream", "upload"] as const;
-/** The cases the floor contender answers (`_floor.ts`). */
-const FLOOR_CASES: readonly string[] = ["memory", "get", "post", "pipeline"];
-const NATIVE: Record<string, string> = { deno: "Deno.serve", bun: "Bun.serve", node: "node:http" };
+const CASES = ["memory", "get", "post", "pipeline", "stream", "upload", "churn"] as const;
+/** The cases contenders that are not whole servers answer (all others answer all). */
+const PARTIAL: Record<string, readonly string[]> = {
+  raw: ["memory", "get", "pipeline", "churn"],
+  floor: ["memory", "get", "post", "pipeline"],
+};
+/** Contenders of one runtime family only. */
+const ONLY_ON: Record<string, readonly string[]> = { hono: ["node", "node20"] };
+const NATIVE: Record<string, string> = {
+  deno: "Deno.serve",
+  bun: "Bun.serve",
+  node: "node:http",
+  node20: "node:http",
+};
+/** Connections of the churn case, and how many at a time. */
+const CHURN_CONNECTIONS = 20_000;
+const CHURN_PARALLEL = 50;
 const ECHO_BYTES = 1024;
 const UPLOAD_BYTES = 16 * 2 ** 20;
 const STREAM_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
@@ -68,14 +90,25 @@ interface Settings {
   idleConnections: number;
 }
 
-const FULL: Settings = { seconds: 3, h2loadSeconds: 2, warmupSeconds: 1, idleConnections: 10_000 };
-const QUICK: Settings = { seconds: 1, h2loadSeconds: 1, warmupSeconds: 0, idleConnections: 10_000 };
+const FULL: Settings = { seconds: 3, h2loadSeconds: 2, warmupSeconds: 2, idleConnections: 10_000 };
+const QUICK: Settings = { seconds: 1, h2loadSeconds: 1, warmupSeconds: 1, idleConnections: 10_000 };
 
 function serverCommand(runtime: string, server: ServerName, port: number): string[] {
   const args = [`--server=${server}`, `--port=${port}`];
-  if (runtime === "deno") return [binary("deno"), "run", "-A", join(HERE, "_server.ts"), ...args];
+  if (runtime === "deno") {
+    return [
+      binary("deno"),
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      join(HERE, "_server.ts"),
+      ...args,
+    ];
+  }
   if (runtime === "bun") return [binary("bun"), join(HERE, "_server.ts"), ...args];
-  return ["node", join(ROOT, NODE_OUT, "esm", "scripts", "bench", "_server.js"), ...args];
+  const node = runtime === "node" ? nodeLtsBinary(ROOT) : "node";
+  const built = join(ROOT, NODE_OUT, "esm", "scripts", "bench", "_server.js");
+  return [node, "--expose-gc", built, ...args];
 }
 
 /** A spawned process and its output lines, for `ready`/`open` handshakes. */
@@ -112,6 +145,12 @@ class Child {
     return this.process.pid!;
   }
 
+  /** A server's heap statistics (`_server.ts`), after a full collection. */
+  async stats(): Promise<ServerStats> {
+    this.process.stdin!.write("stats\n");
+    return JSON.parse((await this.line("stats ", 30_000)).slice("stats ".length));
+  }
+
   #wake(): void {
     for (const waiter of this.#waiters.splice(0)) waiter();
   }
@@ -120,8 +159,8 @@ class Child {
   async line(prefix: string, timeoutMs: number): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.#lines.find((l) => l.startsWith(prefix));
-      if (found !== undefined) return found;
+      const at = this.#lines.findIndex((l) => l.startsWith(prefix));
+      if (at !== -1) return this.#lines.splice(at, 1)[0]; // taken: the next ask waits anew
       if (this.#exited) throw new Error(`exited before "${prefix}": ${this.#stderr}`);
       if (Date.now() > deadline) {
         throw new Error(`no "${prefix}" in ${timeoutMs} ms: ${this.#stderr}`);
@@ -161,6 +200,12 @@ function cpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** What a server says of its heap (`_server.ts`). */
+interface ServerStats {
+  heapUsed: number;
+  allocated: number | null;
 }
 
 /** Linux's USER_HZ, the unit of /proc/PID/stat times. */
@@ -248,9 +293,10 @@ async function measureThroughput(
   base: CaseResult,
   spec: Throughput,
   port: number,
-  pid: number,
+  server: Child,
   settings: Settings,
 ): Promise<CaseResult> {
+  const pid = server.pid;
   const load = (seconds: number): LoadOptions => ({
     url: `http://127.0.0.1:${port}${spec.path}`,
     connections: spec.connections,
@@ -262,9 +308,11 @@ async function measureThroughput(
   const h = await h2load(load(settings.h2loadSeconds), spec);
   const problem = h2loadProblem(h);
   if (problem !== null) throw new Error(`h2load: ${problem}`);
+  const before = await server.stats();
   const cpuBefore = cpuSeconds(pid);
   const w = await wrk(load(settings.seconds), spec.script);
   const cpu = cpuSeconds(pid) - cpuBefore;
+  const after = await server.stats();
   if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
   return {
     ...base,
@@ -273,7 +321,58 @@ async function measureThroughput(
     p99Ms: w.p99Ms,
     bytesPerSecond: spec.payload === undefined ? undefined : w.requestsPerSecond * spec.payload,
     cpuUsPerRequest: (cpu * 1e6) / w.requests,
+    bytesAllocatedPerRequest: allocatedPer(before, after, w.requests),
+    rssAfterKiB: rssKiB(pid),
     h2loadRequestsPerSecond: h.requestsPerSecond,
+    h2loadSucceeded: h.succeeded,
+  };
+}
+
+function allocatedPer(before: ServerStats, after: ServerStats, count: number): number | undefined {
+  if (before.allocated === null || after.allocated === null || count === 0) return undefined;
+  return (after.allocated - before.allocated) / count;
+}
+
+/**
+ * One request per connection (`Connection: close`): h2load opens
+ * {@linkcode CHURN_CONNECTIONS}, {@linkcode CHURN_PARALLEL} at a time, after
+ * a tenth as many to warm up; connections/s, and CPU and bytes allocated per
+ * connection.
+ */
+async function measureChurn(base: CaseResult, port: number, server: Child): Promise<CaseResult> {
+  const churn = (count: number): Promise<string> =>
+    run([
+      "taskset",
+      "-c",
+      LOAD_CPU,
+      "h2load",
+      "--h1",
+      "-t1",
+      `-c${CHURN_PARALLEL}`,
+      `-n${count}`,
+      "-H",
+      "Connection: close",
+      `http://127.0.0.1:${port}/`,
+    ], 180_000);
+  const warm = parseH2load(await churn(CHURN_CONNECTIONS / 10));
+  const warmProblem = h2loadProblem(warm);
+  if (warmProblem !== null) throw new Error(`h2load (warm-up): ${warmProblem}`);
+  const before = await server.stats();
+  const cpuBefore = cpuSeconds(server.pid);
+  const h = parseH2load(await churn(CHURN_CONNECTIONS));
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const after = await server.stats();
+  const problem = h2loadProblem(h);
+  if (problem !== null) throw new Error(`h2load: ${problem}`);
+  if (h.succeeded !== CHURN_CONNECTIONS) {
+    throw new Error(`h2load: ${h.succeeded} of ${CHURN_CONNECTIONS} succeeded`);
+  }
+  return {
+    ...base,
+    connectionsPerSecond: h.requestsPerSecond,
+    cpuUsPerRequest: (cpu * 1e6) / h.succeeded,
+    bytesAllocatedPerRequest: allocatedPer(before, after, h.succeeded),
+    rssAfterKiB: rssKiB(server.pid),
     h2loadSucceeded: h.succeeded,
   };
 }
@@ -287,6 +386,7 @@ async function measureMemory(
   // Warm up the hello-world path so that compiled code is not counted per connection.
   await wrk({ url: `http://127.0.0.1:${port}/`, connections: 8, seconds: 1, cpus: LOAD_CPU });
   await sleep(500);
+  const heapBefore = (await server.stats()).heapUsed;
   const before = rssKiB(server.pid);
   const client = new Child([
     "taskset",
@@ -304,6 +404,7 @@ async function measureMemory(
     const [, opened, dropped] = /open (\d+) dropped (\d+)/.exec(line)!.map(Number);
     // At once: the earliest connections reach the servers' keep-alive timeout (5 s) soon.
     const withConnections = rssKiB(server.pid);
+    const heapWith = (await server.stats()).heapUsed;
     client.process.stdin!.end();
     await client.line("closed ", 10_000);
     if (opened !== count || dropped > 0) {
@@ -318,6 +419,7 @@ async function measureMemory(
       rssBeforeKiB: before,
       rssWithKiB: withConnections,
       kibPerConnection: (withConnections - before) / count,
+      heapKibPerConnection: (heapWith - heapBefore) / 1024 / count,
     };
   } finally {
     await client.stop();
@@ -327,8 +429,8 @@ async function measureMemory(
 /** `--report=results.json`: prints the table and redraws the chart of an earlier run. */
 async function replot(path: string): Promise<void> {
   const report = JSON.parse(readFileSync(path, "utf8"));
-  console.log(table(report.results));
-  const title = `hussar vs native servers and srvx (${report.machine.cpus} cores, ${
+  console.log(`${table(report.results)}\n\n${ratioTable(report.results)}`);
+  const title = `hussar and others ÷ the native server (${report.machine.cpus} cores, ${
     report.date.slice(0, 10)
   })`;
   await writeChart(join(dirname(path), "bench.svg"), svgChart(report.results, title));
@@ -344,14 +446,16 @@ async function main(): Promise<void> {
   const previous = option("report");
   if (previous !== undefined) return await replot(previous);
   const quick = process.argv.includes("--quick");
-  const settings = quick ? QUICK : FULL;
+  const idle = option("idle");
+  const settings = { ...(quick ? QUICK : FULL) };
+  if (idle !== undefined) settings.idleConnections = Number(idle);
   const runtimes = list("runtime", RUNTIMES);
   const cases = list("case", CASES);
-  const servers = list("server", [...SERVERS, ...EXTRA_SERVERS], SERVERS);
-  const filtered = ["runtime", "case", "server"].some((name) => option(name) !== undefined);
+  const servers = list("server", SERVERS);
+  const filtered = ["runtime", "case", "server", "idle"].some((name) => option(name) !== undefined);
   const outDir = option("out") ?? (filtered ? undefined : join(ROOT, "docs", "bench"));
   const started = Date.now();
-  if (runtimes.includes("node") && !process.argv.includes("--no-build")) {
+  if (runtimes.some((r) => r.startsWith("node")) && !process.argv.includes("--no-build")) {
     await buildForNode(NODE_OUT);
   }
   const dir = mkdtempSync(join(tmpdir(), "hussar-bench-"));
@@ -362,28 +466,31 @@ async function main(): Promise<void> {
   try {
     for (const runtime of runtimes) {
       for (const server of servers) {
+        if (ONLY_ON[server] !== undefined && !ONLY_ON[server].includes(runtime)) continue;
         port++;
         const child = new Child([
           "taskset",
           "-c",
           SERVER_CPU,
           ...serverCommand(runtime, server, port),
-        ]);
+        ], "pipe");
         try {
           await child.line("ready", 30_000);
           for (const name of cases) {
-            if (server === "floor" && !FLOOR_CASES.includes(name)) continue;
+            if (PARTIAL[server] !== undefined && !PARTIAL[server].includes(name)) continue;
             const base: CaseResult = { runtime, case: name, server, label: NATIVE[runtime] };
             process.stdout.write(`${runtime} ${server} ${name} ... `);
             let result: CaseResult;
             try {
               result = name === "memory"
                 ? await measureMemory(base, child, port, settings.idleConnections)
+                : name === "churn"
+                ? await measureChurn(base, port, child)
                 : await measureThroughput(
                   base,
                   throughputCase(name, files),
                   port,
-                  child.pid,
+                  child,
                   settings,
                 );
             } catch (error) {
@@ -396,7 +503,11 @@ async function main(): Promise<void> {
             results.push(result);
             console.log(
               result.kibPerConnection !== undefined
-                ? `${result.kibPerConnection.toFixed(1)} KiB/conn`
+                ? `${result.kibPerConnection.toFixed(1)} KiB/conn (heap ${
+                  result.heapKibPerConnection!.toFixed(2)
+                })`
+                : result.connectionsPerSecond !== undefined
+                ? `${Math.round(result.connectionsPerSecond)} conn/s`
                 : `${Math.round(result.requestsPerSecond!)} req/s`,
             );
           }
@@ -409,7 +520,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const seconds = (Date.now() - started) / 1000;
-  console.log(`\n${table(results)}\n\n(${seconds.toFixed(0)} s)`);
+  console.log(`\n${table(results)}\n\n${ratioTable(results)}\n\n(${seconds.toFixed(0)} s)`);
   if (outDir !== undefined) {
     mkdirSync(outDir, { recursive: true });
     const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "", kernel: release() };
@@ -423,7 +534,7 @@ async function main(): Promise<void> {
       ratios: ratios(results),
     };
     writeFileSync(join(outDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
-    const title = `hussar vs native servers and srvx (${machine.cpus} cores, ${
+    const title = `hussar and others ÷ the native server (${machine.cpus} cores, ${
       report.date.slice(0, 10)
     })`;
     await writeChart(join(outDir, "bench.svg"), svgChart(results, title));
