@@ -8,7 +8,7 @@
 import { afterEach, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { type HttpServer, serve } from "../../serve/mod.ts";
 import type { FetchHandler } from "../../serve/types.ts";
 import { until } from "../_until.ts";
@@ -84,28 +84,38 @@ async function start(workers: number, streaming: boolean): Promise<
   return { server, watch, cancelled: () => cancelled };
 }
 
+/** Waits until the server holds no connection and no shuttle. */
+function nothingLeft(server: HttpServer): Promise<void> {
+  const { hussar } = server;
+  return until(
+    () => hussar.stats().shuttles === 0 && hussar.connectionCount === 0,
+    10_000,
+    "the exchange to end",
+  );
+}
+
 function url(server: HttpServer): string {
   return `http://127.0.0.1:${(server.addr as { port: number }).port}/wait`;
+}
+
+/** A raw client that sends the request and resolves once the handler has it. */
+async function requested(server: HttpServer, watch: Watch): Promise<Socket> {
+  const socket = connect((server.addr as { port: number }).port, "127.0.0.1");
+  socket.on("error", () => {});
+  socket.resume(); // reads, so that it sees the server close too
+  socket.write(GET);
+  await watch.entered;
+  return socket;
 }
 
 /** The five ways a client leaves, each once its request is in. */
 const leaving: Record<string, (server: HttpServer, watch: Watch) => Promise<void>> = {
   "socket.end() (FIN after a complete request)": async (server, watch) => {
-    const socket = connect((server.addr as { port: number }).port, "127.0.0.1");
-    socket.on("error", () => {});
-    socket.resume(); // reads, so that it sees the server close too
-    socket.write(GET);
-    await watch.entered;
+    const socket = await requested(server, watch);
     socket.end();
     await new Promise((resolve) => socket.on("close", resolve));
   },
-  "socket.destroy()": async (server, watch) => {
-    const socket = connect((server.addr as { port: number }).port, "127.0.0.1");
-    socket.on("error", () => {});
-    socket.write(GET);
-    await watch.entered;
-    socket.destroy();
-  },
+  "socket.destroy()": async (server, watch) => void (await requested(server, watch)).destroy(),
   "fetch with an AbortController that aborts": async (server, watch) => {
     const controller = new AbortController();
     const response = fetch(url(server), { signal: controller.signal });
@@ -118,13 +128,8 @@ const leaving: Record<string, (server: HttpServer, watch: Watch) => Promise<void
     const code = await new Promise<number | null>((resolve) => curl.on("close", resolve));
     assert.equal(code, 28, "curl gave up at its time limit");
   },
-  "resetAndDestroy() (RST)": async (server, watch) => {
-    const socket = connect((server.addr as { port: number }).port, "127.0.0.1");
-    socket.on("error", () => {});
-    socket.write(GET);
-    await watch.entered;
-    socket.resetAndDestroy();
-  },
+  "resetAndDestroy() (RST)": async (server, watch) =>
+    void (await requested(server, watch)).resetAndDestroy(),
 };
 
 for (const workers of [0, 1]) {
@@ -135,11 +140,7 @@ for (const workers of [0, 1]) {
         await leave(server, watch);
         assert.equal(await within(watch.outcome, 10_000, "the handler's wait"), "aborted");
         assert.equal(await within(watch.completed, 10_000, "info.completed"), "rejected");
-        await until(
-          () => server.hussar.stats().shuttles === 0 && server.hussar.connectionCount === 0,
-          10_000,
-          "the exchange to end",
-        );
+        await nothingLeft(server);
       });
     }
 
@@ -150,11 +151,7 @@ for (const workers of [0, 1]) {
         assert.equal(await within(watch.outcome, 10_000, "request.signal"), "aborted");
         assert.equal(await within(watch.completed, 10_000, "info.completed"), "rejected");
         await until(cancelled, 10_000, "the response stream to be cancelled");
-        await until(
-          () => server.hussar.stats().shuttles === 0 && server.hussar.connectionCount === 0,
-          10_000,
-          "the exchange to end",
-        );
+        await nothingLeft(server);
       });
     }
   });
