@@ -279,9 +279,7 @@ describe("WorkerPool", () => {
     await hussar.close();
   });
 
-  it("restarts a worker that fails; its shuttles abort and the server keeps serving", {
-    timeout: 120_000,
-  }, async () => {
+  it("restarts a worker that fails; its shuttles abort and the server keeps serving", async () => {
     let inFlight = null as Shuttle | null;
     const { pool, hussar, port } = await start({}, async (shuttle) => {
       if (new URL(shuttle.head.url).pathname === "/hang") {
