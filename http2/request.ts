@@ -6,7 +6,13 @@
  * @module
  */
 
-import { DEFAULT_PARSE_LIMITS, HeaderList, isFieldValue, isToken } from "../httputil/mod.ts";
+import {
+  DEFAULT_PARSE_LIMITS,
+  HeaderList,
+  InvalidHeaderError,
+  isFieldValue,
+  isToken,
+} from "../httputil/mod.ts";
 import { ErrorCode, HeaderListTooLargeError, Http2Error } from "./errors.ts";
 
 /**
@@ -74,19 +80,40 @@ function malformed(reason: string, status = 400): Http2Error {
 }
 
 /**
- * Checks a field of either kind: §8.2.1 (no uppercase in names, no NUL, CR,
- * LF or surrounding whitespace in values) plus the HTTP/1.1 engine's rules
- * (names are tokens, values have no other control characters).
+ * §8.2.1 beyond what `HeaderList.append` checks: no uppercase in names, no
+ * whitespace around values (append would strip it; HTTP/2 calls it malformed).
  */
-function checkField(name: string, value: string, pseudo: boolean): void {
-  if (!pseudo) {
-    if (!isToken(name)) throw malformed(`invalid field name ${JSON.stringify(name)}`);
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      if (c >= 0x41 && c <= 0x5a) throw malformed(`uppercase field name ${JSON.stringify(name)}`);
-    }
+function checkCaseAndSpace(name: string, value: string): void {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) throw malformed(`uppercase field name ${JSON.stringify(name)}`);
   }
-  if (!isFieldValue(value)) throw malformed(`invalid value for ${JSON.stringify(name)}`);
+  const n = value.length;
+  if (n === 0) return;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 1);
+  if (first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09) {
+    throw malformed(`invalid value for ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * Appends a regular field: `HeaderList.append` checks that the name is a
+ * token and the value has no NUL, CR, LF or other control (§8.2.1 and the
+ * HTTP/1.1 engine's rules), so nothing is scanned twice.
+ */
+function append(list: HeaderList, name: string, value: string): void {
+  checkCaseAndSpace(name, value);
+  try {
+    list.append(name, value);
+  } catch (error) {
+    if (!(error instanceof InvalidHeaderError)) throw error;
+    throw malformed(
+      error.message.startsWith("invalid header name")
+        ? `invalid field name ${JSON.stringify(name)}`
+        : `invalid value for ${JSON.stringify(name)}`,
+    );
+  }
 }
 
 /** Whether `s` is an authority with no userinfo, made of characters a URI authority may hold. */
@@ -171,7 +198,7 @@ export function validateRequestHeaders(
     if (name.charCodeAt(0) === 0x3a) {
       // §8.3: pseudo-header fields come first, once each, and only those defined for requests.
       if (regular) throw malformed(`pseudo-header ${name} after a regular field`);
-      checkField(name, value, true);
+      if (!isFieldValue(value)) throw malformed(`invalid value for ${JSON.stringify(name)}`);
       switch (name) {
         case ":method":
           if (method !== null) throw malformed("duplicate :method");
@@ -198,7 +225,6 @@ export function validateRequestHeaders(
       continue;
     }
     regular = true;
-    checkField(name, value, false);
     if (CONNECTION_SPECIFIC.has(name)) {
       throw malformed(`connection-specific field ${JSON.stringify(name)}`);
     }
@@ -222,10 +248,12 @@ export function validateRequestHeaders(
         break;
       case "cookie":
         // §8.2.3: crumbs are joined for an HTTP/1.1-shaped consumer.
+        checkCaseAndSpace(name, value);
+        if (!isFieldValue(value)) throw malformed(`invalid value for "cookie"`);
         cookie = cookie === null ? value : `${cookie}; ${value}`;
         continue;
     }
-    headers.append(name, value);
+    append(headers, name, value);
   }
   if (method === null) throw malformed("missing :method");
   let target: string;
@@ -298,7 +326,6 @@ export function validateTrailers(
     const name = fields[i];
     const value = fields[i + 1];
     if (name.charCodeAt(0) === 0x3a) throw malformed(`pseudo-header ${name} in trailers`);
-    checkField(name, value, false);
     if (CONNECTION_SPECIFIC.has(name)) {
       throw malformed(`connection-specific field ${JSON.stringify(name)}`);
     }
@@ -306,7 +333,7 @@ export function validateTrailers(
       throw malformed("te other than trailers");
     }
     if (trailers.size === maxCount) throw new HeaderListTooLargeError("too many trailer fields");
-    trailers.append(name, value);
+    append(trailers, name, value);
   }
   return trailers;
 }

@@ -21,7 +21,7 @@ import {
   SettingId,
   SETTINGS_ACK,
 } from "../../http2/mod.ts";
-import { concat, parseChunks, parseEveryWay } from "./_h2.ts";
+import { concat, parseChunks, parseEveryWay, random } from "./_h2.ts";
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -495,5 +495,40 @@ describe("serializers: what the server sends parses back", () => {
     assert.throws(() => serializePing(new Uint8Array(4)), RangeError);
     assert.throws(() => serializeWindowUpdate(1, 0), RangeError);
     assert.throws(() => serializeWindowUpdate(1, 2 ** 31), RangeError);
+  });
+});
+
+describe("FrameParser: arbitrary bytes", () => {
+  it("yield frames or throw Http2Error, however they are split, never anything else", () => {
+    const next = random(99);
+    let refused = 0;
+    for (let i = 0; i < 2000; i++) {
+      // A plausible header (small length, a known type, stream 0 or 1), then random payload bytes.
+      const length = Math.floor(next() * 24);
+      const type = Math.floor(next() * 11);
+      const head = bytes(
+        0,
+        0,
+        length,
+        type,
+        Math.floor(next() * 256),
+        0,
+        0,
+        0,
+        next() < 0.5 ? 0 : 1,
+      );
+      const input = concat(
+        head,
+        Uint8Array.from({ length: length + Math.floor(next() * 20) }, () => next() * 256),
+      );
+      const cut = Math.floor(next() * input.length);
+      try {
+        parseChunks([input.slice(0, cut), input.slice(cut)]);
+      } catch (error) {
+        assert.ok(error instanceof Http2Error, String(error));
+        refused++;
+      }
+    }
+    assert.ok(refused > 500, `${refused} refused`);
   });
 });

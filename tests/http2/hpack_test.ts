@@ -465,3 +465,28 @@ describe("HpackEncoder", () => {
     assert.throws(() => new HpackEncoder().encode([["x", "\u20ac"]]), TypeError);
   });
 });
+
+describe("HpackDecoder: arbitrary bytes", () => {
+  it("either decode or throw a typed HTTP/2 error, never anything else", () => {
+    const next = random(16);
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      const block = Uint8Array.from({ length: 1 + Math.floor(next() * 40) }, () => next() * 256);
+      // Half the blocks start like real ones: a few valid fields first.
+      if (i % 2 === 0) block.set([0x82, 0x86, 0x84].slice(0, block.length));
+      const decoder = new HpackDecoder({ maxHeaderListSize: 256, maxTableSize: 128 });
+      try {
+        decoder.decode(block);
+        decoder.decode(block); // again, against the table the first pass left
+      } catch (error) {
+        assert.ok(
+          error instanceof CompressionError || error instanceof HeaderListTooLargeError,
+          String(error),
+        );
+        refused++;
+      }
+      assert.ok(decoder.tableSize <= 128);
+    }
+    assert.ok(refused > 1000, `${refused} refused`);
+  });
+});
