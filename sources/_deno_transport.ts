@@ -1,7 +1,7 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "./_runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
-import { SocketOutput } from "./_socket_writable.ts";
+import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -11,18 +11,25 @@ import {
 
 /**
  * Read buffer sizes. A pending `conn.read()` holds its buffer while the
- * connection idles, so buffers start small and grow only while reads fill
- * them (a large upload), then shrink back.
+ * connection idles, so buffers start small (2 KiB: most request heads, and
+ * a head with a 1 KiB body, in one read) and grow only while reads fill them
+ * (a large upload), then shrink back.
  */
-const MIN_READ = 4 * 1024;
+const MIN_READ = 2 * 1024;
 const MAX_READ = 64 * 1024;
 
 /**
  * One `Deno.Conn` as a {@linkcode Transport}. Reads call `conn.read()` only
  * while the consumer pulls (the fastest path Deno has, see DESIGN.md);
  * writes loop on `conn.write()`, which resolves once the kernel took bytes.
+ *
+ * The transport is also the sink of its output (`write`, `end`, `abort`),
+ * and a pending read is one `conn.read()` and one `then`: an idle
+ * connection parks a read, so every Promise and closure on that path is
+ * held per connection. `write` and `end` are for the transport's own
+ * output; use `writable`.
  */
-export class DenoConnTransport implements Transport, DirectSource {
+export class DenoConnTransport implements Transport, DirectSource, SocketSink {
   #readable: ReadableStream<Uint8Array> | null = null;
   #direct = false;
   readonly info: ConnectionInfo;
@@ -40,11 +47,7 @@ export class DenoConnTransport implements Transport, DirectSource {
   constructor(conn: DenoConnLike, info: ConnectionInfo) {
     this.#conn = conn;
     this.info = info;
-    this.#output = new SocketOutput({
-      write: (chunk) => this.#write(chunk),
-      end: () => this.#end(),
-      abort: () => this.abort(),
-    });
+    this.#output = new SocketOutput(this);
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -72,7 +75,10 @@ export class DenoConnTransport implements Transport, DirectSource {
       return;
     }
     const buffer = this.#buffer ?? new Uint8Array(this.#readSize);
-    this.#read(buffer).then((n) => {
+    const reading = this.#reading = this.#conn.read(buffer);
+    reading.then((n) => {
+      if (this.#reading === reading) this.#reading = null;
+      if (n === null) this.#peerEnded = true;
       if (this.#input !== "open") return;
       if (n === null) {
         this.#input = "ended";
@@ -82,6 +88,7 @@ export class DenoConnTransport implements Transport, DirectSource {
         onChunk(this.#take(buffer, n));
       }
     }, (error) => {
+      if (this.#reading === reading) this.#reading = null;
       if (this.#input !== "open") return;
       this.#input = "failed";
       onError(this.#closed ? new Error("connection closed") : error);
@@ -154,13 +161,15 @@ export class DenoConnTransport implements Transport, DirectSource {
     });
   }
 
-  async #write(chunk: Uint8Array): Promise<void> {
+  /** Output sink: the whole chunk, however many writes the kernel needs. */
+  async write(chunk: Uint8Array): Promise<void> {
     for (let offset = 0; offset < chunk.length;) {
       offset += await this.#conn.write(chunk.subarray(offset));
     }
   }
 
-  async #end(): Promise<void> {
+  /** Output sink: our FIN. */
+  async end(): Promise<void> {
     await this.#conn.closeWrite();
     this.#writeDone = true;
     this.#settle();
