@@ -15,24 +15,37 @@
  * console.log(ErrorCode.PROTOCOL_ERROR, ErrorCode.ENHANCE_YOUR_CALM); // 1 11
  * ```
  */
-export const ErrorCode = Object.freeze(
-  {
-    NO_ERROR: 0x0,
-    PROTOCOL_ERROR: 0x1,
-    INTERNAL_ERROR: 0x2,
-    FLOW_CONTROL_ERROR: 0x3,
-    SETTINGS_TIMEOUT: 0x4,
-    STREAM_CLOSED: 0x5,
-    FRAME_SIZE_ERROR: 0x6,
-    REFUSED_STREAM: 0x7,
-    CANCEL: 0x8,
-    COMPRESSION_ERROR: 0x9,
-    CONNECT_ERROR: 0xa,
-    ENHANCE_YOUR_CALM: 0xb,
-    INADEQUATE_SECURITY: 0xc,
-    HTTP_1_1_REQUIRED: 0xd,
-  } as const,
-);
+export const ErrorCode: {
+  readonly NO_ERROR: 0x0;
+  readonly PROTOCOL_ERROR: 0x1;
+  readonly INTERNAL_ERROR: 0x2;
+  readonly FLOW_CONTROL_ERROR: 0x3;
+  readonly SETTINGS_TIMEOUT: 0x4;
+  readonly STREAM_CLOSED: 0x5;
+  readonly FRAME_SIZE_ERROR: 0x6;
+  readonly REFUSED_STREAM: 0x7;
+  readonly CANCEL: 0x8;
+  readonly COMPRESSION_ERROR: 0x9;
+  readonly CONNECT_ERROR: 0xa;
+  readonly ENHANCE_YOUR_CALM: 0xb;
+  readonly INADEQUATE_SECURITY: 0xc;
+  readonly HTTP_1_1_REQUIRED: 0xd;
+} = Object.freeze({
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  SETTINGS_TIMEOUT: 0x4,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  CONNECT_ERROR: 0xa,
+  ENHANCE_YOUR_CALM: 0xb,
+  INADEQUATE_SECURITY: 0xc,
+  HTTP_1_1_REQUIRED: 0xd,
+});
 
 const NAMES: readonly string[] = Object.keys(ErrorCode);
 

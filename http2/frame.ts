@@ -20,20 +20,29 @@ import { validateSetting } from "./settings.ts";
  * console.log(FrameType.HEADERS, FrameType.CONTINUATION); // 1 9
  * ```
  */
-export const FrameType = Object.freeze(
-  {
-    DATA: 0x0,
-    HEADERS: 0x1,
-    PRIORITY: 0x2,
-    RST_STREAM: 0x3,
-    SETTINGS: 0x4,
-    PUSH_PROMISE: 0x5,
-    PING: 0x6,
-    GOAWAY: 0x7,
-    WINDOW_UPDATE: 0x8,
-    CONTINUATION: 0x9,
-  } as const,
-);
+export const FrameType: {
+  readonly DATA: 0x0;
+  readonly HEADERS: 0x1;
+  readonly PRIORITY: 0x2;
+  readonly RST_STREAM: 0x3;
+  readonly SETTINGS: 0x4;
+  readonly PUSH_PROMISE: 0x5;
+  readonly PING: 0x6;
+  readonly GOAWAY: 0x7;
+  readonly WINDOW_UPDATE: 0x8;
+  readonly CONTINUATION: 0x9;
+} = Object.freeze({
+  DATA: 0x0,
+  HEADERS: 0x1,
+  PRIORITY: 0x2,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  PUSH_PROMISE: 0x5,
+  PING: 0x6,
+  GOAWAY: 0x7,
+  WINDOW_UPDATE: 0x8,
+  CONTINUATION: 0x9,
+});
 
 /**
  * Frame flags (RFC 9113 §6); ACK shares END_STREAM's bit.
@@ -44,15 +53,19 @@ export const FrameType = Object.freeze(
  * console.log(FrameFlag.END_STREAM | FrameFlag.END_HEADERS); // 5
  * ```
  */
-export const FrameFlag = Object.freeze(
-  {
-    END_STREAM: 0x1,
-    ACK: 0x1,
-    END_HEADERS: 0x4,
-    PADDED: 0x8,
-    PRIORITY: 0x20,
-  } as const,
-);
+export const FrameFlag: {
+  readonly END_STREAM: 0x1;
+  readonly ACK: 0x1;
+  readonly END_HEADERS: 0x4;
+  readonly PADDED: 0x8;
+  readonly PRIORITY: 0x20;
+} = Object.freeze({
+  END_STREAM: 0x1,
+  ACK: 0x1,
+  END_HEADERS: 0x4,
+  PADDED: 0x8,
+  PRIORITY: 0x20,
+});
 
 /**
  * Octets of a frame header (RFC 9113 §4.1).

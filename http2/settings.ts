@@ -17,18 +17,25 @@ import { ErrorCode, Http2Error } from "./errors.ts";
  * console.log(SettingId.MAX_FRAME_SIZE); // 5
  * ```
  */
-export const SettingId = Object.freeze(
-  {
-    HEADER_TABLE_SIZE: 0x1,
-    ENABLE_PUSH: 0x2,
-    MAX_CONCURRENT_STREAMS: 0x3,
-    INITIAL_WINDOW_SIZE: 0x4,
-    MAX_FRAME_SIZE: 0x5,
-    MAX_HEADER_LIST_SIZE: 0x6,
-    ENABLE_CONNECT_PROTOCOL: 0x8,
-    NO_RFC7540_PRIORITIES: 0x9,
-  } as const,
-);
+export const SettingId: {
+  readonly HEADER_TABLE_SIZE: 0x1;
+  readonly ENABLE_PUSH: 0x2;
+  readonly MAX_CONCURRENT_STREAMS: 0x3;
+  readonly INITIAL_WINDOW_SIZE: 0x4;
+  readonly MAX_FRAME_SIZE: 0x5;
+  readonly MAX_HEADER_LIST_SIZE: 0x6;
+  readonly ENABLE_CONNECT_PROTOCOL: 0x8;
+  readonly NO_RFC7540_PRIORITIES: 0x9;
+} = Object.freeze({
+  HEADER_TABLE_SIZE: 0x1,
+  ENABLE_PUSH: 0x2,
+  MAX_CONCURRENT_STREAMS: 0x3,
+  INITIAL_WINDOW_SIZE: 0x4,
+  MAX_FRAME_SIZE: 0x5,
+  MAX_HEADER_LIST_SIZE: 0x6,
+  ENABLE_CONNECT_PROTOCOL: 0x8,
+  NO_RFC7540_PRIORITIES: 0x9,
+});
 
 /**
  * The settings of one side of a connection.
