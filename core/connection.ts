@@ -1,6 +1,6 @@
 import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../scheduler/mod.ts";
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
-import { concatBytes } from "./_bytes.ts";
+import { concatBytes } from "../internal/bytes.ts";
 import {
   type DirectSink,
   directSinkOf,
@@ -8,7 +8,7 @@ import {
   directSourceOf,
   streamSink,
   streamSource,
-} from "./_direct_io.ts";
+} from "../internal/direct_io.ts";
 import type { ConnectionInfo, Transport } from "./transport.ts";
 
 /** Where a connection is in its life. */

@@ -6,7 +6,8 @@ import {
   type ThreadGenerator,
   wait,
 } from "../scheduler/mod.ts";
-import { context } from "../scheduler/_context.ts";
+import { context } from "../internal/context.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineError } from "./errors.ts";
@@ -43,9 +44,15 @@ export interface HussarOptions {
   maxConnections?: number;
   /**
    * Receives a handler's uncaught error (after which its connection is
-   * aborted). Default: `console.error`.
+   * aborted). Default: the logger's `error`.
    */
   onError?: (error: unknown, conn: Connection) => void;
+  /**
+   * Where the core reports the faults it caught besides the connection
+   * handler's (a shuttle handler's, a thread's of the scheduler it makes);
+   * `false` says nothing. Default: the console.
+   */
+  logger?: Logger | false;
 }
 
 /** Counts for introspection and metrics. */
@@ -95,6 +102,7 @@ export class Hussar implements ConnectionOwner {
   readonly #highWaterMark: number;
   readonly #maxConnections: number;
   readonly #onError: (error: unknown, conn: Connection) => void;
+  readonly #logger: Logger;
   readonly #descriptors = new Map<Connection, Descriptor>();
   readonly #sources = new Set<Source>();
   readonly #shuttleSources = new Set<ShuttleSource<ShuttleLike>>();
@@ -119,13 +127,14 @@ export class Hussar implements ConnectionOwner {
       throw new TypeError("Hussar needs a handler function");
     }
     this.#handler = options.handler;
-    this.scheduler = options.scheduler ?? new Scheduler();
+    const logger = this.#logger = resolveLogger(options.logger);
+    this.scheduler = options.scheduler ?? new Scheduler({ logger });
     this.pubframe = options.pubframe ?? {};
     this.#graceMs = options.graceMs ?? 1000;
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
     this.#maxConnections = options.maxConnections ?? Infinity;
     this.#onError = options.onError ??
-      ((error, conn) => console.error(`hussar: connection #${conn.id} failed:`, error));
+      ((error, conn) => logger.error(`connection #${conn.id} failed`, error));
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
@@ -261,7 +270,7 @@ export class Hussar implements ConnectionOwner {
 
   #shuttleFailed(shuttle: ShuttleLike, error: unknown): void {
     try {
-      console.error(`hussar: shuttle #${shuttle.id} failed:`, error);
+      this.#logger.error(`shuttle #${shuttle.id} failed`, error);
     } finally {
       shuttle.abort(`handler failed: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,6 +1,6 @@
 import type { Connection } from "../core/connection.ts";
 import type { AwayCall } from "../scheduler/mod.ts";
-import { concatBytes } from "../core/_bytes.ts";
+import { concatBytes } from "../internal/bytes.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import { HeaderList } from "./headers.ts";

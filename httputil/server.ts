@@ -1,6 +1,7 @@
 import type { Connection } from "../core/connection.ts";
 import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
 import type { HussarHandler } from "../core/hussar.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
 import {
   type AwayCall,
   setTimeout,
@@ -71,8 +72,10 @@ export interface HttpServerOptions {
   requireHost?: boolean;
   /** Put error details in 500 responses (default false: never leak internals). */
   debug?: boolean;
-  /** Receives errors thrown by the app (default `console.error`). */
+  /** Receives errors thrown by the app (default: the logger's `error`). */
   onError?: (error: unknown, request: IncomingRequest) => void;
+  /** Where the default `onError` reports (`false`: nowhere). Default: the console. */
+  logger?: Logger | false;
   /**
    * Once aborted, each connection finishes its current exchange (answered
    * with `Connection: close`) and closes instead of waiting for another.
@@ -147,10 +150,13 @@ export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): Huss
     methods: new Set(options.methods ?? defaultMethods),
     debug: options.debug ?? false,
     shutdown: options.shutdown,
-    onError: options.onError ??
-      ((error: unknown) => console.error("hussar: request handler failed:", error)),
+    onError: options.onError ?? logTo(resolveLogger(options.logger)),
   };
   return (conn) => serveConnection(conn, app, settings);
+}
+
+function logTo(logger: Logger): (error: unknown) => void {
+  return (error) => logger.error("request handler failed", error);
 }
 
 type Settings = {

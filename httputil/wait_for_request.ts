@@ -1,6 +1,6 @@
 import type { Connection } from "../core/connection.ts";
 import type { AwayCall } from "../scheduler/mod.ts";
-import { concatBytes } from "../core/_bytes.ts";
+import { concatBytes } from "../internal/bytes.ts";
 import { type BodyOptions, BodyReader } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { context } from "./_context.ts";
+import { context } from "../internal/context.ts";
 import { NotInThreadError } from "./errors.ts";
 import type { Scheduler, SpawnOptions, TimerAction, TimerHandle } from "./scheduler.ts";
 import type { SettledSignal, Signal } from "./signal.ts";

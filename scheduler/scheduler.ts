@@ -1,5 +1,6 @@
 import { type Clock, SystemClock } from "./clock.ts";
-import { context } from "./_context.ts";
+import { context } from "../internal/context.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { AwayRuleError, DeadThreadError } from "./errors.ts";
 import type { Signal } from "./signal.ts";
 import { Thread, type ThreadBody, type ThreadGenerator } from "./thread.ts";
@@ -64,10 +65,12 @@ export interface SchedulerOptions {
   debug?: boolean;
   /**
    * Receives errors thrown by threads and timer callbacks (`thread` is null
-   * for a timer callback). Default: `console.error` with the thread's name
-   * and the stack. The scheduler keeps running other threads either way.
+   * for a timer callback). Default: the logger's `error`, with the thread's
+   * name and the stack. The scheduler keeps running other threads either way.
    */
   onError?: (error: unknown, thread: Thread | null) => void;
+  /** Where the default `onError` reports (`false`: nowhere). Default: the console. */
+  logger?: Logger | false;
   /** Called at the end of every turn, as away's poller (I/O integration, batching). */
   poller?: (scheduler: Scheduler) => void;
   /** Most turns run back to back before yielding to the host event loop (default 64). */
@@ -117,8 +120,9 @@ class Timer implements TimerHandle, HeapEntry {
 const START_KIND = "start";
 const noop = (): void => {};
 
-function defaultOnError(error: unknown, thread: Thread | null): void {
-  console.error(`hussar: ${thread === null ? "timer callback" : String(thread)} failed:`, error);
+/** What the default `onError` reports to the logger. */
+function logFailure(logger: Logger, error: unknown, thread: Thread | null): void {
+  logger.error(`${thread === null ? "timer callback" : String(thread)} failed`, error);
 }
 
 /**
@@ -154,6 +158,7 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #debug: boolean;
   readonly #onError: (error: unknown, thread: Thread | null) => void;
+  readonly #logger: Logger;
   readonly #poller: ((scheduler: Scheduler) => void) | null;
   readonly #maxTurnsPerTick: number;
   #public: Signal[] = [];
@@ -185,7 +190,8 @@ export class Scheduler {
   constructor(options: SchedulerOptions = {}) {
     this.#clock = options.clock ?? new SystemClock();
     this.#debug = options.debug ?? false;
-    this.#onError = options.onError ?? defaultOnError;
+    this.#logger = resolveLogger(options.logger);
+    this.#onError = options.onError ?? ((error, thread) => logFailure(this.#logger, error, thread));
     this.#poller = options.poller ?? null;
     this.#maxTurnsPerTick = options.maxTurnsPerTick ?? 64;
   }
@@ -691,7 +697,7 @@ export class Scheduler {
       this.#onError(error, thread);
     } catch (secondary) {
       // The error handler itself failed; never let that stop the loop.
-      defaultOnError(secondary, thread);
+      logFailure(this.#logger, secondary, thread);
     }
   }
 }

@@ -70,15 +70,22 @@ export function denoConfig(): DenoConfig {
 }
 
 /**
+ * hussar's internal module: what several folders share and none exports
+ * (see internal/mod.ts). Published with the entry points that import it.
+ */
+const INTERNAL = "internal";
+
+/**
  * The top-level files and folders holding the library: for each deno.json
  * export, its folder (`scheduler` for `./scheduler/mod.ts`) or its file
- * (`mod.ts`). Also the places `scripts/test.ts` runs JSDoc examples in.
+ * (`mod.ts`), and the internal module. Also the places `scripts/test.ts`
+ * runs JSDoc examples in.
  */
 export function libraryEntries(config: DenoConfig = denoConfig()): string[] {
   const entries = Object.values(config.exports).map((path) =>
     path.replace(/^\.\//, "").split("/")[0]
   );
-  return [...new Set(entries)];
+  return [...new Set([...entries, INTERNAL])];
 }
 
 function walkTs(path: string): string[] {

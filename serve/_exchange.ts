@@ -6,10 +6,11 @@
  *
  * @module
  */
+import type { Logger } from "../internal/logger.ts";
 import { HttpError } from "../httputil/errors.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
-import { type PendingUpgrade, takeUpgrade } from "./_upgrade.ts";
+import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import { resolveBody } from "./_response_body.ts";
 import { standardizeResponse } from "./_standard_response.ts";
@@ -21,13 +22,30 @@ standardizeResponse();
 /** Turns a handler's error into a response. */
 export type ErrorResponder = (error: unknown) => Response | Promise<Response>;
 
-/** Logs the error and answers 500, saying nothing of it to the client. */
-export function defaultOnError(error: unknown): Response {
-  console.error("hussar: fetch handler failed:", error);
-  return new Response("Internal Server Error", {
-    status: 500,
-    headers: { "content-type": "text/plain" },
-  });
+/**
+ * The `onError` an exchange uses: the one given, falling back (when there is
+ * none, or it throws too) to logging the error and answering 500, which says
+ * nothing of it to the client. It never throws.
+ */
+export function errorResponder(
+  onError: ErrorResponder | undefined,
+  logger: Logger,
+): ErrorResponder {
+  const answer500 = (error: unknown, what: string): Response => {
+    logger.error(what, error);
+    return new Response("Internal Server Error", {
+      status: 500,
+      headers: { "content-type": "text/plain" },
+    });
+  };
+  if (onError === undefined) return (error) => answer500(error, "fetch handler failed");
+  return async (error) => {
+    try {
+      return await onError(error);
+    } catch (failure) {
+      return answer500(failure, "onError failed");
+    }
+  };
 }
 
 const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
@@ -100,11 +118,7 @@ async function callHandler(
   } catch (error) {
     if (body.failure !== null) throw body.failure;
     if (client.signal.aborted) throw error; // nobody is left to answer
-    try {
-      return await onError(error);
-    } catch (failure) {
-      return defaultOnError(failure);
-    }
+    return await onError(error);
   }
 }
 

@@ -7,11 +7,10 @@ import {
   answer,
   type BodyState,
   buildRequest,
-  defaultOnError,
   type ErrorResponder,
 } from "./_exchange.ts";
 import { shuttleDuplex } from "./_shuttle_duplex.ts";
-import { markUpgradable } from "./_upgrade.ts";
+import { markUpgradable } from "../internal/upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 /**
@@ -48,7 +47,7 @@ const NO_BODY: BodyState = { failure: null };
  */
 export function fetchShuttle(
   handler: FetchHandler,
-  onError: ErrorResponder = defaultOnError,
+  onError: ErrorResponder,
   shutdown?: AbortSignal,
 ): ShuttleHandler<Shuttle> {
   return function* (shuttle: Shuttle): AwayCall<void> {

@@ -20,6 +20,7 @@ const KNOWN: { readonly [K in keyof Required<ServeOptions>]: true } = {
   signal: true,
   onListen: true,
   onError: true,
+  logger: true,
   scheduler: true,
   workers: true,
   maxInFlight: true,
@@ -46,6 +47,7 @@ const OTHER_NAMES: Record<string, string> = {
   cert: "tls: { cert, key }",
   key: "tls: { cert, key }",
   shutdown: "signal",
+  silent: "logger: false",
 };
 
 /**

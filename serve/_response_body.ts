@@ -1,4 +1,4 @@
-import { concatBytes } from "../core/_bytes.ts";
+import { concatBytes } from "../internal/bytes.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 import type { SignalSource } from "./_client_signal.ts";
 

@@ -1,75 +1,14 @@
 /**
- * Protocol upgrades (WebSocket) between a fetch handler and the connection
- * under it. `fetchApp` marks each request that asks for an upgrade;
- * `upgradeWebSocket()` claims it with a pending upgrade; when the handler
- * returns that upgrade's response, `fetchApp` answers 101 and hands the
- * connection, as a {@linkcode ByteDuplex}, to the pending upgrade.
+ * The engine's side of a protocol upgrade (the registry is
+ * internal/upgrade.ts): the 101 response that hands the connection over, and
+ * the connection as the byte duplex a new protocol runs over.
  *
- * Keyed by the `Request` object: a copy made by middleware cannot be
- * upgraded, which `upgradeWebSocket()` reports.
+ * @module
  */
 import type { Connection } from "../core/connection.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
-import type { RequestHead } from "../httputil/parse.ts";
+import type { PendingUpgrade } from "../internal/upgrade.ts";
 import type { ByteDuplex } from "../websocket/duplex.ts";
-
-/** An upgrade waiting for its response to be returned and written. */
-export interface PendingUpgrade {
-  /** The response the handler must return (reports status 101). */
-  readonly response: Response;
-  /** Runs the new protocol over the connection; resolves when it is over. */
-  start(duplex: ByteDuplex, shutdown?: AbortSignal): Promise<void>;
-  /** The upgrade will not happen (another response, a write failure, a lost client). */
-  cancel(reason: string): void;
-}
-
-interface Slot {
-  /** HTTP version of the request: an upgrade needs 1.1. */
-  version: "1.0" | "1.1";
-  pending: PendingUpgrade | null;
-}
-
-const slots = new WeakMap<Request, Slot>();
-
-/** Called by `fetchApp` for every request: one that asks for an upgrade may be claimed. */
-export function markUpgradable(
-  request: Request,
-  head: { version: RequestHead["version"]; headers: { get(name: string): string | null } },
-): void {
-  if (head.headers.get("upgrade") !== null) {
-    slots.set(request, { version: head.version, pending: null });
-  }
-}
-
-/** Why `request` cannot be upgraded here, or null if it can (then `pending` is registered). */
-export function claimUpgrade(request: Request, pending: PendingUpgrade): string | null {
-  const slot = slots.get(request);
-  if (slot === undefined) {
-    return "this Request did not come from hussar's serve() (a copy cannot be upgraded)";
-  }
-  if (slot.version !== "1.1") return "a WebSocket handshake needs HTTP/1.1";
-  if (slot.pending !== null) return "this request was already upgraded";
-  slot.pending = pending;
-  request.signal.addEventListener(
-    "abort",
-    () => pending.cancel("the client went away before the upgrade"),
-    { once: true },
-  );
-  return null;
-}
-
-/**
- * Called by `fetchApp` with the handler's response: the pending upgrade if
- * that response is its 101, else null (and a pending upgrade is cancelled).
- */
-export function takeUpgrade(request: Request, response: Response): PendingUpgrade | null {
-  const pending = slots.get(request)?.pending ?? null;
-  if (pending === null) return null;
-  slots.delete(request);
-  if (pending.response === response) return pending;
-  pending.cancel(`the handler answered ${response.status} instead of the upgrade response`);
-  return null;
-}
 
 /** The 101 for the HTTP engine: no body, then the connection goes to `pending`. */
 export function upgradeResponse(

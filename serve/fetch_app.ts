@@ -3,16 +3,20 @@ import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
-import { answer, buildRequest, defaultOnError, requestHasBody } from "./_exchange.ts";
+import { answer, buildRequest, errorResponder, requestHasBody } from "./_exchange.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { ClientSignal } from "./_client_signal.ts";
-import { requestUrl } from "./_request_url.ts";
-import { markUpgradable, upgradeResponse } from "./_upgrade.ts";
+import { requestUrl } from "../httputil/request_url.ts";
+import { markUpgradable } from "../internal/upgrade.ts";
+import { upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 /** Options for {@linkcode fetchApp}. */
 export interface FetchAppOptions {
   /** Turns a handler error into a response (default: log and 500). */
   onError?: (error: unknown) => Response | Promise<Response>;
+  /** Where the default `onError` logs (`false`: nowhere). Default: the console. */
+  logger?: Logger | false;
 }
 
 /**
@@ -24,7 +28,10 @@ export interface FetchAppOptions {
  *
  * @example
  * ```ts
- * import { FakeSource, fetchApp, httpHandler, Hussar } from "@hussar/core";
+ * import { Hussar } from "@hussar/core/core";
+ * import { httpHandler } from "@hussar/core/httputil";
+ * import { fetchApp } from "@hussar/core/serve";
+ * import { FakeSource } from "@hussar/core/sources";
  * const source = new FakeSource();
  * const hussar = new Hussar({ handler: httpHandler(fetchApp((req) => new Response(new URL(req.url).pathname))) });
  * hussar.attachSource(source);
@@ -35,7 +42,7 @@ export interface FetchAppOptions {
  * ```
  */
 export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): HttpApp {
-  const onError = options.onError ?? defaultOnError;
+  const onError = errorResponder(options.onError, resolveLogger(options.logger));
   return function* (incoming: IncomingRequest, conn: Connection): AwayCall<HttpResponse> {
     const { method, headers, framing } = incoming.head;
     const client = new ClientSignal();

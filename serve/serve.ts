@@ -1,12 +1,15 @@
 import { Hussar } from "../core/hussar.ts";
 import type { ShuttleHandler } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
+import { drainConnections } from "../httputil/drain.ts";
 import { type HttpApp, httpHandler } from "../httputil/server.ts";
-import { listen, type Listener } from "../sources/listen.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
+import { listen } from "../sources/listen.ts";
 import { ListenError } from "../sources/errors.ts";
 import type { Shuttle } from "../workers/shuttle.ts";
 import { WorkerPool } from "../workers/worker_pool.ts";
 import { fetchApp } from "./fetch_app.ts";
+import { errorResponder } from "./_exchange.ts";
 import { fetchShuttle } from "./_fetch_shuttle.ts";
 import { type ResolvedServeOptions, resolveServeArguments } from "./_options.ts";
 import { clientUrl, listeningMessage } from "./_url.ts";
@@ -20,6 +23,17 @@ export type ServerEngine =
   | { app: HttpApp }
   /** Makes the shuttle handler, given the signal that aborts when the server shuts down. */
   | { shuttles: (shutdown: AbortSignal) => ShuttleHandler<Shuttle> };
+
+/**
+ * What a server listens through once started: the runtime's sockets, or
+ * (worker mode) worker threads that own them. `stop` ends the accepting and,
+ * for worker threads, their connections (graceful unless `force`).
+ */
+interface Backend {
+  readonly addr: NetAddress;
+  readonly pool: WorkerPool | null;
+  stop(force: boolean): Promise<void>;
+}
 
 /**
  * A running server, as returned by {@linkcode serve}.
@@ -44,13 +58,14 @@ export class HttpServer implements AsyncDisposable {
    */
   readonly ready: Promise<void>;
   readonly #finished: Promise<void>;
-  #listener: Listener | WorkerPool | null = null;
+  #backend: Backend | null = null;
   #shutdown = new AbortController();
   #resolveFinished!: () => void;
   #rejectFinished!: (error: unknown) => void;
   #finishedWatched = false;
   #stopping: Promise<void> | null = null;
   readonly #secure: boolean;
+  readonly #logger: Logger;
 
   /** @internal Use {@linkcode serve}. */
   constructor(options: ResolvedServeOptions, engine: ServerEngine) {
@@ -61,12 +76,17 @@ export class HttpServer implements AsyncDisposable {
     // A failed start is the program's to handle, through `ready` (see `finished`).
     this.#finished.catch(() => {});
     this.#secure = options.tls !== undefined;
+    this.#logger = resolveLogger(options.logger);
     this.hussar = new Hussar({
       scheduler: options.scheduler,
-      onError: (error) => console.error("hussar: connection failed:", error),
+      logger: this.#logger,
       maxConnections: options.maxConnections,
       handler: "app" in engine
-        ? httpHandler(engine.app, { ...options, shutdown: this.#shutdown.signal })
+        ? httpHandler(engine.app, {
+          ...options,
+          logger: this.#logger,
+          shutdown: this.#shutdown.signal,
+        })
         : () => {
           throw new Error("in worker mode the workers own the connections");
         },
@@ -95,40 +115,55 @@ export class HttpServer implements AsyncDisposable {
     if (options.signal?.aborted) {
       throw new DOMException("the server's signal was already aborted", "AbortError");
     }
-    if (shuttles === null) {
-      this.#listener = await listen({
-        hostname: options.hostname,
-        port: options.port ?? 8000,
-        path: options.path,
-        reusePort: options.reusePort,
-        tls: options.tls,
-      });
-      this.hussar.attachSource(this.#listener);
-    } else {
-      // Functions and signals cannot cross to a thread: the workers get the rest.
-      const {
-        scheduler: _scheduler,
-        signal: _signal,
-        onListen: _onListen,
-        onError: _onError,
-        ...http
-      } = options;
-      const pool = new WorkerPool({
-        workers: options.workers!,
-        hostname: options.hostname,
-        port: options.port ?? 8000,
-        path: options.path,
-        tls: options.tls,
-        http,
-        maxInFlight: options.maxInFlight,
-        maxConnections: options.maxConnections,
-      });
-      await this.hussar.attachShuttles(pool, shuttles);
-      this.#listener = pool;
-    }
+    this.#backend = shuttles === null
+      ? await this.#listenSockets(options)
+      : await this.#startWorkers(options, shuttles);
     const onListen = options.onListen ??
-      ((addr: NetAddress) => console.log(listeningMessage(addr, !!options.tls)));
-    onListen(this.#listener.addr);
+      ((addr: NetAddress) => this.#logger.info(listeningMessage(addr, !!options.tls)));
+    onListen(this.#backend.addr);
+  }
+
+  async #listenSockets(options: ResolvedServeOptions): Promise<Backend> {
+    const hussar = this.hussar;
+    const listener = await listen({
+      hostname: options.hostname,
+      port: options.port ?? 8000,
+      path: options.path,
+      reusePort: options.reusePort,
+      tls: options.tls,
+      logger: this.#logger,
+    });
+    hussar.attachSource(listener);
+    return { addr: listener.addr, pool: null, stop: () => hussar.detachSource(listener) };
+  }
+
+  async #startWorkers(
+    options: ResolvedServeOptions,
+    shuttles: ShuttleHandler<Shuttle>,
+  ): Promise<Backend> {
+    // Functions and signals cannot cross to a thread: the workers get the rest.
+    const {
+      scheduler: _scheduler,
+      signal: _signal,
+      onListen: _onListen,
+      onError: _onError,
+      logger: _logger,
+      ...http
+    } = options;
+    const pool = new WorkerPool({
+      workers: options.workers!,
+      hostname: options.hostname,
+      port: options.port ?? 8000,
+      path: options.path,
+      tls: options.tls,
+      http,
+      maxInFlight: options.maxInFlight,
+      maxConnections: options.maxConnections,
+      logger: this.#logger,
+    });
+    await this.hussar.attachShuttles(pool, shuttles);
+    // The workers drain (or drop) their connections; then no shuttle is left.
+    return { addr: pool.addr, pool, stop: (force) => force ? pool.terminate() : pool.shutdown() };
   }
 
   /**
@@ -150,15 +185,34 @@ export class HttpServer implements AsyncDisposable {
 
   /** Worker mode's pool (for introspection: `stats()`, `workerStats()`), `null` otherwise. */
   get workerPool(): WorkerPool | null {
-    return this.#listener instanceof WorkerPool ? this.#listener : null;
+    return this.#backend?.pool ?? null;
   }
 
   /** The address listened on. Throws until {@linkcode HttpServer.ready} has resolved. */
   get addr(): NetAddress {
-    if (this.#listener === null) {
+    if (this.#backend === null) {
       throw new Error("the server is not listening yet: await server.ready");
     }
-    return this.#listener.addr;
+    return this.#backend.addr;
+  }
+
+  /**
+   * The TCP port listened on (the one picked when 0 was asked), `undefined`
+   * on a Unix socket. Throws until {@linkcode HttpServer.ready} has resolved.
+   */
+  get port(): number | undefined {
+    const addr = this.addr;
+    return addr.transport === "tcp" ? addr.port : undefined;
+  }
+
+  /**
+   * The address listened on as bound (`0.0.0.0` for every IPv4 address),
+   * `undefined` on a Unix socket. Throws until {@linkcode HttpServer.ready}
+   * has resolved.
+   */
+  get hostname(): string | undefined {
+    const addr = this.addr;
+    return addr.transport === "tcp" ? addr.hostname : undefined;
   }
 
   /**
@@ -192,19 +246,8 @@ export class HttpServer implements AsyncDisposable {
   async #stop(force: boolean): Promise<void> {
     await this.ready.catch(() => {});
     this.#shutdown.abort();
-    if (this.#listener instanceof WorkerPool) {
-      // The workers drain (or drop) their connections; then no shuttle is left.
-      await (force ? this.#listener.terminate() : this.#listener.shutdown());
-    } else if (this.#listener !== null) await this.hussar.detachSource(this.#listener);
-    if (!force) {
-      for (const { connection } of this.hussar.descriptors()) {
-        // Nothing of a request has arrived on these: nothing is lost by closing them.
-        if (connection.phase === "idle" || connection.phase === "waiting") {
-          connection.close("server shutting down");
-        }
-      }
-      await this.hussar.whenEmpty();
-    }
+    await this.#backend?.stop(force);
+    if (!force) await drainConnections(this.hussar);
     await this.hussar.close("server closed");
     this.#resolveFinished();
   }
@@ -258,10 +301,14 @@ export function serve(
 export function serve(options: ServeOptions, handler: FetchHandler): HttpServer;
 export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler): HttpServer {
   const { options, handler } = resolveServeArguments(first, second);
+  const { onError, logger } = options;
   return new HttpServer(
     options,
     (options.workers ?? 0) > 0
-      ? { shuttles: (shutdown) => fetchShuttle(handler, options.onError, shutdown) }
-      : { app: fetchApp(handler, { onError: options.onError }) },
+      ? {
+        shuttles: (shutdown) =>
+          fetchShuttle(handler, errorResponder(onError, resolveLogger(logger)), shutdown),
+      }
+      : { app: fetchApp(handler, { onError, logger }) },
   );
 }

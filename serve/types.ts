@@ -1,6 +1,9 @@
 import type { NetAddress } from "../core/transport.ts";
 import type { HttpServerOptions } from "../httputil/server.ts";
+import type { Logger } from "../internal/logger.ts";
 import type { Scheduler } from "../scheduler/mod.ts";
+
+export type { Logger } from "../internal/logger.ts";
 
 /**
  * What a fetch handler learns about the request beyond the `Request`.
@@ -45,7 +48,7 @@ export interface TlsOptions {
  * exist, plus the engine's limits and timeouts (see {@linkcode HttpServerOptions}).
  * `serve()` refuses a key it does not know with a TypeError that names it.
  */
-export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutdown"> {
+export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutdown" | "logger"> {
   /** The handler (may also be given as `handler` or as `serve`'s second argument). */
   fetch?: FetchHandler;
   /** `fetch` under the name `Deno.serve` gives it; give one of the two. */
@@ -65,13 +68,21 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutd
   reusePort?: boolean;
   /** Shut the server down gracefully when this signal aborts. */
   signal?: AbortSignal;
-  /** Called once listening (default: logs the URL). */
+  /** Called once listening (default: says the URL through the logger's `info`). */
   onListen?: (addr: NetAddress) => void;
   /**
    * Turns a handler's error into a response (default: logs it and answers
-   * 500). Never crashes the process: if it throws too, a plain 500 is sent.
+   * 500). Never crashes the process: if it throws too, that is logged and a
+   * plain 500 is sent.
    */
   onError?: (error: unknown) => Response | Promise<Response>;
+  /**
+   * Where the server says everything else: the address it listens on, the
+   * faults it caught and got over (a connection, an accept, a worker), and
+   * warnings. `console` will do; `false` says nothing. Default: the console,
+   * errors and warnings prefixed `hussar: `.
+   */
+  logger?: Logger | false;
   /** Scheduler to run on (default: a new one). */
   scheduler?: Scheduler;
   /**

@@ -1,4 +1,5 @@
 import type { Transport } from "../core/transport.ts";
+import { consoleLogger, type Logger } from "../internal/logger.ts";
 
 /**
  * Accept errors that concern the one connection being taken, not the
@@ -64,12 +65,18 @@ export const ACCEPT_BACKOFF_MAX_MS = 1_000;
  */
 export class AcceptFailures {
   #pauseMs = 0;
+  readonly #logger: Logger;
+
+  /** Reports to `logger` (default: the console). */
+  constructor(logger: Logger = consoleLogger) {
+    this.#logger = logger;
+  }
 
   /** A failed accept: how long to wait before the next (0: accept again at once). */
   failed(error: unknown): number {
     if (isConnectionAcceptError(error)) return 0;
     if (this.#pauseMs === 0) {
-      console.error(`hussar: accept failed, backing off: ${describe(error)}`);
+      this.#logger.error(`accept failed, backing off: ${describe(error)}`);
       this.#pauseMs = ACCEPT_BACKOFF_MIN_MS;
     } else {
       this.#pauseMs = Math.min(this.#pauseMs * 2, ACCEPT_BACKOFF_MAX_MS);
@@ -98,11 +105,12 @@ function describe(error: unknown): string {
 export function handOver<T extends Transport & { abort(): void }>(
   accept: (transport: Transport) => void,
   transport: T,
+  logger: Logger = consoleLogger,
 ): void {
   try {
     accept(transport);
   } catch (error) {
-    console.error("hussar: accept callback failed:", error);
+    logger.error("accept callback failed", error);
     transport.abort();
   }
 }

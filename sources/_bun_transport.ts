@@ -1,6 +1,6 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
-import type { BunSocketLike } from "./_runtime_types.ts";
+import type { BunSocketLike } from "../internal/runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
 import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
@@ -8,7 +8,7 @@ import {
   DIRECT_SOURCE,
   type DirectSink,
   type DirectSource,
-} from "../core/_direct_io.ts";
+} from "../internal/direct_io.ts";
 
 /**
  * One `Bun.listen` socket as a {@linkcode Transport}. Bun calls the

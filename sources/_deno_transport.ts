@@ -1,5 +1,5 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
-import type { DenoConnLike } from "./_runtime_types.ts";
+import type { DenoConnLike } from "../internal/runtime_types.ts";
 import { LINGER_MS, unrefTimeout } from "./_timing.ts";
 import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
@@ -7,7 +7,7 @@ import {
   DIRECT_SOURCE,
   type DirectSink,
   type DirectSource,
-} from "../core/_direct_io.ts";
+} from "../internal/direct_io.ts";
 
 /**
  * Read buffer sizes. A pending `conn.read()` holds its buffer while the

@@ -8,7 +8,7 @@ import {
   DIRECT_SOURCE,
   type DirectSink,
   type DirectSource,
-} from "../core/_direct_io.ts";
+} from "../internal/direct_io.ts";
 
 interface Waiter {
   resolve(): void;

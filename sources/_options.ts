@@ -1,10 +1,14 @@
 import type { NetAddress } from "../core/transport.ts";
 import type { ListenOptions } from "./listen.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
 
 /** {@linkcode ListenOptions} with defaults applied and values checked. */
 export type ResolvedListenOptions =
-  | { kind: "tcp"; hostname: string; port: number; reusePort: boolean; tls?: TlsPem }
-  | { kind: "unix"; path: string; tls?: TlsPem };
+  & (
+    | { kind: "tcp"; hostname: string; port: number; reusePort: boolean; tls?: TlsPem }
+    | { kind: "unix"; path: string; tls?: TlsPem }
+  )
+  & { logger: Logger };
 
 /** A certificate chain and private key, PEM-encoded. */
 export interface TlsPem {
@@ -25,12 +29,13 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
     }
     tls = { cert, key };
   }
+  const logger = resolveLogger(options.logger);
   if (options.path !== undefined) {
     if (typeof options.path !== "string" || options.path === "") {
       throw new TypeError("listen: `path` must be a non-empty string");
     }
     // Like Deno.serve: a path wins over hostname and port, which callers often pass by default.
-    return { kind: "unix", path: options.path, tls };
+    return { kind: "unix", path: options.path, tls, logger };
   }
   const hostname = options.hostname ?? "0.0.0.0";
   if (typeof hostname !== "string" || hostname === "") {
@@ -40,7 +45,7 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`listen: \`port\` must be an integer from 0 to 65535, got ${port}`);
   }
-  return { kind: "tcp", hostname, port, reusePort: options.reusePort ?? false, tls };
+  return { kind: "tcp", hostname, port, reusePort: options.reusePort ?? false, tls, logger };
 }
 
 /**

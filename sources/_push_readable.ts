@@ -1,4 +1,4 @@
-import type { DirectSource } from "../core/_direct_io.ts";
+import type { DirectSource } from "../internal/direct_io.ts";
 
 /** What a push-style socket (Node, Bun) offers to a pull-driven reader. */
 export interface PushSocketControl {

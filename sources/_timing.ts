@@ -1,4 +1,4 @@
-import { denoRuntime } from "./_runtime_types.ts";
+import { denoRuntime } from "../internal/runtime_types.ts";
 
 /**
  * How long a TLS client has to finish its handshake before the socket is

@@ -14,9 +14,10 @@ import {
   type BunListenOptionsLike,
   bunRuntime,
   type BunSocketLike,
-} from "./_runtime_types.ts";
+} from "../internal/runtime_types.ts";
 import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
 import { handOver } from "./_accept.ts";
+import type { Logger } from "../internal/logger.ts";
 
 type BunSocket = BunSocketLike<BunSocketTransport | undefined>;
 
@@ -74,6 +75,7 @@ class BunListener implements Listener {
   #addr: NetAddress | null = null;
   #handle: BunListenerLike | null = null;
   readonly #tls: boolean;
+  readonly #logger: Logger;
   #accept: ((transport: Transport) => void) | null = null;
   #backlog: BunSocketTransport[] = [];
   #closed = false;
@@ -130,6 +132,7 @@ class BunListener implements Listener {
 
   constructor(options: ResolvedListenOptions) {
     this.#tls = options.tls !== undefined;
+    this.#logger = options.logger;
   }
 
   /** @internal Called once `Bun.listen` succeeded. */
@@ -150,7 +153,7 @@ class BunListener implements Listener {
     this.#accept = accept;
     const backlog = this.#backlog;
     this.#backlog = [];
-    for (const transport of backlog) handOver(accept, transport);
+    for (const transport of backlog) handOver(accept, transport, this.#logger);
   }
 
   close(): Promise<void> {
@@ -165,7 +168,7 @@ class BunListener implements Listener {
   }
 
   #hand(transport: BunSocketTransport): void {
-    if (this.#accept !== null) handOver(this.#accept, transport);
+    if (this.#accept !== null) handOver(this.#accept, transport, this.#logger);
     else this.#backlog.push(transport);
   }
 

@@ -16,9 +16,10 @@ import {
   type DenoListenerLike,
   denoRuntime,
   type DenoTcpListenOptionsLike,
-} from "./_runtime_types.ts";
+} from "../internal/runtime_types.ts";
 import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
 import { AcceptFailures, handOver } from "./_accept.ts";
+import type { Logger } from "../internal/logger.ts";
 
 /**
  * Listens with `Deno.listen` (TCP or a Unix socket) or `Deno.listenTls`.
@@ -78,12 +79,15 @@ class DenoListener implements Listener {
   #loop: Promise<void> | null = null;
   #closed = false;
   readonly #handshaking = new Set<DenoConnLike>();
-  readonly #failures = new AcceptFailures();
+  readonly #failures: AcceptFailures;
+  readonly #logger: Logger;
   #endPause: (() => void) | null = null;
 
   constructor(listener: DenoListenerLike, options: ResolvedListenOptions) {
     this.#listener = listener;
     this.#tls = options.tls !== undefined;
+    this.#logger = options.logger;
+    this.#failures = new AcceptFailures(options.logger);
     this.addr = addrOf(listener.addr);
   }
 
@@ -130,7 +134,7 @@ class DenoListener implements Listener {
         void this.#handshake(conn, accept);
       } else {
         if (conn.remoteAddr.transport === "tcp") conn.setNoDelay?.(true);
-        handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, null)));
+        handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, null)), this.#logger);
       }
     }
   }
@@ -165,7 +169,7 @@ class DenoListener implements Listener {
       closeQuietly(conn);
       return;
     }
-    handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)));
+    handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)), this.#logger);
   }
 
   #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {

@@ -1,5 +1,5 @@
 import type { ConnectionInfo, NetAddress, Source, Transport } from "../core/transport.ts";
-import { concatBytes } from "../core/_bytes.ts";
+import { concatBytes } from "../internal/bytes.ts";
 
 /** Options for {@linkcode FakeSource.connect}. */
 export interface FakeConnectOptions {

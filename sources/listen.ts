@@ -1,8 +1,9 @@
 import type { NetAddress, Source, Transport } from "../core/transport.ts";
+import type { Logger } from "../internal/logger.ts";
 import { listenBun } from "./bun.ts";
 import { listenDeno } from "./deno.ts";
 import { listenNode } from "./node.ts";
-import { bunRuntime, denoRuntime } from "./_runtime_types.ts";
+import { bunRuntime, denoRuntime } from "../internal/runtime_types.ts";
 import { removeStaleSocket } from "./_stale_socket.ts";
 
 /**
@@ -33,6 +34,12 @@ export interface ListenOptions {
    * Deno without the flag).
    */
   reusePort?: boolean;
+  /**
+   * Where failed accepts are reported (`false`: nowhere): a failure of the
+   * listener once per run of them, an accept callback that throws. Default:
+   * the console.
+   */
+  logger?: Logger | false;
   /** Serve TLS with this PEM certificate chain and key; ALPN offers `http/1.1`. */
   tls?: {
     /** Certificate chain (PEM). */

@@ -14,6 +14,7 @@ import {
 import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
 import { AcceptFailures, handOver } from "./_accept.ts";
+import type { Logger } from "../internal/logger.ts";
 
 /**
  * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
@@ -76,12 +77,15 @@ class NodeListener implements Listener {
   readonly #tls: boolean;
   #accept: ((transport: Transport) => void) | null = null;
   #backlog: NodeSocketTransport[] = [];
-  readonly #failures = new AcceptFailures();
+  readonly #failures: AcceptFailures;
+  readonly #logger: Logger;
   #closed = false;
 
   constructor(server: Server, options: ResolvedListenOptions) {
     this.#server = server;
     this.#tls = options.tls !== undefined;
+    this.#logger = options.logger;
+    this.#failures = new AcceptFailures(options.logger);
     const address = server.address();
     this.addr = typeof address === "string" || address === null
       ? unixAddr(options.kind === "unix" ? options.path : address)
@@ -99,7 +103,7 @@ class NodeListener implements Listener {
     this.#accept = accept;
     const backlog = this.#backlog;
     this.#backlog = [];
-    for (const transport of backlog) handOver(accept, transport);
+    for (const transport of backlog) handOver(accept, transport, this.#logger);
   }
 
   close(): Promise<void> {
@@ -121,7 +125,7 @@ class NodeListener implements Listener {
     }
     this.#failures.succeeded();
     const transport = new NodeSocketTransport(socket, this.#infoOf(socket));
-    if (this.#accept !== null) handOver(this.#accept, transport);
+    if (this.#accept !== null) handOver(this.#accept, transport, this.#logger);
     else this.#backlog.push(transport);
   }
 

@@ -1,6 +1,6 @@
 /** Test helper: a transport that shows each write the connection hands to it. */
 import type { Transport } from "../core/transport.ts";
-import { DIRECT_SINK, DIRECT_SOURCE } from "../core/_direct_io.ts";
+import { DIRECT_SINK, DIRECT_SOURCE } from "../internal/direct_io.ts";
 
 const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
 

@@ -1,4 +1,4 @@
-import { claimUpgrade, type PendingUpgrade } from "../serve/_upgrade.ts";
+import { claimUpgrade, type PendingUpgrade } from "../internal/upgrade.ts";
 import { acceptKey, checkHandshake, selectProtocol } from "./_handshake.ts";
 import { WebSocketUpgradeError } from "./errors.ts";
 import { UpgradedWebSocket } from "./web_socket.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import type { FromWorker, ToWorker } from "./_protocol.ts";
-import { bunRuntime, denoRuntime } from "../sources/_runtime_types.ts";
+import { bunRuntime, denoRuntime } from "../internal/runtime_types.ts";
 
 /** The main thread's handle on one worker. */
 export interface WorkerHandle {

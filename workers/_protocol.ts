@@ -82,6 +82,13 @@ export type FromWorker =
   /** The client went away before the response was complete. */
   | { readonly type: "closed"; readonly id: number; readonly reason: string }
   | { readonly type: "stats"; readonly stats: WorkerThreadStats }
+  /** What the worker's server says, for the pool's logger (`error` as its stack or text). */
+  | {
+    readonly type: "log";
+    readonly level: "info" | "warn" | "error";
+    readonly text: string;
+    readonly error: string | null;
+  }
   | { readonly type: "stopped" };
 
 /** What one worker holds, as it reports it. */

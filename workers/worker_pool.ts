@@ -5,6 +5,7 @@ import type { HttpServerOptions } from "../httputil/server.ts";
 import type { FromWorker, WorkerInit, WorkerThreadStats } from "./_protocol.ts";
 import { Shuttle } from "./shuttle.ts";
 import { ListenError } from "../sources/errors.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
 
 export type { WorkerThreadStats } from "./_protocol.ts";
 
@@ -19,7 +20,7 @@ export type { WorkerThreadStats } from "./_protocol.ts";
  * console.log(http.maxBodyBytes); // 1048576
  * ```
  */
-export type WorkerHttpOptions = Omit<HttpServerOptions, "onError" | "shutdown">;
+export type WorkerHttpOptions = Omit<HttpServerOptions, "onError" | "shutdown" | "logger">;
 
 /** Options of a {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -43,6 +44,12 @@ export interface WorkerPoolOptions {
   maxInFlight?: number;
   /** Connections per worker beyond which new ones are closed at once (default 10,000). */
   maxConnections?: number;
+  /**
+   * Where the pool and its workers report (`false`: nowhere): workers not
+   * accepting, restarts, and what each worker's server says. Default: the
+   * console.
+   */
+  logger?: Logger | false;
 }
 
 /**
@@ -117,6 +124,7 @@ const RESTART_BACKOFF_MAX_MS = 5_000;
  */
 export class WorkerPool implements ShuttleSource<Shuttle> {
   readonly #options: WorkerPoolOptions;
+  readonly #logger: Logger;
   readonly #slots: WorkerSlot[] = [];
   #accept: ((shuttle: Shuttle) => void) | null = null;
   #addr: NetAddress | null = null;
@@ -139,6 +147,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       }
     }
     this.#options = options;
+    this.#logger = resolveLogger(options.logger);
   }
 
   /**
@@ -176,8 +185,8 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       const why = this.#options.path !== undefined
         ? "one accepts on a Unix socket"
         : "this runtime cannot share a port between threads (reusePort: Bun or Node 22.12+ on Linux, Deno with --unstable-net)";
-      console.warn(
-        `hussar: ${this.#slots.length} of ${this.#options.workers} workers accept connections: ${why}`,
+      this.#logger.warn(
+        `${this.#slots.length} of ${this.#options.workers} workers accept connections: ${why}`,
       );
     }
   }
@@ -324,6 +333,13 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       return;
     }
     if (message.type === "listening" || message.type === "listen-failed") return;
+    if (message.type === "log") {
+      const { level, text, error } = message;
+      const said = `worker ${slot.index}: ${text}`;
+      if (level === "error") this.#logger.error(said, error ?? undefined);
+      else this.#logger[level](said);
+      return;
+    }
     if (message.type === "stats") {
       slot.statsWaiters.shift()?.(message.stats);
       return;
@@ -396,14 +412,14 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
         this.#restarting.delete(index);
         this.#restarts++;
         if (failures > 0) {
-          console.warn(`hussar: worker ${index} restarted after ${failures} failed attempts`);
+          this.#logger.warn(`worker ${index} restarted after ${failures} failed attempts`);
         }
         return;
       }
       this.#failedRestarts++;
       if (failures === 0) {
-        console.error(
-          `hussar: worker ${index} could not be restarted: ${result.message}; trying again`,
+        this.#logger.error(
+          `worker ${index} could not be restarted: ${result.message}; trying again`,
         );
       }
       const delay = Math.min(RESTART_BACKOFF_MS * 2 ** failures, RESTART_BACKOFF_MAX_MS);

@@ -16,7 +16,7 @@ import { setImmediate } from "node:timers";
 import { fetchHandler } from "./_handlers.ts";
 import { STATUS_TEXT } from "../../httputil/status.ts";
 import { httpDate } from "../../httputil/date.ts";
-import { concatBytes } from "../../core/_bytes.ts";
+import { concatBytes } from "../../internal/bytes.ts";
 
 interface DenoConn {
   read(buffer: Uint8Array): Promise<number | null>;

@@ -20,7 +20,7 @@ import {
   DIRECT_SOURCE,
   type DirectSink,
   type DirectSource,
-} from "../../core/_direct_io.ts";
+} from "../../internal/direct_io.ts";
 import { httpHandler } from "../../httputil/server.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
 import { fetchHandler } from "./_handlers.ts";

@@ -1,10 +1,22 @@
 import type { ConnectionInfo } from "../core/transport.ts";
-import type { RequestHead } from "../httputil/parse.ts";
+import type { RequestHead } from "./parse.ts";
 
 /**
- * The absolute URL of a request, for a Web `Request`: absolute-form targets
- * as they are, others against the Host header (or, for an HTTP/1.0 request
- * without one, the address the connection arrived on).
+ * The absolute URL of a request, for a Web `Request` (RFC 9112 §3.3):
+ * absolute-form targets as they are, others against the Host header (or, for
+ * an HTTP/1.0 request without one, the address the connection arrived on).
+ *
+ * @example
+ * ```ts
+ * import { HeaderList, requestUrl } from "@hussar/core/httputil";
+ * const info = {
+ *   tls: false,
+ *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
+ *   localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8000 },
+ * } as const;
+ * const headers = new HeaderList({ host: "example.com" });
+ * console.log(requestUrl({ target: "/a?b", headers }, info)); // http://example.com/a?b
+ * ```
  */
 export function requestUrl(
   head: Pick<RequestHead, "target" | "headers">,
