@@ -1,6 +1,15 @@
 /**
- * hussar: an HTTP server core for Deno, Bun and Node, built on the away
- * by-signal coroutine scheduler.
+ * hussar: an HTTP/1.1 server for Deno, Bun and Node that runs the same code
+ * on each. This entry point has what a `serve()` user needs: `serve()` and
+ * its server object, WebSocket upgrades, the helpers (static files, server-sent
+ * events, compression, an access log) and the errors they throw.
+ *
+ * The layers under `serve()` have entry points of their own:
+ * `@hussar/core/scheduler` (threads and signals), `@hussar/core/core`
+ * (connections and descriptors), `@hussar/core/httputil` (the HTTP/1.1
+ * engine), `@hussar/core/sources` (sockets), `@hussar/core/workers` (worker
+ * mode), `@hussar/core/serve` (`fetchApp`, to put a fetch handler on a source
+ * of your own).
  *
  * @example
  * ```ts
@@ -13,11 +22,30 @@
  *
  * @module
  */
-export * from "./scheduler/mod.ts";
-export * from "./core/mod.ts";
-export * from "./httputil/mod.ts";
-export * from "./sources/mod.ts";
-export * from "./serve/mod.ts";
+export { HttpServer, serve } from "./serve/serve.ts";
+export type {
+  FetchHandler,
+  Logger,
+  ServeHandlerInfo,
+  ServeOptions,
+  TlsOptions,
+} from "./serve/types.ts";
+export type { NetAddress } from "./core/transport.ts";
+export { ListenError, type ListenErrorOptions } from "./sources/errors.ts";
+export { HttpError } from "./httputil/errors.ts";
+export { DEFAULT_HTTP_OPTIONS } from "./httputil/server.ts";
+export {
+  DEFAULT_WEBSOCKET_OPTIONS,
+  upgradeWebSocket,
+  type UpgradeWebSocketOptions,
+  type WebSocketUpgrade,
+} from "./websocket/upgrade.ts";
+export {
+  UpgradedWebSocket,
+  type WebSocketBinaryType,
+  type WebSocketCloseEvent,
+  type WebSocketData,
+  type WebSocketEventHandler,
+} from "./websocket/web_socket.ts";
+export { WebSocketUpgradeError } from "./websocket/errors.ts";
 export * from "./helpers/mod.ts";
-export * from "./websocket/mod.ts";
-export * from "./workers/mod.ts";

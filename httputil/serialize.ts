@@ -6,6 +6,7 @@
 import { httpDate } from "./date.ts";
 import { InvalidHeaderError } from "./errors.ts";
 import { isToken } from "./headers.ts";
+import { isShortAscii } from "./_chars.ts";
 import { code2status, isNullBodyStatus } from "./status.ts";
 
 /**
@@ -95,21 +96,18 @@ function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, s
 }
 
 /**
- * Encodes latin1 text, followed by `tail` if given, into one new buffer.
- * TextEncoder is fast but UTF-8, so it is used only for ASCII.
+ * Encodes latin1 text (every char checked to be at most 0xff), followed by
+ * `tail` if given (bytes, or an ASCII string: see `isShortAscii`), into one
+ * new buffer.
  */
-function latin1Bytes(text: string, tail: Uint8Array | null = null): Uint8Array {
-  const out = new Uint8Array(text.length + (tail === null ? 0 : tail.length));
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) encoder.encodeInto(text, out);
-  else for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  if (tail !== null) out.set(tail, text.length);
+function latin1Bytes(text: string, tail: Uint8Array | string | null = null): Uint8Array {
+  const n = text.length;
+  const out = new Uint8Array(n + (tail === null ? 0 : tail.length));
+  // Char by char: a head is short, and this costs less than a call to encodeInto.
+  for (let i = 0; i < n; i++) out[i] = text.charCodeAt(i);
+  if (typeof tail === "string") {
+    for (let i = 0; i < tail.length; i++) out[n + i] = tail.charCodeAt(i);
+  } else if (tail !== null) out.set(tail, n);
   return out;
 }
 
@@ -224,7 +222,10 @@ export function serializeResponse(
   body: Uint8Array | string | null = null,
   options: Omit<SerializeResponseOptions, "contentLength"> = {},
 ): Uint8Array {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body ?? new Uint8Array(0);
+  // A short ASCII string is its own bytes: copied into the buffer, never encoded apart.
+  const bytes = typeof body === "string"
+    ? (isShortAscii(body) ? body : encoder.encode(body))
+    : body ?? new Uint8Array(0);
   const text = headText(head, options, bytes.length);
   const sent = options.requestMethod !== "HEAD" && !isNullBodyStatus(head.status);
   // Head and body in one buffer: one allocation, one write.
@@ -370,26 +371,3 @@ const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
 export function continueResponse(): Uint8Array {
   return CONTINUE;
 }
-
-/**
- * httputil's short name for {@linkcode serializeRequest}.
- *
- * @example
- * ```ts
- * import { request } from "@hussar/core/httputil";
- * console.log(request({ method: "GET", target: "/", headers: [["host", "a"]] }).length); // 25
- * ```
- */
-export const request: typeof serializeRequest = serializeRequest;
-
-/**
- * httputil's short name for {@linkcode serializeResponse}.
- *
- * @example
- * ```ts
- * import { response } from "@hussar/core/httputil";
- * console.log(new TextDecoder().decode(response({ status: 404 }, "no", { date: false })).split("\r\n")[0]);
- * // HTTP/1.1 404 Not Found
- * ```
- */
-export const response: typeof serializeResponse = serializeResponse;

@@ -7,13 +7,9 @@
 
 /**
  * Reason phrase of every registered status code. 306 and 418 are registered
- * as "(Unused)": they have no phrase and are left out.
- *
- * @example
- * ```ts
- * import { STATUS_TEXT } from "@hussar/core/httputil";
- * console.log(STATUS_TEXT[413]); // Content Too Large
- * ```
+ * as "(Unused)": they have no phrase and are left out. The table behind
+ * {@linkcode code2status} and {@linkcode status2code}, which are what
+ * `@hussar/core/httputil` exports (one name per concept).
  */
 export const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({
   100: "Continue",

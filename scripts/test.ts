@@ -1,6 +1,7 @@
 /**
  * The whole test run (`npm test`): format, lint and type checks, the
- * documentation check and a JSR publish dry run, the JSDoc examples, then
+ * documentation check and a JSR publish dry run, the JSDoc examples and the
+ * code blocks of docs/, then
  * every test under `tests/` on Deno, Bun, and Node: for Node, the npm
  * package is built (`scripts/build_npm.ts`), dry-run published, and the
  * suite compiled into it runs. These dry runs are the release workflow's
@@ -30,9 +31,12 @@ import { bunTestArgs, nodeTestArgs } from "../tests/_time_limit.ts";
 const RUNTIMES = ["deno", "bun", "node"] as const;
 type Runtime = typeof RUNTIMES[number];
 const USAGE = "usage: scripts/test.ts [--only=deno|bun|node ...] [--filter=PATTERN]";
-/** Besides the library (deno.json's exports), places whose JSDoc examples must run. */
+/**
+ * Besides the library (deno.json's exports), places whose examples must run:
+ * the demo's JSDoc, and the code blocks of the documentation in docs/.
+ */
 // demo.ts itself is left out: importing it starts the demo server.
-const DOC_TESTED_TOO = ["demo"];
+const DOC_TESTED_TOO = ["demo", "docs"];
 /** Failing test names listed per runtime at the end; the tools' own output has the details. */
 const LIST_FAILURES = 20;
 
