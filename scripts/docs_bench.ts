@@ -184,7 +184,7 @@ export function readBench(docs: string): (source: string) => BenchJson {
   return (source) => JSON.parse(readFileSync(join(docs, "bench", source), "utf8"));
 }
 
-if (import.meta.main) {
+if ((import.meta as { main?: boolean }).main) {
   const path = join(DOCS, "benchmarks.md");
   writeFileSync(path, renderBenchmarks(readFileSync(path, "utf8"), readBench(DOCS)));
   console.log(`wrote ${path}`);
