@@ -21,6 +21,7 @@ import {
   SETTINGS_ACK,
   validateRequestHeaders,
 } from "../../http2/mod.ts";
+import { concat, parseEveryWay } from "./_h2.ts";
 
 /**
  * A minimal HTTP/2 server made of the http2/ modules alone, on a plain TCP
@@ -38,6 +39,8 @@ interface Seen {
     body: string;
   }[];
   errors: unknown[];
+  /** Every byte received, connection after connection. */
+  received: Uint8Array[];
 }
 
 function serveOnce(socket: Socket, seen: Seen): void {
@@ -79,7 +82,9 @@ function serveOnce(socket: Socket, seen: Seen): void {
   socket.on("data", (chunk: Uint8Array) => {
     try {
       // A copy: the parser may hand out views of what it was given.
-      parser.push(new Uint8Array(chunk));
+      const bytes = new Uint8Array(chunk);
+      seen.received.push(bytes);
+      parser.push(bytes);
       for (let frame = parser.next(); frame !== null; frame = parser.next()) {
         seen.frames.push(frame.type);
         switch (frame.type) {
@@ -120,7 +125,7 @@ function serveOnce(socket: Socket, seen: Seen): void {
 
 /** A TCP server on loopback whose connections {@linkcode serveOnce} serves. */
 async function startServer(): Promise<{ port: number; seen: Seen; close(): Promise<void> }> {
-  const seen: Seen = { frames: [], requests: [], errors: [] };
+  const seen: Seen = { frames: [], requests: [], errors: [], received: [] };
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -266,6 +271,17 @@ describe("http2 modules against a real peer: nghttp (nghttp2-client)", () => {
       [["/one?x=1", "a=1; b=2", long], ["/three", "a=1; b=2", long], ["/two", "a=1; b=2", long]],
     );
     assert.equal(server.seen.frames[0], FrameType.SETTINGS);
+    // nghttp's bytes, parsed again split at every offset, give the same frames, and its
+    // header blocks, decoded again in order, the same requests.
+    const received = concat(...server.seen.received);
+    const frames = parseEveryWay(received, {});
+    assert.deepEqual(frames.map((frame) => frame.type), server.seen.frames);
+    const decoder = new HpackDecoder();
+    const targets = frames.filter((frame) => frame.type === FrameType.HEADERS).map((frame) =>
+      validateRequestHeaders(decoder.decode(Uint8Array.from(frame.headerBlock as number[])))
+        .target
+    );
+    assert.deepEqual(targets, server.seen.requests.map((r) => r.target));
   });
 });
 
