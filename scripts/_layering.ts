@@ -34,6 +34,8 @@ export interface ImportEdge {
   to: string;
   /** `import type` / `export type`, or only `type` specifiers: gone at run time. */
   typeOnly: boolean;
+  /** `import("...")`: loaded when the code runs it, not with the module. */
+  dynamic: boolean;
 }
 
 /** A path's folder: its first segment, `.` for a file at the top. */
@@ -69,15 +71,16 @@ function code(source: string): string {
  * ```ts
  * import { importsOf } from "./_layering.ts";
  * console.log(importsOf("serve/types.ts", 'import type { Logger } from "../internal/logger.ts";'));
- * // [ { from: "serve/types.ts", to: "internal/logger.ts", typeOnly: true } ]
+ * // [ { from: "serve/types.ts", to: "internal/logger.ts", typeOnly: true, dynamic: false } ]
  * ```
  */
 export function importsOf(file: string, source: string): ImportEdge[] {
   const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
   const edges: ImportEdge[] = [];
-  const add = (specifier: string, typeOnly: boolean): void => {
+  const add = (specifier: string, typeOnly: boolean, dynamic = false): void => {
+    if (specifier.startsWith("node:")) edges.push({ from: file, to: specifier, typeOnly, dynamic });
     if (!specifier.startsWith(".")) return;
-    edges.push({ from: file, to: normalize(`${dir}/${specifier}`), typeOnly });
+    edges.push({ from: file, to: normalize(`${dir}/${specifier}`), typeOnly, dynamic });
   };
   const text = code(source);
   const fromClause = /\b(import|export)\s+(type\s+)?([^;]*?)\s*from\s*["']([^"']+)["']/g;
@@ -91,7 +94,7 @@ export function importsOf(file: string, source: string): ImportEdge[] {
     add(specifier, false);
   }
   for (const [, specifier] of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) {
-    add(specifier, false);
+    add(specifier, false, true);
   }
   return edges;
 }
@@ -156,6 +159,7 @@ export function layeringProblems(files: ReadonlyMap<string, string>): string[] {
     const from = folderOf(file);
     if (!graph.has(from)) graph.set(from, new Set());
     for (const edge of importsOf(file, source)) {
+      if (edge.to.startsWith("node:")) continue;
       const to = folderOf(edge.to);
       if (to === from) continue;
       if (baseName(edge.to).startsWith("_")) {
@@ -185,4 +189,39 @@ export function layeringProblems(files: ReadonlyMap<string, string>): string[] {
     );
   }
   return problems;
+}
+
+/**
+ * The files `entry` loads with it at run time (static, non-type imports,
+ * followed through `files`), and the `node:` modules among what they import
+ * that way.
+ *
+ * @example
+ * ```ts
+ * import { loadedWith } from "./_layering.ts";
+ * const files = new Map([
+ *   ["mod.ts", 'import { listen } from "./listen.ts";'],
+ *   ["listen.ts", 'export const listen = () => import("./node.ts");'],
+ *   ["node.ts", 'import { createServer } from "node:net";'],
+ * ]);
+ * console.log(loadedWith(files, "mod.ts").builtins); // []
+ * ```
+ */
+export function loadedWith(
+  files: ReadonlyMap<string, string>,
+  entry: string,
+): { files: string[]; builtins: string[] } {
+  const seen = new Set<string>();
+  const builtins = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file) || !files.has(file)) return;
+    seen.add(file);
+    for (const edge of importsOf(file, files.get(file)!)) {
+      if (edge.typeOnly || edge.dynamic) continue;
+      if (edge.to.startsWith("node:")) builtins.add(edge.to);
+      else visit(edge.to);
+    }
+  };
+  visit(entry);
+  return { files: [...seen].sort(), builtins: [...builtins].sort() };
 }

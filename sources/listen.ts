@@ -1,10 +1,6 @@
 import type { NetAddress, Source, Transport } from "../core/transport.ts";
 import type { Logger } from "../internal/logger.ts";
-import { listenBun } from "./bun.ts";
-import { listenDeno } from "./deno.ts";
-import { listenNode } from "./node.ts";
 import { bunRuntime, denoRuntime } from "../internal/runtime_types.ts";
-import { removeStaleSocket } from "./_stale_socket.ts";
 
 /**
  * Where and how to listen.
@@ -113,9 +109,23 @@ export interface Listener extends Source {
  */
 export async function listen(options: ListenOptions = {}): Promise<Listener> {
   if (typeof options.path === "string" && options.path !== "") {
+    const { removeStaleSocket } = await import("./_stale_socket.ts");
     await removeStaleSocket(options.path);
   }
-  if (denoRuntime() !== undefined) return listenDeno(options);
-  if (bunRuntime() !== undefined) return listenBun(options);
-  return listenNode(options);
+  return (await runtimeAdapter())(options);
+}
+
+let adapter: Promise<(options: ListenOptions) => Promise<Listener>> | null = null;
+
+/**
+ * The listen function of the runtime this runs on, its module loaded on
+ * first use: each runtime loads its own adapter only (`node:net` and
+ * `node:tls` are not loaded on Deno or Bun).
+ */
+function runtimeAdapter(): Promise<(options: ListenOptions) => Promise<Listener>> {
+  return adapter ??= denoRuntime() !== undefined
+    ? import("./deno.ts").then((module) => module.listenDeno)
+    : bunRuntime() !== undefined
+    ? import("./bun.ts").then((module) => module.listenBun)
+    : import("./node.ts").then((module) => module.listenNode);
 }

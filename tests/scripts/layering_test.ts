@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { importsOf, INTERNAL, layeringProblems } from "../../scripts/_layering.ts";
+import { importsOf, INTERNAL, layeringProblems, loadedWith } from "../../scripts/_layering.ts";
 
 /** The repository: the first folder up from here with a deno.json (the npm build's tests sit deeper). */
 function repositoryRoot(): string {
@@ -86,11 +86,11 @@ describe("layering: the rules", () => {
       'export * from "./e.ts";',
       'const m = await import("../sources/_m.ts");',
     ].join("\n");
-    assert.deepEqual(importsOf("serve/x.ts", source).map((e) => [e.to, e.typeOnly]), [
-      ["core/a.ts", true],
-      ["core/c.ts", false],
-      ["serve/e.ts", false],
-      ["sources/_m.ts", false],
+    assert.deepEqual(importsOf("serve/x.ts", source).map((e) => [e.to, e.typeOnly, e.dynamic]), [
+      ["core/a.ts", true, false],
+      ["core/c.ts", false, false],
+      ["serve/e.ts", false, false],
+      ["sources/_m.ts", false, true],
     ]);
   });
 });
@@ -100,5 +100,15 @@ describe("layering: the library", () => {
     const files = librarySources(repositoryRoot());
     assert.ok(files.has("serve/serve.ts") && files.has("internal/logger.ts"), "sources found");
     assert.deepEqual(layeringProblems(files), []);
+  });
+
+  it("loads each runtime's socket adapter only: no node:net or node:tls with the root", () => {
+    const files = librarySources(repositoryRoot());
+    for (const file of ["mod.ts", "serve/mod.ts", "sources/listen.ts"]) {
+      const { files: loaded, builtins } = loadedWith(files, file);
+      assert.ok(loaded.includes("serve/serve.ts") || file === "sources/listen.ts", file);
+      assert.deepEqual(builtins.filter((b) => /^node:(net|tls)$/.test(b)), [], file);
+      assert.ok(!loaded.some((f) => /^sources\/(deno|bun|node)\.ts$/.test(f)), file);
+    }
   });
 });
