@@ -14,16 +14,17 @@ import type { ConnectionInfo, Transport } from "./transport.ts";
 /** Where a connection is in its life. */
 export type ConnectionState = "open" | "closing" | "closed";
 
-/** @internal What a connection needs from the core that owns it. */
+/** What a connection needs from the core that owns it (its members are the core's internals). */
 export interface ConnectionOwner {
-  /** The connection has news (data, writability, close, deadline) for its parked thread. */
+  /** @internal The connection has news (data, writability, close, deadline) for its parked thread. */
   _wake(connection: Connection): void;
-  /** The connection has corked output to flush at the end of the turn. */
+  /** @internal The connection has corked output to flush at the end of the turn. */
   _dirty(connection: Connection): void;
-  /** The connection reached "closed". */
+  /** @internal The connection reached "closed". */
   _closed(connection: Connection): void;
-  /** Deadline calls are forwarded to the descriptor. */
+  /** @internal Deadline calls are forwarded to the descriptor. */
   _setDeadline(connection: Connection, ms: number, reason: string): void;
+  /** @internal See `_setDeadline`. */
   _clearDeadline(connection: Connection): void;
 }
 

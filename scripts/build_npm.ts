@@ -174,6 +174,8 @@ function compilerOptions(typescript: typeof ts, config: DenoConfig): ts.Compiler
     allowImportingTsExtensions: true,
     rewriteRelativeImportExtensions: true,
     declaration: true,
+    // Members tagged @internal (the `_` ones the layers share) stay out of the published types.
+    stripInternal: true,
     skipLibCheck: true,
     rootDir: ROOT,
     outDir: ESM,

@@ -1,30 +1,21 @@
 /** docs/benchmarks.md shows what docs/bench/*.json hold: its tables are made from them (scripts/docs_bench.ts). */
 import { describe, it } from "../_testing.ts";
+import { repositoryRoot } from "../_repo.ts";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BLOCKS, readBench, renderBenchmarks } from "../../scripts/docs_bench.ts";
 
-/** The repository's docs/: the first one up from here (the npm build's tests sit deeper). */
-function docs(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "deno.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("no deno.json above the test");
-    dir = parent;
-  }
-  return join(dir, "docs");
-}
+const docs = join(repositoryRoot(import.meta.url), "docs");
 
 describe("docs/benchmarks.md", () => {
   it("holds every table, made from the results as they are now", () => {
-    const path = join(docs(), "benchmarks.md");
+    const path = join(docs, "benchmarks.md");
     const page = readFileSync(path, "utf8");
     for (const { name } of BLOCKS) assert.ok(page.includes(`<!-- bench:${name} -->`), name);
     assert.equal(
       page,
-      renderBenchmarks(page, readBench(docs())),
+      renderBenchmarks(page, readBench(docs)),
       "stale tables: run `deno run -A scripts/docs_bench.ts`",
     );
   });

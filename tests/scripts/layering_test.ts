@@ -4,22 +4,11 @@
  * other (scripts/_layering.ts states the rules).
  */
 import { describe, it } from "../_testing.ts";
+import { repositoryRoot } from "../_repo.ts";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { importsOf, INTERNAL, layeringProblems, loadedWith } from "../../scripts/_layering.ts";
-
-/** The repository: the first folder up from here with a deno.json (the npm build's tests sit deeper). */
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "deno.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("no deno.json above the test");
-    dir = parent;
-  }
-  return dir;
-}
 
 /** The library's sources: deno.json's entry points, their folders, and internal/. */
 function librarySources(root: string): Map<string, string> {
@@ -97,13 +86,13 @@ describe("layering: the rules", () => {
 
 describe("layering: the library", () => {
   it("holds: no private import across folders, internal/ takes only types, no cycle", () => {
-    const files = librarySources(repositoryRoot());
+    const files = librarySources(repositoryRoot(import.meta.url));
     assert.ok(files.has("serve/serve.ts") && files.has("internal/logger.ts"), "sources found");
     assert.deepEqual(layeringProblems(files), []);
   });
 
   it("loads each runtime's socket adapter only: no node:net or node:tls with the root", () => {
-    const files = librarySources(repositoryRoot());
+    const files = librarySources(repositoryRoot(import.meta.url));
     for (const file of ["mod.ts", "serve/mod.ts", "sources/listen.ts"]) {
       const { files: loaded, builtins } = loadedWith(files, file);
       assert.ok(loaded.includes("serve/serve.ts") || file === "sources/listen.ts", file);

@@ -5,8 +5,9 @@
  * with the rest in docs/.
  */
 import { describe, it } from "../_testing.ts";
+import { repositoryRoot } from "../_repo.ts";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as root from "../../mod.ts";
@@ -30,16 +31,6 @@ const ENTRIES: Record<string, Record<string, unknown>> = {
   "./websocket": websocket,
   "./workers": workers,
 };
-
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "deno.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("no deno.json above the test");
-    dir = parent;
-  }
-  return dir;
-}
 
 describe("the root entry point, @hussar/core", () => {
   it("exports 20 to 30 run-time names, serve() and what goes with it", () => {
@@ -81,9 +72,90 @@ describe("every entry point", () => {
   });
 });
 
+/** The library's `.ts` files that are not private to their folder, as path → source. */
+function publicSources(repo: string): Map<string, string> {
+  const config = JSON.parse(readFileSync(join(repo, "deno.json"), "utf8"));
+  const folders = new Set<string>();
+  for (const path of Object.values(config.exports) as string[]) {
+    const parts = path.replace(/^\.\//, "").split("/");
+    if (parts.length > 1) folders.add(parts[0]);
+  }
+  const files = new Map<string, string>();
+  for (const folder of folders) {
+    for (const name of readdirSync(join(repo, folder))) {
+      if (name.endsWith(".ts") && !name.startsWith("_")) {
+        files.set(`${folder}/${name}`, readFileSync(join(repo, folder, name), "utf8"));
+      }
+    }
+  }
+  return files;
+}
+
+/** Members named `_x` whose JSDoc lacks `@internal` (so the npm build's stripInternal would keep them). */
+function untaggedInternals(path: string, source: string): string[] {
+  const lines = source.split("\n");
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    const member = /^\s+(?:readonly\s+|static\s+)*(_[A-Za-z]\w*)\s*[(:?=<]/.exec(line);
+    if (member === null) return;
+    let j = i - 1;
+    while (j >= 0 && lines[j].trim() === "") j--;
+    let doc = "";
+    if (j >= 0 && lines[j].trim().endsWith("*/")) {
+      let k = j;
+      while (k >= 0 && !lines[k].includes("/**")) k--;
+      doc = lines.slice(Math.max(k, 0), j + 1).join("\n");
+    }
+    if (!doc.includes("@internal")) found.push(`${path}:${i + 1}: ${member[1]}`);
+  });
+  return found;
+}
+
+/** Where this test runs from an npm build (`<build>/esm/tests/scripts/`): that build's esm/. */
+function ownBuildEsm(): string | null {
+  if (!import.meta.url.endsWith(".js")) return null;
+  const esm = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  return existsSync(join(esm, "mod.d.ts")) ? esm : null;
+}
+
+function declarations(dir: string, under = ""): string[] {
+  return readdirSync(join(dir, under)).flatMap((name) => {
+    const path = under === "" ? name : `${under}/${name}`;
+    if (statSync(join(dir, path)).isDirectory()) {
+      return ["tests", "scripts", "examples", "demo"].includes(path) ? [] : declarations(dir, path);
+    }
+    return path.endsWith(".d.ts") ? [path] : [];
+  });
+}
+
+describe("internal members", () => {
+  it("are tagged @internal, which keeps them out of the published types", () => {
+    const problems = [...publicSources(repositoryRoot(import.meta.url))].flatMap(([path, source]) =>
+      untaggedInternals(path, source)
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(untaggedInternals("x.ts", "class A {\n  /** Hi. */\n  _x = 1;\n}"), [
+      "x.ts:3: _x",
+    ]);
+  });
+
+  it("are not in the npm build's .d.ts files", {
+    skip: ownBuildEsm() === null ? "runs from an npm build (Node)" : false,
+  }, () => {
+    const esm = ownBuildEsm()!;
+    const leaked = declarations(esm).flatMap((file) =>
+      readFileSync(join(esm, file), "utf8").split("\n")
+        .filter((line) => /^\s+(?:readonly\s+|static\s+)*_[A-Za-z]\w*\s*[(:?<]/.test(line))
+        .map((line) => `${file}: ${line.trim()}`)
+    );
+    assert.ok(declarations(esm).includes("core/connection.d.ts"));
+    assert.deepEqual(leaked, []);
+  });
+});
+
 describe("the documentation", () => {
   it("has a README of at most 16 KB and the rest in docs/, four pages or more", () => {
-    const repo = repositoryRoot();
+    const repo = repositoryRoot(import.meta.url);
     const readme = statSync(join(repo, "README.md")).size;
     assert.ok(readme <= 16 * 1024, `README.md is ${readme} bytes`);
     const pages = readdirSync(join(repo, "docs")).filter((name) => name.endsWith(".md"));
