@@ -1,7 +1,7 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
 import type { BunSocketLike } from "../internal/runtime_types.ts";
-import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+import { closeAction, lingerBound } from "./_timing.ts";
 import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
@@ -167,17 +167,21 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
 
   /** Closes the socket once both directions are done with it. */
   #settle(): void {
-    if (!this.#writeDone || this.#input.open || this.#closed || this.#aborted) return;
-    if (this.#peerEnded || !this.#input.cancelled) {
-      this.#socket.end();
-      return;
-    }
-    if (this.#stopLinger !== null) return;
+    const action = closeAction({
+      writeDone: this.#writeDone,
+      inputOpen: this.#input.open,
+      inputCancelled: this.#input.cancelled,
+      peerEnded: this.#peerEnded,
+      closed: this.#closed || this.#aborted,
+      lingering: this.#stopLinger !== null,
+    });
+    if (action === "close") this.#socket.end();
+    if (action !== "linger") return;
     // Input left unread: read and drop it until the peer's FIN, so closing does not reset.
     this.#socket.shutdown();
-    this.#stopLinger = unrefTimeout(() => {
+    this.#stopLinger = lingerBound(() => {
       if (!this.#closed) this.#socket.end();
-    }, LINGER_MS);
+    });
     this.#socket.resume();
   }
 }

@@ -1,6 +1,6 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "../internal/runtime_types.ts";
-import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+import { closeAction, lingerBound } from "./_timing.ts";
 import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
@@ -20,7 +20,7 @@ const MAX_READ = 64 * 1024;
 
 /**
  * One `Deno.Conn` as a {@linkcode Transport}. Reads call `conn.read()` only
- * while the consumer pulls (the fastest path Deno has, see DESIGN.md);
+ * while the consumer pulls (the fastest way to read Deno offers: no stream queue between);
  * writes loop on `conn.write()`, which resolves once the kernel took bytes.
  *
  * The transport is also the sink of its output (`write`, `end`, `abort`),
@@ -203,15 +203,22 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
 
   /** Closes the connection once both directions are done with it. */
   #settle(): void {
-    if (!this.#writeDone || this.#input === "open" || this.#closed) return;
-    if (this.#peerEnded || this.#input !== "cancelled") this.#close();
-    else if (!this.#lingering) void this.#linger();
+    const action = closeAction({
+      writeDone: this.#writeDone,
+      inputOpen: this.#input === "open",
+      inputCancelled: this.#input === "cancelled",
+      peerEnded: this.#peerEnded,
+      closed: this.#closed,
+      lingering: this.#lingering,
+    });
+    if (action === "close") this.#close();
+    else if (action === "linger") void this.#linger();
   }
 
   /** Reads and drops input until the peer's FIN (or a bound), so closing does not reset. */
   async #linger(): Promise<void> {
     this.#lingering = true;
-    const stop = unrefTimeout(() => this.#close(), LINGER_MS);
+    const stop = lingerBound(() => this.#close());
     const scratch = this.#buffer ?? new Uint8Array(MIN_READ);
     try {
       if (this.#reading !== null) await this.#reading;

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
-import { LINGER_MS, unrefTimeout } from "./_timing.ts";
+import { closeAction, lingerBound } from "./_timing.ts";
 import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
@@ -184,14 +184,18 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
 
   /** Closes the socket once both directions are done with it. */
   #settle(): void {
-    if (!this.#writeDone || this.#input.open || this.#socket.destroyed) return;
-    if (this.#peerEnded || !this.#input.cancelled) {
-      this.#socket.destroy();
-      return;
-    }
-    if (this.#stopLinger !== null) return;
+    const action = closeAction({
+      writeDone: this.#writeDone,
+      inputOpen: this.#input.open,
+      inputCancelled: this.#input.cancelled,
+      peerEnded: this.#peerEnded,
+      closed: this.#socket.destroyed,
+      lingering: this.#stopLinger !== null,
+    });
+    if (action === "close") this.#socket.destroy();
+    if (action !== "linger") return;
     // Input left unread: read and drop it until the peer's FIN, so closing does not reset.
-    this.#stopLinger = unrefTimeout(() => this.#socket.destroy(), LINGER_MS);
+    this.#stopLinger = lingerBound(() => this.#socket.destroy());
     this.#socket.resume();
   }
 }

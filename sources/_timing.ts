@@ -31,3 +31,32 @@ export function unrefTimeout(fn: () => void, ms: number): () => void {
   }
   return () => clearTimeout(id as number);
 }
+
+/** What a transport does about closing, once asked: see {@linkcode closeAction}. */
+export type CloseAction = "wait" | "close" | "linger";
+
+/**
+ * The close decision the Deno, Bun and Node transports share. Nothing
+ * until both directions are done (our output ended or aborted, the input
+ * ended, failed or cancelled) and while the socket is already closed or
+ * lingering; then at once if the peer ended its side or the input was read
+ * to its end; else a lingering close, because closing with input left unread
+ * makes the kernel send a reset (RFC 1122 §4.2.2.13) that can destroy the
+ * response the peer has not read yet.
+ */
+export function closeAction(state: {
+  writeDone: boolean;
+  inputOpen: boolean;
+  inputCancelled: boolean;
+  peerEnded: boolean;
+  closed: boolean;
+  lingering: boolean;
+}): CloseAction {
+  if (!state.writeDone || state.inputOpen || state.closed || state.lingering) return "wait";
+  return state.peerEnded || !state.inputCancelled ? "close" : "linger";
+}
+
+/** Bounds a lingering close: `close` runs after {@linkcode LINGER_MS}; returns its cancel. */
+export function lingerBound(close: () => void): () => void {
+  return unrefTimeout(close, LINGER_MS);
+}

@@ -1,4 +1,4 @@
-import type { ConnectionInfo, NetAddress, Transport } from "../core/transport.ts";
+import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import type { Listener, ListenOptions } from "./listen.ts";
 import { BunSocketTransport } from "./_bun_transport.ts";
 import {
@@ -15,9 +15,7 @@ import {
   bunRuntime,
   type BunSocketLike,
 } from "../internal/runtime_types.ts";
-import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
-import { handOver } from "./_accept.ts";
-import type { Logger } from "../internal/logger.ts";
+import { ListenerBase } from "./_listener_base.ts";
 
 type BunSocket = BunSocketLike<BunSocketTransport | undefined>;
 
@@ -70,22 +68,15 @@ export function listenBun(options: ListenOptions = {}): Promise<Listener> {
   return Promise.resolve(listener);
 }
 
-class BunListener implements Listener {
+class BunListener extends ListenerBase<BunSocketTransport> {
   readonly runtime = "bun" as const;
   #addr: NetAddress | null = null;
   #handle: BunListenerLike | null = null;
-  readonly #tls: boolean;
-  readonly #logger: Logger;
-  #accept: ((transport: Transport) => void) | null = null;
-  #backlog: BunSocketTransport[] = [];
-  #closed = false;
-  /** TLS sockets still in their handshake, with the timer that bounds it. */
-  readonly #handshaking = new Map<BunSocket, () => void>();
 
   /** Bun calls these for every socket of the listener. */
   readonly handlers = {
     open: (socket: BunSocket): void => {
-      if (this.#closed) {
+      if (this.closed) {
         socket.terminate();
         return;
       }
@@ -95,21 +86,17 @@ class BunListener implements Listener {
         this.#infoOf(socket),
       );
       socket.data = transport;
-      if (!this.#tls) {
+      if (!this.tls) {
         transport.pause();
-        this.#hand(transport);
+        this.hand(transport);
         return;
       }
       // The handshake needs reading, so the socket is paused only once it is done.
-      this.#handshaking.set(
-        socket,
-        unrefTimeout(() => socket.terminate(), HANDSHAKE_TIMEOUT_MS),
-      );
+      this.handshakeStarted(socket, () => socket.terminate());
     },
     handshake: (socket: BunSocket, success: boolean): void => {
-      this.#handshaking.get(socket)?.();
-      this.#handshaking.delete(socket);
-      if (!success || this.#closed) {
+      this.handshakeEnded(socket);
+      if (!success || this.closed) {
         socket.terminate();
         return;
       }
@@ -117,23 +104,17 @@ class BunListener implements Listener {
       if (transport === undefined) return;
       transport.pause();
       transport.info.alpnProtocol = socket.alpnProtocol || null;
-      this.#hand(transport);
+      this.hand(transport);
     },
     data: (socket: BunSocket, chunk: Uint8Array): void => socket.data?.onData(chunk),
     drain: (socket: BunSocket): void => socket.data?.onDrain(),
     end: (socket: BunSocket): void => socket.data?.onEnd(),
     error: (socket: BunSocket, error: Error): void => socket.data?.onError(error),
     close: (socket: BunSocket, error?: Error): void => {
-      this.#handshaking.get(socket)?.();
-      this.#handshaking.delete(socket);
+      this.handshakeEnded(socket);
       socket.data?.onClose(error);
     },
   };
-
-  constructor(options: ResolvedListenOptions) {
-    this.#tls = options.tls !== undefined;
-    this.#logger = options.logger;
-  }
 
   /** @internal Called once `Bun.listen` succeeded. */
   started(handle: BunListenerLike): void {
@@ -147,29 +128,10 @@ class BunListener implements Listener {
     return this.#addr as NetAddress;
   }
 
-  listen(accept: (transport: Transport) => void): void {
-    if (this.#closed) throw new Error("the listener is closed");
-    if (this.#accept !== null) throw new Error("the listener already has an accept callback");
-    this.#accept = accept;
-    const backlog = this.#backlog;
-    this.#backlog = [];
-    for (const transport of backlog) handOver(accept, transport, this.#logger);
-  }
-
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    this.#accept = null;
-    for (const transport of this.#backlog.splice(0)) transport.abort();
-    for (const socket of [...this.#handshaking.keys()]) socket.terminate();
+  protected stopAccepting(): Promise<void> {
     // false: accepted connections stay open.
     this.#handle?.stop(false);
     return Promise.resolve();
-  }
-
-  #hand(transport: BunSocketTransport): void {
-    if (this.#accept !== null) handOver(this.#accept, transport, this.#logger);
-    else this.#backlog.push(transport);
   }
 
   #infoOf(socket: BunSocket): ConnectionInfo {
@@ -177,14 +139,14 @@ class BunListener implements Listener {
       return {
         remoteAddr: unixAddr(""),
         localAddr: this.#addr,
-        tls: this.#tls,
+        tls: this.tls,
         alpnProtocol: null,
       };
     }
     return {
       remoteAddr: tcpAddr(socket.remoteAddress, socket.remotePort),
       localAddr: tcpAddr(socket.localAddress, socket.localPort),
-      tls: this.#tls,
+      tls: this.tls,
       alpnProtocol: null,
     };
   }

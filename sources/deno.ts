@@ -1,4 +1,4 @@
-import type { ConnectionInfo, NetAddress, Transport } from "../core/transport.ts";
+import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import type { Listener, ListenOptions } from "./listen.ts";
 import { DenoConnTransport } from "./_deno_transport.ts";
 import {
@@ -17,9 +17,7 @@ import {
   denoRuntime,
   type DenoTcpListenOptionsLike,
 } from "../internal/runtime_types.ts";
-import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
-import { AcceptFailures, handOver } from "./_accept.ts";
-import type { Logger } from "../internal/logger.ts";
+import { ListenerBase } from "./_listener_base.ts";
 
 /**
  * Listens with `Deno.listen` (TCP or a Unix socket) or `Deno.listenTls`.
@@ -71,70 +69,57 @@ function open(deno: DenoLike, options: ResolvedListenOptions): DenoListenerLike 
   return deno.listenTls({ ...tcp, ...options.tls, alpnProtocols: ALPN_PROTOCOLS });
 }
 
-class DenoListener implements Listener {
+class DenoListener extends ListenerBase<DenoConnTransport> {
   readonly runtime = "deno" as const;
   readonly addr: NetAddress;
   readonly #listener: DenoListenerLike;
-  readonly #tls: boolean;
   #loop: Promise<void> | null = null;
-  #closed = false;
-  readonly #handshaking = new Set<DenoConnLike>();
-  readonly #failures: AcceptFailures;
-  readonly #logger: Logger;
   #endPause: (() => void) | null = null;
 
   constructor(listener: DenoListenerLike, options: ResolvedListenOptions) {
+    super(options);
     this.#listener = listener;
-    this.#tls = options.tls !== undefined;
-    this.#logger = options.logger;
-    this.#failures = new AcceptFailures(options.logger);
     this.addr = addrOf(listener.addr);
   }
 
-  listen(accept: (transport: Transport) => void): void {
-    if (this.#closed) throw new Error("the listener is closed");
-    if (this.#loop !== null) throw new Error("the listener already has an accept callback");
-    // Until now connections waited in the kernel's backlog.
-    this.#loop = this.#acceptLoop(accept);
+  /** Until now connections waited in the kernel's backlog. */
+  protected override startAccepting(): void {
+    this.#loop = this.#acceptLoop();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  protected async stopAccepting(): Promise<void> {
     try {
       this.#listener.close();
     } catch {
       // Already closed.
     }
-    for (const conn of this.#handshaking) closeQuietly(conn);
-    this.#handshaking.clear();
     this.#endPause?.();
     // Deno releases the socket (and unlinks a Unix socket's file) once the pending accept settled.
     await this.#loop;
   }
 
-  async #acceptLoop(accept: (transport: Transport) => void): Promise<void> {
-    while (!this.#closed) {
+  async #acceptLoop(): Promise<void> {
+    while (!this.closed) {
       let conn: DenoConnLike;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
-        if (this.#closed) return;
+        if (this.closed) return;
         // A client that reset before it was taken costs nothing; the listener failing pauses.
-        const pauseMs = this.#failures.failed(error);
+        const pauseMs = this.failures.failed(error);
         if (pauseMs > 0) await this.#pause(pauseMs);
         continue;
       }
-      this.#failures.succeeded();
-      if (this.#closed) {
+      this.failures.succeeded();
+      if (this.closed) {
         closeQuietly(conn);
         return;
       }
-      if (this.#tls) {
-        void this.#handshake(conn, accept);
+      if (this.tls) {
+        void this.#handshake(conn);
       } else {
         if (conn.remoteAddr.transport === "tcp") conn.setNoDelay?.(true);
-        handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, null)), this.#logger);
+        this.hand(new DenoConnTransport(conn, this.#infoOf(conn, null)));
       }
     }
   }
@@ -151,9 +136,8 @@ class DenoListener implements Listener {
     });
   }
 
-  async #handshake(conn: DenoConnLike, accept: (transport: Transport) => void): Promise<void> {
-    this.#handshaking.add(conn);
-    const stop = unrefTimeout(() => closeQuietly(conn), HANDSHAKE_TIMEOUT_MS);
+  async #handshake(conn: DenoConnLike): Promise<void> {
+    this.handshakeStarted(conn, () => closeQuietly(conn));
     let alpnProtocol: string | null;
     try {
       ({ alpnProtocol } = await (conn.handshake?.() ?? { alpnProtocol: null }));
@@ -162,21 +146,20 @@ class DenoListener implements Listener {
       closeQuietly(conn);
       return;
     } finally {
-      stop();
-      this.#handshaking.delete(conn);
+      this.handshakeEnded(conn);
     }
-    if (this.#closed) {
+    if (this.closed) {
       closeQuietly(conn);
       return;
     }
-    handOver(accept, new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)), this.#logger);
+    this.hand(new DenoConnTransport(conn, this.#infoOf(conn, alpnProtocol)));
   }
 
   #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {
     return {
       remoteAddr: addrOf(conn.remoteAddr),
       localAddr: this.addr.transport === "unix" ? this.addr : addrOf(conn.localAddr),
-      tls: this.#tls,
+      tls: this.tls,
       alpnProtocol,
     };
   }

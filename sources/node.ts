@@ -1,7 +1,7 @@
 import { createServer as createNetServer, type ListenOptions as NetListenOptions } from "node:net";
 import type { Server, Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import type { ConnectionInfo, NetAddress, Transport } from "../core/transport.ts";
+import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import type { Listener, ListenOptions } from "./listen.ts";
 import { NodeSocketTransport } from "./_node_transport.ts";
 import {
@@ -13,8 +13,7 @@ import {
 } from "./_options.ts";
 import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
-import { AcceptFailures, handOver } from "./_accept.ts";
-import type { Logger } from "../internal/logger.ts";
+import { ListenerBase } from "./_listener_base.ts";
 
 /**
  * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
@@ -70,47 +69,27 @@ export function listenNode(options: ListenOptions = {}): Promise<Listener> {
   });
 }
 
-class NodeListener implements Listener {
+/** Node's handshake timeout is the TLS server's own (`handshakeTimeout`). */
+class NodeListener extends ListenerBase<NodeSocketTransport> {
   readonly runtime = "node" as const;
   readonly addr: NetAddress;
   readonly #server: Server;
-  readonly #tls: boolean;
-  #accept: ((transport: Transport) => void) | null = null;
-  #backlog: NodeSocketTransport[] = [];
-  readonly #failures: AcceptFailures;
-  readonly #logger: Logger;
-  #closed = false;
 
   constructor(server: Server, options: ResolvedListenOptions) {
+    super(options);
     this.#server = server;
-    this.#tls = options.tls !== undefined;
-    this.#logger = options.logger;
-    this.#failures = new AcceptFailures(options.logger);
     const address = server.address();
     this.addr = typeof address === "string" || address === null
       ? unixAddr(options.kind === "unix" ? options.path : address)
       : tcpAddr(address.address, address.port);
-    const event = this.#tls ? "secureConnection" : "connection";
+    const event = this.tls ? "secureConnection" : "connection";
     server.on(event, (socket: Socket) => this.#onSocket(socket));
     // libuv accepts again by itself (and skips ECONNABORTED): a client that reset before it was
     // taken is forgotten, a failure of the listener (out of descriptors, ...) reported.
-    server.on("error", (error) => void this.#failures.failed(error));
+    server.on("error", (error) => void this.failures.failed(error));
   }
 
-  listen(accept: (transport: Transport) => void): void {
-    if (this.#closed) throw new Error("the listener is closed");
-    if (this.#accept !== null) throw new Error("the listener already has an accept callback");
-    this.#accept = accept;
-    const backlog = this.#backlog;
-    this.#backlog = [];
-    for (const transport of backlog) handOver(accept, transport, this.#logger);
-  }
-
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    this.#accept = null;
-    for (const transport of this.#backlog.splice(0)) transport.abort();
+  protected stopAccepting(): Promise<void> {
     // Closes the listening socket now (synchronously); the callback would wait for every
     // accepted connection, which close() leaves alone.
     this.#server.close(() => {});
@@ -118,19 +97,17 @@ class NodeListener implements Listener {
   }
 
   #onSocket(socket: Socket): void {
-    if (this.#closed) {
+    if (this.closed) {
       // A TLS handshake that finished after close(): nobody accepts it any more.
       socket.destroy();
       return;
     }
-    this.#failures.succeeded();
-    const transport = new NodeSocketTransport(socket, this.#infoOf(socket));
-    if (this.#accept !== null) handOver(this.#accept, transport, this.#logger);
-    else this.#backlog.push(transport);
+    this.failures.succeeded();
+    this.hand(new NodeSocketTransport(socket, this.#infoOf(socket)));
   }
 
   #infoOf(socket: Socket): ConnectionInfo {
-    const tls = this.#tls;
+    const tls = this.tls;
     const alpn = tls ? (socket as TLSSocket).alpnProtocol : null;
     if (this.addr.transport === "unix") {
       return { remoteAddr: unixAddr(""), localAddr: this.addr, tls, alpnProtocol: alpn || null };

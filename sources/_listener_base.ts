@@ -1,0 +1,95 @@
+import type { NetAddress, Transport } from "../core/transport.ts";
+import type { Logger } from "../internal/logger.ts";
+import type { Listener } from "./listen.ts";
+import type { ResolvedListenOptions } from "./_options.ts";
+import { AcceptFailures, handOver } from "./_accept.ts";
+import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
+
+/** A transport a listener hands over, or drops if nobody takes it. */
+type Accepted = Transport & { abort(): void };
+
+/**
+ * What the Deno, Bun and Node listeners share, so that each behaves the same
+ * way: connections accepted before `listen(accept)` wait in a backlog; a
+ * callback that throws loses its connection only (reported to the logger);
+ * failed accepts are sorted into a lost connection (skipped) and a failing
+ * listener (backed off, reported once a run); a TLS handshake is bounded by
+ * `HANDSHAKE_TIMEOUT_MS`; `close()` stops accepting, drops the backlog and
+ * the handshakes under way, and leaves handed-over connections alone.
+ */
+export abstract class ListenerBase<T extends Accepted> implements Listener {
+  abstract readonly runtime: "deno" | "bun" | "node";
+  abstract readonly addr: NetAddress;
+  /** Whether connections are TLS. */
+  protected readonly tls: boolean;
+  /** Failed accepts: skip, or back off and say so. */
+  protected readonly failures: AcceptFailures;
+  readonly #logger: Logger;
+  #accept: ((transport: Transport) => void) | null = null;
+  #listening = false;
+  #backlog: T[] = [];
+  #closed = false;
+  /** Connections in their TLS handshake, with what drops each. */
+  readonly #handshaking = new Map<object, { drop: () => void; stopTimer: () => void }>();
+
+  constructor(options: ResolvedListenOptions) {
+    this.tls = options.tls !== undefined;
+    this.#logger = options.logger;
+    this.failures = new AcceptFailures(options.logger);
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Starts handing connections to `accept`, the waiting ones first. Called once. */
+  listen(accept: (transport: Transport) => void): void {
+    if (this.#closed) throw new Error("the listener is closed");
+    if (this.#listening) throw new Error("the listener already has an accept callback");
+    this.#listening = true;
+    this.#accept = accept;
+    const backlog = this.#backlog;
+    this.#backlog = [];
+    for (const transport of backlog) handOver(accept, transport, this.#logger);
+    this.startAccepting();
+  }
+
+  /** Stops accepting; connections already handed over are not touched. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#accept = null;
+    for (const transport of this.#backlog.splice(0)) transport.abort();
+    for (const { drop, stopTimer } of this.#handshaking.values()) {
+      stopTimer();
+      drop();
+    }
+    this.#handshaking.clear();
+    return this.stopAccepting();
+  }
+
+  /** A connection is ready: to the callback, or to the backlog until there is one. */
+  protected hand(transport: T): void {
+    if (this.#closed) transport.abort();
+    else if (this.#accept !== null) handOver(this.#accept, transport, this.#logger);
+    else this.#backlog.push(transport);
+  }
+
+  /** `key` started its TLS handshake: `drop` ends it if it has not finished in time (or at close). */
+  protected handshakeStarted(key: object, drop: () => void): void {
+    this.#handshaking.set(key, { drop, stopTimer: unrefTimeout(drop, HANDSHAKE_TIMEOUT_MS) });
+  }
+
+  /** `key`'s handshake is over, however it ended. */
+  protected handshakeEnded(key: object): void {
+    this.#handshaking.get(key)?.stopTimer();
+    this.#handshaking.delete(key);
+  }
+
+  /** Called once `listen(accept)` has a callback (a runtime that pulls starts its loop here). */
+  protected startAccepting(): void {}
+
+  /** Closes the listening socket. */
+  protected abstract stopAccepting(): Promise<void>;
+}
