@@ -115,3 +115,10 @@ export function denoRuntime(): DenoLike | undefined {
 export function bunRuntime(): BunLike | undefined {
   return (globalThis as unknown as { Bun?: BunLike }).Bun;
 }
+
+/**
+ * The npm package's conditional import of the runtime's socket adapter: its
+ * package.json maps it by the `deno`, `bun` and `node` conditions
+ * (scripts/build_npm.ts writes it), as srvx's exports pick an adapter.
+ */
+export const RUNTIME_ADAPTER = "#hussar/listen";

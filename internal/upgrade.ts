@@ -12,7 +12,6 @@
  *
  * @module
  */
-import type { RequestHead } from "../httputil/parse.ts";
 import type { ByteDuplex } from "../websocket/duplex.ts";
 
 /** An upgrade waiting for its response to be returned and written. */
@@ -36,7 +35,7 @@ const slots = new WeakMap<Request, Slot>();
 /** Called by `fetchApp` for every request: one that asks for an upgrade may be claimed. */
 export function markUpgradable(
   request: Request,
-  head: { version: RequestHead["version"]; headers: { get(name: string): string | null } },
+  head: { version: "1.0" | "1.1"; headers: { get(name: string): string | null } },
 ): void {
   if (head.headers.get("upgrade") !== null) {
     slots.set(request, { version: head.version, pending: null });

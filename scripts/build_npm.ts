@@ -34,6 +34,7 @@ import {
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { RUNTIME_ADAPTER } from "../internal/runtime_types.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /**
@@ -251,6 +252,15 @@ function writePackage(config: DenoConfig): void {
   const files = libraryEntries(config).map((entry) =>
     entry.endsWith(".ts") ? `esm/${entry.replace(/\.ts$/, "")}.*` : `esm/${entry}/`
   );
+  // Each runtime imports its own socket adapter (sources/listen.ts; detection where this is absent).
+  const adapters = { deno: "deno", bun: "bun", node: "node" } as const;
+  const imports: Record<string, Record<string, string>> = { [RUNTIME_ADAPTER]: {} };
+  for (const [condition, file] of Object.entries(adapters)) {
+    const target = `./esm/sources/${file}.js`;
+    if (!existsSync(join(OUT, target))) throw new BuildError(`${target} not emitted`);
+    imports[RUNTIME_ADAPTER][condition] = target;
+  }
+  imports[RUNTIME_ADAPTER].default = `./esm/sources/${adapters.node}.js`;
   const pkg: Record<string, unknown> = {
     name: config.name,
     version: config.version,
@@ -261,6 +271,7 @@ function writePackage(config: DenoConfig): void {
     main: exports["."]?.import,
     types: exports["."]?.types,
     exports,
+    imports,
     files,
     sideEffects: false,
   };

@@ -1,6 +1,6 @@
 import type { NetAddress, Source, Transport } from "../core/transport.ts";
 import type { Logger } from "../internal/logger.ts";
-import { bunRuntime, denoRuntime } from "../internal/runtime_types.ts";
+import { bunRuntime, denoRuntime, RUNTIME_ADAPTER } from "../internal/runtime_types.ts";
 
 /**
  * Where and how to listen.
@@ -115,15 +115,32 @@ export async function listen(options: ListenOptions = {}): Promise<Listener> {
   return (await runtimeAdapter())(options);
 }
 
-let adapter: Promise<(options: ListenOptions) => Promise<Listener>> | null = null;
+type ListenFunction = (options: ListenOptions) => Promise<Listener>;
+
+let adapter: Promise<ListenFunction> | null = null;
 
 /**
  * The listen function of the runtime this runs on, its module loaded on
  * first use: each runtime loads its own adapter only (`node:net` and
- * `node:tls` are not loaded on Deno or Bun).
+ * `node:tls` are not loaded on Deno or Bun). The package's conditional
+ * import picks it; where there is none (the sources run as they are), the
+ * globals tell.
  */
-function runtimeAdapter(): Promise<(options: ListenOptions) => Promise<Listener>> {
-  return adapter ??= denoRuntime() !== undefined
+function runtimeAdapter(): Promise<ListenFunction> {
+  // A specifier in a variable: outside the npm package it does not resolve, and must not be checked.
+  const specifier: string = RUNTIME_ADAPTER;
+  return adapter ??= import(specifier).then(adapterIn, detectAdapter);
+}
+
+/** The listen function a runtime's adapter module exports. */
+function adapterIn(module: Record<string, ListenFunction | undefined>): ListenFunction {
+  const found = module.listenDeno ?? module.listenBun ?? module.listenNode;
+  if (found === undefined) throw new Error(`${RUNTIME_ADAPTER} is no listen adapter`);
+  return found;
+}
+
+function detectAdapter(): Promise<ListenFunction> {
+  return denoRuntime() !== undefined
     ? import("./deno.ts").then((module) => module.listenDeno)
     : bunRuntime() !== undefined
     ? import("./bun.ts").then((module) => module.listenBun)
