@@ -5,8 +5,10 @@ import { DIRECT_SINK, DIRECT_SOURCE } from "../internal/direct_io.ts";
 const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
 
 /**
- * A transport whose peer sends `input` (if any) and then ends, and whose
- * sink takes every write at once, recording it in `writes` as handed over.
+ * A transport whose peer sends `input` (if any) and then waits without
+ * ending its side (an end while a response is owed would mean it left), and
+ * whose sink takes every write at once, recording it in `writes` as handed
+ * over.
  */
 export function recordingTransport(
   input: Uint8Array | null = null,
@@ -25,7 +27,7 @@ export function recordingTransport(
       read(onChunk: (chunk: Uint8Array | null) => void): void {
         const chunk = pending;
         pending = null;
-        setTimeout(() => onChunk(chunk), 0);
+        if (chunk !== null) setTimeout(() => onChunk(chunk), 0);
       },
       cancel(): void {},
     }),

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import process from "node:process";
 import * as nodeTest from "node:test";
 import { TIME_LIMIT_MS } from "./_time_limit.ts";
 
@@ -63,6 +64,15 @@ function hook(
     const timeout = options.timeout ?? TIME_LIMIT_MS;
     register(limited(kind, fn, timeout), { ...options, timeout });
   };
+}
+
+// Node keeps a test file's process alive while a failed test's server still listens, so the run
+// would never end (Deno and Bun end a file once its tests are over, and run every file in one
+// process: there this must not run). `--test-force-exit` would end it, but on Node 20 it cuts the
+// JUnit report short. So a file's process ends itself a second after its last test, if it has not
+// already: the timer is unref'd and keeps nothing alive.
+if (!("Deno" in globalThis) && !("Bun" in globalThis)) {
+  nodeTest.after(() => void setTimeout(() => process.exit(), 1000).unref());
 }
 
 /** `node:test`'s `before`, limited like {@linkcode it}. */

@@ -24,15 +24,3 @@ export const TIME_LIMIT_MS: number = Number(process.env.HUSSAR_TEST_TIME_LIMIT_M
 export function bunTestArgs(): string[] {
   return [`--timeout=${TIME_LIMIT_MS}`];
 }
-
-/**
- * Flags for `node --test` on Node `version` (`process.versions.node`):
- * `--test-force-exit` (Node 20.14 and 22 onwards) ends each test file's
- * process once its tests are over. Without it, a test that failed before
- * closing its server leaves that file's process running forever, listening.
- * (Deno and Bun end a test file when its tests are over.)
- */
-export function nodeTestArgs(version: string): string[] {
-  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
-  return major > 20 || (major === 20 && minor >= 14) ? ["--test-force-exit"] : [];
-}

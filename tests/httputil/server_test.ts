@@ -194,7 +194,7 @@ describe("httpHandler: writes", () => {
       })),
     });
     const { transport, writes } = recordingTransport(
-      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
     );
     hussar.addConnection(transport);
     await hussar.whenEmpty();

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { bunTestArgs, nodeTestArgs } from "../_time_limit.ts";
+import { bunTestArgs } from "../_time_limit.ts";
 
 /** `.ts` here, `.js` in the npm build the tests were compiled into. */
 const EXTENSION = import.meta.url.endsWith(".js") ? ".js" : ".ts";
@@ -115,7 +115,7 @@ describe("a suite", () => {
         ? ["test", "-A", file]
         : bun
         ? ["test", ...bunTestArgs(), "./hang_test.mjs"]
-        : ["--test", ...nodeTestArgs(process.versions.node), file];
+        : ["--test", file];
       const { code, output } = await run(args, {
         cwd: dir,
         env: { HUSSAR_TEST_TIME_LIMIT_MS: "1500" },
