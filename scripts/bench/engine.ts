@@ -1,14 +1,31 @@
 /**
- * CPU per request of the engine alone, without sockets: `serve()`'s stack
- * (core, HTTP/1.1 engine, fetch adapter, the routes of `_handlers.ts`) fed
- * by in-memory connections that each send the next `GET` once the previous
- * response is written, as a keep-alive load generator would. Each request
- * arrives on its own macrotask, like socket data. For profiling
- * (`--cpu-prof`) without the noise of system calls.
+ * CPU per request of the engine alone, without sockets, fed by in-memory
+ * connections that each send the next `GET` once the previous response is
+ * written, as a keep-alive load generator would. Each request arrives on its
+ * own macrotask, like socket data. For profiling (`--cpu-prof`) and
+ * instruction counts (`valgrind --tool=callgrind`) without the noise of
+ * system calls.
  *
- *   deno run -A scripts/bench/engine.ts [--connections=64] [--requests=200000]
+ * - `--api=serve` (default): `serve()`'s stack (core, HTTP/1.1 engine, fetch
+ *   adapter, the routes of `_handlers.ts`): a genuine `Request` in, a
+ *   `Response` out. Printed beside it: what the runtime's own objects cost
+ *   in a loop (`new Request` with the same URL and headers, `new Response`
+ *   of the same body, and reading that body), the part of `serve()`'s cost
+ *   that is not hussar's.
+ * - `--api=core`: the core API, `new Hussar({ handler: httpHandler(app) })`
+ *   with an `app` that returns a plain `{ status, headers, body }`.
+ * - `--api=objects`: the runtime's objects alone, in that loop.
+ *
+ * `--warmup=N` requests (default 20,000) run first, then `--requests=N`.
+ * Instructions per request are the difference between two runs under
+ * callgrind, at N and 2N requests, divided by N (start-up and warm-up cancel
+ * out; `--alone` leaves out the objects' loop that `--api=serve` runs
+ * after its own, which `--api=objects` counts alone).
+ *
+ *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--connections=64] [--requests=200000]
  *   bun scripts/bench/engine.ts
  *   node .build/bench/esm/scripts/bench/engine.js   (after the npm build)
+ *   valgrind --tool=callgrind --smc-check=all-non-file deno run -A scripts/bench/engine.ts --slow --requests=20000
  *
  * @module
  */
@@ -23,25 +40,64 @@ import {
 } from "../../internal/direct_io.ts";
 import { httpHandler } from "../../httputil/server.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
-import { fetchHandler } from "./_handlers.ts";
+import type { HttpApp } from "../../httputil/server.ts";
+import { fetchHandler, HELLO } from "./_handlers.ts";
 import { option } from "./_args.ts";
 
 const REQUEST = new TextEncoder().encode(
   "GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
 );
+/** The request above as the runtime's objects would carry it. */
+const URL_ = "http://localhost:8080/";
+const HEADERS: [string, string][] = [
+  ["host", "localhost:8080"],
+  ["user-agent", "wrk"],
+  ["accept", "*/*"],
+];
+
+/**
+ * The default limits and deadlines, or with `--slow` (for runs under
+ * valgrind, where compiling a first burst of code may take seconds) the
+ * same deadlines stretched a hundredfold: still armed, moved and cancelled
+ * as often, so they cost the same.
+ */
+const TIMEOUTS = process.argv.includes("--slow")
+  ? {
+    headersTimeoutMs: 3_000_000,
+    bodyTimeoutMs: 3_000_000,
+    keepAliveTimeoutMs: 500_000,
+    requestTimeoutMs: 6_000_000,
+    writeTimeoutMs: 6_000_000,
+  }
+  : {};
+
+/** The core API's hello world: a plain response object. */
+const coreApp: HttpApp = () => ({
+  status: 200,
+  headers: [["content-type", "text/plain;charset=UTF-8"]],
+  body: HELLO,
+});
 const ADDRESS = { transport: "tcp", hostname: "127.0.0.1", port: 8080 } as const;
 
 /** Measures `total` requests over `connections` connections; resolves with µs of CPU per request. */
-async function measure(connections: number, total: number): Promise<number> {
+async function measure(api: string, connections: number, total: number): Promise<number> {
   let answered = 0;
   let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  const hussar = new Hussar({ handler: httpHandler(fetchApp(fetchHandler)) });
+  let fail!: (error: Error) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const hussar = new Hussar({
+    handler: httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS),
+  });
   const before = process.cpuUsage();
   for (let i = 0; i < connections; i++) {
     hussar.addConnection(client(() => {
       if (++answered === total) finish();
       return answered <= total - connections;
+    }, () => {
+      if (answered < total) fail(new Error(`a connection closed after ${answered} responses`));
     }));
   }
   await finished;
@@ -54,7 +110,7 @@ async function measure(connections: number, total: number): Promise<number> {
  * A connection that sends one request, and another after each write (one
  * response per write: no pipelining) while `more()` says so.
  */
-function client(more: () => boolean): Transport {
+function client(more: () => boolean, closed: () => void): Transport {
   let reader: ((chunk: Uint8Array | null) => void) | null = null;
   let pending = true; // the first request is there at once
   const source: DirectSource = {
@@ -73,8 +129,8 @@ function client(more: () => boolean): Transport {
       reader = null;
       setImmediate(() => deliver(REQUEST));
     },
-    end() {},
-    abort() {},
+    end: closed,
+    abort: closed,
   };
   return {
     info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
@@ -89,12 +145,53 @@ function client(more: () => boolean): Transport {
   } as Transport;
 }
 
+/**
+ * What the runtime's own objects cost for one request of `serve()`'s: a
+ * `Request` with the same URL and headers, a `Response` of the same body,
+ * and that body read to the end. Resolves with µs of CPU per iteration.
+ */
+async function measureObjects(total: number): Promise<number> {
+  const before = process.cpuUsage();
+  let bytes = 0;
+  for (let i = 0; i < total; i++) {
+    const request = new Request(URL_, { method: "GET", headers: HEADERS });
+    const response = new Response(HELLO);
+    bytes += (await response.arrayBuffer()).byteLength + request.method.length;
+  }
+  const used = process.cpuUsage(before);
+  if (bytes !== total * (HELLO.length + 3)) throw new Error("objects loop miscounted");
+  return (used.user + used.system) / total;
+}
+
+const api = option("api") ?? "serve";
+if (!["serve", "core", "objects"].includes(api)) throw new Error(`--api: unknown ${api}`);
 const connections = Number(option("connections") ?? "64");
 const requests = Number(option("requests") ?? "200000");
-await measure(connections, Math.min(requests, 20_000)); // warm-up
-const micros = await measure(connections, requests);
-console.log(
-  `${requests} requests over ${connections} connections: ${
-    micros.toFixed(2)
-  } µs of CPU per request`,
-);
+const warmup = Number(option("warmup") ?? "20000");
+const run = (total: number): Promise<number> =>
+  api === "objects" ? measureObjects(total) : measure(api, connections, total);
+if (warmup > 0) await run(warmup);
+const micros = await run(requests);
+if (api === "objects") {
+  console.log(
+    `${requests} × (new Request + new Response + arrayBuffer()): ${
+      micros.toFixed(2)
+    } µs of CPU each`,
+  );
+} else {
+  console.log(
+    `${api}: ${requests} requests over ${connections} connections: ${
+      micros.toFixed(2)
+    } µs of CPU per request`,
+  );
+}
+if (api === "serve" && !process.argv.includes("--alone")) {
+  // The runtime's share, measured the same way (after its own warm-up).
+  if (warmup > 0) await measureObjects(warmup);
+  const objects = await measureObjects(requests);
+  console.log(
+    `  runtime's Request + Response + body read: ${objects.toFixed(2)} µs; hussar's above it: ${
+      (micros - objects).toFixed(2)
+    } µs`,
+  );
+}
