@@ -10,6 +10,7 @@ import {
   type SerializeResponseOptions,
 } from "./serialize.ts";
 import { isNullBodyStatus } from "./status.ts";
+import { isShortAscii } from "./_chars.ts";
 
 const encoder = new TextEncoder();
 
@@ -119,12 +120,40 @@ export function* respond(
   response: HttpResponse,
   request: RequestContext = DEFAULT_CONTEXT,
 ): AwayCall<void> {
-  const body = typeof response.body === "string" ? encoder.encode(response.body) : response.body;
-  if (body === null || body === undefined || body instanceof Uint8Array) {
-    // Head and body leave as one buffer.
-    yield* startResponse(conn, response, request, body?.length ?? 0, body ?? null).end();
-    return;
+  const rest = respondNow(conn, response, request);
+  if (rest !== null) yield* rest;
+}
+
+/**
+ * @internal {@linkcode respond} without a generator where nothing waits: a
+ * body at hand (bytes, a string or none) leaves with its head as one buffer,
+ * and when the client needs not be waited for, returns `null`: the response
+ * is done. Else returns what is left to run (`yield*` it).
+ */
+export function respondNow(
+  conn: Connection,
+  response: HttpResponse,
+  request: RequestContext = DEFAULT_CONTEXT,
+): AwayCall<void> | null {
+  const given = response.body;
+  // A short ASCII string is its own bytes: the serializer copies it next to the head.
+  const body = typeof given === "string"
+    ? (isShortAscii(given) ? given : encoder.encode(given))
+    : given;
+  if (
+    body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array
+  ) {
+    return startResponse(conn, response, request, body?.length ?? 0, body ?? null)._endNow();
   }
+  return respondStreamed(conn, response, request, body);
+}
+
+function* respondStreamed(
+  conn: Connection,
+  response: HttpResponse,
+  request: RequestContext,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+): AwayCall<void> {
   let writer: ResponseWriter;
   try {
     // A stream of a declared size goes out with that Content-Length (checked as it is written).
@@ -263,6 +292,22 @@ export class ResponseWriter {
    */
   *end(): AwayCall<void> {
     if (this.#ended) return;
+    this.#finish();
+    yield* this.#settle();
+  }
+
+  /**
+   * @internal `end()` without a generator where nothing waits: `null` once
+   * the response is ended and the client need not be waited for, else the
+   * wait left to run (`yield*` it).
+   */
+  _endNow(): AwayCall<void> | null {
+    if (this.#ended) return null;
+    this.#finish();
+    return this.#conn.keepAlive && this.#conn.flushed() ? null : this.#settle();
+  }
+
+  #finish(): void {
     if (this.#length !== null && this.#written !== this.#length && !this.#bodyless) {
       throw new RangeError(`response body has ${this.#written} of its ${this.#length} bytes`);
     }
@@ -271,6 +316,10 @@ export class ResponseWriter {
       if (this.#written > 0) this.#conn.write(CRLF); // ends the last data chunk
       this.#conn.write(encodeLastChunk());
     }
+  }
+
+  /** A kept-alive connection goes on under the high-water mark; one about to close waits for all. */
+  *#settle(): AwayCall<void> {
     if (this.#conn.keepAlive) return yield* this.flush();
     yield* this.#timed(this.#conn.drain());
   }
@@ -358,7 +407,7 @@ function startResponse(
   response: Omit<HttpResponse, "body">,
   request: RequestContext,
   contentLength: number | null,
-  body: Uint8Array | null,
+  body: Uint8Array | string | null,
 ): ResponseWriter {
   const bodyless = request.method === "HEAD" || isNullBodyStatus(response.status);
   // An HTTP/1.0 client cannot read chunked encoding: an unknown length ends with the connection.
@@ -366,8 +415,10 @@ function startResponse(
     !isNullBodyStatus(response.status);
   const keepAlive = request.keepAlive && !closeDelimited;
   if (!keepAlive) conn.keepAlive = false;
-  const headers = toPairs(response.headers);
-  if (keepAlive && request.version === "1.0") headers.push(["connection", "keep-alive"]);
+  let headers = toPairs(response.headers);
+  if (keepAlive && request.version === "1.0") {
+    headers = [...serializedPairs(headers), ["connection", "keep-alive"]];
+  }
   const head: ResponseHead = { status: response.status, statusText: response.statusText, headers };
   const options: SerializeResponseOptions = {
     contentLength,
@@ -390,18 +441,17 @@ function startResponse(
   );
 }
 
-function toPairs(headers: HttpResponse["headers"]): [string, string][] {
+/** The headers as the serializer reads them: a `Headers` as pairs, anything else as it is. */
+function toPairs(headers: HttpResponse["headers"]): ResponseHead["headers"] {
+  if (!(headers instanceof Headers)) return headers;
+  // forEach spares the iterator objects (several times cheaper on Deno).
+  const pairs: [string, string][] = [];
+  headers.forEach((value, name) => pairs.push([name, value]));
+  return pairs;
+}
+
+function serializedPairs(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
   if (headers === undefined) return [];
-  if (headers instanceof Headers) {
-    // forEach spares the iterator objects (several times cheaper on Deno).
-    const pairs: [string, string][] = [];
-    headers.forEach((value, name) => pairs.push([name, value]));
-    return pairs;
-  }
-  if (Symbol.iterator in headers) {
-    return [...(headers as Iterable<readonly [string, string]>)].map((
-      [name, value],
-    ) => [name, value]);
-  }
+  if (Symbol.iterator in headers) return headers as Iterable<readonly [string, string]>;
   return Object.entries(headers as Record<string, string>);
 }

@@ -13,9 +13,14 @@ import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { defaultMethods } from "./methods.ts";
-import { type HttpResponse, type RequestContext, respond } from "./respond.ts";
+import { type HttpResponse, type RequestContext, respond, respondNow } from "./respond.ts";
 import { serializeResponse } from "./serialize.ts";
-import { type IncomingRequest, waitForRequest } from "./wait_for_request.ts";
+import {
+  type IncomingRequest,
+  requestNow,
+  waitForRequest,
+  type WaitForRequestOptions,
+} from "./wait_for_request.ts";
 
 /** What an {@linkcode HttpApp} may return: a response (directly, by Promise, or as a thread's result), or nothing if it responded itself. */
 export type HttpAppResult =
@@ -176,36 +181,33 @@ type Settings = {
 };
 
 function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
+  const reading: WaitForRequestOptions = {
+    limits: settings.limits,
+    requireHost: settings.requireHost,
+    maxBodyBytes: settings.maxBodyBytes,
+    idleTimeoutMs: settings.bodyTimeoutMs,
+    onFirstByte: () => void (conn.phase = "headers"),
+  };
   // Each exchange has a frame of its own: nothing of the last one (its Request,
   // Response, controller) stays reachable while the connection idles. Between
-  // exchanges the thread waits in a shallow frame: an idle connection holds less.
+  // exchanges the thread waits in this shallow frame: an idle connection holds less.
   for (let first = true;; first = false) {
     if (settings.shutdown?.aborted) return conn.close("server shutting down");
-    if (!first && !(yield* awaitRequest(conn, settings))) return;
-    if (!(yield* serveExchange(conn, app, settings))) return;
-  }
-}
-
-/**
- * Waits on a kept-alive connection for the first bytes of the next request,
- * and leaves them to be read. Returns `false` when the connection was closed
- * instead: by the client, or at the keep-alive timeout.
- */
-function* awaitRequest(conn: Connection, settings: Settings): AwayCall<boolean> {
-  conn.phase = "idle";
-  conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
-  try {
-    const chunk = yield* conn.read();
-    if (chunk === null) {
-      conn.close("client closed");
-      return false;
+    if (!first && conn.bufferedInput === 0) {
+      // Wait for the first bytes of the next request, and leave them to be read.
+      conn.phase = "idle";
+      conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+      try {
+        const chunk = yield* conn.read();
+        if (chunk === null) return conn.close("client closed");
+        conn.unread(chunk);
+      } catch (error) {
+        if (error instanceof DeadlineError) return closeIdle(conn);
+        if (error instanceof ConnectionClosedError) return;
+        throw error;
+      }
     }
-    conn.unread(chunk);
-    return true;
-  } catch (error) {
-    if (error instanceof DeadlineError) closeIdle(conn);
-    else if (!(error instanceof ConnectionClosedError)) throw error;
-    return false;
+    if (!(yield* serveExchange(conn, app, settings, reading))) return;
   }
 }
 
@@ -226,27 +228,21 @@ function* serveExchange(
   conn: Connection,
   app: HttpApp,
   settings: Settings,
+  reading: WaitForRequestOptions,
 ): AwayCall<boolean | void> {
   conn.phase = "waiting";
   conn.setDeadline(settings.headersTimeoutMs, "headers");
-  let started = false;
-  let request: IncomingRequest | null;
+  let request: IncomingRequest | null | undefined;
   try {
-    request = yield* waitForRequest(conn, {
-      limits: settings.limits,
-      requireHost: settings.requireHost,
-      maxBodyBytes: settings.maxBodyBytes,
-      idleTimeoutMs: settings.bodyTimeoutMs,
-      onFirstByte: () => {
-        started = true;
-        conn.phase = "headers";
-      },
-    });
+    // A head that came whole is read without the generators that wait for one.
+    request = requestNow(conn, reading) ?? (yield* waitForRequest(conn, reading));
   } catch (error) {
     if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
     if (error instanceof DeadlineError) {
       // A request was under way: say why it is dropped; a connection that never sent one closes.
-      if (started) return yield* fail(conn, 408, "request head not received in time");
+      if (conn.phase === "headers") {
+        return yield* fail(conn, 408, "request head not received in time");
+      }
       return closeIdle(conn);
     }
     if (error instanceof ConnectionClosedError) return;
@@ -285,13 +281,14 @@ function* serveExchange(
       ? setTimeout(settings.requestTimeoutMs, () => requestTimedOut(conn, mark))
       : null;
     try {
-      response = yield* runApp(app, request, conn);
+      const result = app(request, conn);
+      response = isResponse(result) ? result : yield* runApp(result);
     } finally {
       timer?.cancel();
     }
     // Body bytes that came with the head are decoded now, so a framing error among them
     // is answered (400 and a close) instead of the app's response.
-    if (response !== undefined) yield* request.body.prefetch();
+    if (response !== undefined && !request.body.finished) yield* request.body.prefetch();
     // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
     // whatever the app made of it: what follows on the connection cannot be trusted.
     if (request.body.failure !== null) throw request.body.failure;
@@ -303,7 +300,8 @@ function* serveExchange(
     context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted &&
       request.body.drainable(settings.maxDrainBytes);
     if (response !== undefined) {
-      yield* respond(conn, response, context);
+      const rest = respondNow(conn, response, context);
+      if (rest !== null) yield* rest;
       if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
     } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
       throw new TypeError("the app returned no response");
@@ -332,6 +330,7 @@ function* serveExchange(
     return yield* runUpgrade(conn, response.upgrade, settings.shutdown);
   }
   if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
+  if (request.body.finished) return true;
   // The next request starts where this body ends: discard a small unread rest, or close.
   conn.phase = "draining";
   conn.setDeadline(settings.bodyTimeoutMs, "drain");
@@ -345,12 +344,15 @@ function* serveExchange(
   return true;
 }
 
-function* runApp(
-  app: HttpApp,
-  request: IncomingRequest,
-  conn: Connection,
-): AwayCall<HttpResponse | void> {
-  const result = app(request, conn);
+/** Whether the app's result is the response itself (or none), with nothing to wait for. */
+function isResponse(result: HttpAppResult): result is HttpResponse | void {
+  return result === undefined || result === null ||
+    (typeof (result as PromiseLike<unknown>).then !== "function" &&
+      typeof (result as Generator).next !== "function");
+}
+
+/** The response of an app that answers by Promise or as a thread. */
+function* runApp(result: HttpAppResult): AwayCall<HttpResponse | void> {
   if (result === undefined || result === null) return undefined;
   if (typeof (result as PromiseLike<unknown>).then === "function") {
     return yield* wait(result as PromiseLike<HttpResponse | void>);

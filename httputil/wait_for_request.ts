@@ -126,8 +126,39 @@ export function* waitForRequest(
 ): AwayCall<IncomingRequest | null> {
   const head = yield* waitForHeaders(conn, options);
   if (head === null) return null;
+  return incoming(conn, head, options);
+}
+
+/**
+ * @internal {@linkcode waitForRequest} without a generator, for a head that
+ * came whole in the next buffered chunk (the common case): the request, or
+ * `null` at a clean end of the connection. `undefined` when the head is not
+ * all there yet: the chunk is put back, and `waitForRequest` reads on.
+ */
+export function requestNow(
+  conn: Connection,
+  options: WaitForRequestOptions = {},
+): IncomingRequest | null | undefined {
+  const chunk = conn.readNow();
+  if (chunk === undefined || chunk === null) return chunk;
+  options.onFirstByte?.();
+  const head = parseRequestHead(chunk, options.limits ?? DEFAULT_PARSE_LIMITS, options);
+  if (head === null) {
+    conn.unread(chunk);
+    return undefined;
+  }
+  if (head.headLength < chunk.length) conn.unread(chunk.subarray(head.headLength));
+  return incoming(conn, head, options);
+}
+
+function incoming(
+  conn: Connection,
+  head: RequestHead,
+  options: WaitForRequestOptions,
+): IncomingRequest {
   const body = new BodyReader(conn, head.framing, {
-    ...options,
+    maxBodyBytes: options.maxBodyBytes,
+    idleTimeoutMs: options.idleTimeoutMs,
     expectContinue: head.expect === "100-continue",
   });
   return { head, body };
