@@ -316,6 +316,9 @@ export class ResponseWriter {
       if (this.#written > 0) this.#conn.write(CRLF); // ends the last data chunk
       this.#conn.write(encodeLastChunk());
     }
+    // The whole response is queued: an end of the client's input from here on no longer means
+    // it gave up (a client that half-closes after its request still gets what is on its way).
+    this.#conn.watchPeerEnd(false);
   }
 
   /** A kept-alive connection goes on under the high-water mark; one about to close waits for all. */
