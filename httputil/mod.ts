@@ -29,8 +29,22 @@ export * from "./methods.ts";
 export * from "./date.ts";
 export * from "./serialize.ts";
 export * from "./body.ts";
-export * from "./wait_for_request.ts";
-export * from "./respond.ts";
+export {
+  type IncomingRequest,
+  waitForHeaders,
+  type WaitForHeadersOptions,
+  waitForRequest,
+  type WaitForRequestOptions,
+} from "./wait_for_request.ts";
+// requestNow and respondNow are the engine's own fast paths, not part of the API.
+export {
+  type HttpResponse,
+  type RequestContext,
+  respond,
+  respondOn,
+  type ResponseBody,
+  ResponseWriter,
+} from "./respond.ts";
 export * from "./server.ts";
 export * from "./request_url.ts";
 export * from "./drain.ts";
