@@ -5,6 +5,7 @@
  * @module
  */
 import { type Frame, FrameParser, type FrameParserOptions } from "../../http2/mod.ts";
+import { concatBytes } from "../../internal/bytes.ts";
 
 /** Bytes from hex such as RFC 7541 Appendix C prints them (spaces and newlines ignored). */
 export function hex(s: string): Uint8Array {
@@ -35,13 +36,7 @@ export function random(seed: number): () => number {
 
 /** Bytes concatenated. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A frame with its byte views copied to plain arrays, for deep comparison. */

@@ -12,10 +12,9 @@ import { after, before, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { refused, sleep } from "../sources/_socket_client.ts";
+import { freePort, refused, sleep } from "../sources/_socket_client.ts";
 import { until } from "../_until.ts";
 import { type HttpServer, serve } from "../../serve/mod.ts";
 import { runSoak, soakHandler } from "../../scripts/_soak_client.ts";
@@ -25,18 +24,6 @@ const HUSSAR_KEEP_ALIVE_MS = 2000; // advertised as timeout=1
 const skip = existsSync(NGINX)
   ? false
   : `nginx is not installed (${NGINX}): apt-get install nginx to run the reverse-proxy test`;
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function config(dir: string, upstreamPort: number, port: number): string {
   return `

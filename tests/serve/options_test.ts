@@ -1,24 +1,12 @@
 /** serve()'s options as a user writes them: ports from the environment, typos, Deno's names; what it says it listens on. */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { type HttpServer, serve, type ServeOptions } from "../../serve/mod.ts";
 import { boundUrl, clientUrl, listeningMessage } from "../../serve/_url.ts";
+import { freePort } from "../sources/_socket_client.ts";
 
 const quiet = { hostname: "127.0.0.1", port: 0, onListen() {} } satisfies ServeOptions;
 const hello = (): Response => new Response("hello");
-
-/** A port nothing listens on at the moment (the kernel's pick, released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** serve() as untyped code calls it (JavaScript, options from JSON or a spread config). */
 const serveAny = serve as (...args: unknown[]) => HttpServer;

@@ -2,9 +2,21 @@
  * A raw `node:net`/`node:tls` client for the source tests (it runs on Deno,
  * Bun and Node alike), and small helpers to bound waits.
  */
-import { connect as netConnect, type Socket } from "node:net";
+import { connect as netConnect, createServer, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Transport } from "../../core/mod.ts";
+
+/** A port nothing listens on at the moment (the kernel's pick, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -11,6 +11,7 @@ import {
   parseClosePayload,
   ProtocolViolation,
 } from "../../websocket/_frame.ts";
+import { concatBytes } from "../../internal/bytes.ts";
 
 const MASK = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 const server = (maxPayload = 1 << 20) => new FrameParser({ masked: true, maxPayload });
@@ -52,7 +53,7 @@ describe("FrameParser", () => {
     const payloads = [0, 1, 125, 126, 127, 65535, 65536, 70000].map((n) =>
       Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff)
     );
-    const stream = concat([
+    const stream = concatBytes([
       ...payloads.map((p, i) =>
         encodeFrame(i % 2 ? OPCODE.binary : OPCODE.text, p, { mask: MASK })
       ),
@@ -63,7 +64,7 @@ describe("FrameParser", () => {
     assert.equal(expected.length, payloads.length + 2);
     payloads.forEach((p, i) => assert.deepEqual(expected[i].payload, p));
     // Every split point of a stream holding each length encoding (7-bit, 16-bit, 64-bit).
-    const small = concat([
+    const small = concatBytes([
       encodeFrame(OPCODE.text, bytes(104, 105), { mask: MASK }),
       encodeFrame(OPCODE.binary, new Uint8Array(300).fill(9), { mask: MASK }),
       encodeFrame(OPCODE.binary, new Uint8Array(65536).fill(5), { mask: MASK }),
@@ -213,13 +214,3 @@ describe("close frames", () => {
     }
   });
 });
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
