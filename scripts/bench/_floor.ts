@@ -17,32 +17,7 @@ import { fetchHandler } from "./_handlers.ts";
 import { STATUS_TEXT } from "../../httputil/status.ts";
 import { httpDate } from "../../httputil/date.ts";
 import { concatBytes } from "../../internal/bytes.ts";
-
-interface DenoConn {
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(bytes: Uint8Array): Promise<number>;
-  close(): void;
-}
-interface DenoListen {
-  listen(options: { hostname: string; port: number }): AsyncIterable<DenoConn>;
-}
-interface BunSocket {
-  data: FloorConnection;
-  write(bytes: Uint8Array): number;
-  end(): void;
-}
-interface BunListen {
-  listen(options: {
-    hostname: string;
-    port: number;
-    socket: {
-      open(socket: BunSocket): void;
-      data(socket: BunSocket, chunk: Uint8Array): void;
-      drain(socket: BunSocket): void;
-      close(socket: BunSocket): void;
-    };
-  }): unknown;
-}
+import type { BunListen, BunSocket, DenoConn, DenoListen } from "./_socket_types.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("latin1");
@@ -144,7 +119,7 @@ function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
 /** Starts the floor contender on `hostname:port`; resolves once it listens. */
 export async function startFloor(hostname: string, port: number): Promise<void> {
   const origin = `http://${hostname}:${port}`;
-  const g = globalThis as { Deno?: DenoListen; Bun?: BunListen };
+  const g = globalThis as { Deno?: DenoListen; Bun?: BunListen<FloorConnection> };
   if (g.Deno !== undefined) {
     const listener = g.Deno.listen({ hostname, port });
     (async () => {
@@ -195,7 +170,7 @@ async function serveDeno(conn: DenoConn, connection: FloorConnection): Promise<v
   conn.close();
 }
 
-function writeBun(socket: BunSocket, bytes: Uint8Array): void {
+function writeBun(socket: BunSocket<FloorConnection>, bytes: Uint8Array): void {
   const unsent = socket.data.unsent;
   if (unsent !== null) {
     // Behind bytes still waiting for `drain`: queue after them, in order.

@@ -11,31 +11,7 @@
 import { createServer, type Socket } from "node:net";
 import { HELLO } from "./_handlers.ts";
 import { httpDate } from "../../httputil/date.ts";
-
-interface DenoConn {
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(bytes: Uint8Array): Promise<number>;
-  close(): void;
-}
-interface DenoListen {
-  listen(options: { hostname: string; port: number }): AsyncIterable<DenoConn>;
-}
-interface BunSocket {
-  data: RawState;
-  write(bytes: Uint8Array): number;
-  end(): void;
-}
-interface BunListen {
-  listen(options: {
-    hostname: string;
-    port: number;
-    socket: {
-      open(socket: BunSocket): void;
-      data(socket: BunSocket, chunk: Uint8Array): void;
-      close(): void;
-    };
-  }): unknown;
-}
+import type { BunListen, DenoConn, DenoListen } from "./_socket_types.ts";
 
 const encoder = new TextEncoder();
 let canned = cannedResponse("");
@@ -101,7 +77,7 @@ function answers(heads: number): Uint8Array {
 
 /** Starts the raw loop on `hostname:port`; resolves once it listens. */
 export async function startRaw(hostname: string, port: number): Promise<void> {
-  const g = globalThis as { Deno?: DenoListen; Bun?: BunListen };
+  const g = globalThis as { Deno?: DenoListen; Bun?: BunListen<RawState> };
   if (g.Deno !== undefined) {
     const listener = g.Deno.listen({ hostname, port });
     (async () => {
