@@ -249,7 +249,7 @@ export class Connection {
    * end of input at once, and aborts itself when it comes: the peer left.
    * A protocol turns it on while it owes a response, when an end of input
    * can only mean the client gave up (as Deno.serve, Bun.serve, node:http
-   * and Go read a half-close), and off once the response is written.
+   * and Go read a half-close), and off once the whole response is queued.
    */
   watchPeerEnd(on: boolean): void {
     this.#peerEndAborts = on;
