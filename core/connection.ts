@@ -10,6 +10,17 @@ import {
   streamSource,
 } from "../internal/direct_io.ts";
 import type { ConnectionInfo, Transport } from "./transport.ts";
+import {
+  CLEAR_DEADLINE,
+  CLOSED,
+  DIRTY,
+  EXPIRE,
+  FLUSH,
+  SET_DEADLINE,
+  TAKE_WAKE,
+  WAKE,
+} from "./_slots.ts";
+import { FILTER } from "../internal/thread_slots.ts";
 
 /** Where a connection is in its life. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -17,15 +28,15 @@ export type ConnectionState = "open" | "closing" | "closed";
 /** What a connection needs from the core that owns it (its members are the core's internals). */
 export interface ConnectionOwner {
   /** @internal The connection has news (data, writability, close, deadline) for its parked thread. */
-  _wake(connection: Connection): void;
+  [WAKE](connection: Connection): void;
   /** @internal The connection has corked output to flush at the end of the turn. */
-  _dirty(connection: Connection): void;
+  [DIRTY](connection: Connection): void;
   /** @internal The connection reached "closed". */
-  _closed(connection: Connection): void;
+  [CLOSED](connection: Connection): void;
   /** @internal Deadline calls are forwarded to the descriptor. */
-  _setDeadline(connection: Connection, ms: number, reason: string): void;
-  /** @internal See `_setDeadline`. */
-  _clearDeadline(connection: Connection): void;
+  [SET_DEADLINE](connection: Connection, ms: number, reason: string): void;
+  /** @internal See `SET_DEADLINE`. */
+  [CLEAR_DEADLINE](connection: Connection): void;
 }
 
 /**
@@ -279,7 +290,7 @@ export class Connection {
       throw this.#failure ?? new ConnectionClosedError(this.#closeReason || "closing");
     }
     if (bytes.length === 0) return;
-    if (this.#out.length === 0) this.#owner._dirty(this);
+    if (this.#out.length === 0) this.#owner[DIRTY](this);
     this.#out.push(bytes);
     this.#outBytes += bytes.length;
   }
@@ -356,13 +367,13 @@ export class Connection {
    */
   setDeadline(ms: number, reason: string): void {
     this.#expired = null;
-    this.#owner._setDeadline(this, ms, reason);
+    this.#owner[SET_DEADLINE](this, ms, reason);
   }
 
   /** Removes the descriptor's deadline (and, like `setDeadline`, clears a passed one). */
   clearDeadline(): void {
     this.#expired = null;
-    this.#owner._clearDeadline(this);
+    this.#owner[CLEAR_DEADLINE](this);
   }
 
   /**
@@ -394,18 +405,18 @@ export class Connection {
   }
 
   /** @internal Sends the corked output (called by the core at the end of a turn). */
-  _flush(): void {
+  [FLUSH](): void {
     this.#flushOutput();
   }
 
   /** @internal A deadline passed: the thread gets a DeadlineError from its I/O. */
-  _expire(error: DeadlineError): void {
+  [EXPIRE](error: DeadlineError): void {
     this.#expired ??= error;
     this.#notify();
   }
 
   /** @internal The managing thread asks whom to wake: the parked thread, or null if none is parked now. */
-  _takeWake(): Thread | null {
+  [TAKE_WAKE](): Thread | null {
     const thread = this.#parked;
     if (thread === null) this.#wakeQueued = false;
     return thread;
@@ -440,7 +451,7 @@ export class Connection {
   #park(): void {
     const thread = getCurrentThread();
     this.#parked = thread;
-    thread._filter = this.#isMyWake;
+    thread[FILTER] = this.#isMyWake;
   }
 
   /** The parked thread resumed (or is being killed). */
@@ -454,7 +465,7 @@ export class Connection {
     if (this.#parked !== null && !this.#wakeQueued) {
       // One wake-back in flight at most: it reaches the thread while it is still parked.
       this.#wakeQueued = true;
-      this.#owner._wake(this);
+      this.#owner[WAKE](this);
     }
     if (this.#waiters.length > 0) {
       const waiters = this.#waiters;
@@ -609,7 +620,7 @@ export class Connection {
     const listeners = this.#closeListeners;
     this.#closeListeners = null;
     if (listeners !== null) { for (const listener of listeners) listener(); }
-    this.#owner._closed(this);
+    this.#owner[CLOSED](this);
     this.#resolveClosed();
   }
 }

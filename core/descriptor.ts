@@ -1,5 +1,6 @@
 import type { Thread, TimerHandle } from "../scheduler/mod.ts";
 import type { Connection } from "./connection.ts";
+import { DEADLINE_TIMER, DEADLINE_TIMER_DUE, GRACE_TIMER } from "./_slots.ts";
 
 /**
  * The core's record of one live connection: the connection, the thread
@@ -37,11 +38,11 @@ export class Descriptor {
   /** The reason given with the deadline. */
   deadlineReason: string = "";
   /** @internal Timer that expires the deadline. */
-  _deadlineTimer: TimerHandle | null = null;
-  /** @internal When `_deadlineTimer` fires (at or before `deadline`). */
-  _deadlineTimerDue: number = Infinity;
+  [DEADLINE_TIMER]: TimerHandle | null = null;
+  /** @internal When that timer fires (at or before `deadline`). */
+  [DEADLINE_TIMER_DUE]: number = Infinity;
   /** @internal Timer that ends the thread and connection after the grace period. */
-  _graceTimer: TimerHandle | null = null;
+  [GRACE_TIMER]: TimerHandle | null = null;
 
   /** @internal Created by `Hussar.addConnection`. */
   constructor(connection: Connection, frame: Record<string, unknown>) {

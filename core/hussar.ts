@@ -9,6 +9,19 @@ import {
 import { context } from "../internal/context.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
+import {
+  CLEAR_DEADLINE,
+  CLOSED,
+  DEADLINE_TIMER,
+  DEADLINE_TIMER_DUE,
+  DIRTY,
+  EXPIRE,
+  FLUSH,
+  GRACE_TIMER,
+  SET_DEADLINE,
+  TAKE_WAKE,
+  WAKE,
+} from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineError } from "./errors.ts";
 import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
@@ -319,13 +332,13 @@ export class Hussar implements ConnectionOwner {
   // ---- ConnectionOwner ----
 
   /** @internal */
-  _wake(conn: Connection): void {
+  [WAKE](conn: Connection): void {
     this.#toWake.push(conn);
     this.#poke();
   }
 
   /** @internal */
-  _dirty(conn: Connection): void {
+  [DIRTY](conn: Connection): void {
     this.#dirty.push(conn);
     // Outside a turn (async code), nothing would flush at turn end: flush in a microtask.
     if (context.thread === null && !this.#flushScheduled) {
@@ -335,7 +348,7 @@ export class Hussar implements ConnectionOwner {
   }
 
   /** @internal */
-  _closed(conn: Connection): void {
+  [CLOSED](conn: Connection): void {
     const descriptor = this.#descriptors.get(conn);
     if (descriptor === undefined) return;
     this.#cancelDeadline(descriptor);
@@ -345,7 +358,7 @@ export class Hussar implements ConnectionOwner {
   }
 
   /** @internal */
-  _setDeadline(conn: Connection, ms: number, reason: string): void {
+  [SET_DEADLINE](conn: Connection, ms: number, reason: string): void {
     const descriptor = this.#descriptors.get(conn);
     if (descriptor === undefined || conn.state === "closed") return;
     if (!(ms >= 0)) throw new RangeError(`invalid deadline: ${ms} ms`);
@@ -355,18 +368,18 @@ export class Hussar implements ConnectionOwner {
     descriptor.deadlineReason = reason;
     // A protocol moves its deadline several times per exchange, mostly later: the
     // armed timer stays and re-arms when it fires early; only an earlier deadline replaces it.
-    if (descriptor._deadlineTimer === null || descriptor._deadlineTimerDue > due) {
+    if (descriptor[DEADLINE_TIMER] === null || descriptor[DEADLINE_TIMER_DUE] > due) {
       this.#armDeadline(descriptor, due);
     }
   }
 
   #armDeadline(descriptor: Descriptor, due: number): void {
-    descriptor._deadlineTimer?.cancel();
-    descriptor._deadlineTimerDue = due;
-    descriptor._deadlineTimer = this.scheduler.setTimeout(
+    descriptor[DEADLINE_TIMER]?.cancel();
+    descriptor[DEADLINE_TIMER_DUE] = due;
+    descriptor[DEADLINE_TIMER] = this.scheduler.setTimeout(
       Math.max(0, due - this.scheduler.now()),
       () => {
-        descriptor._deadlineTimer = null;
+        descriptor[DEADLINE_TIMER] = null;
         if (descriptor.deadline === Infinity) return;
         if (descriptor.deadline > this.scheduler.now()) {
           return this.#armDeadline(descriptor, descriptor.deadline);
@@ -378,10 +391,10 @@ export class Hussar implements ConnectionOwner {
   }
 
   /** @internal */
-  _clearDeadline(conn: Connection): void {
+  [CLEAR_DEADLINE](conn: Connection): void {
     const descriptor = this.#descriptors.get(conn);
     if (descriptor === undefined || conn.state === "closed") return;
-    // The timer stays armed (see _setDeadline); with no deadline it does nothing when it fires.
+    // The timer stays armed (see SET_DEADLINE); with no deadline it does nothing when it fires.
     descriptor.deadline = Infinity;
     this.#cancelGrace(descriptor);
   }
@@ -402,7 +415,7 @@ export class Hussar implements ConnectionOwner {
       const toWake = this.#toWake;
       this.#toWake = [];
       for (const conn of toWake) {
-        const thread = conn._takeWake();
+        const thread = conn[TAKE_WAKE]();
         if (thread !== null) {
           this.scheduler.push({ target: thread, kind: "wakeback", connection: conn } as Signal);
         }
@@ -418,22 +431,22 @@ export class Hussar implements ConnectionOwner {
     if (!this.#descriptors.has(conn) || conn.state === "closed") return;
     const reason = descriptor.deadlineReason;
     descriptor.deadline = Infinity;
-    conn._expire(new DeadlineError(reason));
+    conn[EXPIRE](new DeadlineError(reason));
     // The thread may answer (say, 408) within the grace period; then it is cut off.
     this.#endThreadLater(descriptor, this.#graceMs, `deadline: ${reason}`);
   }
 
   #endThreadLater(descriptor: Descriptor, ms: number, abortReason?: string): void {
-    if (descriptor._graceTimer !== null) return;
+    if (descriptor[GRACE_TIMER] !== null) return;
     const end = (): void => {
-      descriptor._graceTimer = null;
+      descriptor[GRACE_TIMER] = null;
       descriptor.connection.abort(abortReason ?? "thread outlived its connection");
       const thread = descriptor.thread;
       if (thread?.alive) this.scheduler.kill(thread);
       this.#maybeDrop(descriptor);
     };
     if (ms === 0 && context.thread === null) end();
-    else descriptor._graceTimer = this.scheduler.setTimeout(ms, end);
+    else descriptor[GRACE_TIMER] = this.scheduler.setTimeout(ms, end);
   }
 
   *#bind(descriptor: Descriptor, body: AwayCall<unknown>): AwayCall<void> {
@@ -483,13 +496,13 @@ export class Hussar implements ConnectionOwner {
   }
 
   #cancelGrace(descriptor: Descriptor): void {
-    descriptor._graceTimer?.cancel();
-    descriptor._graceTimer = null;
+    descriptor[GRACE_TIMER]?.cancel();
+    descriptor[GRACE_TIMER] = null;
   }
 
   #cancelDeadline(descriptor: Descriptor): void {
-    descriptor._deadlineTimer?.cancel();
-    descriptor._deadlineTimer = null;
+    descriptor[DEADLINE_TIMER]?.cancel();
+    descriptor[DEADLINE_TIMER] = null;
     descriptor.deadline = Infinity;
   }
 
@@ -498,7 +511,7 @@ export class Hussar implements ConnectionOwner {
     if (this.#dirty.length === 0) return;
     const dirty = this.#dirty;
     this.#dirty = [];
-    for (const conn of dirty) conn._flush();
+    for (const conn of dirty) conn[FLUSH]();
   }
 }
 

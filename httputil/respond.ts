@@ -143,7 +143,7 @@ export function respondNow(
   if (
     body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array
   ) {
-    return startResponse(conn, response, request, body?.length ?? 0, body ?? null)._endNow();
+    return endNow(startResponse(conn, response, request, body?.length ?? 0, body ?? null));
   }
   return respondStreamed(conn, response, request, body);
 }
@@ -186,6 +186,9 @@ function declaredLength(headers: HttpResponse["headers"]): number | null {
   }
   return value !== null && value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
+
+/** `ResponseWriter`'s `#endNow`, for `respondNow`. */
+let endNow: (writer: ResponseWriter) => AwayCall<void> | null;
 
 /**
  * Writes a response piece by piece: the head now, body chunks as they come.
@@ -296,12 +299,16 @@ export class ResponseWriter {
     yield* this.#settle();
   }
 
+  static {
+    endNow = (writer) => writer.#endNow();
+  }
+
   /**
-   * @internal `end()` without a generator where nothing waits: `null` once
-   * the response is ended and the client need not be waited for, else the
-   * wait left to run (`yield*` it).
+   * `end()` without a generator where nothing waits: `null` once the
+   * response is ended and the client need not be waited for, else the wait
+   * left to run (`yield*` it).
    */
-  _endNow(): AwayCall<void> | null {
+  #endNow(): AwayCall<void> | null {
     if (this.#ended) return null;
     this.#finish();
     return this.#conn.keepAlive && this.#conn.flushed() ? null : this.#settle();

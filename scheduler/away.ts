@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { FILTER } from "../internal/thread_slots.ts";
 import { context } from "../internal/context.ts";
 import { NotInThreadError } from "./errors.ts";
 import type { Scheduler, SpawnOptions, TimerAction, TimerHandle } from "./scheduler.ts";
@@ -139,7 +140,7 @@ export function pushSignals(...signals: Signal[]): void {
  */
 export function* waitSignalFor(predicate: (signal: Signal) => boolean): AwayCall<Signal> {
   const thread = getCurrentThread();
-  thread._filter = predicate;
+  thread[FILTER] = predicate;
   return yield;
 }
 
@@ -196,7 +197,7 @@ export function* wakebackLater(): AwayCall<void> {
   const thread = getCurrentThread();
   const wake: Signal = { target: thread, kind: "wake" };
   thread.scheduler.push(wake);
-  thread._filter = (signal) => signal === wake;
+  thread[FILTER] = (signal) => signal === wake;
   yield;
 }
 
@@ -218,7 +219,7 @@ export function* sleep(ms: number): AwayCall<void> {
   const thread = getCurrentThread();
   const wake: Signal = { target: thread, kind: "wake" };
   const timer = thread.scheduler.setTimeout(ms, wake);
-  thread._filter = (signal) => signal === wake;
+  thread[FILTER] = (signal) => signal === wake;
   try {
     yield;
   } finally {

@@ -5,6 +5,15 @@ import { AwayRuleError, DeadThreadError } from "./errors.ts";
 import type { Signal } from "./signal.ts";
 import { Thread, type ThreadBody, type ThreadGenerator } from "./thread.ts";
 import { type HeapEntry, TimerHeap } from "./_timer_heap.ts";
+import {
+  AWAITING,
+  FILTER,
+  GENERATOR,
+  KILLED,
+  ON_FINISHED,
+  START,
+  STASH,
+} from "../internal/thread_slots.ts";
 
 /** What a timer does when due: push a signal (this turn) or call a function. */
 export type TimerAction = Signal | (() => void);
@@ -338,15 +347,15 @@ export class Scheduler {
   kill(thread: Thread): void {
     if (thread.state === "dead") return;
     if (thread.state === "running") throw new Error(`${thread} cannot kill itself; return instead`);
-    thread._filter = null;
-    thread._stash = null;
-    thread._killed = true;
-    if (thread._awaiting) {
+    thread[FILTER] = null;
+    thread[STASH] = null;
+    thread[KILLED] = true;
+    if (thread[AWAITING]) {
       // Its Promise may never settle; it no longer keeps run() pending.
-      thread._awaiting = false;
+      thread[AWAITING] = false;
       this.#pendingWaits--;
     }
-    const generator = thread._generator;
+    const generator = thread[GENERATOR];
     if (generator !== null) {
       const previous = context.thread;
       context.thread = thread;
@@ -565,7 +574,7 @@ export class Scheduler {
     if (thread.state === "dead") {
       // Signals for a killed thread (including its Promise's settle) die with it;
       // for a thread that ended by itself, they were lost: say so.
-      if (!thread._killed) {
+      if (!thread[KILLED]) {
         this.#report(
           new DeadThreadError(
             `signal ${describeKind(signal)} from ${
@@ -577,24 +586,24 @@ export class Scheduler {
       }
       return;
     }
-    const filter = thread._filter;
+    const filter = thread[FILTER];
     if (filter !== null && !filter(signal)) {
-      (thread._stash ??= []).push(signal);
+      (thread[STASH] ??= []).push(signal);
       return;
     }
-    thread._filter = null;
+    thread[FILTER] = null;
     for (const watcher of this.#watchers) watcher.onResume?.(thread, signal);
     const previous = context.thread;
     context.thread = thread;
     thread.state = "running";
     let step: IteratorResult<unknown, unknown>;
     try {
-      let generator = thread._generator;
+      let generator = thread[GENERATOR];
       if (generator === null) {
-        generator = thread._generator = (thread._start as (start: Signal) => ThreadGenerator)(
+        generator = thread[GENERATOR] = (thread[START] as (start: Signal) => ThreadGenerator)(
           signal,
         );
-        thread._start = null;
+        thread[START] = null;
         if (typeof generator?.next !== "function") {
           throw new TypeError(`${thread}'s body did not return a generator`);
         }
@@ -620,10 +629,10 @@ export class Scheduler {
     if (yielded !== undefined && yielded !== null && typeof yielded.then === "function") {
       this.#awaitPromise(thread, yielded as PromiseLike<unknown>);
     }
-    const stash = thread._stash;
+    const stash = thread[STASH];
     if (stash !== null) {
       // Signals set aside by a filtered wait go back in line, in order.
-      thread._stash = null;
+      thread[STASH] = null;
       for (const held of stash) this.#enqueue(held, false);
     }
   }
@@ -644,12 +653,12 @@ export class Scheduler {
       error: unknown;
     };
     settled.source = thread;
-    thread._filter = (signal) => signal === settled;
-    thread._awaiting = true;
+    thread[FILTER] = (signal) => signal === settled;
+    thread[AWAITING] = true;
     this.#pendingWaits++;
     const land = (): void => {
-      if (!thread._awaiting) return; // killed meanwhile, and already accounted for
-      thread._awaiting = false;
+      if (!thread[AWAITING]) return; // killed meanwhile, and already accounted for
+      thread[AWAITING] = false;
       this.#pendingWaits--;
       this.#enqueue(settled, false);
     };
@@ -668,11 +677,11 @@ export class Scheduler {
 
   #finish(thread: Thread): void {
     thread.state = "dead";
-    thread._generator = null;
-    thread._start = null;
-    thread._filter = null;
-    const stash = thread._stash;
-    thread._stash = null;
+    thread[GENERATOR] = null;
+    thread[START] = null;
+    thread[FILTER] = null;
+    const stash = thread[STASH];
+    thread[STASH] = null;
     this.#liveThreads--;
     if (this.#debug && stash !== null && stash.length > 0) {
       this.#report(
@@ -685,9 +694,9 @@ export class Scheduler {
       );
     }
     for (const watcher of this.#watchers) watcher.onThreadEnd?.(thread);
-    const onFinished = thread._onFinished;
+    const onFinished = thread[ON_FINISHED];
     if (onFinished !== null) {
-      thread._onFinished = null;
+      thread[ON_FINISHED] = null;
       onFinished();
     }
   }

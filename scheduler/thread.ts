@@ -1,5 +1,14 @@
 import type { Scheduler } from "./scheduler.ts";
 import type { Signal } from "./signal.ts";
+import {
+  AWAITING,
+  FILTER,
+  GENERATOR,
+  KILLED,
+  ON_FINISHED,
+  START,
+  STASH,
+} from "../internal/thread_slots.ts";
 
 /**
  * What a thread yields to the scheduler: nothing (park until the next signal
@@ -61,19 +70,19 @@ export class Thread {
   error: unknown = undefined;
 
   /** @internal The running generator (created lazily for generator functions). */
-  _generator: ThreadGenerator | null;
+  [GENERATOR]: ThreadGenerator | null;
   /** @internal The generator function, until first resumed. */
-  _start: ((start: Signal) => ThreadGenerator) | null;
+  [START]: ((start: Signal) => ThreadGenerator) | null;
   /** @internal While set, only signals passing it resume the thread. */
-  _filter: SignalFilter | null = null;
-  /** @internal Signals set aside by `_filter`, re-queued when the thread next parks. */
-  _stash: Signal[] | null = null;
+  [FILTER]: SignalFilter | null = null;
+  /** @internal Signals set aside by the filter, re-queued when the thread next parks. */
+  [STASH]: Signal[] | null = null;
   /** @internal Set by `Scheduler.kill`: queued signals for it are discarded, not reported. */
-  _killed = false;
+  [KILLED] = false;
   /** @internal Parked on a Promise that has not settled yet. */
-  _awaiting = false;
+  [AWAITING] = false;
   /** @internal Resolves `finished`. */
-  _onFinished: (() => void) | null = null;
+  [ON_FINISHED]: (() => void) | null = null;
   #finished: Promise<void> | null = null;
 
   /** @internal Use {@linkcode Scheduler.spawn}. */
@@ -82,11 +91,11 @@ export class Thread {
     this.id = id;
     this.name = name ?? "";
     if (typeof body === "function") {
-      this._generator = null;
-      this._start = body;
+      this[GENERATOR] = null;
+      this[START] = body;
     } else {
-      this._generator = body;
-      this._start = null;
+      this[GENERATOR] = body;
+      this[START] = null;
     }
   }
 
@@ -97,7 +106,7 @@ export class Thread {
       if (this.state === "dead") {
         this.#finished = Promise.resolve();
       } else {
-        this.#finished = new Promise((resolve) => (this._onFinished = resolve));
+        this.#finished = new Promise((resolve) => (this[ON_FINISHED] = resolve));
       }
     }
     return this.#finished;

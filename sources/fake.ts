@@ -67,11 +67,15 @@ export class FakeSource implements Source {
       tls: options.tls ?? false,
     };
     const client = new FakeClient(info, options.paused ?? false);
-    if (this.#accept !== null) this.#accept(client._transport);
-    else this.#backlog.push(client._transport);
+    const transport = serverSide(client);
+    if (this.#accept !== null) this.#accept(transport);
+    else this.#backlog.push(transport);
     return client;
   }
 }
+
+/** The server side of a client, for `FakeSource.connect`. */
+let serverSide: (client: FakeClient) => Transport;
 
 /**
  * The client end of a fake connection: write bytes in any fragmentation,
@@ -91,8 +95,11 @@ export class FakeSource implements Source {
  * ```
  */
 export class FakeClient {
-  /** @internal The server side. */
-  readonly _transport: Transport;
+  /** The server side. */
+  readonly #transport: Transport;
+  static {
+    serverSide = (client) => client.#transport;
+  }
   #toServer!: ReadableStreamDefaultController<Uint8Array>;
   #inbox: Uint8Array[] = [];
   #received = 0;
@@ -132,7 +139,7 @@ export class FakeClient {
         this.#notifyReaders();
       },
     });
-    this._transport = { readable, writable, info };
+    this.#transport = { readable, writable, info };
   }
 
   /** Bytes received from the server so far. */

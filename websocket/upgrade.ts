@@ -1,4 +1,5 @@
 import { claimUpgrade, type PendingUpgrade } from "../internal/upgrade.ts";
+import { CANCEL, RUN } from "./_socket_slots.ts";
 import { acceptKey, checkHandshake, selectProtocol } from "./_handshake.ts";
 import { WebSocketUpgradeError } from "./errors.ts";
 import { UpgradedWebSocket } from "./web_socket.ts";
@@ -134,8 +135,8 @@ export function upgradeWebSocket(
   const response = new SwitchingProtocolsResponse(null, { headers });
   const pending: PendingUpgrade = {
     response,
-    start: (duplex, shutdown) => socket._run(duplex, shutdown),
-    cancel: (reason) => socket._cancel(reason),
+    start: (duplex, shutdown) => socket[RUN](duplex, shutdown),
+    cancel: (reason) => socket[CANCEL](reason),
   };
   const refusal = claimUpgrade(request, pending);
   if (refusal !== null) {

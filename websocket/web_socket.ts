@@ -1,4 +1,5 @@
 import type { ByteDuplex } from "./duplex.ts";
+import { CANCEL, RUN } from "./_socket_slots.ts";
 import {
   closePayload,
   encodeFrame,
@@ -285,7 +286,7 @@ export class UpgradedWebSocket extends EventTarget {
    * resolves when it has closed (the close event has fired). `shutdown`
    * closes it with 1001.
    */
-  async _run(duplex: ByteDuplex, shutdown?: AbortSignal): Promise<void> {
+  async [RUN](duplex: ByteDuplex, shutdown?: AbortSignal): Promise<void> {
     if (this.#state === CLOSED) return duplex.close();
     this.#duplex = duplex;
     this.#lastActivity = Date.now();
@@ -308,7 +309,7 @@ export class UpgradedWebSocket extends EventTarget {
   }
 
   /** @internal The upgrade did not happen (another response, a lost client): fail the socket. */
-  _cancel(reason: string): void {
+  [CANCEL](reason: string): void {
     if (this.#state === CLOSED || this.#duplex !== null) return;
     this.#finish(1006, reason, false, reason);
   }

@@ -1,3 +1,4 @@
+import { BODY, BODY_ERROR, CONTINUE, DONE, GONE } from "./_shuttle_slots.ts";
 import type { ShuttleLike } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import type { ToWorker } from "./_protocol.ts";
@@ -258,7 +259,7 @@ export class Shuttle implements ShuttleLike {
   // ---- called by the pool ----
 
   /** @internal */
-  _body(bytes: Uint8Array | null): void {
+  [BODY](bytes: Uint8Array | null): void {
     const pull = this.#pull;
     this.#pull = null;
     if (bytes === null) this.#bodyDone = true;
@@ -266,14 +267,14 @@ export class Shuttle implements ShuttleLike {
   }
 
   /** @internal */
-  _bodyError(message: string): void {
+  [BODY_ERROR](message: string): void {
     const pull = this.#pull;
     this.#pull = null;
     pull?.reject(new Error(`request body: ${message}`));
   }
 
   /** @internal */
-  _continue(): void {
+  [CONTINUE](): void {
     const resolve = this.#resolveContinue;
     this.#resolveContinue = null;
     this.#continue = null;
@@ -281,19 +282,19 @@ export class Shuttle implements ShuttleLike {
   }
 
   /** @internal The worker wrote the response (or failed to). */
-  _done(error: string | null): void {
+  [DONE](error: string | null): void {
     this.#state = this.#state === "gone" ? "gone" : "ended";
     this.#over = true;
-    this._continue();
+    this[CONTINUE]();
     // Nothing more comes from the client (after an upgrade, reads were still possible).
-    this._body(null);
+    this[BODY](null);
     this.#settleCompleted(
       error === null ? undefined : new Error(`response not completed: ${error}`),
     );
   }
 
   /** @internal The client (or the worker) is gone. */
-  _gone(reason: string): void {
+  [GONE](reason: string): void {
     this.#gone(new DOMException(`the client closed the connection (${reason})`, "AbortError"));
   }
 
@@ -302,7 +303,7 @@ export class Shuttle implements ShuttleLike {
     this.#state = "gone";
     this.#over = true;
     this.#abort.abort(reason);
-    this._continue();
+    this[CONTINUE]();
     const pull = this.#pull;
     this.#pull = null;
     pull?.reject(reason);

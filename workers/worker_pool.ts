@@ -1,3 +1,4 @@
+import { BODY, BODY_ERROR, CONTINUE, DONE, GONE } from "./_shuttle_slots.ts";
 import type { ShuttleSource } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { spawnWorker, type WorkerHandle } from "./_port.ts";
@@ -359,21 +360,21 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
     const shuttle = slot.shuttles.get(message.id);
     switch (message.type) {
       case "body":
-        shuttle?._body(message.bytes);
+        shuttle?.[BODY](message.bytes);
         break;
       case "body-error":
-        shuttle?._bodyError(message.message);
+        shuttle?.[BODY_ERROR](message.message);
         break;
       case "continue":
-        shuttle?._continue();
+        shuttle?.[CONTINUE]();
         break;
       case "done":
         slot.shuttles.delete(message.id);
-        shuttle?._done(message.error);
+        shuttle?.[DONE](message.error);
         break;
       case "closed":
         slot.shuttles.delete(message.id);
-        shuttle?._gone(message.reason);
+        shuttle?.[GONE](message.reason);
         // Known or not (an aborted shuttle is forgotten here), the worker holds its slot until told.
         slot.handle?.post({ type: "release", id: message.id });
         break;
@@ -383,7 +384,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
   #exited(slot: WorkerSlot, reason: string, wasListening: boolean): void {
     slot.handle = null;
     slot.listening = false;
-    for (const shuttle of slot.shuttles.values()) shuttle._gone(reason);
+    for (const shuttle of slot.shuttles.values()) shuttle[GONE](reason);
     slot.shuttles.clear();
     for (const resolve of slot.statsWaiters.splice(0)) resolve(null);
     // A crash: serve on with a fresh worker on the same port, at once.

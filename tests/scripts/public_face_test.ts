@@ -91,24 +91,12 @@ function publicSources(repo: string): Map<string, string> {
   return files;
 }
 
-/** Members named `_x` whose JSDoc lacks `@internal` (so the npm build's stripInternal would keep them). */
-function untaggedInternals(path: string, source: string): string[] {
-  const lines = source.split("\n");
-  const found: string[] = [];
-  lines.forEach((line, i) => {
-    const member = /^\s+(?:readonly\s+|static\s+)*(_[A-Za-z]\w*)\s*[(:?=<]/.exec(line);
-    if (member === null) return;
-    let j = i - 1;
-    while (j >= 0 && lines[j].trim() === "") j--;
-    let doc = "";
-    if (j >= 0 && lines[j].trim().endsWith("*/")) {
-      let k = j;
-      while (k >= 0 && !lines[k].includes("/**")) k--;
-      doc = lines.slice(Math.max(k, 0), j + 1).join("\n");
-    }
-    if (!doc.includes("@internal")) found.push(`${path}:${i + 1}: ${member[1]}`);
+/** Members named `_x`: internals are `#private` or keyed by a symbol from a `_` file instead. */
+function underscoreMembers(path: string, source: string): string[] {
+  return source.split("\n").flatMap((line, i) => {
+    const member = /^\s+(?:readonly\s+|static\s+|async\s+)*(_[A-Za-z]\w*)\s*[(:?=<]/.exec(line);
+    return member === null ? [] : [`${path}:${i + 1}: ${member[1]}`];
   });
-  return found;
 }
 
 /** Where this test runs from an npm build (`<build>/esm/tests/scripts/`): that build's esm/. */
@@ -129,12 +117,12 @@ function declarations(dir: string, under = ""): string[] {
 }
 
 describe("internal members", () => {
-  it("are tagged @internal, which keeps them out of the published types", () => {
+  it("are #private or symbol-keyed, never a public member named `_x`", () => {
     const problems = [...publicSources(repositoryRoot(import.meta.url))].flatMap(([path, source]) =>
-      untaggedInternals(path, source)
+      underscoreMembers(path, source)
     );
     assert.deepEqual(problems, []);
-    assert.deepEqual(untaggedInternals("x.ts", "class A {\n  /** Hi. */\n  _x = 1;\n}"), [
+    assert.deepEqual(underscoreMembers("x.ts", "class A {\n  /** Hi. */\n  _x = 1;\n}"), [
       "x.ts:3: _x",
     ]);
   });

@@ -4,6 +4,7 @@
  * chunk is in flight at a time however the writes are called, and the end
  * follows the writes called before it.
  */
+import { CONTINUE, DONE, GONE } from "../../workers/_shuttle_slots.ts";
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Shuttle, type ShuttleHead } from "../../workers/mod.ts";
@@ -59,16 +60,16 @@ describe("Shuttle", () => {
     await settle();
     assert.deepEqual(log, ["head:null end=false", "chunk:a"], "one chunk in flight");
     assert.deepEqual(sent, ["a"]);
-    s._continue(); // the worker took "a"
+    s[CONTINUE](); // the worker took "a"
     await settle();
     assert.deepEqual(log, ["head:null end=false", "chunk:a", "chunk:b"]);
     assert.deepEqual(sent, ["a", "b"]);
-    s._continue();
+    s[CONTINUE]();
     await settle();
     // The end follows the last write at once: it does not wait for that write's continue.
     assert.deepEqual(log, ["head:null end=false", "chunk:a", "chunk:b", "chunk:c", "end:z"]);
     await Promise.all(writes);
-    s._done(null);
+    s[DONE](null);
     await ended;
     assert.deepEqual(sent, ["a", "b", "c"]);
   });
@@ -79,7 +80,7 @@ describe("Shuttle", () => {
     const first = s.write(encode("a"));
     const second = s.write(encode("b"));
     await first;
-    s._gone("reset");
+    s[GONE]("reset");
     await second;
     await s.write(encode("c"));
     await s.end();
@@ -93,7 +94,7 @@ describe("Shuttle", () => {
     s.respond({ status: 200, headers: [] }, null, false);
     const ended = s.end();
     await assert.rejects(s.write(encode("a")), /the response has ended/);
-    s._done(null);
+    s[DONE](null);
     await ended;
   });
 });

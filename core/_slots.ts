@@ -1,0 +1,32 @@
+/**
+ * Keys of the members the core's classes share with one another and with no
+ * one else (`Hussar` ↔ `Connection` ↔ `Descriptor`). Symbol keys keep them
+ * out of the public types and out of reach of a stray `conn._flush()`.
+ *
+ * @module
+ */
+
+/** `ConnectionOwner`: the connection has news for its parked thread. */
+export const WAKE: unique symbol = Symbol("hussar.wake");
+/** `ConnectionOwner`: the connection has corked output to flush at the end of the turn. */
+export const DIRTY: unique symbol = Symbol("hussar.dirty");
+/** `ConnectionOwner`: the connection reached "closed". */
+export const CLOSED: unique symbol = Symbol("hussar.closed");
+/** `ConnectionOwner`: a deadline call, forwarded to the descriptor. */
+export const SET_DEADLINE: unique symbol = Symbol("hussar.setDeadline");
+/** `ConnectionOwner`: see `SET_DEADLINE`. */
+export const CLEAR_DEADLINE: unique symbol = Symbol("hussar.clearDeadline");
+
+/** `Connection`: sends the corked output (called by the core at the end of a turn). */
+export const FLUSH: unique symbol = Symbol("hussar.flush");
+/** `Connection`: a deadline passed; the thread gets a DeadlineError from its I/O. */
+export const EXPIRE: unique symbol = Symbol("hussar.expire");
+/** `Connection`: whom to wake, the parked thread or null if none is parked now. */
+export const TAKE_WAKE: unique symbol = Symbol("hussar.takeWake");
+
+/** `Descriptor`: the timer that expires the deadline. */
+export const DEADLINE_TIMER: unique symbol = Symbol("hussar.deadlineTimer");
+/** `Descriptor`: when that timer fires (at or before the deadline). */
+export const DEADLINE_TIMER_DUE: unique symbol = Symbol("hussar.deadlineTimerDue");
+/** `Descriptor`: the timer that ends the thread and connection after the grace period. */
+export const GRACE_TIMER: unique symbol = Symbol("hussar.graceTimer");

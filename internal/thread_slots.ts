@@ -1,0 +1,22 @@
+/**
+ * Keys of a `Thread`'s scheduling state, shared by the scheduler (which owns
+ * it) and the core (whose connections set the wake filter of the thread that
+ * parks on them). Symbol keys keep them out of the public types.
+ *
+ * @module
+ */
+
+/** The running generator (created lazily for generator functions). */
+export const GENERATOR: unique symbol = Symbol("hussar.generator");
+/** The generator function, until first resumed. */
+export const START: unique symbol = Symbol("hussar.start");
+/** While set, only signals passing it resume the thread. */
+export const FILTER: unique symbol = Symbol("hussar.filter");
+/** Signals set aside by the filter, re-queued when the thread next parks. */
+export const STASH: unique symbol = Symbol("hussar.stash");
+/** Set by `Scheduler.kill`: queued signals for the thread are discarded, not reported. */
+export const KILLED: unique symbol = Symbol("hussar.killed");
+/** Parked on a Promise that has not settled yet. */
+export const AWAITING: unique symbol = Symbol("hussar.awaiting");
+/** Resolves `Thread.finished`. */
+export const ON_FINISHED: unique symbol = Symbol("hussar.onFinished");
