@@ -9,7 +9,7 @@ export type ResolvedServeOptions = Omit<ServeOptions, "port" | "fetch" | "handle
  * Every option `serve()` knows. Typed as a complete map of the option names,
  * so an option added to {@linkcode ServeOptions} and not here fails `deno check`.
  */
-const KNOWN: { readonly [K in keyof Required<ServeOptions>]: true } = {
+export const KNOWN: { readonly [K in keyof Required<ServeOptions>]: true } = {
   fetch: true,
   handler: true,
   port: true,

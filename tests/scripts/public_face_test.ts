@@ -19,6 +19,7 @@ import * as serve from "../../serve/mod.ts";
 import * as helpers from "../../helpers/mod.ts";
 import * as websocket from "../../websocket/mod.ts";
 import * as workers from "../../workers/mod.ts";
+import { KNOWN } from "../../serve/_options.ts";
 
 const ENTRIES: Record<string, Record<string, unknown>> = {
   ".": root,
@@ -148,5 +149,16 @@ describe("the documentation", () => {
     assert.ok(readme <= 16 * 1024, `README.md is ${readme} bytes`);
     const pages = readdirSync(join(repo, "docs")).filter((name) => name.endsWith(".md"));
     assert.ok(pages.length >= 4, `docs/ has ${pages.join(", ")}`);
+  });
+
+  it("has one options table in the README that names every option serve() takes", () => {
+    const readme = readFileSync(join(repositoryRoot(import.meta.url), "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n## Options\n"));
+    const rows = section.slice(0, section.indexOf("\n## ", 1)).split("\n")
+      .map((line) => /^\| `(\w+)/.exec(line)?.[1])
+      .filter((name) => name !== undefined);
+    // `fetch` and `handler` are the handler itself, named in the paragraph above the table.
+    const options = Object.keys(KNOWN).filter((name) => name !== "fetch" && name !== "handler");
+    assert.deepEqual([...rows].sort(), options.sort());
   });
 });
