@@ -28,6 +28,8 @@ export class ProtocolViolation extends Error {
 /** One parsed frame, payload unmasked. */
 export interface Frame {
   fin: boolean;
+  /** RSV1: the message is compressed (permessage-deflate, RFC 7692 §6); only on a first data frame. */
+  rsv1: boolean;
   opcode: number;
   payload: Uint8Array;
 }
@@ -38,6 +40,8 @@ export interface FrameParserOptions {
   masked: boolean;
   /** Largest payload of one frame (a bigger one is 1009 before any of it is buffered). */
   maxPayload: number;
+  /** permessage-deflate was negotiated: RSV1 may mark a message's first frame (RFC 7692 §6). */
+  rsv1?: boolean;
 }
 
 const HEAD = 0;
@@ -50,11 +54,13 @@ const PAYLOAD = 1;
 export class FrameParser {
   readonly #masked: boolean;
   readonly #maxPayload: number;
+  readonly #rsv1: boolean;
   #state = HEAD;
   readonly #head = new Uint8Array(14);
   #headHave = 0;
   #headNeed = 2;
   #fin = false;
+  #compressed = false;
   #opcode = 0;
   #mask: Uint8Array | null = null;
   #payload = new Uint8Array(0);
@@ -63,6 +69,7 @@ export class FrameParser {
   constructor(options: FrameParserOptions) {
     this.#masked = options.masked;
     this.#maxPayload = options.maxPayload;
+    this.#rsv1 = options.rsv1 ?? false;
   }
 
   /** Whether the parser is between frames (no partial frame buffered). */
@@ -99,7 +106,12 @@ export class FrameParser {
         i += take;
       }
       if (this.#payloadHave < this.#payload.length) break;
-      frames.push({ fin: this.#fin, opcode: this.#opcode, payload: this.#payload });
+      frames.push({
+        fin: this.#fin,
+        rsv1: this.#compressed,
+        opcode: this.#opcode,
+        payload: this.#payload,
+      });
       this.#state = HEAD;
       this.#headHave = 0;
       this.#headNeed = 2;
@@ -112,13 +124,21 @@ export class FrameParser {
     const b1 = this.#head[1];
     this.#fin = (b0 & 0x80) !== 0;
     this.#opcode = b0 & 0x0f;
-    if ((b0 & 0x70) !== 0) {
-      throw new ProtocolViolation(1002, "reserved bits set but no extension was negotiated");
-    }
+    this.#compressed = (b0 & 0x40) !== 0;
     const opcode = this.#opcode;
     const control = (opcode & 0x08) !== 0;
+    if ((b0 & 0x30) !== 0 || (this.#compressed && !this.#rsv1)) {
+      throw new ProtocolViolation(1002, "reserved bits set but no extension was negotiated");
+    }
     if (opcode > 0x2 && opcode !== 0x8 && opcode !== 0x9 && opcode !== 0xa) {
       throw new ProtocolViolation(1002, `unknown opcode 0x${opcode.toString(16)}`);
+    }
+    // RFC 7692 §6: RSV1 marks a whole message, so only its first frame carries it.
+    if (this.#compressed && (control || opcode === OPCODE.continuation)) {
+      throw new ProtocolViolation(
+        1002,
+        `RSV1 set on a ${control ? "control" : "continuation"} frame`,
+      );
     }
     const masked = (b1 & 0x80) !== 0;
     if (masked !== this.#masked) {
@@ -184,6 +204,8 @@ export interface EncodeOptions {
   fin?: boolean;
   /** A 4-byte masking key (clients); none for a server. */
   mask?: Uint8Array;
+  /** Set RSV1: a compressed message's first frame (RFC 7692 §6). */
+  rsv1?: boolean;
 }
 
 /** Serialises one frame: header, then the payload (masked if a key is given), in one buffer. */
@@ -197,7 +219,7 @@ export function encodeFrame(
   const mask = options.mask;
   const headLength = 2 + extended + (mask ? 4 : 0);
   const frame = new Uint8Array(headLength + length);
-  frame[0] = (options.fin === false ? 0 : 0x80) | opcode;
+  frame[0] = (options.fin === false ? 0 : 0x80) | (options.rsv1 ? 0x40 : 0) | opcode;
   frame[1] = (mask ? 0x80 : 0) | (extended === 0 ? length : extended === 2 ? 126 : 127);
   if (extended === 2) {
     frame[2] = length >> 8;

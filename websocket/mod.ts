@@ -2,8 +2,8 @@
  * WebSocket (RFC 6455) for `serve()`: `upgradeWebSocket(request)` returns
  * a standard `WebSocket`-like socket and the 101 response to return, as in
  * Deno. Masking, fragmentation, ping/pong, close codes, size limits and
- * backpressure are handled; no extension (permessage-deflate) is
- * negotiated.
+ * backpressure are handled, and permessage-deflate (RFC 7692) is
+ * negotiated when the client offers it.
  *
  * @example
  * ```ts

@@ -1,4 +1,5 @@
 import { claimUpgrade, type PendingUpgrade } from "../internal/upgrade.ts";
+import { negotiateDeflate } from "./_deflate.ts";
 import { CANCEL, RUN } from "./_socket_slots.ts";
 import { acceptKey, checkHandshake, selectProtocol } from "./_handshake.ts";
 import { WebSocketUpgradeError } from "./errors.ts";
@@ -30,6 +31,43 @@ export interface UpgradeWebSocketOptions {
   maxBufferedAmount?: number;
   /** Milliseconds to wait for the peer's close frame after ours. Default 5000. */
   closeTimeoutMs?: number;
+  /**
+   * permessage-deflate (RFC 7692), accepted when the client offers it:
+   * `true` (the default) with the defaults, `false` to decline every
+   * offer, or settings. `maxMessageSize` limits the inflated size.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+}
+
+/**
+ * Settings of permessage-deflate (RFC 7692 §7.1). Memory kept per
+ * connection between messages: the history of each direction that keeps
+ * its context, 2^serverMaxWindowBits + 2^clientMaxWindowBits bytes at
+ * most (64 KiB with the defaults); zlib's own state lives only during a
+ * call.
+ *
+ * @example
+ * ```ts
+ * import type { PerMessageDeflateOptions } from "@hussar/core/websocket";
+ * const small: PerMessageDeflateOptions = { serverMaxWindowBits: 10, clientMaxWindowBits: 10 };
+ * console.log(small.serverMaxWindowBits); // 10
+ * ```
+ */
+export interface PerMessageDeflateOptions {
+  /** Messages of fewer bytes than this go uncompressed. Default 1024. */
+  threshold?: number;
+  /** Compress each message on its own, keeping no history (`server_no_context_takeover`). Default false. */
+  serverNoContextTakeover?: boolean;
+  /** Ask the client to do so too (`client_no_context_takeover`). Default false. */
+  clientNoContextTakeover?: boolean;
+  /** LZ77 window of the server's compressor, 9-15 (a client may ask for less). Default 15. */
+  serverMaxWindowBits?: number;
+  /**
+   * Largest window the client may compress with, 9-15; below 15 a client
+   * that cannot limit its window (no `client_max_window_bits` in its
+   * offer) gets no compression. Default 15.
+   */
+  clientMaxWindowBits?: number;
 }
 
 /** What {@linkcode upgradeWebSocket} returns. */
@@ -54,11 +92,19 @@ export const DEFAULT_WEBSOCKET_OPTIONS: Readonly<{
   maxMessageSize: number;
   maxBufferedAmount: number;
   closeTimeoutMs: number;
+  perMessageDeflate: Readonly<Required<PerMessageDeflateOptions>>;
 }> = Object.freeze({
   idleTimeout: 30,
   maxMessageSize: 1024 * 1024,
   maxBufferedAmount: 16 * 1024 * 1024,
   closeTimeoutMs: 5000,
+  perMessageDeflate: Object.freeze({
+    threshold: 1024,
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: 15,
+    clientMaxWindowBits: 15,
+  }),
 });
 
 /**
@@ -84,8 +130,9 @@ class SwitchingProtocolsResponse extends Response {
  * the status to answer: 400, 405 or 426) for a bad handshake, and
  * `TypeError` for a request that did not come from `serve()`.
  *
- * No extension is negotiated (no permessage-deflate): messages travel
- * uncompressed.
+ * permessage-deflate is accepted when the client offers it (option
+ * `perMessageDeflate`); the answer's `Sec-WebSocket-Extensions` says
+ * with which parameters, as does `socket.extensions`.
  *
  * @example
  * ```ts
@@ -112,6 +159,10 @@ export function upgradeWebSocket(
 ): WebSocketUpgrade {
   const handshake = checkHandshake(request);
   const protocol = selectProtocol(handshake.protocols, options.protocol);
+  const deflate = deflateOptions(options.perMessageDeflate);
+  const agreement = deflate === null
+    ? null
+    : negotiateDeflate(request.headers.get("sec-websocket-extensions"), deflate);
   const url = new URL(request.url);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   const socket = new UpgradedWebSocket({
@@ -125,6 +176,7 @@ export function upgradeWebSocket(
       DEFAULT_WEBSOCKET_OPTIONS.idleTimeout) * 1000,
     closeTimeoutMs: positive(options.closeTimeoutMs, "closeTimeoutMs") ??
       DEFAULT_WEBSOCKET_OPTIONS.closeTimeoutMs,
+    deflate: agreement === null ? null : { ...agreement, threshold: deflate!.threshold },
   });
   const headers: Record<string, string> = {
     upgrade: "websocket",
@@ -132,6 +184,7 @@ export function upgradeWebSocket(
     "sec-websocket-accept": acceptKey(handshake.key),
   };
   if (protocol !== "") headers["sec-websocket-protocol"] = protocol;
+  if (agreement !== null) headers["sec-websocket-extensions"] = agreement.header;
   const response = new SwitchingProtocolsResponse(null, { headers });
   const pending: PendingUpgrade = {
     response,
@@ -144,6 +197,31 @@ export function upgradeWebSocket(
     throw new TypeError(`upgradeWebSocket: ${refusal}`);
   }
   return { socket, response };
+}
+
+/** Resolves the `perMessageDeflate` option; null when off. */
+function deflateOptions(
+  option: boolean | PerMessageDeflateOptions | undefined,
+): Required<PerMessageDeflateOptions> | null {
+  if (option === false) return null;
+  const defaults = DEFAULT_WEBSOCKET_OPTIONS.perMessageDeflate;
+  if (option === undefined || option === true) return defaults;
+  return {
+    threshold: nonNegative(option.threshold, "perMessageDeflate.threshold") ?? defaults.threshold,
+    serverNoContextTakeover: option.serverNoContextTakeover ?? defaults.serverNoContextTakeover,
+    clientNoContextTakeover: option.clientNoContextTakeover ?? defaults.clientNoContextTakeover,
+    serverMaxWindowBits: windowBits(option.serverMaxWindowBits, "serverMaxWindowBits") ??
+      defaults.serverMaxWindowBits,
+    clientMaxWindowBits: windowBits(option.clientMaxWindowBits, "clientMaxWindowBits") ??
+      defaults.clientMaxWindowBits,
+  };
+}
+
+function windowBits(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 9 && value <= 15)) {
+    throw new RangeError(`perMessageDeflate.${name} must be an integer from 9 to 15, not ${value}`);
+  }
+  return value;
 }
 
 function positive(value: number | undefined, name: string): number | undefined {

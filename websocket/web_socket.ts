@@ -1,4 +1,5 @@
 import type { ByteDuplex } from "./duplex.ts";
+import { compressedLimit, type DeflateParams, PerMessageDeflate } from "./_deflate.ts";
 import { CANCEL, RUN } from "./_socket_slots.ts";
 import {
   closePayload,
@@ -25,6 +26,8 @@ export interface WebSocketSettings {
   maxBufferedAmount: number;
   idleTimeoutMs: number;
   closeTimeoutMs: number;
+  /** permessage-deflate as negotiated, with its `Sec-WebSocket-Extensions` answer; null: off. */
+  deflate: { params: DeflateParams; header: string; threshold: number } | null;
 }
 
 const CONNECTING = 0;
@@ -151,10 +154,12 @@ export class UpgradedWebSocket extends EventTarget {
   readonly url: string;
   /** The subprotocol chosen in the handshake ("" for none). */
   readonly protocol: string;
-  /** Always "": no extension (permessage-deflate included) is negotiated. */
-  readonly extensions: string = "";
+  /** The extensions negotiated: `permessage-deflate` and its parameters, or "". */
+  readonly extensions: string;
 
   readonly #settings: WebSocketSettings;
+  readonly #deflate: PerMessageDeflate | null;
+  readonly #threshold: number;
   #state = CONNECTING;
   #binaryType: WebSocketBinaryType = "arraybuffer";
   #duplex: ByteDuplex | null = null;
@@ -174,6 +179,11 @@ export class UpgradedWebSocket extends EventTarget {
     this.#settings = settings;
     this.url = settings.url;
     this.protocol = settings.protocol;
+    this.extensions = settings.deflate?.header ?? "";
+    this.#deflate = settings.deflate === null
+      ? null
+      : new PerMessageDeflate(settings.deflate.params);
+    this.#threshold = settings.deflate?.threshold ?? Infinity;
   }
 
   /** `CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3). */
@@ -315,8 +325,14 @@ export class UpgradedWebSocket extends EventTarget {
   }
 
   async #readLoop(duplex: ByteDuplex): Promise<void> {
-    const parser = new FrameParser({ masked: true, maxPayload: this.#settings.maxMessageSize });
-    const assembler = new MessageAssembler(this.#settings.maxMessageSize);
+    const max = this.#settings.maxMessageSize;
+    const deflate = this.#deflate;
+    const parser = new FrameParser({
+      masked: true,
+      maxPayload: deflate === null ? max : compressedLimit(max),
+      rsv1: deflate !== null,
+    });
+    const assembler = new MessageAssembler(max, deflate);
     while (this.#state !== CLOSED) {
       let chunk: Uint8Array | null;
       try {
@@ -372,7 +388,7 @@ export class UpgradedWebSocket extends EventTarget {
 
   #enqueue(opcode: number, payload: Uint8Array | Promise<Uint8Array>, size?: number): void {
     if (this.#chain === null && payload instanceof Uint8Array) {
-      return this.#write(encodeFrame(opcode, payload));
+      return this.#write(this.#dataFrame(opcode, payload));
     }
     // Behind a Blob still being read: keep the order, and a copy of what was sent.
     const bytes = payload instanceof Uint8Array ? payload.slice() : payload;
@@ -382,7 +398,7 @@ export class UpgradedWebSocket extends EventTarget {
       (data) => {
         this.#chainBytes -= counted;
         if (opcode === OPCODE.close) this.#sendClose(...decodeClose(data));
-        else this.#write(encodeFrame(opcode, data));
+        else this.#write(this.#dataFrame(opcode, data));
       },
       (error) => {
         this.#chainBytes -= counted;
@@ -393,6 +409,15 @@ export class UpgradedWebSocket extends EventTarget {
     step.then(() => {
       if (this.#chain === step) this.#chain = null;
     });
+  }
+
+  /** A message as one frame, compressed if negotiated, big enough and worth it (RFC 7692 §7.2.1). */
+  #dataFrame(opcode: number, data: Uint8Array): Uint8Array {
+    if (data.length >= this.#threshold && !this.#closeSent) {
+      const compressed = this.#deflate!.compress(data);
+      if (compressed !== null) return encodeFrame(opcode, compressed, { rsv1: true });
+    }
+    return encodeFrame(opcode, data);
   }
 
   #initiateClose(code: number | undefined, reason: string): void {
