@@ -4,11 +4,14 @@
  * deflate, which Deno, Bun and Node all have.
  *
  * Context takeover (§7.1.1) without a live zlib stream: each message is
- * compressed or inflated by a one-shot call whose preset dictionary is the
- * last 2^windowBits bytes of the direction's earlier compressed messages.
- * That is exactly the LZ77 window the peer's stream holds, so the bytes on
- * the wire are a valid continuation of its stream, while a connection keeps
- * only those history bytes between messages (no zlib state, nothing to free).
+ * compressed or inflated by a one-shot call that is given the last
+ * 2^windowBits bytes of the direction's earlier compressed messages, which
+ * is exactly the LZ77 window the peer's stream holds. A connection keeps
+ * only those history bytes between messages (no zlib state, nothing to
+ * free). The inflater gets them as a stored block before the message (any
+ * inflater honours that); the compressor as a preset dictionary, which
+ * Deno's node:zlib ignores: there the server compresses each message on
+ * its own, which any client can inflate.
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { ProtocolViolation } from "./_frame.ts";
@@ -178,7 +181,9 @@ export class PerMessageDeflate {
     });
     const end = endsWithTail(out) ? out.length - 4 : out.length;
     if (end >= data.length) return null;
-    if (this.#sendWindow > 0) this.#sent = keepLast(this.#sent, data, this.#sendWindow);
+    if (this.#sendWindow > 0 && dictionaryWorks()) {
+      this.#sent = keepLast(this.#sent, data, this.#sendWindow);
+    }
     return out.subarray(0, end);
   }
 
@@ -188,20 +193,30 @@ export class PerMessageDeflate {
    * never inflated whole. Bad deflate data is 1007.
    */
   decompress(parts: Uint8Array[], size: number, limit: number): Uint8Array {
-    const input = new Uint8Array(size + 4);
-    let at = 0;
+    // The history as a stored block (RFC 1951 §3.2.4), then the message and the tail §7.2.2 strips.
+    const history = this.#received;
+    const prefix = history.length === 0 ? 0 : 5 + history.length;
+    const input = new Uint8Array(prefix + size + 4);
+    if (prefix > 0) {
+      input[0] = 0; // BFINAL 0, BTYPE 00, padded to the byte
+      input[1] = history.length & 0xff;
+      input[2] = history.length >> 8;
+      input[3] = ~input[1] & 0xff;
+      input[4] = ~input[2] & 0xff;
+      input.set(history, 5);
+    }
+    let at = prefix;
     for (const part of parts) {
       input.set(part, at);
       at += part.length;
     }
     input.set(TAIL, at);
-    let out: Uint8Array;
+    let buffer: Uint8Array;
     try {
-      out = inflateRawSync(input, {
+      buffer = inflateRawSync(input, {
         ...FLUSH,
         windowBits: 15,
-        maxOutputLength: limit,
-        ...(this.#received.length > 0 ? { dictionary: this.#received } : {}),
+        maxOutputLength: history.length + limit,
       });
     } catch (error) {
       if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
@@ -210,11 +225,23 @@ export class PerMessageDeflate {
       const why = error instanceof Error ? error.message : String(error);
       throw new ProtocolViolation(1007, `compressed message is not valid deflate data: ${why}`);
     }
-    if (this.#receiveWindow > 0) {
-      this.#received = keepLast(this.#received, out, this.#receiveWindow);
-    }
-    return out;
+    // A plain view: a Buffer's slice() would not copy where the message's ArrayBuffer is cut out.
+    const out = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+    if (this.#receiveWindow > 0) this.#received = keepLast(EMPTY, out, this.#receiveWindow);
+    return out.subarray(history.length);
   }
+}
+
+let dictionaryWorksCache: boolean | undefined;
+
+/** Whether this runtime's raw deflate honours a preset dictionary (Deno's ignores it). */
+function dictionaryWorks(): boolean {
+  if (dictionaryWorksCache === undefined) {
+    const sample = new Uint8Array(64).map((_, i) => (i * 167 + 13) & 0xff);
+    const plain = deflateRawSync(sample, FLUSH).length;
+    dictionaryWorksCache = deflateRawSync(sample, { ...FLUSH, dictionary: sample }).length < plain;
+  }
+  return dictionaryWorksCache;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -227,7 +254,8 @@ function endsWithTail(bytes: Uint8Array): boolean {
 
 /** The last `window` bytes of `history` followed by `data`, in a buffer of their own. */
 function keepLast(history: Uint8Array, data: Uint8Array, window: number): Uint8Array {
-  if (data.length >= window) return data.slice(data.length - window);
+  // Copied with the Uint8Array constructor: `data` may be a Buffer, whose slice() is a view.
+  if (data.length >= window) return new Uint8Array(data.subarray(data.length - window));
   const fromHistory = Math.min(history.length, window - data.length);
   const out = new Uint8Array(fromHistory + data.length);
   out.set(history.subarray(history.length - fromHistory));

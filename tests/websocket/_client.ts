@@ -53,7 +53,7 @@ export class RawWebSocket {
   private constructor(socket: Socket, answer: HandshakeAnswer, rest: Uint8Array, max: number) {
     this.socket = socket;
     this.answer = answer;
-    this.#parser = new FrameParser({ masked: false, maxPayload: max });
+    this.#parser = new FrameParser({ masked: false, maxPayload: max, rsv1: true }); // RSV1: frame.rsv1
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Uint8Array) => this.#take(chunk));
     socket.on("end", () => {

@@ -125,6 +125,42 @@ describe("FrameParser", () => {
     }
   });
 
+  it("takes RSV1 on a message's first frame once permessage-deflate is on (RFC 7692 §6)", () => {
+    const parser = new FrameParser({ masked: true, maxPayload: 1 << 20, rsv1: true });
+    const first = encodeFrame(OPCODE.text, bytes(1, 2), { fin: false, mask: MASK, rsv1: true });
+    assert.equal(first[0], 0x41);
+    const frames = parser.push(
+      concatBytes([first, encodeFrame(OPCODE.continuation, bytes(3), { mask: MASK })]),
+    );
+    assert.deepEqual(frames.map((f) => [f.opcode, f.rsv1, f.fin]), [
+      [OPCODE.text, true, false],
+      [OPCODE.continuation, false, true],
+    ]);
+    assert.deepEqual([...frames[0].payload], [1, 2]);
+  });
+
+  it("refuses RSV1 without the extension, on a control frame or a continuation (1002)", () => {
+    const compressed = encodeFrame(OPCODE.binary, bytes(1), { mask: MASK, rsv1: true });
+    assert.throws(() => server().push(compressed), violation(1002, /reserved bits/));
+    const deflating = () => new FrameParser({ masked: true, maxPayload: 1 << 20, rsv1: true });
+    assert.throws(
+      () => deflating().push(encodeFrame(OPCODE.ping, bytes(1), { mask: MASK, rsv1: true })),
+      violation(1002, /RSV1 set on a control frame/),
+    );
+    const parser = deflating();
+    parser.push(encodeFrame(OPCODE.text, bytes(1), { fin: false, mask: MASK, rsv1: true }));
+    assert.throws(
+      () => parser.push(encodeFrame(OPCODE.continuation, bytes(1), { mask: MASK, rsv1: true })),
+      violation(1002, /RSV1 set on a continuation frame/),
+    );
+    for (const b0 of [0xa1, 0x91]) {
+      assert.throws(
+        () => deflating().push(bytes(b0, 0x80, 0, 0, 0, 0)),
+        violation(1002, /reserved/),
+      );
+    }
+  });
+
   it("refuses fragmented control frames and control payloads over 125 bytes (1002)", () => {
     assert.throws(
       () => server().push(encodeFrame(OPCODE.ping, bytes(1), { fin: false, mask: MASK })),

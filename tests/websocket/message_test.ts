@@ -3,11 +3,14 @@ import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { OPCODE, ProtocolViolation } from "../../websocket/_frame.ts";
 import { MessageAssembler } from "../../websocket/_message.ts";
+import { PerMessageDeflate } from "../../websocket/_deflate.ts";
+import { deflateRawSync } from "node:zlib";
 
 const encoder = new TextEncoder();
-const frame = (opcode: number, payload: Uint8Array | string, fin = true) => ({
+const frame = (opcode: number, payload: Uint8Array | string, fin = true, rsv1 = false) => ({
   opcode,
   fin,
+  rsv1,
   payload: typeof payload === "string" ? encoder.encode(payload) : payload,
 });
 
@@ -88,5 +91,26 @@ describe("MessageAssembler", () => {
       () => assembler.add(frame(OPCODE.continuation, new Uint8Array(5))),
       violation(1009),
     );
+  });
+
+  it("inflates a compressed message once whole, within the limit (RFC 7692 §6)", () => {
+    const deflate = new PerMessageDeflate({
+      serverNoContextTakeover: false,
+      clientNoContextTakeover: false,
+      serverMaxWindowBits: 15,
+      clientMaxWindowBits: 15,
+    });
+    const assembler = new MessageAssembler(100, deflate);
+    const text = "é".repeat(50);
+    const payload = deflateRawSync(encoder.encode(text), { finishFlush: 2 }).subarray(0, -4);
+    assert.equal(assembler.add(frame(OPCODE.text, payload.subarray(0, 2), false, true)), null);
+    assert.deepEqual(assembler.add(frame(OPCODE.continuation, payload.subarray(2))), {
+      text: true,
+      data: text,
+    });
+    const tooBig = deflateRawSync(encoder.encode(text + "!"), { finishFlush: 2 }).subarray(0, -4);
+    assert.throws(() => assembler.add(frame(OPCODE.text, tooBig, true, true)), violation(1009));
+    // Uncompressed messages keep the limit exactly, though frames may be a little larger.
+    assert.throws(() => assembler.add(frame(OPCODE.binary, new Uint8Array(101))), violation(1009));
   });
 });
