@@ -165,4 +165,33 @@ describe(`the demo page in headless Chromium, served by ${RUNTIME}`, () => {
       await context.close();
     },
   );
+
+  it(
+    "negotiates permessage-deflate on the demo's WebSocket and echoes a large message",
+    { skip: SKIP, timeout: TIMEOUT },
+    async () => {
+      const { page, context } = await open();
+      const result = await page.evaluate(async () => {
+        const socket = new WebSocket(new URL("/ws", location.href.replace(/^http/, "ws")));
+        await new Promise((resolve, reject) => {
+          socket.onopen = resolve;
+          socket.onerror = reject;
+        });
+        const message = Array.from({ length: 5000 }, (_, i) => `line ${i % 97} ünïcödé`).join("\n");
+        const echoes: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          socket.send(message);
+          echoes.push(await new Promise((resolve) => (socket.onmessage = (e) => resolve(e.data))));
+        }
+        socket.close();
+        return {
+          extensions: socket.extensions,
+          same: echoes.every((e) => e === `echo: ${message}`),
+        };
+      });
+      assert.match(result.extensions, /^permessage-deflate/);
+      assert.equal(result.same, true, "both echoes are the message");
+      await context.close();
+    },
+  );
 });

@@ -8,6 +8,7 @@ import { serve } from "../../serve/mod.ts";
 import { upgradeWebSocket } from "../../websocket/mod.ts";
 import { OPCODE } from "../../websocket/_frame.ts";
 import { RawWebSocket, within } from "../websocket/_client.ts";
+import WebSocket from "ws";
 
 describe("upgradeWebSocket in worker mode", () => {
   it("echoes messages over a connection a worker owns, and closes cleanly", async () => {
@@ -58,6 +59,38 @@ describe("upgradeWebSocket in worker mode", () => {
     client.sendText("hello");
     client.destroy();
     assert.equal(await within(closedWith, 5000, "close on the server"), 1006);
+    await server.hussar.whenEmpty();
+    await server.shutdown();
+  });
+
+  it("negotiates permessage-deflate and echoes compressed messages as in single-thread mode", async () => {
+    const server = serve(
+      { workers: 1, hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => {
+        const { socket, response } = upgradeWebSocket(request, { maxMessageSize: 1 << 20 });
+        socket.onmessage = (event) => socket.send(event.data);
+        return response;
+      },
+    );
+    await server.ready;
+    const ws = new WebSocket(`ws://127.0.0.1:${(server.addr as { port: number }).port}/`);
+    let extensions: string | undefined;
+    ws.on("upgrade", (response) => {
+      extensions = response.headers["sec-websocket-extensions"] as string | undefined;
+    });
+    await within(new Promise((resolve) => ws.once("open", resolve)), 5000, "the ws client to open");
+    assert.equal(extensions, "permessage-deflate");
+    const message = "compressed in worker mode, ".repeat(2000);
+    for (let i = 0; i < 2; i++) {
+      const echoed = new Promise<string>((resolve) =>
+        ws.once("message", (data: Buffer) => resolve(data.toString()))
+      );
+      ws.send(message);
+      assert.ok((await within(echoed, 5000, "the echo")) === message, "the echo is the message");
+    }
+    const closed = new Promise<number>((resolve) => ws.once("close", resolve));
+    ws.send(new Uint8Array(4 << 20)); // inflates past maxMessageSize
+    assert.equal(await within(closed, 5000, "the close"), 1009);
     await server.hussar.whenEmpty();
     await server.shutdown();
   });
