@@ -36,6 +36,7 @@ export { HttpError } from "./httputil/errors.ts";
 export { DEFAULT_HTTP_OPTIONS } from "./httputil/server.ts";
 export {
   DEFAULT_WEBSOCKET_OPTIONS,
+  type PerMessageDeflateOptions,
   upgradeWebSocket,
   type UpgradeWebSocketOptions,
   type WebSocketUpgrade,

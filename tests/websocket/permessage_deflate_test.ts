@@ -228,6 +228,33 @@ describe("permessage-deflate with the ws client", () => {
   });
 });
 
+describe("the perMessageDeflate option", () => {
+  it("refuses window bits outside 9-15 and a negative threshold (RangeError)", () => {
+    const request = new Request("http://localhost/", {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    for (
+      const perMessageDeflate of [
+        { serverMaxWindowBits: 8 },
+        { clientMaxWindowBits: 16 },
+        { serverMaxWindowBits: 12.5 },
+        { threshold: -1 },
+      ]
+    ) {
+      assert.throws(
+        () => upgradeWebSocket(request, { perMessageDeflate }),
+        /^RangeError: perMessageDeflate\.\w+ must be/,
+        JSON.stringify(perMessageDeflate),
+      );
+    }
+  });
+});
+
 /** A raw client that offered `offer`; its server's sockets echo. */
 async function rawClient(echo: Echo, offer: string | null): Promise<RawWebSocket> {
   const client = await RawWebSocket.open(echo.port, {
