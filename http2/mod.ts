@@ -2,9 +2,10 @@
  * http2: the foundations of HTTP/2 for hussar (RFC 9113, RFC 7541): HPACK
  * with Huffman coding and bounded state, an incremental frame parser with
  * every frame-level rule checked as the bytes arrive, frame serialisers,
- * SETTINGS validation, and request header validation giving the same
- * request shape as the HTTP/1.1 engine. Not yet wired into the server: see
- * docs/http2.md.
+ * SETTINGS validation, request header validation giving the same request
+ * shape as the HTTP/1.1 engine, the session that serves a connection
+ * (`http2Handler`) and the choice between HTTP/2 and HTTP/1.1
+ * (`negotiateHandler`), which `serve()` uses. See docs/http2.md.
  *
  * @example
  * ```ts
@@ -43,3 +44,5 @@ export * from "./settings.ts";
 export * from "./frame.ts";
 export * from "./serialize.ts";
 export * from "./request.ts";
+export * from "./session.ts";
+export * from "./negotiate.ts";

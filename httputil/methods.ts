@@ -34,3 +34,30 @@ const DEFAULT_SET = new Set(defaultMethods);
 export function isDefaultMethod(method: string): boolean {
   return DEFAULT_SET.has(method);
 }
+
+/** The methods RFC 9110 defines (§9.3) and PATCH (RFC 5789). */
+const STANDARD_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "OPTIONS",
+  "TRACE",
+  "PATCH",
+]);
+
+/**
+ * Whether HTTP defines `method` (RFC 9110 §9.3, and PATCH): a server that
+ * does not serve it answers 405 with `Allow`; any other method is 501.
+ *
+ * @example
+ * ```ts
+ * import { isStandardMethod } from "@hussar/core/httputil";
+ * console.log(isStandardMethod("TRACE"), isStandardMethod("BREW")); // true false
+ * ```
+ */
+export function isStandardMethod(method: string): boolean {
+  return STANDARD_METHODS.has(method);
+}

@@ -12,7 +12,7 @@ import {
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
-import { defaultMethods } from "./methods.ts";
+import { defaultMethods, isStandardMethod } from "./methods.ts";
 import { type HttpResponse, type RequestContext, respond, respondNow } from "./respond.ts";
 import { serializeResponse } from "./serialize.ts";
 import {
@@ -256,7 +256,7 @@ function* serveExchange(
   const { head } = request;
   if (!settings.methods.has(head.method)) {
     // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
-    return yield* (STANDARD_METHODS.has(head.method)
+    return yield* (isStandardMethod(head.method)
       ? fail(conn, 405, `method ${head.method} not allowed`, head.method, [[
         "allow",
         [...settings.methods].join(", "),
@@ -385,19 +385,6 @@ function* runUpgrade(
     conn.close("upgraded connection ended");
   }
 }
-
-/** The methods RFC 9110 defines (§9.3) and PATCH (RFC 5789). */
-const STANDARD_METHODS = new Set([
-  "GET",
-  "HEAD",
-  "POST",
-  "PUT",
-  "DELETE",
-  "CONNECT",
-  "OPTIONS",
-  "TRACE",
-  "PATCH",
-]);
 
 /**
  * The `Keep-Alive: timeout=N` to advertise: a second less than the real idle

@@ -1,0 +1,1158 @@
+/**
+ * The HTTP/2 session (RFC 9113): one connection's thread reads the frames,
+ * keeps the stream table, the HPACK decoder and the flow-control windows,
+ * and runs each request as a thread of its own.
+ *
+ * @module
+ */
+
+import type { Connection } from "../core/connection.ts";
+import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
+import type { HussarHandler } from "../core/hussar.ts";
+import type { ConnectionInfo } from "../core/transport.ts";
+import {
+  DEFAULT_HTTP_OPTIONS,
+  defaultMethods,
+  httpDate,
+  HttpError,
+  type HttpResponse,
+  type HttpServerOptions,
+  isNullBodyStatus,
+  isStandardMethod,
+  type ParseLimits,
+} from "../httputil/mod.ts";
+import { DEFAULT_PARSE_LIMITS } from "../httputil/limits.ts";
+import { type Logger, resolveLogger } from "../internal/logger.ts";
+import {
+  type AwayCall,
+  getCurrentScheduler,
+  type Scheduler,
+  type Signal,
+  type Thread,
+  type ThreadYield,
+  type TimerHandle,
+  wait,
+  waitSignalFor,
+} from "../scheduler/mod.ts";
+import { ErrorCode, errorCodeName, Http2Error } from "./errors.ts";
+import { type Frame, FrameParser, FrameType, type HeadersFrame } from "./frame.ts";
+import { HpackDecoder, HpackEncoder } from "./hpack.ts";
+import { type Http2RequestHead, validateRequestHeaders, validateTrailers } from "./request.ts";
+import {
+  dataFrameHeader,
+  serializeGoaway,
+  serializeHeaders,
+  serializePing,
+  serializeRstStream,
+  serializeSettings,
+  serializeWindowUpdate,
+  SETTINGS_ACK,
+} from "./serialize.ts";
+import { applySettings, type Http2Settings, INITIAL_SETTINGS } from "./settings.ts";
+import { RequestBody } from "./_request_body.ts";
+
+/**
+ * One request as an {@linkcode Http2App} sees it: the validated head, the
+ * body (null when the HEADERS frame ended the stream), the connection's
+ * facts, and a way to learn that the stream ended before its response did.
+ */
+export interface Http2Exchange {
+  /** The stream's identifier. */
+  readonly streamId: number;
+  /** The request head, validated (RFC 9113 §8.2, §8.3). */
+  readonly head: Http2RequestHead;
+  /** The connection's facts (addresses, TLS, ALPN). */
+  readonly info: ConnectionInfo;
+  /**
+   * The request body, or null when there is none. `stream()` gives it once;
+   * `failure` is set when it could not be completed (a limit, a deadline, a
+   * reset): the client's fault, which the session answers.
+   */
+  readonly body: { stream(): ReadableStream<Uint8Array>; readonly failure: unknown } | null;
+  /**
+   * Calls `listener` once if the stream ends before its response is
+   * complete: the client reset it (RST_STREAM), the connection was lost, or
+   * the request timed out. At once if that already happened.
+   */
+  onAbort(listener: (reason: string) => void): void;
+}
+
+/**
+ * An application served over HTTP/2: called once per stream, it returns
+ * the response (directly, by Promise, or as a thread's result).
+ */
+export type Http2App = (
+  exchange: Http2Exchange,
+) =>
+  | HttpResponse
+  | PromiseLike<HttpResponse>
+  | Generator<ThreadYield, HttpResponse, Signal>;
+
+/**
+ * Limits and timeouts of the HTTP/2 session: those of the HTTP/1.1 engine
+ * where they mean the same (docs/http2.md maps them), and the stream limit.
+ */
+export interface Http2ServerOptions extends Omit<HttpServerOptions, "onError" | "maxDrainBytes"> {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS: streams whose thread runs at once (default 100); more get REFUSED_STREAM. */
+  maxConcurrentStreams?: number;
+  /** Receives errors thrown by the app (default: the logger's `error`); the stream gets a 500. */
+  onError?: (error: unknown) => void;
+}
+
+/** The connection receive window advertised: a few streams' worth. */
+const CONNECTION_WINDOW = 1 << 20;
+/** The stream receive window (SETTINGS_INITIAL_WINDOW_SIZE, the protocol's default). */
+const STREAM_WINDOW = 65535;
+const MAX_WINDOW = 0x7fffffff;
+/** Frames of a kind a client may send per second before it is told to calm down (§10.5). */
+const FLOOD_WINDOW_MS = 1000;
+const MAX_CONTROL_FRAMES = 1000;
+const MAX_EARLY_RESETS = 200;
+
+interface Resolved {
+  limits: ParseLimits;
+  requireHost: boolean;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  requestTimeoutMs: number;
+  writeTimeoutMs: number;
+  maxConcurrentStreams: number;
+  methods: Set<string>;
+  debug: boolean;
+  shutdown: AbortSignal | undefined;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Turns an {@linkcode Http2App} into a hussar connection handler speaking
+ * HTTP/2 (RFC 9113) from the client's preface on: SETTINGS exchanged,
+ * PING answered, streams in the §5.1 states with odd increasing ids, at
+ * most `maxConcurrentStreams` at once (REFUSED_STREAM beyond), request
+ * bodies flow-controlled by what the app reads, responses sent within the
+ * peer's windows and frame size, RST_STREAM both ways, stream errors
+ * answered with RST_STREAM and connection errors with GOAWAY, and a
+ * graceful GOAWAY when `shutdown` aborts (open streams finish). Each
+ * stream runs on a thread of its own. See docs/http2.md.
+ *
+ * @example
+ * ```ts
+ * import { Hussar } from "@hussar/core/core";
+ * import {
+ *   CONNECTION_PREFACE, FrameParser, HpackEncoder, http2Handler, serializeHeaders, serializeSettings,
+ * } from "@hussar/core/http2";
+ * import { FakeSource } from "@hussar/core/sources";
+ * const hussar = new Hussar({
+ *   handler: http2Handler((exchange) => ({ status: 200, body: `hi ${exchange.head.target}` })),
+ * });
+ * const source = new FakeSource();
+ * hussar.attachSource(source);
+ * const client = source.connect();
+ * const request = new HpackEncoder().encode([
+ *   [":method", "GET"], [":scheme", "http"], [":authority", "a.test"], [":path", "/x"],
+ * ]);
+ * client.write(new Uint8Array([...CONNECTION_PREFACE, ...serializeSettings({}), ...serializeHeaders(1, request, true)]));
+ * const parser = new FrameParser({ preface: false });
+ * for (let data = ""; !data.endsWith("/x");) {
+ *   parser.push((await client.read())!);
+ *   for (let frame = parser.next(); frame !== null; frame = parser.next()) {
+ *     if (frame.type === 0) data += new TextDecoder().decode(frame.data);
+ *   }
+ *   if (data !== "") console.log(data); // hi /x
+ * }
+ * await hussar.close();
+ * ```
+ */
+export function http2Handler(app: Http2App, options: Http2ServerOptions = {}): HussarHandler {
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
+  const logger: Logger = resolveLogger(options.logger);
+  const settings: Resolved = {
+    limits,
+    requireHost: options.requireHost ?? true,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_OPTIONS.maxBodyBytes,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_HTTP_OPTIONS.requestTimeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_HTTP_OPTIONS.writeTimeoutMs,
+    maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
+    methods: new Set(options.methods ?? defaultMethods),
+    debug: options.debug ?? false,
+    shutdown: options.shutdown,
+    onError: options.onError ?? ((error) => logger.error("request handler failed", error)),
+  };
+  return function* (conn): AwayCall<void> {
+    yield* new Session(conn, app, settings, getCurrentScheduler()).run();
+  };
+}
+
+/** A stream's end before its response was complete. */
+class StreamAbortedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "StreamAbortedError";
+  }
+}
+
+/** One stream: the exchange the app sees, and the session's bookkeeping. */
+class Stream implements Http2Exchange {
+  readonly streamId: number;
+  readonly head: Http2RequestHead;
+  readonly info: ConnectionInfo;
+  readonly body: RequestBody | null;
+  /** The client sent END_STREAM. */
+  remoteEnded: boolean;
+  headersSent = false;
+  /** Why the stream ended early, or null. */
+  aborted: StreamAbortedError | null = null;
+  /** What the peer lets us send on this stream (§6.9). */
+  sendWindow: number;
+  /** What the peer may still send before a WINDOW_UPDATE (§6.9). */
+  recvWindow = STREAM_WINDOW;
+  /** Bytes the app consumed not yet returned by a WINDOW_UPDATE. */
+  unacked = 0;
+  received = 0;
+  thread: Thread | null = null;
+  /** The thread waits for a window or for the output to drain. */
+  parked = false;
+  /** The request timeout and the grace before the thread is ended. */
+  timers: TimerHandle[] = [];
+  /** Runs while the app waits for body bytes. */
+  bodyTimer: TimerHandle | null = null;
+  #listeners: ((reason: string) => void)[] | null = null;
+
+  constructor(
+    id: number,
+    head: Http2RequestHead,
+    info: ConnectionInfo,
+    body: RequestBody | null,
+    sendWindow: number,
+  ) {
+    this.streamId = id;
+    this.head = head;
+    this.info = info;
+    this.body = body;
+    this.remoteEnded = body === null;
+    this.sendWindow = sendWindow;
+  }
+
+  onAbort(listener: (reason: string) => void): void {
+    if (this.aborted !== null) return listener(this.aborted.message);
+    (this.#listeners ??= []).push(listener);
+  }
+
+  /** Ends the stream early: the app is told, once. */
+  abort(reason: string): void {
+    if (this.aborted !== null) return;
+    this.aborted = new StreamAbortedError(reason);
+    const listeners = this.#listeners;
+    this.#listeners = null;
+    for (const listener of listeners ?? []) listener(reason);
+  }
+}
+
+const NO_STREAMS = 0;
+
+class Session {
+  readonly #conn: Connection;
+  readonly #app: Http2App;
+  readonly #settings: Resolved;
+  readonly #scheduler: Scheduler;
+  readonly #parser: FrameParser;
+  readonly #decoder: HpackDecoder;
+  readonly #encoder = new HpackEncoder();
+  readonly #peer: Http2Settings = { ...INITIAL_SETTINGS };
+  readonly #streams = new Map<number, Stream>();
+  /** The highest stream id the client opened (§5.1.1), and the last one in our GOAWAY. */
+  #lastStreamId = NO_STREAMS;
+  #sendWindow = 65535;
+  /** DATA octets received and not yet returned by a WINDOW_UPDATE on stream 0. */
+  #recvTaken = 0;
+  /** Of those, the octets consumed or dropped, to return at the next WINDOW_UPDATE. */
+  #recvUnacked = 0;
+  /** The client's first SETTINGS came (§3.4): the preface deadline is over. */
+  #started = false;
+  #goaway = false;
+  #peerGoaway = false;
+  /** What the connection's deadline is for now: "" for none. */
+  #deadline = "";
+  #floodStart = 0;
+  #controlFrames = 0;
+  #earlyResets = 0;
+  readonly #onShutdown = (): void => this.#shutdown();
+
+  constructor(conn: Connection, app: Http2App, settings: Resolved, scheduler: Scheduler) {
+    this.#conn = conn;
+    this.#app = app;
+    this.#settings = settings;
+    this.#scheduler = scheduler;
+    const maxHeaderListSize = settings.limits.maxHeadBytes;
+    this.#parser = new FrameParser({ maxHeaderBlockSize: maxHeaderListSize });
+    this.#decoder = new HpackDecoder({ maxHeaderListSize });
+  }
+
+  *run(): AwayCall<void> {
+    const conn = this.#conn;
+    const settings = this.#settings;
+    conn.phase = "waiting";
+    this.#setDeadline("preface", settings.headersTimeoutMs);
+    // §3.4: our preface is a SETTINGS frame; then the connection window opened past its default.
+    conn.write(serializeSettings({
+      enablePush: 0,
+      maxConcurrentStreams: settings.maxConcurrentStreams,
+      initialWindowSize: STREAM_WINDOW,
+      maxHeaderListSize: settings.limits.maxHeadBytes,
+    }));
+    conn.write(serializeWindowUpdate(0, CONNECTION_WINDOW - 65535));
+    settings.shutdown?.addEventListener("abort", this.#onShutdown);
+    if (settings.shutdown?.aborted) this.#shutdown();
+    try {
+      for (;;) {
+        let chunk: Uint8Array | null | undefined;
+        try {
+          chunk = conn.readNow() ?? (yield* conn.read());
+        } catch (error) {
+          if (error instanceof DeadlineError) return this.#expired();
+          if (error instanceof ConnectionClosedError) return;
+          throw error;
+        }
+        if (chunk === null) return;
+        this.#parser.push(chunk);
+        try {
+          for (let frame = this.#parser.next(); frame !== null; frame = this.#parser.next()) {
+            this.#frame(frame);
+          }
+        } catch (error) {
+          if (!(error instanceof Http2Error)) throw error;
+          if (error.scope === "connection") return this.#fail(error);
+          // A stream error the parser found (the frame was consumed): reset that stream.
+          this.#resetStream(error.streamId, error.code, error.message);
+          continue;
+        }
+        this.#updateDeadline();
+        if (!conn.isAlive()) return;
+      }
+    } finally {
+      settings.shutdown?.removeEventListener("abort", this.#onShutdown);
+      this.#end();
+    }
+  }
+
+  // ---- frames in ----
+
+  #frame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.DATA:
+        return this.#data(frame.streamId, frame.data, frame.flowLength, frame.endStream);
+      case FrameType.HEADERS:
+        return this.#headers(frame);
+      case FrameType.PRIORITY:
+        return this.#control();
+      case FrameType.RST_STREAM:
+        return this.#rstStream(frame.streamId, frame.errorCode);
+      case FrameType.SETTINGS:
+        this.#control();
+        this.#started = true;
+        if (!frame.ack) this.#applySettings(frame.parameters);
+        return;
+      case FrameType.PING:
+        this.#control();
+        if (!frame.ack) this.#conn.write(serializePing(frame.data, true));
+        return;
+      case FrameType.GOAWAY:
+        // §6.8: the client opens no more streams; those open finish.
+        this.#peerGoaway = true;
+        if (this.#streams.size === 0) this.#conn.close("client sent GOAWAY");
+        return;
+      case FrameType.WINDOW_UPDATE:
+        return this.#windowUpdate(frame.streamId, frame.increment);
+    }
+  }
+
+  #headers(frame: HeadersFrame): void {
+    const id = frame.streamId;
+    // The block is decoded whatever becomes of the stream: the HPACK state must stay in step (§4.3).
+    const fields = this.#decoder.decode(frame.headerBlock);
+    const open = this.#streams.get(id);
+    if (open !== undefined) return this.#trailers(open, fields, frame.endStream);
+    if (id <= this.#lastStreamId) {
+      throw new Http2Error(ErrorCode.STREAM_CLOSED, "connection", `HEADERS on closed stream ${id}`);
+    }
+    if ((id & 1) === 0) {
+      throw new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", `even stream id ${id}`);
+    }
+    if (this.#goaway) return this.#refuse(id, "the server is shutting down");
+    this.#lastStreamId = id;
+    if (frame.streamError !== null) throw withStream(frame.streamError, id);
+    if (this.#streams.size >= this.#settings.maxConcurrentStreams) {
+      this.#flood("early");
+      return this.#refuse(id, "too many concurrent streams");
+    }
+    const settings = this.#settings;
+    let head: Http2RequestHead;
+    let early: HttpResponse | null = null;
+    try {
+      head = validateRequestHeaders(fields, {
+        requireHost: settings.requireHost,
+        maxHeaderCount: settings.limits.maxHeaderCount,
+        maxUriLength: settings.limits.maxUriLength,
+      });
+    } catch (error) {
+      if (!(error instanceof Http2Error)) throw error;
+      if (error.status === 0) throw withStream(error, id);
+      // §8.1.1: a malformed request may be answered before the stream is reset.
+      head = BAD_HEAD;
+      early = errorResponse(error.status, error.message.replace(/^[A-Z_]+: /, ""));
+    }
+    if (early === null) early = this.#refused(head);
+    const body = frame.endStream ? null : new RequestBody(
+      (bytes) => this.#consumed(stream, bytes),
+      (waiting) => this.#bodyWait(stream, waiting),
+    );
+    const stream = new Stream(id, head, this.#conn.info, body, this.#peer.initialWindowSize);
+    this.#streams.set(id, stream);
+    this.#conn.phase = "handling";
+    stream.thread = this.#scheduler.spawn(this.#serveStream(stream, early), {
+      name: `conn#${this.#conn.id}/h2#${id}`,
+    });
+  }
+
+  /** The answer to a request refused before the app sees it (limits, methods), or null. */
+  #refused(head: Http2RequestHead): HttpResponse | null {
+    const { methods, maxBodyBytes } = this.#settings;
+    if (!methods.has(head.method)) {
+      return isStandardMethod(head.method)
+        ? errorResponse(405, `method ${head.method} not allowed`, [[
+          "allow",
+          [...methods].join(", "),
+        ]])
+        : errorResponse(501, `method ${head.method} not implemented`);
+    }
+    if (head.contentLength !== null && head.contentLength > maxBodyBytes) {
+      return errorResponse(413, `request body larger than ${maxBodyBytes} bytes`);
+    }
+    return null;
+  }
+
+  #trailers(stream: Stream, fields: string[], endStream: boolean): void {
+    if (stream.remoteEnded) {
+      throw new Http2Error(
+        ErrorCode.STREAM_CLOSED,
+        "stream",
+        "HEADERS after END_STREAM",
+        stream.streamId,
+      );
+    }
+    // §8.1: trailers end the stream; they are checked, then dropped (a Request has none).
+    if (!endStream) {
+      throw new Http2Error(
+        ErrorCode.PROTOCOL_ERROR,
+        "stream",
+        "trailers without END_STREAM",
+        stream.streamId,
+      );
+    }
+    try {
+      validateTrailers(fields, { maxHeaderCount: this.#settings.limits.maxHeaderCount });
+    } catch (error) {
+      throw error instanceof Http2Error ? withStream(error, stream.streamId) : error;
+    }
+    this.#remoteEnd(stream);
+  }
+
+  #data(id: number, data: Uint8Array, flowLength: number, endStream: boolean): void {
+    // §6.9.1: the connection window counts every DATA frame, whatever its stream; the bytes
+    // are credited back once consumed or dropped.
+    const stream = this.#streams.get(id);
+    if (flowLength > CONNECTION_WINDOW - this.#recvTaken) {
+      throw new Http2Error(
+        ErrorCode.FLOW_CONTROL_ERROR,
+        "connection",
+        "DATA beyond the connection window",
+      );
+    }
+    this.#recvTaken += flowLength;
+    if (flowLength === 0 && !endStream) this.#control();
+    if (stream === undefined) {
+      if (id > this.#lastStreamId) {
+        throw new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", `DATA on idle stream ${id}`);
+      }
+      // A stream closed (or reset by us) meanwhile: its DATA is dropped, and credited (§6.9).
+      return this.#credit(null, flowLength);
+    }
+    if (stream.remoteEnded) {
+      this.#credit(null, flowLength);
+      throw new Http2Error(ErrorCode.STREAM_CLOSED, "stream", "DATA after END_STREAM", id);
+    }
+    if (flowLength > stream.recvWindow) {
+      this.#credit(null, flowLength);
+      throw new Http2Error(
+        ErrorCode.FLOW_CONTROL_ERROR,
+        "stream",
+        "DATA beyond the stream window",
+        id,
+      );
+    }
+    stream.recvWindow -= flowLength;
+    stream.received += data.length;
+    // Padding is consumed at once.
+    const padding = flowLength - data.length;
+    const body = stream.body!;
+    const limit = this.#settings.maxBodyBytes;
+    const declared = stream.head.contentLength;
+    if (
+      declared !== null &&
+      (stream.received > declared || (endStream && stream.received !== declared))
+    ) {
+      this.#credit(null, flowLength);
+      this.#failBody(stream, new HttpError(400, "request body length differs from content-length"));
+      throw new Http2Error(
+        ErrorCode.PROTOCOL_ERROR,
+        "stream",
+        "DATA length differs from content-length",
+        id,
+      );
+    }
+    if (stream.received > limit) {
+      this.#credit(null, flowLength);
+      this.#failBody(stream, new HttpError(413, `request body larger than ${limit} bytes`));
+      if (endStream) this.#remoteEnd(stream);
+      return;
+    }
+    if (body.push(data)) {
+      if (padding > 0) this.#credit(stream, padding);
+    } else {
+      this.#credit(null, flowLength);
+    }
+    if (endStream) this.#remoteEnd(stream);
+  }
+
+  #rstStream(id: number, code: number): void {
+    const stream = this.#streams.get(id);
+    if (stream === undefined) {
+      if (id > this.#lastStreamId) {
+        throw new Http2Error(
+          ErrorCode.PROTOCOL_ERROR,
+          "connection",
+          `RST_STREAM on idle stream ${id}`,
+        );
+      }
+      return; // closed already: nothing to do (§5.1)
+    }
+    stream.remoteEnded = true;
+    // A reset before the response was out is what a rapid-reset attack does (CVE-2023-44487).
+    this.#flood("early");
+    this.#abortStream(stream, `client reset the stream (${errorCodeName(code)})`);
+  }
+
+  #windowUpdate(id: number, increment: number): void {
+    if (id === 0) {
+      this.#sendWindow += increment;
+      if (this.#sendWindow > MAX_WINDOW) {
+        throw new Http2Error(
+          ErrorCode.FLOW_CONTROL_ERROR,
+          "connection",
+          "connection window above 2^31-1",
+        );
+      }
+      for (const stream of this.#streams.values()) this.#wake(stream);
+      return;
+    }
+    const stream = this.#streams.get(id);
+    if (stream === undefined) {
+      if (id > this.#lastStreamId) {
+        throw new Http2Error(
+          ErrorCode.PROTOCOL_ERROR,
+          "connection",
+          `WINDOW_UPDATE on idle stream ${id}`,
+        );
+      }
+      return;
+    }
+    stream.sendWindow += increment;
+    if (stream.sendWindow > MAX_WINDOW) {
+      throw new Http2Error(
+        ErrorCode.FLOW_CONTROL_ERROR,
+        "stream",
+        "stream window above 2^31-1",
+        id,
+      );
+    }
+    this.#wake(stream);
+  }
+
+  #applySettings(parameters: number[]): void {
+    const before = this.#peer.initialWindowSize;
+    applySettings(this.#peer, parameters);
+    this.#encoder.setPeerMaxTableSize(this.#peer.headerTableSize);
+    // §6.9.2: a new initial window changes every open stream's window by the difference.
+    const delta = this.#peer.initialWindowSize - before;
+    if (delta !== 0) {
+      for (const stream of this.#streams.values()) {
+        stream.sendWindow += delta;
+        if (stream.sendWindow > MAX_WINDOW) {
+          throw new Http2Error(
+            ErrorCode.FLOW_CONTROL_ERROR,
+            "connection",
+            "stream window above 2^31-1",
+          );
+        }
+        if (delta > 0) this.#wake(stream);
+      }
+    }
+    this.#conn.write(SETTINGS_ACK);
+  }
+
+  /** Counts a frame of a kind a flood is made of; too many per second is ENHANCE_YOUR_CALM (§10.5). */
+  #flood(kind: "control" | "early"): void {
+    const now = this.#scheduler.now();
+    if (now - this.#floodStart >= FLOOD_WINDOW_MS) {
+      this.#floodStart = now;
+      this.#controlFrames = 0;
+      this.#earlyResets = 0;
+    }
+    if (
+      kind === "control"
+        ? ++this.#controlFrames > MAX_CONTROL_FRAMES
+        : ++this.#earlyResets > MAX_EARLY_RESETS
+    ) {
+      throw new Http2Error(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        "connection",
+        `${kind === "control" ? "control frame" : "stream reset"} flood`,
+      );
+    }
+  }
+
+  #control(): void {
+    this.#flood("control");
+  }
+
+  // ---- flow control in ----
+
+  /** The app consumed `bytes` of a stream's body: return them to the client's windows (§6.9). */
+  #consumed(stream: Stream, bytes: number): void {
+    this.#credit(stream, bytes);
+  }
+
+  /**
+   * Gives `bytes` back to the connection window and, for a stream still
+   * sending, to its own, once half a window has been consumed.
+   */
+  #credit(stream: Stream | null, bytes: number): void {
+    if (bytes === 0 || !this.#conn.isAlive()) return;
+    this.#recvUnacked += bytes;
+    if (this.#recvUnacked >= CONNECTION_WINDOW / 2) {
+      this.#conn.write(serializeWindowUpdate(0, this.#recvUnacked));
+      this.#recvTaken -= this.#recvUnacked;
+      this.#recvUnacked = 0;
+    }
+    if (stream === null || stream.remoteEnded || stream.aborted !== null) return;
+    stream.unacked += bytes;
+    if (stream.unacked >= STREAM_WINDOW / 2) {
+      this.#conn.write(serializeWindowUpdate(stream.streamId, stream.unacked));
+      stream.recvWindow += stream.unacked;
+      stream.unacked = 0;
+    }
+  }
+
+  /** Times the client's silence while the app waits for body bytes (`bodyTimeoutMs`). */
+  #bodyWait(stream: Stream, waiting: boolean): void {
+    stream.bodyTimer?.cancel();
+    stream.bodyTimer = waiting
+      ? this.#scheduler.setTimeout(this.#settings.bodyTimeoutMs, () => {
+        this.#failBody(stream, new HttpError(408, "request body not received in time"));
+      })
+      : null;
+  }
+
+  #failBody(stream: Stream, error: HttpError): void {
+    const dropped = stream.body?.fail(error) ?? 0;
+    this.#credit(null, dropped);
+  }
+
+  #remoteEnd(stream: Stream): void {
+    stream.remoteEnded = true;
+    stream.body?.end();
+  }
+
+  // ---- streams ----
+
+  /** A stream's thread: the app's response (or `early`'s), written within the windows. */
+  *#serveStream(stream: Stream, early: HttpResponse | null): AwayCall<void> {
+    const settings = this.#settings;
+    let response: HttpResponse | undefined;
+    try {
+      if (early !== null) {
+        response = early;
+      } else {
+        const timer = settings.requestTimeoutMs > 0
+          ? this.#scheduler.setTimeout(settings.requestTimeoutMs, () => this.#timedOut(stream))
+          : null;
+        try {
+          const result = this.#app(stream);
+          response = yield* appResult(result);
+        } finally {
+          timer?.cancel();
+        }
+        if (response === undefined || response === null) {
+          throw new TypeError("the app returned no response");
+        }
+        if (stream.body !== null && stream.body.failure !== null) throw stream.body.failure;
+      }
+      yield* this.#respond(stream, response);
+      if (response.onWritten !== undefined) this.#conn.whenWritten(response.onWritten);
+    } catch (error) {
+      if (response !== undefined) response.onWritten?.(error);
+      if (stream.aborted !== null || !this.#conn.isAlive()) return;
+      if (stream.headersSent) {
+        return this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, describe(error));
+      }
+      if (error instanceof HttpError) {
+        yield* this.#answerError(stream, errorResponse(error.status, error.message));
+        return;
+      }
+      settings.onError(error);
+      const text = settings.debug
+        ? `internal server error: ${describe(error)}`
+        : "internal server error";
+      yield* this.#answerError(stream, errorResponse(500, text));
+    } finally {
+      this.#streamDone(stream);
+    }
+  }
+
+  /** An error response in place of the app's; if even that fails, the stream is reset. */
+  *#answerError(stream: Stream, response: HttpResponse): AwayCall<void> {
+    try {
+      yield* this.#respond(stream, response);
+    } catch (error) {
+      if (stream.aborted === null && this.#conn.isAlive()) {
+        this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, describe(error));
+      }
+    }
+  }
+
+  /** Writes a response: HEADERS (and CONTINUATION), then DATA within the windows (§6.9). */
+  *#respond(stream: Stream, response: HttpResponse): AwayCall<void> {
+    const { status } = response;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`an HTTP/2 response status must be 200-599, not ${status}`);
+    }
+    let body: Body = response.body;
+    if (typeof body === "string") body = new TextEncoder().encode(body);
+    if (stream.head.method === "HEAD" || isNullBodyStatus(status)) {
+      if (body !== null && body !== undefined && !(body instanceof Uint8Array)) cancelBody(body);
+      // A HEAD response says the length its body would have (RFC 9110 §9.3.2).
+      body = stream.head.method === "HEAD" && body instanceof Uint8Array
+        ? new LengthOnly(body.length)
+        : null;
+    }
+    const fields = responseFields(status, response.headers, body);
+    const bytes = body instanceof Uint8Array ? body : null;
+    const streamed =
+      body === null || body === undefined || bytes !== null || body instanceof LengthOnly
+        ? null
+        : body;
+    const endWithHeaders = streamed === null && (bytes === null || bytes.length === 0);
+    this.#checkStream(stream);
+    this.#conn.write(
+      serializeHeaders(
+        stream.streamId,
+        this.#encoder.encode(fields),
+        endWithHeaders,
+        this.#peer.maxFrameSize,
+      ),
+    );
+    stream.headersSent = true;
+    if (endWithHeaders) return;
+    if (bytes !== null) return yield* this.#sendData(stream, bytes, true);
+    yield* this.#sendStream(
+      stream,
+      streamed as ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+    );
+  }
+
+  /** A body stream, chunk by chunk; cancelled if the stream ends first. */
+  *#sendStream(
+    stream: Stream,
+    body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  ): AwayCall<void> {
+    const iterator = body instanceof ReadableStream
+      ? null
+      : (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const reader = body instanceof ReadableStream ? body.getReader() : null;
+    const cancel = (reason?: unknown): void => {
+      if (reader !== null) reader.cancel(reason).catch(() => {});
+      else iterator!.return?.().then(undefined, () => {});
+    };
+    stream.onAbort(cancel);
+    let done = false;
+    try {
+      for (;;) {
+        const step: { done?: boolean; value?: unknown } = reader !== null
+          ? yield* wait(reader.read())
+          : yield* wait(iterator!.next());
+        if (step.done) break;
+        const chunk = step.value;
+        if (!(chunk instanceof Uint8Array)) {
+          throw new TypeError("a response body stream must yield Uint8Array chunks");
+        }
+        if (chunk.length > 0) yield* this.#sendData(stream, chunk, false);
+      }
+      done = true;
+      yield* this.#sendData(stream, EMPTY, true);
+    } finally {
+      if (!done) cancel();
+    }
+  }
+
+  /** DATA frames for `bytes`, each within the peer's windows and frame size, waiting as needed. */
+  *#sendData(stream: Stream, bytes: Uint8Array, end: boolean): AwayCall<void> {
+    const conn = this.#conn;
+    const id = stream.streamId;
+    let at = 0;
+    do {
+      const size = yield* this.#sendable(stream, bytes.length - at);
+      const last = end && at + size === bytes.length;
+      conn.write(dataFrameHeader(id, size, last));
+      if (size > 0) {
+        conn.write(at === 0 && size === bytes.length ? bytes : bytes.subarray(at, at + size));
+      }
+      at += size;
+    } while (at < bytes.length);
+  }
+
+  /**
+   * How many of `wanted` bytes may go now (at least one, unless none are
+   * wanted): parks while the peer's windows are closed or the output is
+   * above its high-water mark, bound by `writeTimeoutMs`.
+   */
+  *#sendable(stream: Stream, wanted: number): AwayCall<number> {
+    const conn = this.#conn;
+    for (;;) {
+      this.#checkStream(stream);
+      if (conn.bufferedAmount > conn.highWaterMark) {
+        conn.whenWritten(() => this.#wake(stream));
+        yield* this.#park(stream, "the client took no output in time", false);
+        continue;
+      }
+      if (wanted === 0) return 0;
+      let size = wanted;
+      if (size > stream.sendWindow) size = stream.sendWindow;
+      if (size > this.#sendWindow) size = this.#sendWindow;
+      if (size > this.#peer.maxFrameSize) size = this.#peer.maxFrameSize;
+      if (size > 0) {
+        stream.sendWindow -= size;
+        this.#sendWindow -= size;
+        return size;
+      }
+      yield* this.#park(stream, "the client opened no window in time", this.#sendWindow > 0);
+    }
+  }
+
+  /** Parks a stream's thread until `#wake`; past `writeTimeoutMs` the stream (or connection) is given up. */
+  *#park(stream: Stream, reason: string, streamOnly: boolean): AwayCall<void> {
+    stream.parked = true;
+    const timer = this.#scheduler.setTimeout(this.#settings.writeTimeoutMs, () => {
+      if (streamOnly) this.#resetStream(stream.streamId, ErrorCode.CANCEL, reason);
+      else this.#conn.abort(`write timeout: ${reason}`);
+      this.#wake(stream);
+    });
+    try {
+      yield* waitSignalFor((signal) => signal.kind === "h2-wake" && signal.stream === stream);
+    } finally {
+      stream.parked = false;
+      timer.cancel();
+    }
+  }
+
+  #wake(stream: Stream): void {
+    if (!stream.parked || stream.thread === null || !stream.thread.alive) return;
+    stream.parked = false;
+    this.#scheduler.push({ target: stream.thread, kind: "h2-wake", stream });
+  }
+
+  /** Throws if the stream can carry no more of its response. */
+  #checkStream(stream: Stream): void {
+    if (stream.aborted !== null) throw stream.aborted;
+    if (!this.#conn.isAlive()) throw new ConnectionClosedError(this.#conn.closeReason || "closed");
+  }
+
+  /**
+   * `requestTimeoutMs` passed: a 503 if nothing was sent, else RST_STREAM;
+   * the app is told (its thread ends after the grace period if it does not).
+   */
+  #timedOut(stream: Stream): void {
+    if (stream.aborted !== null || !this.#conn.isAlive()) return;
+    if (stream.headersSent) {
+      return this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, "request timeout");
+    }
+    const text = new TextEncoder().encode("request handler timed out\n");
+    const fits = text.length <= stream.sendWindow && text.length <= this.#sendWindow;
+    const fields = responseFields(
+      503,
+      [["content-type", "text/plain; charset=utf-8"]],
+      fits ? text : null,
+    );
+    this.#conn.write(
+      serializeHeaders(
+        stream.streamId,
+        this.#encoder.encode(fields),
+        !fits,
+        this.#peer.maxFrameSize,
+      ),
+    );
+    if (fits) {
+      stream.sendWindow -= text.length;
+      this.#sendWindow -= text.length;
+      this.#conn.write(dataFrameHeader(stream.streamId, text.length, true));
+      this.#conn.write(text);
+    }
+    stream.headersSent = true;
+    if (!stream.remoteEnded) {
+      this.#conn.write(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
+    }
+    stream.remoteEnded = true;
+    this.#abortStream(stream, "request timeout");
+  }
+
+  /** Sends RST_STREAM and ends the stream (its thread learns it on its next write). */
+  #resetStream(id: number, code: number, reason: string): void {
+    if (this.#conn.isAlive()) this.#conn.write(serializeRstStream(id, code));
+    const stream = this.#streams.get(id);
+    if (stream === undefined) return;
+    stream.remoteEnded = true;
+    this.#abortStream(stream, reason);
+  }
+
+  /** REFUSED_STREAM (§8.7): the client may retry it elsewhere or later. */
+  #refuse(id: number, _reason: string): void {
+    this.#conn.write(serializeRstStream(id, ErrorCode.REFUSED_STREAM));
+  }
+
+  /**
+   * The stream ended early: the app and its body are told, the body's
+   * queued bytes credited, a parked thread woken, and a thread that does
+   * not end killed after the grace period (it still counts meanwhile).
+   */
+  #abortStream(stream: Stream, reason: string): void {
+    if (stream.aborted !== null) return;
+    stream.abort(reason);
+    const dropped = stream.body?.fail(new HttpError(400, reason)) ?? 0;
+    this.#credit(null, dropped);
+    this.#wake(stream);
+    const thread = stream.thread;
+    if (thread !== null && thread.alive) {
+      stream.timers.push(this.#scheduler.setTimeout(GRACE_MS, () => {
+        if (thread.alive) this.#scheduler.kill(thread);
+      }));
+    }
+  }
+
+  /** A stream's thread ended: it no longer counts; a request still sending is told to stop (§8.1). */
+  #streamDone(stream: Stream): void {
+    for (const timer of stream.timers) timer.cancel();
+    stream.timers = [];
+    stream.bodyTimer?.cancel();
+    stream.bodyTimer = null;
+    if (this.#streams.get(stream.streamId) !== stream) return;
+    this.#streams.delete(stream.streamId);
+    if (!stream.remoteEnded && stream.aborted === null && this.#conn.isAlive()) {
+      this.#conn.write(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
+    }
+    stream.remoteEnded = true;
+    const dropped = stream.body?.fail(new HttpError(400, "response complete")) ?? 0;
+    this.#credit(null, dropped);
+    if (this.#streams.size > 0) return;
+    if (this.#goaway || this.#peerGoaway) this.#conn.close("HTTP/2 connection done");
+    else this.#updateDeadline();
+  }
+
+  // ---- the connection ----
+
+  /** The connection deadline that fits: a header block under way, or idle with no stream. */
+  #updateDeadline(): void {
+    const conn = this.#conn;
+    if (!conn.isAlive() || !this.#started) return;
+    if (this.#parser.inHeaderBlock) {
+      this.#setDeadline("headers", this.#settings.headersTimeoutMs);
+    } else if (this.#streams.size === 0) {
+      conn.phase = "idle";
+      this.#setDeadline("keep-alive", this.#settings.keepAliveTimeoutMs);
+    } else if (this.#deadline !== "") {
+      this.#deadline = "";
+      conn.clearDeadline();
+    }
+  }
+
+  #setDeadline(kind: string, ms: number): void {
+    if (this.#deadline === kind) return;
+    this.#deadline = kind;
+    this.#conn.setDeadline(ms, kind);
+  }
+
+  /** The connection deadline passed: GOAWAY (unless nothing ever came) and close. */
+  #expired(): void {
+    const kind = this.#deadline;
+    if (kind === "headers") {
+      this.#fail(
+        new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", "header block not received in time"),
+      );
+    } else if (kind === "keep-alive") {
+      this.#sendGoaway(ErrorCode.NO_ERROR);
+      this.#conn.close("idle timeout");
+    } else {
+      this.#conn.close("HTTP/2 preface not received in time");
+    }
+  }
+
+  /** A connection error (§5.4.1): GOAWAY with its code, then close. */
+  #fail(error: Http2Error): void {
+    this.#sendGoaway(error.code, error.message);
+    this.#conn.close(error.message);
+  }
+
+  #sendGoaway(code: number, reason = ""): void {
+    if (!this.#conn.isAlive()) return;
+    this.#goaway = true;
+    const debug = reason === "" ? undefined : new TextEncoder().encode(reason.slice(0, 256));
+    this.#conn.write(serializeGoaway(this.#lastStreamId, code, debug));
+  }
+
+  /** Graceful shutdown (§6.8): GOAWAY with the last stream id; open streams finish, then close. */
+  #shutdown(): void {
+    if (this.#goaway || !this.#conn.isAlive()) return;
+    this.#sendGoaway(ErrorCode.NO_ERROR);
+    if (this.#streams.size === 0) this.#conn.close("server shutting down");
+  }
+
+  /** The session ends: every stream still open is aborted, and its thread ended. */
+  #end(): void {
+    const reason = this.#conn.closeReason || "connection closed";
+    for (const stream of [...this.#streams.values()]) {
+      this.#abortStream(stream, reason);
+      const thread = stream.thread;
+      if (thread !== null && thread.alive && thread.state !== "running") {
+        this.#scheduler.kill(thread);
+      }
+      this.#streamDone(stream);
+    }
+    this.#conn.close(reason);
+  }
+}
+
+/** How long a stream's thread may outlive its stream before it is ended (as the core's grace). */
+const GRACE_MS = 1000;
+const EMPTY = new Uint8Array(0);
+
+/** What a malformed request's app never sees (it is answered by status). */
+const BAD_HEAD: Http2RequestHead = {
+  method: "GET",
+  scheme: null,
+  authority: null,
+  path: null,
+  target: "",
+  headers: undefined as never,
+  contentLength: null,
+};
+
+function withStream(error: Http2Error, id: number): Http2Error {
+  return new Http2Error(
+    error.code,
+    "stream",
+    error.message.replace(/^[A-Z_]+: /, ""),
+    id,
+    error.status,
+  );
+}
+
+/** A HEAD response's body: only its length is sent, as Content-Length. */
+class LengthOnly {
+  constructor(readonly length: number) {}
+}
+
+/** A response body as it is written. */
+type Body =
+  | Uint8Array
+  | string
+  | LengthOnly
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | null
+  | undefined;
+
+function cancelBody(
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | LengthOnly,
+): void {
+  if (body instanceof LengthOnly) return;
+  if (body instanceof ReadableStream) body.cancel().catch(() => {});
+  else body[Symbol.asyncIterator]().return?.().then(undefined, () => {});
+}
+
+// §8.2.2: fields that mean something for one HTTP/1.1 connection only.
+const CONNECTION_FIELDS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * The response's field list: `:status`, the app's fields (names lower-case,
+ * connection-specific ones dropped, §8.2.2), Content-Length for a body of
+ * known length, and Date unless given.
+ */
+function responseFields(
+  status: number,
+  headers: HttpResponse["headers"],
+  body: Body,
+): [string, string][] {
+  const fields: [string, string][] = [[":status", String(status)]];
+  const known = body instanceof Uint8Array || body instanceof LengthOnly;
+  let date = false;
+  const pairs: Iterable<readonly [string, string]> = headers === undefined
+    ? []
+    : Symbol.iterator in headers
+    ? headers as Iterable<readonly [string, string]>
+    : Object.entries(headers);
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase();
+    if (CONNECTION_FIELDS.has(lower)) continue;
+    if (lower === "content-length" && known) continue;
+    if (lower === "date") date = true;
+    fields.push([lower, value]);
+  }
+  if (known) fields.push(["content-length", String(body.length)]);
+  if (!date) fields.push(["date", httpDate()]);
+  return fields;
+}
+
+function errorResponse(
+  status: number,
+  reason: string,
+  headers: [string, string][] = [],
+): HttpResponse {
+  return {
+    status,
+    headers: [["content-type", "text/plain; charset=utf-8"], ...headers],
+    body: `${reason}\n`,
+  };
+}
+
+/** The app's result, waited for if it is a Promise or run if it is a thread. */
+function* appResult(result: ReturnType<Http2App>): AwayCall<HttpResponse> {
+  if (typeof (result as PromiseLike<unknown>)?.then === "function") {
+    return yield* wait(result as PromiseLike<HttpResponse>);
+  }
+  if (typeof (result as Generator)?.next === "function") {
+    return yield* result as Generator<ThreadYield, HttpResponse, Signal>;
+  }
+  return result as HttpResponse;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
