@@ -16,6 +16,7 @@ export const KNOWN: { readonly [K in keyof Required<ServeOptions>]: true } = {
   hostname: true,
   path: true,
   tls: true,
+  http2: true,
   reusePort: true,
   signal: true,
   onListen: true,
@@ -93,6 +94,9 @@ export function resolveServeArguments(
   const workers = rest.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0) {
     throw new RangeError(`serve: \`workers\` must be a whole number, not ${describe(workers)}`);
+  }
+  if (rest.http2 !== undefined && typeof rest.http2 !== "boolean") {
+    throw new TypeError(`serve: \`http2\` must be true or false, not ${describe(rest.http2)}`);
   }
   return { options: { ...rest, port: resolvePort(port) }, handler };
 }

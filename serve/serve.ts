@@ -1,8 +1,10 @@
-import { Hussar } from "../core/hussar.ts";
+import { Hussar, type HussarHandler } from "../core/hussar.ts";
 import type { ShuttleHandler } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { drainConnections } from "../httputil/drain.ts";
-import { type HttpApp, httpHandler } from "../httputil/server.ts";
+import { DEFAULT_HTTP_OPTIONS, type HttpApp, httpHandler } from "../httputil/server.ts";
+import { negotiateHandler } from "../http2/negotiate.ts";
+import { type Http2App, http2Handler } from "../http2/session.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { listen } from "../sources/listen.ts";
 import { ListenError } from "../sources/errors.ts";
@@ -11,16 +13,18 @@ import { WorkerPool } from "../workers/worker_pool.ts";
 import { fetchApp } from "./fetch_app.ts";
 import { errorResponder } from "./_exchange.ts";
 import { fetchShuttle } from "./_fetch_shuttle.ts";
+import { fetchHttp2App } from "./_fetch_h2.ts";
 import { type ResolvedServeOptions, resolveServeArguments } from "./_options.ts";
 import { clientUrl, listeningMessage } from "./_url.ts";
 import type { FetchHandler, ServeOptions } from "./types.ts";
 
 /**
- * What a server runs: an HTTP app on this thread, or (worker mode) a
- * shuttle handler on this thread fed by worker threads that own the sockets.
+ * What a server runs: an HTTP app on this thread (and the same app over
+ * HTTP/2, unless `http2` is null), or (worker mode) a shuttle handler on this
+ * thread fed by worker threads that own the sockets.
  */
-export type ServerEngine =
-  | { app: HttpApp }
+type ServerEngine =
+  | { app: HttpApp; http2: Http2App | null }
   /** Makes the shuttle handler, given the signal that aborts when the server shuts down. */
   | { shuttles: (shutdown: AbortSignal) => ShuttleHandler<Shuttle> };
 
@@ -82,11 +86,7 @@ export class HttpServer implements AsyncDisposable {
       logger: this.#logger,
       maxConnections: options.maxConnections,
       handler: "app" in engine
-        ? httpHandler(engine.app, {
-          ...options,
-          logger: this.#logger,
-          shutdown: this.#shutdown.signal,
-        })
+        ? this.#connectionHandler(engine.app, engine.http2, options)
         : () => {
           throw new Error("in worker mode the workers own the connections");
         },
@@ -105,6 +105,20 @@ export class HttpServer implements AsyncDisposable {
       throw error;
     });
     options.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
+  }
+
+  /** HTTP/1.1, or, with `http2`, whichever of HTTP/2 and HTTP/1.1 each connection speaks. */
+  #connectionHandler(
+    app: HttpApp,
+    http2: Http2App | null,
+    options: ResolvedServeOptions,
+  ): HussarHandler {
+    const engine = { ...options, logger: this.#logger, shutdown: this.#shutdown.signal };
+    const http1 = httpHandler(app, engine);
+    if (http2 === null) return http1;
+    return negotiateHandler(http1, http2Handler(http2, engine), {
+      headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
+    });
   }
 
   /** Listens on the runtime's sockets, or (worker mode) starts the workers that do. */
@@ -131,6 +145,7 @@ export class HttpServer implements AsyncDisposable {
       path: options.path,
       reusePort: options.reusePort,
       tls: options.tls,
+      alpnProtocols: options.http2 === false ? ["http/1.1"] : ["h2", "http/1.1"],
       logger: this.#logger,
     });
     hussar.attachSource(listener);
@@ -309,6 +324,11 @@ export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler)
         shuttles: (shutdown) =>
           fetchShuttle(handler, errorResponder(onError, resolveLogger(logger)), shutdown),
       }
-      : { app: fetchApp(handler, { onError, logger }) },
+      : {
+        app: fetchApp(handler, { onError, logger }),
+        http2: options.http2 === false
+          ? null
+          : fetchHttp2App(handler, errorResponder(onError, resolveLogger(logger))),
+      },
   );
 }

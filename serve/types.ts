@@ -64,6 +64,13 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutd
   path?: string;
   /** Serve HTTPS with this certificate and key. */
   tls?: TlsOptions;
+  /**
+   * Speak HTTP/2 too (default true): on TLS, ALPN offers `h2` before
+   * `http/1.1`; in cleartext, a connection that opens with the HTTP/2
+   * preface (prior knowledge) is served over HTTP/2. `false` keeps every
+   * connection on HTTP/1.1. Worker mode speaks HTTP/1.1 only.
+   */
+  http2?: boolean;
   /** Share the port with other listeners (Deno and Bun on Linux; ignored on Node 20). */
   reusePort?: boolean;
   /** Shut the server down gracefully when this signal aborts. */

@@ -8,7 +8,7 @@ export type ResolvedListenOptions =
     | { kind: "tcp"; hostname: string; port: number; reusePort: boolean; tls?: TlsPem }
     | { kind: "unix"; path: string; tls?: TlsPem }
   )
-  & { logger: Logger };
+  & { logger: Logger; alpnProtocols: readonly string[] };
 
 /** A certificate chain and private key, PEM-encoded. */
 export interface TlsPem {
@@ -16,8 +16,8 @@ export interface TlsPem {
   key: string;
 }
 
-/** The ALPN protocol offered on TLS listeners. */
-export const ALPN_PROTOCOLS: string[] = ["http/1.1"];
+/** The ALPN protocols offered on TLS listeners unless `alpnProtocols` says otherwise. */
+export const ALPN_PROTOCOLS: readonly string[] = Object.freeze(["http/1.1"]);
 
 /** Applies defaults and rejects malformed options with a TypeError or RangeError. */
 export function resolveListenOptions(options: ListenOptions = {}): ResolvedListenOptions {
@@ -30,12 +30,19 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
     tls = { cert, key };
   }
   const logger = resolveLogger(options.logger);
+  const alpnProtocols = options.alpnProtocols ?? ALPN_PROTOCOLS;
+  if (
+    !Array.isArray(alpnProtocols) || alpnProtocols.length === 0 ||
+    !alpnProtocols.every((p) => typeof p === "string" && p.length > 0 && p.length < 256)
+  ) {
+    throw new TypeError("listen: `alpnProtocols` must be a non-empty array of protocol names");
+  }
   if (options.path !== undefined) {
     if (typeof options.path !== "string" || options.path === "") {
       throw new TypeError("listen: `path` must be a non-empty string");
     }
     // Like Deno.serve: a path wins over hostname and port, which callers often pass by default.
-    return { kind: "unix", path: options.path, tls, logger };
+    return { kind: "unix", path: options.path, tls, logger, alpnProtocols };
   }
   const hostname = options.hostname ?? "0.0.0.0";
   if (typeof hostname !== "string" || hostname === "") {
@@ -45,7 +52,15 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`listen: \`port\` must be an integer from 0 to 65535, got ${port}`);
   }
-  return { kind: "tcp", hostname, port, reusePort: options.reusePort ?? false, tls, logger };
+  return {
+    kind: "tcp",
+    hostname,
+    port,
+    reusePort: options.reusePort ?? false,
+    tls,
+    logger,
+    alpnProtocols,
+  };
 }
 
 /**

@@ -1,13 +1,7 @@
 import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import type { Listener, ListenOptions } from "./listen.ts";
 import { BunSocketTransport } from "./_bun_transport.ts";
-import {
-  ALPN_PROTOCOLS,
-  type ResolvedListenOptions,
-  resolveListenOptions,
-  tcpAddr,
-  unixAddr,
-} from "./_options.ts";
+import { type ResolvedListenOptions, resolveListenOptions, tcpAddr, unixAddr } from "./_options.ts";
 import { listenError } from "./_listen_error.ts";
 import {
   type BunListenerLike,
@@ -57,7 +51,7 @@ export function listenBun(options: ListenOptions = {}): Promise<Listener> {
       cert: resolved.tls.cert,
       key: resolved.tls.key,
       // The wire format: each protocol name prefixed by its length.
-      ALPNProtocols: ALPN_PROTOCOLS.map((p) => String.fromCharCode(p.length) + p).join(""),
+      ALPNProtocols: resolved.alpnProtocols.map((p) => String.fromCharCode(p.length) + p).join(""),
     };
   }
   try {

@@ -1,13 +1,7 @@
 import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import type { Listener, ListenOptions } from "./listen.ts";
 import { DenoConnTransport } from "./_deno_transport.ts";
-import {
-  ALPN_PROTOCOLS,
-  type ResolvedListenOptions,
-  resolveListenOptions,
-  tcpAddr,
-  unixAddr,
-} from "./_options.ts";
+import { type ResolvedListenOptions, resolveListenOptions, tcpAddr, unixAddr } from "./_options.ts";
 import { listenError } from "./_listen_error.ts";
 import {
   type DenoAddrLike,
@@ -66,7 +60,7 @@ function open(deno: DenoLike, options: ResolvedListenOptions): DenoListenerLike 
   // Without --unstable-net, asking for reusePort makes Deno exit; the flag exposes listenDatagram.
   if (options.reusePort && typeof deno.listenDatagram === "function") tcp.reusePort = true;
   if (!options.tls) return deno.listen({ ...tcp, transport: "tcp" });
-  return deno.listenTls({ ...tcp, ...options.tls, alpnProtocols: ALPN_PROTOCOLS });
+  return deno.listenTls({ ...tcp, ...options.tls, alpnProtocols: [...options.alpnProtocols] });
 }
 
 class DenoListener extends ListenerBase<DenoConnTransport> {

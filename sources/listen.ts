@@ -36,7 +36,12 @@ export interface ListenOptions {
    * the console.
    */
   logger?: Logger | false;
-  /** Serve TLS with this PEM certificate chain and key; ALPN offers `http/1.1`. */
+  /**
+   * The protocols TLS offers by ALPN, in order of preference (default
+   * `["http/1.1"]`); the one agreed is the connection's `info.alpnProtocol`.
+   */
+  alpnProtocols?: readonly string[];
+  /** Serve TLS with this PEM certificate chain and key; ALPN offers `alpnProtocols`. */
   tls?: {
     /** Certificate chain (PEM). */
     cert: string;

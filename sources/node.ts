@@ -4,13 +4,7 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import type { Listener, ListenOptions } from "./listen.ts";
 import { NodeSocketTransport } from "./_node_transport.ts";
-import {
-  ALPN_PROTOCOLS,
-  type ResolvedListenOptions,
-  resolveListenOptions,
-  tcpAddr,
-  unixAddr,
-} from "./_options.ts";
+import { type ResolvedListenOptions, resolveListenOptions, tcpAddr, unixAddr } from "./_options.ts";
 import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
 import { ListenerBase } from "./_listener_base.ts";
@@ -45,7 +39,7 @@ export function listenNode(options: ListenOptions = {}): Promise<Listener> {
       ? createTlsServer({
         cert: resolved.tls.cert,
         key: resolved.tls.key,
-        ALPNProtocols: ALPN_PROTOCOLS,
+        ALPNProtocols: [...resolved.alpnProtocols],
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         allowHalfOpen: true,
         noDelay: true,

@@ -212,9 +212,10 @@ const VERSIONS: Case[] = [
   { name: "version: HTTP/01.1", raw: "GET / HTTP/01.1\r\nHost: h\r\n\r\n", status: [400] },
   { name: "version: lowercase", raw: "GET / http/1.1\r\nHost: h\r\n\r\n", status: [400] },
   { name: "version: missing", raw: "GET / \r\nHost: h\r\n\r\n", status: [400] },
+  // The preface itself starts HTTP/2 (tests/http2/negotiate_test.ts); a request line like it does not.
   {
-    name: "version: HTTP/2 preface",
-    raw: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    name: "version: HTTP/2.0 request line",
+    raw: "PRI * HTTP/2.0\r\nHost: h\r\n\r\n",
     status: [400, 505],
   },
 ];
