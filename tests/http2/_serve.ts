@@ -10,7 +10,19 @@ import { afterEach } from "../_testing.ts";
 import * as http2 from "node:http2";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
 import process from "node:process";
+import {
+  CONNECTION_PREFACE,
+  type Frame,
+  FrameParser,
+  FrameType,
+  HpackDecoder,
+  HpackEncoder,
+  serializeHeaders,
+  serializeSettings,
+  SETTINGS_ACK,
+} from "../../http2/mod.ts";
 import { type HttpServer, serve } from "../../serve/mod.ts";
 import type { FetchHandler, ServeOptions } from "../../serve/types.ts";
 import { until } from "../_until.ts";
@@ -112,4 +124,136 @@ export function skipWithout(path: string, what: string): string | false {
   // Deno and Bun do not print a skip's reason: say it here.
   console.log(`tests/http2: ${skip}`);
   return skip;
+}
+
+/**
+ * A client that speaks raw frames over a socket, for what Node's client
+ * will not do on purpose: send past a window, watch each frame the server
+ * sends. It sends the preface and an empty SETTINGS on connect, and
+ * acknowledges the server's SETTINGS.
+ */
+export class RawClient {
+  readonly frames: Frame[] = [];
+  readonly encoder = new HpackEncoder();
+  readonly decoder = new HpackDecoder();
+  readonly #socket: Socket;
+  readonly #parser = new FrameParser({ preface: false });
+  #waiters: (() => void)[] = [];
+  #ended = false;
+  readonly #fields = new WeakMap<Frame, Map<string, string>>();
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#parser.push(new Uint8Array(chunk));
+      for (let frame = this.#parser.next(); frame !== null; frame = this.#parser.next()) {
+        if (frame.type === FrameType.SETTINGS && !frame.ack) socket.write(SETTINGS_ACK);
+        // Every block decoded in order, as HPACK requires.
+        if (frame.type === FrameType.HEADERS) {
+          const fields = this.decoder.decode(frame.headerBlock);
+          const map = new Map<string, string>();
+          for (let i = 0; i < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
+          this.#fields.set(frame, map);
+        }
+        this.frames.push(frame);
+      }
+      this.#notify();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on("error", () => {});
+  }
+
+  /** Connects to 127.0.0.1:`port` and sends the client preface. */
+  static connect(
+    port: number,
+    settings: Parameters<typeof serializeSettings>[0] = {},
+  ): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: "127.0.0.1", port }, () => {
+        socket.off("error", reject);
+        const client = new RawClient(socket);
+        client.send(CONNECTION_PREFACE, serializeSettings(settings));
+        resolve(client);
+      });
+      socket.once("error", reject);
+    });
+  }
+
+  /** The fields of a HEADERS frame received (a later field of the same name wins). */
+  fieldsOf(frame: Frame): Map<string, string> {
+    const fields = this.#fields.get(frame);
+    if (fields === undefined) throw new TypeError("not a HEADERS frame received");
+    return fields;
+  }
+
+  /** Writes bytes (frames) to the server. */
+  send(...chunks: Uint8Array[]): void {
+    for (const chunk of chunks) this.#socket.write(chunk);
+  }
+
+  /** A HEADERS frame opening stream `id` with a request for `path`. */
+  headers(
+    id: number,
+    method: string,
+    path: string,
+    endStream: boolean,
+    extra: [string, string][] = [],
+  ): Uint8Array {
+    const block = this.encoder.encode([
+      [":method", method],
+      [":scheme", "http"],
+      [":authority", "127.0.0.1"],
+      [":path", path],
+      ...extra,
+    ]);
+    return serializeHeaders(id, block, endStream);
+  }
+
+  /** The first frame from `from` on that passes `test`; rejects after `ms` or at the end of input. */
+  async next(test: (frame: Frame) => boolean, from = 0, ms = 10_000): Promise<Frame> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.frames.slice(from).find(test);
+      if (found !== undefined) return found;
+      if (this.#ended) throw new Error("the server closed the connection");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no such frame within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async closed(ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.#ended) {
+      if (Date.now() > deadline) throw new Error(`the connection still open after ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Closes the socket. */
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
 }
