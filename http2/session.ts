@@ -104,6 +104,7 @@ const CONNECTION_WINDOW = 1 << 20;
 /** The stream receive window (SETTINGS_INITIAL_WINDOW_SIZE, the protocol's default). */
 const STREAM_WINDOW = 65535;
 const MAX_WINDOW = 0x7fffffff;
+const MAX_STREAM_ID = 0x7fffffff;
 /** Frames of a kind a client may send per second before it is told to calm down (§10.5). */
 const FLOOD_WINDOW_MS = 1000;
 const MAX_CONTROL_FRAMES = 1000;
@@ -319,16 +320,17 @@ class Session {
         }
         if (chunk === null) return;
         this.#parser.push(chunk);
-        try {
-          for (let frame = this.#parser.next(); frame !== null; frame = this.#parser.next()) {
+        for (;;) {
+          try {
+            const frame = this.#parser.next();
+            if (frame === null) break;
             this.#frame(frame);
+          } catch (error) {
+            if (!(error instanceof Http2Error)) throw error;
+            if (error.scope === "connection" || error.streamId === 0) return this.#fail(error);
+            // A stream error (its frame was consumed): reset that stream, read on (§5.4.2).
+            this.#resetStream(error.streamId, error.code, error.message);
           }
-        } catch (error) {
-          if (!(error instanceof Http2Error)) throw error;
-          if (error.scope === "connection") return this.#fail(error);
-          // A stream error the parser found (the frame was consumed): reset that stream.
-          this.#resetStream(error.streamId, error.code, error.message);
-          continue;
         }
         this.#updateDeadline();
         if (!conn.isAlive()) return;
@@ -372,12 +374,24 @@ class Session {
 
   #headers(frame: HeadersFrame): void {
     const id = frame.streamId;
-    // The block is decoded whatever becomes of the stream: the HPACK state must stay in step (§4.3).
-    const fields = this.#decoder.decode(frame.headerBlock);
+    // The block is decoded whatever becomes of the stream: the HPACK state must stay in step
+    // (§4.3). A list past the limits is decoded whole, then fails its stream only (431).
+    let fields: string[] = [];
+    let invalid: Http2Error | null = null;
+    try {
+      fields = this.#decoder.decode(frame.headerBlock);
+    } catch (error) {
+      if (!(error instanceof Http2Error) || error.scope === "connection") throw error;
+      invalid = error;
+    }
     const open = this.#streams.get(id);
-    if (open !== undefined) return this.#trailers(open, fields, frame.endStream);
+    if (open !== undefined) {
+      if (invalid !== null) throw withStream(invalid, id);
+      return this.#trailers(open, fields, frame.endStream);
+    }
+    // §5.1.1: ids increase; a lower one (used or skipped, so closed) is unexpected.
     if (id <= this.#lastStreamId) {
-      throw new Http2Error(ErrorCode.STREAM_CLOSED, "connection", `HEADERS on closed stream ${id}`);
+      throw new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", `stream id ${id} went back`);
     }
     if ((id & 1) === 0) {
       throw new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", `even stream id ${id}`);
@@ -390,22 +404,27 @@ class Session {
       return this.#refuse(id, "too many concurrent streams");
     }
     const settings = this.#settings;
-    let head: Http2RequestHead;
-    let early: HttpResponse | null = null;
-    try {
-      head = validateRequestHeaders(fields, {
-        requireHost: settings.requireHost,
-        maxHeaderCount: settings.limits.maxHeaderCount,
-        maxUriLength: settings.limits.maxUriLength,
-      });
-    } catch (error) {
-      if (!(error instanceof Http2Error)) throw error;
-      if (error.status === 0) throw withStream(error, id);
-      // §8.1.1: a malformed request may be answered before the stream is reset.
-      head = BAD_HEAD;
-      early = errorResponse(error.status, error.message.replace(/^[A-Z_]+: /, ""));
+    let head = BAD_HEAD;
+    if (invalid === null) {
+      try {
+        head = validateRequestHeaders(fields, {
+          requireHost: settings.requireHost,
+          maxHeaderCount: settings.limits.maxHeaderCount,
+          maxUriLength: settings.limits.maxUriLength,
+        });
+      } catch (error) {
+        if (!(error instanceof Http2Error)) throw error;
+        invalid = error;
+      }
     }
-    if (early === null) early = this.#refused(head);
+    let early: HttpResponse | null;
+    if (invalid !== null) {
+      if (invalid.status === 0) throw withStream(invalid, id);
+      // §8.1.1: a malformed request may be answered before the stream is reset.
+      early = errorResponse(invalid.status, invalid.message.replace(/^[A-Z_]+: /, ""));
+    } else {
+      early = this.#refused(head);
+    }
     const body = frame.endStream ? null : new RequestBody(
       (bytes) => this.#consumed(stream, bytes),
       (waiting) => this.#bodyWait(stream, waiting),
@@ -416,6 +435,8 @@ class Session {
     stream.thread = this.#scheduler.spawn(this.#serveStream(stream, early), {
       name: `conn#${this.#conn.id}/h2#${id}`,
     });
+    // The last id a client can use (§5.1.1): no stream can follow, so the connection is drained.
+    if (id === MAX_STREAM_ID) this.#shutdown();
   }
 
   /** The answer to a request refused before the app sees it (limits, methods), or null. */
@@ -835,7 +856,7 @@ class Session {
       this.#checkStream(stream);
       if (conn.bufferedAmount > conn.highWaterMark) {
         conn.whenWritten(() => this.#wake(stream));
-        yield* this.#park(stream, "the client took no output in time", false);
+        yield* this.#park(stream, "the client took no output in time", "output");
         continue;
       }
       if (wanted === 0) return 0;
@@ -848,16 +869,26 @@ class Session {
         this.#sendWindow -= size;
         return size;
       }
-      yield* this.#park(stream, "the client opened no window in time", this.#sendWindow > 0);
+      yield* this.#park(
+        stream,
+        "the client opened no window in time",
+        this.#sendWindow > 0 ? "stream" : "window",
+      );
     }
   }
 
-  /** Parks a stream's thread until `#wake`; past `writeTimeoutMs` the stream (or connection) is given up. */
-  *#park(stream: Stream, reason: string, streamOnly: boolean): AwayCall<void> {
+  /**
+   * Parks a stream's thread until `#wake`; past `writeTimeoutMs` the stream
+   * is reset (its window stayed shut), the connection told GOAWAY and
+   * closed (its window stayed shut), or aborted (the client read nothing).
+   */
+  *#park(stream: Stream, reason: string, stuck: "stream" | "window" | "output"): AwayCall<void> {
     stream.parked = true;
     const timer = this.#scheduler.setTimeout(this.#settings.writeTimeoutMs, () => {
-      if (streamOnly) this.#resetStream(stream.streamId, ErrorCode.CANCEL, reason);
-      else this.#conn.abort(`write timeout: ${reason}`);
+      if (stuck === "stream") this.#resetStream(stream.streamId, ErrorCode.CANCEL, reason);
+      else if (stuck === "window") {
+        this.#fail(new Http2Error(ErrorCode.NO_ERROR, "connection", reason));
+      } else this.#conn.abort(`write timeout: ${reason}`);
       this.#wake(stream);
     });
     try {

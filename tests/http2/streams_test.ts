@@ -101,7 +101,7 @@ describe("HTTP/2 streams through serve()", () => {
       // §5.1.1: stream 1 is below the last one opened.
       raw.send(raw.headers(1, "GET", "/", true));
       const goaway = await raw.next((f: Frame) => f.type === FrameType.GOAWAY) as GoawayFrame;
-      assert.deepEqual([goaway.errorCode, goaway.lastStreamId], [ErrorCode.STREAM_CLOSED, 5]);
+      assert.deepEqual([goaway.errorCode, goaway.lastStreamId], [ErrorCode.PROTOCOL_ERROR, 5]);
       await raw.closed();
     } finally {
       raw.close();
