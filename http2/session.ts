@@ -13,7 +13,6 @@ import type { ConnectionInfo } from "../core/transport.ts";
 import {
   DEFAULT_HTTP_OPTIONS,
   defaultMethods,
-  httpDate,
   HttpError,
   type HttpResponse,
   type HttpServerOptions,
@@ -50,6 +49,7 @@ import {
 } from "./serialize.ts";
 import { applySettings, type Http2Settings, INITIAL_SETTINGS } from "./settings.ts";
 import { RequestBody } from "./_request_body.ts";
+import { type Body, cancelBody, errorResponse, LengthOnly, responseFields } from "./_response.ts";
 
 /**
  * One request as an {@linkcode Http2App} sees it: the validated head, the
@@ -299,13 +299,13 @@ class Session {
     conn.phase = "waiting";
     this.#setDeadline("preface", settings.headersTimeoutMs);
     // §3.4: our preface is a SETTINGS frame; then the connection window opened past its default.
-    conn.write(serializeSettings({
+    this.#send(serializeSettings({
       enablePush: 0,
       maxConcurrentStreams: settings.maxConcurrentStreams,
       initialWindowSize: STREAM_WINDOW,
       maxHeaderListSize: settings.limits.maxHeadBytes,
     }));
-    conn.write(serializeWindowUpdate(0, CONNECTION_WINDOW - 65535));
+    this.#send(serializeWindowUpdate(0, CONNECTION_WINDOW - 65535));
     settings.shutdown?.addEventListener("abort", this.#onShutdown);
     if (settings.shutdown?.aborted) this.#shutdown();
     try {
@@ -360,7 +360,7 @@ class Session {
         return;
       case FrameType.PING:
         this.#control();
-        if (!frame.ack) this.#conn.write(serializePing(frame.data, true));
+        if (!frame.ack) this.#send(serializePing(frame.data, true));
         return;
       case FrameType.GOAWAY:
         // §6.8: the client opens no more streams; those open finish.
@@ -457,6 +457,7 @@ class Session {
   }
 
   #trailers(stream: Stream, fields: string[], endStream: boolean): void {
+    if (stream.aborted !== null) return; // §5.4.2: sent before our RST_STREAM arrived
     if (stream.remoteEnded) {
       throw new Http2Error(
         ErrorCode.STREAM_CLOSED,
@@ -502,6 +503,8 @@ class Session {
       // A stream closed (or reset by us) meanwhile: its DATA is dropped, and credited (§6.9).
       return this.#credit(null, flowLength);
     }
+    // §5.4.2: what the client sent before it learnt of our RST_STREAM is ignored.
+    if (stream.aborted !== null) return this.#credit(null, flowLength);
     if (stream.remoteEnded) {
       this.#credit(null, flowLength);
       throw new Http2Error(ErrorCode.STREAM_CLOSED, "stream", "DATA after END_STREAM", id);
@@ -622,7 +625,7 @@ class Session {
         if (delta > 0) this.#wake(stream);
       }
     }
-    this.#conn.write(SETTINGS_ACK);
+    this.#send(SETTINGS_ACK);
   }
 
   /** Counts a frame of a kind a flood is made of; too many per second is ENHANCE_YOUR_CALM (§10.5). */
@@ -665,14 +668,14 @@ class Session {
     if (bytes === 0 || !this.#conn.isAlive()) return;
     this.#recvUnacked += bytes;
     if (this.#recvUnacked >= CONNECTION_WINDOW / 2) {
-      this.#conn.write(serializeWindowUpdate(0, this.#recvUnacked));
+      this.#send(serializeWindowUpdate(0, this.#recvUnacked));
       this.#recvTaken -= this.#recvUnacked;
       this.#recvUnacked = 0;
     }
     if (stream === null || stream.remoteEnded || stream.aborted !== null) return;
     stream.unacked += bytes;
     if (stream.unacked >= STREAM_WINDOW / 2) {
-      this.#conn.write(serializeWindowUpdate(stream.streamId, stream.unacked));
+      this.#send(serializeWindowUpdate(stream.streamId, stream.unacked));
       stream.recvWindow += stream.unacked;
       stream.unacked = 0;
     }
@@ -778,7 +781,7 @@ class Session {
         : body;
     const endWithHeaders = streamed === null && (bytes === null || bytes.length === 0);
     this.#checkStream(stream);
-    this.#conn.write(
+    this.#send(
       serializeHeaders(
         stream.streamId,
         this.#encoder.encode(fields),
@@ -831,15 +834,14 @@ class Session {
 
   /** DATA frames for `bytes`, each within the peer's windows and frame size, waiting as needed. */
   *#sendData(stream: Stream, bytes: Uint8Array, end: boolean): AwayCall<void> {
-    const conn = this.#conn;
     const id = stream.streamId;
     let at = 0;
     do {
       const size = yield* this.#sendable(stream, bytes.length - at);
       const last = end && at + size === bytes.length;
-      conn.write(dataFrameHeader(id, size, last));
+      this.#send(dataFrameHeader(id, size, last));
       if (size > 0) {
-        conn.write(at === 0 && size === bytes.length ? bytes : bytes.subarray(at, at + size));
+        this.#send(at === 0 && size === bytes.length ? bytes : bytes.subarray(at, at + size));
       }
       at += size;
     } while (at < bytes.length);
@@ -912,14 +914,12 @@ class Session {
   }
 
   /**
-   * `requestTimeoutMs` passed: a 503 if nothing was sent, else RST_STREAM;
-   * the app is told (its thread ends after the grace period if it does not).
+   * `requestTimeoutMs` passed before the app answered: a 503, and the app
+   * is told (its thread ends after the grace period if it does not).
    */
   #timedOut(stream: Stream): void {
+    // The timer is cancelled once the app has answered: nothing of a response is out yet.
     if (stream.aborted !== null || !this.#conn.isAlive()) return;
-    if (stream.headersSent) {
-      return this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, "request timeout");
-    }
     const text = new TextEncoder().encode("request handler timed out\n");
     const fits = text.length <= stream.sendWindow && text.length <= this.#sendWindow;
     const fields = responseFields(
@@ -927,7 +927,7 @@ class Session {
       [["content-type", "text/plain; charset=utf-8"]],
       fits ? text : null,
     );
-    this.#conn.write(
+    this.#send(
       serializeHeaders(
         stream.streamId,
         this.#encoder.encode(fields),
@@ -938,12 +938,12 @@ class Session {
     if (fits) {
       stream.sendWindow -= text.length;
       this.#sendWindow -= text.length;
-      this.#conn.write(dataFrameHeader(stream.streamId, text.length, true));
-      this.#conn.write(text);
+      this.#send(dataFrameHeader(stream.streamId, text.length, true));
+      this.#send(text);
     }
     stream.headersSent = true;
     if (!stream.remoteEnded) {
-      this.#conn.write(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
+      this.#send(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
     }
     stream.remoteEnded = true;
     this.#abortStream(stream, "request timeout");
@@ -951,7 +951,7 @@ class Session {
 
   /** Sends RST_STREAM and ends the stream (its thread learns it on its next write). */
   #resetStream(id: number, code: number, reason: string): void {
-    if (this.#conn.isAlive()) this.#conn.write(serializeRstStream(id, code));
+    this.#send(serializeRstStream(id, code));
     const stream = this.#streams.get(id);
     if (stream === undefined) return;
     stream.remoteEnded = true;
@@ -960,7 +960,7 @@ class Session {
 
   /** REFUSED_STREAM (§8.7): the client may retry it elsewhere or later. */
   #refuse(id: number, _reason: string): void {
-    this.#conn.write(serializeRstStream(id, ErrorCode.REFUSED_STREAM));
+    this.#send(serializeRstStream(id, ErrorCode.REFUSED_STREAM));
   }
 
   /**
@@ -991,7 +991,7 @@ class Session {
     if (this.#streams.get(stream.streamId) !== stream) return;
     this.#streams.delete(stream.streamId);
     if (!stream.remoteEnded && stream.aborted === null && this.#conn.isAlive()) {
-      this.#conn.write(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
+      this.#send(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
     }
     stream.remoteEnded = true;
     const dropped = stream.body?.fail(new HttpError(400, "response complete")) ?? 0;
@@ -1002,6 +1002,11 @@ class Session {
   }
 
   // ---- the connection ----
+
+  /** Queues bytes for the client; nothing once the connection is closing. */
+  #send(bytes: Uint8Array): void {
+    if (this.#conn.isAlive()) this.#conn.write(bytes);
+  }
 
   /** The connection deadline that fits: a header block under way, or idle with no stream. */
   #updateDeadline(): void {
@@ -1049,7 +1054,7 @@ class Session {
     if (!this.#conn.isAlive()) return;
     this.#goaway = true;
     const debug = reason === "" ? undefined : new TextEncoder().encode(reason.slice(0, 256));
-    this.#conn.write(serializeGoaway(this.#lastStreamId, code, debug));
+    this.#send(serializeGoaway(this.#lastStreamId, code, debug));
   }
 
   /** Graceful shutdown (§6.8): GOAWAY with the last stream id; open streams finish, then close. */
@@ -1064,10 +1069,7 @@ class Session {
     const reason = this.#conn.closeReason || "connection closed";
     for (const stream of [...this.#streams.values()]) {
       this.#abortStream(stream, reason);
-      const thread = stream.thread;
-      if (thread !== null && thread.alive && thread.state !== "running") {
-        this.#scheduler.kill(thread);
-      }
+      if (stream.thread?.alive) this.#scheduler.kill(stream.thread);
       this.#streamDone(stream);
     }
     this.#conn.close(reason);
@@ -1097,80 +1099,6 @@ function withStream(error: Http2Error, id: number): Http2Error {
     id,
     error.status,
   );
-}
-
-/** A HEAD response's body: only its length is sent, as Content-Length. */
-class LengthOnly {
-  constructor(readonly length: number) {}
-}
-
-/** A response body as it is written. */
-type Body =
-  | Uint8Array
-  | string
-  | LengthOnly
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
-  | null
-  | undefined;
-
-function cancelBody(
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | LengthOnly,
-): void {
-  if (body instanceof LengthOnly) return;
-  if (body instanceof ReadableStream) body.cancel().catch(() => {});
-  else body[Symbol.asyncIterator]().return?.().then(undefined, () => {});
-}
-
-// §8.2.2: fields that mean something for one HTTP/1.1 connection only.
-const CONNECTION_FIELDS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-]);
-
-/**
- * The response's field list: `:status`, the app's fields (names lower-case,
- * connection-specific ones dropped, §8.2.2), Content-Length for a body of
- * known length, and Date unless given.
- */
-function responseFields(
-  status: number,
-  headers: HttpResponse["headers"],
-  body: Body,
-): [string, string][] {
-  const fields: [string, string][] = [[":status", String(status)]];
-  const known = body instanceof Uint8Array || body instanceof LengthOnly;
-  let date = false;
-  const pairs: Iterable<readonly [string, string]> = headers === undefined
-    ? []
-    : Symbol.iterator in headers
-    ? headers as Iterable<readonly [string, string]>
-    : Object.entries(headers);
-  for (const [name, value] of pairs) {
-    const lower = name.toLowerCase();
-    if (CONNECTION_FIELDS.has(lower)) continue;
-    if (lower === "content-length" && known) continue;
-    if (lower === "date") date = true;
-    fields.push([lower, value]);
-  }
-  if (known) fields.push(["content-length", String(body.length)]);
-  if (!date) fields.push(["date", httpDate()]);
-  return fields;
-}
-
-function errorResponse(
-  status: number,
-  reason: string,
-  headers: [string, string][] = [],
-): HttpResponse {
-  return {
-    status,
-    headers: [["content-type", "text/plain; charset=utf-8"], ...headers],
-    body: `${reason}\n`,
-  };
 }
 
 /** The app's result, waited for if it is a Promise or run if it is a thread. */

@@ -1,0 +1,83 @@
+/**
+ * The response as the HTTP/2 session writes it: its field list (RFC 9113
+ * §8.2.2, §8.3.2) and the plain answers the session gives itself.
+ *
+ * @module
+ */
+
+import { httpDate, type HttpResponse } from "../httputil/mod.ts";
+
+/** A HEAD response's body: only its length is sent, as Content-Length. */
+export class LengthOnly {
+  constructor(readonly length: number) {}
+}
+
+/** A response body as it is written. */
+export type Body =
+  | Uint8Array
+  | string
+  | LengthOnly
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | null
+  | undefined;
+
+export function cancelBody(
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | LengthOnly,
+): void {
+  if (body instanceof LengthOnly) return;
+  if (body instanceof ReadableStream) body.cancel().catch(() => {});
+  else body[Symbol.asyncIterator]().return?.().then(undefined, () => {});
+}
+
+// §8.2.2: fields that mean something for one HTTP/1.1 connection only.
+const CONNECTION_FIELDS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * The response's field list: `:status`, the app's fields (names lower-case,
+ * connection-specific ones dropped, §8.2.2), Content-Length for a body of
+ * known length, and Date unless given.
+ */
+export function responseFields(
+  status: number,
+  headers: HttpResponse["headers"],
+  body: Body,
+): [string, string][] {
+  const fields: [string, string][] = [[":status", String(status)]];
+  const known = body instanceof Uint8Array || body instanceof LengthOnly;
+  let date = false;
+  const pairs: Iterable<readonly [string, string]> = headers === undefined
+    ? []
+    : Symbol.iterator in headers
+    ? headers as Iterable<readonly [string, string]>
+    : Object.entries(headers);
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase();
+    if (CONNECTION_FIELDS.has(lower)) continue;
+    if (lower === "content-length" && known) continue;
+    if (lower === "date") date = true;
+    fields.push([lower, value]);
+  }
+  if (known) fields.push(["content-length", String(body.length)]);
+  if (!date) fields.push(["date", httpDate()]);
+  return fields;
+}
+
+/** A plain-text response for a status the session answers itself. */
+export function errorResponse(
+  status: number,
+  reason: string,
+  headers: [string, string][] = [],
+): HttpResponse {
+  return {
+    status,
+    headers: [["content-type", "text/plain; charset=utf-8"], ...headers],
+    body: `${reason}\n`,
+  };
+}
