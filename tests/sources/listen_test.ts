@@ -351,6 +351,22 @@ function suite(
         assert.deepEqual(client.bytes(), down);
       }));
 
+    it("offers the alpnProtocols asked for, in order (h2 before http/1.1)", () =>
+      scoped(async (scope) => {
+        const { listener, accepted } = await scope.listen({
+          hostname: "127.0.0.1",
+          port: 0,
+          tls: selfSignedCertificate(),
+          alpnProtocols: ["h2", "http/1.1"],
+        });
+        const both = await connectTls(listener.addr.port, ["http/1.1", "h2"]);
+        scope.clients.push(both);
+        assert.equal((await accepted.next()).info.alpnProtocol, "h2");
+        const old = await connectTls(listener.addr.port, ["http/1.1"]);
+        scope.clients.push(old);
+        assert.equal((await accepted.next()).info.alpnProtocol, "http/1.1");
+      }));
+
     it("reports no ALPN protocol to a TLS client that offers none", () =>
       scoped(async (scope) => {
         const { listener, accepted } = await scope.listen({
@@ -499,6 +515,8 @@ function suite(
       await assert.rejects(listenWith({ port: 1.5 }), RangeError);
       await assert.rejects(listenWith({ path: "" }), TypeError);
       await assert.rejects(listenWith({ tls: { cert: "", key: "" } }), TypeError);
+      await assert.rejects(listenWith({ alpnProtocols: [] }), TypeError);
+      await assert.rejects(listenWith({ alpnProtocols: [""] }), TypeError);
     });
 
     it("does not reset a peer whose input was left unread: it gets the whole answer", () =>
