@@ -265,8 +265,10 @@ class Session {
   readonly #encoder = new HpackEncoder();
   readonly #peer: Http2Settings = { ...INITIAL_SETTINGS };
   readonly #streams = new Map<number, Stream>();
-  /** The highest stream id the client opened (§5.1.1), and the last one in our GOAWAY. */
+  /** The highest stream id the client used (§5.1.1). */
   #lastStreamId = NO_STREAMS;
+  /** The highest stream the app was given (or answered for it): our GOAWAY's last id (§6.8). */
+  #lastProcessed = NO_STREAMS;
   #sendWindow = 65535;
   /** DATA octets received and not yet returned by a WINDOW_UPDATE on stream 0. */
   #recvTaken = 0;
@@ -396,8 +398,8 @@ class Session {
     if ((id & 1) === 0) {
       throw new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", `even stream id ${id}`);
     }
-    if (this.#goaway) return this.#refuse(id, "the server is shutting down");
     this.#lastStreamId = id;
+    if (this.#goaway) return this.#refuse(id, "the server is shutting down");
     if (frame.streamError !== null) throw withStream(frame.streamError, id);
     if (this.#streams.size >= this.#settings.maxConcurrentStreams) {
       this.#flood("early");
@@ -431,6 +433,7 @@ class Session {
     );
     const stream = new Stream(id, head, this.#conn.info, body, this.#peer.initialWindowSize);
     this.#streams.set(id, stream);
+    this.#lastProcessed = id;
     this.#conn.phase = "handling";
     stream.thread = this.#scheduler.spawn(this.#serveStream(stream, early), {
       name: `conn#${this.#conn.id}/h2#${id}`,
@@ -1054,7 +1057,7 @@ class Session {
     if (!this.#conn.isAlive()) return;
     this.#goaway = true;
     const debug = reason === "" ? undefined : new TextEncoder().encode(reason.slice(0, 256));
-    this.#send(serializeGoaway(this.#lastStreamId, code, debug));
+    this.#send(serializeGoaway(this.#lastProcessed, code, debug));
   }
 
   /** Graceful shutdown (§6.8): GOAWAY with the last stream id; open streams finish, then close. */
