@@ -89,18 +89,22 @@ describe("HTTP/2 stream resets through serve()", () => {
   });
 
   it("resets a stream whose response body fails after its head went out (INTERNAL_ERROR)", async () => {
+    let producer!: ReadableStreamDefaultController<Uint8Array>;
     const server = await start(() =>
       new Response(
         new ReadableStream<Uint8Array>({
           start(controller) {
+            producer = controller;
             controller.enqueue(new TextEncoder().encode("partial"));
-            setTimeout(() => controller.error(new Error("the producer broke")), 10);
           },
         }),
       ), { logger: false });
     const raw = await RawClient.connect(server.port!);
     try {
       raw.send(raw.headers(1, "GET", "/", true));
+      // The body breaks once its first part has reached the client.
+      await raw.next((f) => f.type === FrameType.DATA && f.streamId === 1);
+      producer.error(new Error("the producer broke"));
       const reset = await raw.next((f) => f.type === FrameType.RST_STREAM) as RstStreamFrame;
       assert.deepEqual([reset.streamId, reset.errorCode], [1, ErrorCode.INTERNAL_ERROR]);
       assert.equal(

@@ -17,6 +17,7 @@ import * as httputil from "../../httputil/mod.ts";
 import * as sources from "../../sources/mod.ts";
 import * as serve from "../../serve/mod.ts";
 import * as helpers from "../../helpers/mod.ts";
+import * as http2 from "../../http2/mod.ts";
 import * as websocket from "../../websocket/mod.ts";
 import * as workers from "../../workers/mod.ts";
 import { KNOWN } from "../../serve/_options.ts";
@@ -29,6 +30,7 @@ const ENTRIES: Record<string, Record<string, unknown>> = {
   "./sources": sources,
   "./serve": serve,
   "./helpers": helpers,
+  "./http2": http2,
   "./websocket": websocket,
   "./workers": workers,
 };
