@@ -23,7 +23,7 @@ import type { FetchHandler, ServeOptions } from "./types.ts";
  * HTTP/2, unless `http2` is null), or (worker mode) a shuttle handler on this
  * thread fed by worker threads that own the sockets.
  */
-type ServerEngine =
+export type ServerEngine =
   | { app: HttpApp; http2: Http2App | null }
   /** Makes the shuttle handler, given the signal that aborts when the server shuts down. */
   | { shuttles: (shutdown: AbortSignal) => ShuttleHandler<Shuttle> };
