@@ -1,26 +1,33 @@
 /**
  * Slowloris figures: a normal client's latency (sequential keep-alive
  * requests) without, then with, many slow clients that send one byte of
- * their request head per second. The server runs in a child process of the
- * same runtime with its default limits (30 s headers deadline), so the slow
- * clients stay for the whole measurement.
+ * their request head per second, and what the slow clients cost the server
+ * in memory: its heap (after a full collection, from the runtime's heap
+ * statistics) and RSS before they come, while they drip, and once they have
+ * closed (what is not given back). The server is a benchmark contender
+ * (`bench/_server.ts`: hussar's `serve()` or the runtime's native server) in
+ * a child process of the same runtime, with its default limits (30 s
+ * headers deadline), so the slow clients stay for the whole measurement.
  *
- *   deno run -A scripts/slowloris.ts [--slow=1000] [--requests=500]
+ *   deno run -A scripts/slowloris.ts [--server=hussar|native] [--slow=1000] [--requests=500]
  *   bun scripts/slowloris.ts [...]
+ *   node .build/<npm build>/esm/scripts/slowloris.js [...]   (the npm build, scripts/build_npm.ts)
  *
  * @module
  */
-import { spawn } from "node:child_process";
-import { connect, type Socket } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { serve } from "../serve/mod.ts";
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
+const option = (name: string, fallback: string): string => {
   const arg = args.findLast((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+  return arg === undefined ? fallback : arg.slice(name.length + 3);
 };
+/** The benchmark routes' `GET /` body, the end of each response. */
+const HELLO = "Hello, World!";
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -44,7 +51,7 @@ async function measure(port: number, n: number): Promise<number[]> {
   socket.setEncoding("latin1");
   socket.on("data", (text: string) => {
     received += text;
-    if (received.endsWith("hello")) {
+    if (received.endsWith(HELLO)) {
       received = "";
       waiter?.();
     }
@@ -69,56 +76,126 @@ function summary(times: number[]): string {
   return `median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)!.toFixed(2)} ms`;
 }
 
-async function main(): Promise<void> {
-  const slowCount = option("slow", 1000);
-  const requests = option("requests", 500);
-  const script = fileURLToPath(import.meta.url);
-  const runtimeArgs = "Deno" in globalThis ? ["run", "-A", script] : [script];
-  const child = spawn(process.execPath, [...runtimeArgs, "--server"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve) => {
-    let out = "";
-    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
-      out += text;
-      const match = /port (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
+/** A loopback port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
     });
   });
-  await measure(port, 100); // warm-up
-  console.log(`without slow clients: ${summary(await measure(port, requests))}`);
-  const head = "GET / HTTP/1.1\r\nHost: h\r\nX-Slow: " + "a".repeat(200);
-  const slow: Socket[] = [];
-  for (let i = 0; i < slowCount; i += 100) {
-    slow.push(
-      ...await Promise.all(Array.from({ length: Math.min(100, slowCount - i) }, () => open(port))),
-    );
-  }
-  let sent = 0;
-  const drip = (): void => {
-    for (const socket of slow) socket.write(head[sent % head.length]);
-    sent++;
-  };
-  drip();
-  const timer = setInterval(drip, 1000);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  console.log(
-    `with ${slowCount} slow clients (one byte per second each): ` +
-      summary(await measure(port, requests)),
-  );
-  clearInterval(timer);
-  for (const socket of slow) socket.destroy();
-  child.kill("SIGTERM");
 }
 
-if (args.includes("--server")) {
-  const server = serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    onListen: (addr) => console.log(`port ${addr.port}`),
-  }, () => new Response("hello"));
-  process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
-  await server.finished;
-} else {
-  await main();
+/** The server: `bench/_server.ts` in a child of this runtime, answering `stats` on stdin. */
+class Server {
+  readonly #child: ChildProcess;
+  #lines: string[] = [];
+  #wake: (() => void) | null = null;
+
+  constructor(server: string, port: number) {
+    // Beside this file: the TypeScript source, or the npm build's JavaScript.
+    const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+    const script = fileURLToPath(new URL(`./bench/_server${extension}`, import.meta.url));
+    const flags = "Deno" in globalThis
+      ? ["run", "-A", "--v8-flags=--expose-gc"]
+      : "Bun" in globalThis
+      ? []
+      : ["--expose-gc"];
+    this.#child = spawn(process.execPath, [
+      ...flags,
+      script,
+      `--server=${server}`,
+      `--port=${port}`,
+    ], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let pending = "";
+    this.#child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      const lines = (pending + text).split("\n");
+      pending = lines.pop()!;
+      this.#lines.push(...lines);
+      this.#wake?.();
+    });
+  }
+
+  /** The next output line that starts with `prefix` (bounded by `ms`). */
+  async line(prefix: string, ms = 30_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const at = this.#lines.findIndex((l) => l.startsWith(prefix));
+      if (at !== -1) return this.#lines.splice(at, 1)[0].slice(prefix.length);
+      if (Date.now() > deadline) throw new Error(`the server said no "${prefix}" in ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Heap in use after a full collection, and RSS, in KiB. */
+  async memory(): Promise<{ heap: number; rss: number }> {
+    this.#child.stdin!.write("stats\n");
+    const { heapUsed } = JSON.parse(await this.line("stats "));
+    const status = readFileSync(`/proc/${this.#child.pid}/status`, "utf8");
+    return { heap: heapUsed / 1024, rss: Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) };
+  }
+
+  stop(): void {
+    this.#child.kill("SIGKILL");
+  }
 }
+
+async function main(): Promise<void> {
+  const slowCount = Number(option("slow", "1000"));
+  const requests = Number(option("requests", "500"));
+  const port = await freePort();
+  const server = new Server(option("server", "hussar"), port);
+  try {
+    await server.line("ready ");
+    await measure(port, 100); // warm-up
+    console.log(`without slow clients: ${summary(await measure(port, requests))}`);
+    const before = await server.memory();
+    const head = "GET / HTTP/1.1\r\nHost: h\r\nX-Slow: " + "a".repeat(200);
+    const slow: Socket[] = [];
+    for (let i = 0; i < slowCount; i += 100) {
+      slow.push(
+        ...await Promise.all(
+          Array.from({ length: Math.min(100, slowCount - i) }, () => open(port)),
+        ),
+      );
+    }
+    let sent = 0;
+    const drip = (): void => {
+      for (const socket of slow) socket.write(head[sent % head.length]);
+      sent++;
+    };
+    drip();
+    const timer = setInterval(drip, 1000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    console.log(
+      `with ${slowCount} slow clients (one byte per second each): ` +
+        summary(await measure(port, requests)),
+    );
+    const during = await server.memory();
+    clearInterval(timer);
+    for (const socket of slow) socket.destroy();
+    // The server sees the resets at once; give it a moment to drop what it held.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const gone = await server.memory();
+    const per = (kib: number): string => `${((kib * 1024) / slowCount).toFixed(0)} B`;
+    console.log(
+      `memory per slow client (${sent} bytes each): heap ${per(during.heap - before.heap)}, ` +
+        `RSS ${per(during.rss - before.rss)}; left after they closed: ` +
+        `heap ${per(gone.heap - before.heap)}, RSS ${per(gone.rss - before.rss)} ` +
+        `(heap ${before.heap.toFixed(0)} KiB, RSS ${before.rss} KiB before)`,
+    );
+  } finally {
+    server.stop();
+  }
+}
+
+await main();
