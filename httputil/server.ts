@@ -188,31 +188,22 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     idleTimeoutMs: settings.bodyTimeoutMs,
     onFirstByte: () => void (conn.phase = "headers"),
   };
-  // Each exchange, the idle wait before it included, has a frame of its own, and this loop
-  // one `yield*`: JavaScriptCore keeps a finished delegate in the frame's saved registers until
-  // that `yield*` runs again, so a wait beside it kept the last exchange (its Request,
-  // Response, generators: 3 KiB on Bun) reachable while the connection idled.
+  // Each exchange has a frame of its own, and the wait before it one of its own too: a frame
+  // keeps a finished delegate in its saved registers (JavaScriptCore does) until its `yield*`
+  // runs again, so a frame that parks in one `yield*` beside another holds the last exchange
+  // (its Request, Response, generators: 3 KiB on Bun) while the connection idles.
   for (let first = true;; first = false) {
     if (settings.shutdown?.aborted) return conn.close("server shutting down");
-    if (!(yield* serveExchange(conn, app, settings, reading, first))) return;
+    if (!(yield* nextExchange(conn, app, settings, reading, first))) return;
   }
 }
 
 /**
- * Closes a connection on which no request came in time, or aborts it if
- * the client has not taken the last response either: then nothing will.
+ * Serves the next exchange: on a kept-alive connection (not `first`), waits
+ * for the first bytes of the next request, then reads and serves it. A small
+ * frame, since an idle connection parks in it.
  */
-function closeIdle(conn: Connection): void {
-  if (conn.bufferedAmount > 0) conn.abort("idle timeout with a response not taken");
-  else conn.close("idle timeout");
-}
-
-/**
- * Waits for the next request on a kept-alive connection (unless `first`),
- * reads it and serves it. Returns `true` when the connection is
- * kept for another; else it has been closed (or handed to an upgrade).
- */
-function* serveExchange(
+function* nextExchange(
   conn: Connection,
   app: HttpApp,
   settings: Settings,
@@ -233,6 +224,28 @@ function* serveExchange(
       throw error;
     }
   }
+  return yield* serveExchange(conn, app, settings, reading);
+}
+
+/**
+ * Closes a connection on which no request came in time, or aborts it if
+ * the client has not taken the last response either: then nothing will.
+ */
+function closeIdle(conn: Connection): void {
+  if (conn.bufferedAmount > 0) conn.abort("idle timeout with a response not taken");
+  else conn.close("idle timeout");
+}
+
+/**
+ * Reads one request and serves it. Returns `true` when the connection is
+ * kept for another; else it has been closed (or handed to an upgrade).
+ */
+function* serveExchange(
+  conn: Connection,
+  app: HttpApp,
+  settings: Settings,
+  reading: WaitForRequestOptions,
+): AwayCall<boolean | void> {
   conn.phase = "waiting";
   conn.setDeadline(settings.headersTimeoutMs, "headers");
   let request: IncomingRequest | null | undefined;
