@@ -15,11 +15,9 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { Contender, freePort } from "./bench/_contender.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -76,84 +74,11 @@ function summary(times: number[]): string {
   return `median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)!.toFixed(2)} ms`;
 }
 
-/** A loopback port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** The server: `bench/_server.ts` in a child of this runtime, answering `stats` on stdin. */
-class Server {
-  readonly #child: ChildProcess;
-  #lines: string[] = [];
-  #wake: (() => void) | null = null;
-
-  constructor(server: string, port: number) {
-    // Beside this file: the TypeScript source, or the npm build's JavaScript.
-    const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
-    const script = fileURLToPath(new URL(`./bench/_server${extension}`, import.meta.url));
-    const flags = "Deno" in globalThis
-      ? ["run", "-A", "--v8-flags=--expose-gc"]
-      : "Bun" in globalThis
-      ? []
-      : ["--expose-gc"];
-    this.#child = spawn(process.execPath, [
-      ...flags,
-      script,
-      `--server=${server}`,
-      `--port=${port}`,
-    ], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    let pending = "";
-    this.#child.stdout!.setEncoding("utf8").on("data", (text: string) => {
-      const lines = (pending + text).split("\n");
-      pending = lines.pop()!;
-      this.#lines.push(...lines);
-      this.#wake?.();
-    });
-  }
-
-  /** The next output line that starts with `prefix` (bounded by `ms`). */
-  async line(prefix: string, ms = 30_000): Promise<string> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const at = this.#lines.findIndex((l) => l.startsWith(prefix));
-      if (at !== -1) return this.#lines.splice(at, 1)[0].slice(prefix.length);
-      if (Date.now() > deadline) throw new Error(`the server said no "${prefix}" in ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  /** Heap in use after a full collection, and RSS, in KiB. */
-  async memory(): Promise<{ heap: number; rss: number }> {
-    this.#child.stdin!.write("stats\n");
-    const { heapUsed } = JSON.parse(await this.line("stats "));
-    const status = readFileSync(`/proc/${this.#child.pid}/status`, "utf8");
-    return { heap: heapUsed / 1024, rss: Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) };
-  }
-
-  stop(): void {
-    this.#child.kill("SIGKILL");
-  }
-}
-
 async function main(): Promise<void> {
   const slowCount = Number(option("slow", "1000"));
   const requests = Number(option("requests", "500"));
   const port = await freePort();
-  const server = new Server(option("server", "hussar"), port);
+  const server = Contender.server(option("server", "hussar"), port);
   try {
     await server.line("ready ");
     await measure(port, 100); // warm-up
