@@ -188,43 +188,37 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     idleTimeoutMs: settings.bodyTimeoutMs,
     onFirstByte: () => void (conn.phase = "headers"),
   };
-  // Each exchange has a frame of its own, and the wait before it one of its own too: a frame
-  // keeps a finished delegate in its saved registers (JavaScriptCore does) until its `yield*`
-  // runs again, so a frame that parks in one `yield*` beside another holds the last exchange
-  // (its Request, Response, generators: 3 KiB on Bun) while the connection idles.
-  for (let first = true;; first = false) {
-    if (settings.shutdown?.aborted) return conn.close("server shutting down");
-    if (!(yield* nextExchange(conn, app, settings, reading, first))) return;
-  }
-}
-
-/**
- * Serves the next exchange: on a kept-alive connection (not `first`), waits
- * for the first bytes of the next request, then reads and serves it. A small
- * frame, since an idle connection parks in it.
- */
-function* nextExchange(
-  conn: Connection,
-  app: HttpApp,
-  settings: Settings,
-  reading: WaitForRequestOptions,
-  first: boolean,
-): AwayCall<boolean | void> {
-  if (!first && conn.bufferedInput === 0) {
-    // Wait for the first bytes of the next request, and leave them to be read.
-    conn.phase = "idle";
-    conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+  // Each exchange has a frame of its own, and the idle wait between two goes through the same
+  // `yield*`: a frame keeps the delegate of a finished `yield*` in its saved registers until that
+  // `yield*` runs again (JavaScriptCore does), so a wait in a `yield*` of its own kept the last
+  // exchange (its Request, Response and generators: 3 KiB on Bun) while the connection idled.
+  if (settings.shutdown?.aborted) return conn.close("server shutting down");
+  let idle = false;
+  for (;;) {
+    let step: Uint8Array | null | boolean | void;
     try {
-      const chunk = yield* conn.read();
-      if (chunk === null) return conn.close("client closed");
-      conn.unread(chunk);
+      step = yield* (idle ? conn.read() : serveExchange(conn, app, settings, reading));
     } catch (error) {
+      if (!idle) throw error;
       if (error instanceof DeadlineError) return closeIdle(conn);
       if (error instanceof ConnectionClosedError) return;
       throw error;
     }
+    if (idle) {
+      // The first bytes of the next request, left to be read.
+      if (step === null) return conn.close("client closed");
+      conn.unread(step as Uint8Array);
+      idle = false;
+      continue;
+    }
+    if (!step) return;
+    if (settings.shutdown?.aborted) return conn.close("server shutting down");
+    idle = conn.bufferedInput === 0;
+    if (idle) {
+      conn.phase = "idle";
+      conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+    }
   }
-  return yield* serveExchange(conn, app, settings, reading);
 }
 
 /**
