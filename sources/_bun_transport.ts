@@ -2,7 +2,7 @@ import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
 import type { BunSocketLike } from "../internal/runtime_types.ts";
 import { closeAction, lingerBound } from "./_timing.ts";
-import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
+import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -23,7 +23,8 @@ import {
  */
 export class BunSocketTransport implements Transport, PushSocketControl, SocketSink {
   readonly info: ConnectionInfo;
-  readonly #output: SocketOutput;
+  /** Our output as a stream, made only if asked for (the owning connection writes directly). */
+  #writable: WritableStream<Uint8Array> | null = null;
   readonly #socket: BunSocketLike<unknown>;
   readonly #input: PushReadable;
   #peerEnded = false;
@@ -39,7 +40,6 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     this.#socket = socket;
     this.info = info;
     this.#input = new PushReadable(this);
-    this.#output = new SocketOutput(this);
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -54,12 +54,12 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
 
   /** Bytes to the peer (made on first use; the owning connection writes directly). */
   get writable(): WritableStream<Uint8Array> {
-    return this.#output.stream;
+    return this.#writable ??= socketWritable(this);
   }
 
   /** The direct sink for the connection that owns this transport. */
   [DIRECT_SINK](): DirectSink | null {
-    return this.#output.direct();
+    return this.#writable === null ? this : null;
   }
 
   /**

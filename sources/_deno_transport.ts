@@ -1,7 +1,7 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "../internal/runtime_types.ts";
 import { closeAction, lingerBound } from "./_timing.ts";
-import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
+import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -33,7 +33,8 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
   #readable: ReadableStream<Uint8Array> | null = null;
   #direct = false;
   readonly info: ConnectionInfo;
-  readonly #output: SocketOutput;
+  /** Our output as a stream, made only if asked for (the owning connection writes directly). */
+  #writable: WritableStream<Uint8Array> | null = null;
   readonly #conn: DenoConnLike;
   #buffer: Uint8Array | null = null;
   #readSize = MIN_READ;
@@ -47,7 +48,6 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
   constructor(conn: DenoConnLike, info: ConnectionInfo) {
     this.#conn = conn;
     this.info = info;
-    this.#output = new SocketOutput(this);
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -105,12 +105,12 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
 
   /** Bytes to the peer (made on first use; the owning connection writes directly). */
   get writable(): WritableStream<Uint8Array> {
-    return this.#output.stream;
+    return this.#writable ??= socketWritable(this);
   }
 
   /** The direct sink for the connection that owns this transport. */
   [DIRECT_SINK](): DirectSink | null {
-    return this.#output.direct();
+    return this.#writable === null ? this : null;
   }
 
   async #pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {

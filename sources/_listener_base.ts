@@ -1,12 +1,15 @@
 import type { NetAddress, Transport } from "../core/transport.ts";
 import type { Logger } from "../internal/logger.ts";
 import type { Listener } from "./listen.ts";
-import type { ResolvedListenOptions } from "./_options.ts";
+import { type ResolvedListenOptions, tcpAddr } from "./_options.ts";
 import { AcceptFailures, handOver } from "./_accept.ts";
 import { HANDSHAKE_TIMEOUT_MS, unrefTimeout } from "./_timing.ts";
 
 /** A transport a listener hands over, or drops if nobody takes it. */
 type Accepted = Transport & { abort(): void };
+
+/** Addresses that accept on every interface: a connection's local address is one of them. */
+const WILDCARDS = new Set(["0.0.0.0", "::"]);
 
 /**
  * What the Deno, Bun and Node listeners share, so that each behaves the same
@@ -29,6 +32,8 @@ export abstract class ListenerBase<T extends Accepted> implements Listener {
   #listening = false;
   #backlog: T[] = [];
   #closed = false;
+  /** On a wildcard address, the last local address handed out (see `localAddrOf`). */
+  #local: NetAddress | null = null;
   /** Connections in their TLS handshake, with what drops each. */
   readonly #handshaking = new Map<object, { drop: () => void; stopTimer: () => void }>();
 
@@ -85,6 +90,23 @@ export abstract class ListenerBase<T extends Accepted> implements Listener {
   protected handshakeEnded(key: object): void {
     this.#handshaking.get(key)?.stopTimer();
     this.#handshaking.delete(key);
+  }
+
+  /**
+   * The local address of an accepted connection. A listener bound to one
+   * address (or a Unix socket) gives its own, without asking the socket; on a
+   * wildcard address (`0.0.0.0`, `::`) `ask` says, and connections that came
+   * to the same address share one object. Each idle connection keeps less.
+   */
+  protected localAddrOf(
+    ask: () => [hostname: string | undefined, port: number | undefined],
+  ): NetAddress {
+    const addr = this.addr;
+    if (addr.transport !== "tcp" || !WILDCARDS.has(addr.hostname)) return addr;
+    const [hostname, port] = ask();
+    const last = this.#local;
+    if (last !== null && last.hostname === hostname && last.port === port) return last;
+    return this.#local = tcpAddr(hostname, port);
   }
 
   /** Called once `listen(accept)` has a callback (a runtime that pulls starts its loop here). */

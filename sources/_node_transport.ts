@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
 import { closeAction, lingerBound } from "./_timing.ts";
-import { SocketOutput, type SocketSink } from "./_socket_writable.ts";
+import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -32,7 +32,8 @@ type OwnedSocket = Socket & { [TRANSPORT]: NodeSocketTransport };
  */
 export class NodeSocketTransport implements Transport, PushSocketControl, SocketSink {
   readonly info: ConnectionInfo;
-  readonly #output: SocketOutput;
+  /** Our output as a stream, made only if asked for (the owning connection writes directly). */
+  #writable: WritableStream<Uint8Array> | null = null;
   readonly #socket: Socket;
   readonly #input: PushReadable;
   #peerEnded = false;
@@ -47,7 +48,6 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     this.info = info;
     socket.pause();
     this.#input = new PushReadable(this);
-    this.#output = new SocketOutput(this);
     (socket as OwnedSocket)[TRANSPORT] = this;
     socket.on("data", NodeSocketTransport.#onData);
     socket.on("end", NodeSocketTransport.#onEnd);
@@ -108,12 +108,12 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
 
   /** Bytes to the peer (made on first use; the owning connection writes directly). */
   get writable(): WritableStream<Uint8Array> {
-    return this.#output.stream;
+    return this.#writable ??= socketWritable(this);
   }
 
   /** The direct sink for the connection that owns this transport. */
   [DIRECT_SINK](): DirectSink | null {
-    return this.#output.direct();
+    return this.#writable === null ? this : null;
   }
 
   /** Input control: stop reading. */

@@ -34,7 +34,8 @@ export class PushReadable implements DirectSource {
   readonly #socket: PushSocketControl;
   // The direct path.
   #direct = false;
-  #queue: Uint8Array[] = [];
+  /** Chunks a reader has not asked for yet (made when the first one waits). */
+  #queue: Uint8Array[] | null = null;
   #queued = 0;
   #paused = true;
   #failure: unknown = null;
@@ -79,7 +80,7 @@ export class PushReadable implements DirectSource {
 
   /** Direct path: the next chunk to `onChunk` (null at the end), or the failure to `onError`. */
   read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
-    if (this.#queue.length > 0) {
+    if (this.#queue !== null && this.#queue.length > 0) {
       const chunk = this.#queue.shift()!;
       this.#queued -= chunk.length;
       if (this.#state === "open" && this.#paused && this.#queued < READ_AHEAD) this.#resume();
@@ -120,7 +121,7 @@ export class PushReadable implements DirectSource {
       onChunk(chunk);
       return;
     }
-    this.#queue.push(chunk);
+    (this.#queue ??= []).push(chunk);
     this.#queued += chunk.length;
     if (this.#queued >= READ_AHEAD) this.#pause();
   }
@@ -147,7 +148,7 @@ export class PushReadable implements DirectSource {
   }
 
   #dropDirect(): void {
-    this.#queue = [];
+    this.#queue = null;
     this.#queued = 0;
     this.#onChunk = this.#onError = null;
   }

@@ -22,27 +22,3 @@ export function socketWritable(sink: SocketSink): WritableStream<Uint8Array> {
     abort: () => sink.abort(),
   });
 }
-
-/**
- * A socket's output: its `WritableStream`, made only when someone asks for
- * it, or the direct sink for the connection that owns the transport (a
- * `WritableStream` costs memory per connection and a Promise per write).
- */
-export class SocketOutput {
-  readonly #sink: SocketSink;
-  #stream: WritableStream<Uint8Array> | null = null;
-
-  constructor(sink: SocketSink) {
-    this.#sink = sink;
-  }
-
-  /** The stream form. */
-  get stream(): WritableStream<Uint8Array> {
-    return this.#stream ??= socketWritable(this.#sink);
-  }
-
-  /** The sink itself, unless the stream form is already in use. */
-  direct(): SocketSink | null {
-    return this.#stream === null ? this.#sink : null;
-  }
-}

@@ -139,7 +139,7 @@ class BunListener extends ListenerBase<BunSocketTransport> {
     }
     return {
       remoteAddr: tcpAddr(socket.remoteAddress, socket.remotePort),
-      localAddr: tcpAddr(socket.localAddress, socket.localPort),
+      localAddr: this.localAddrOf(() => [socket.localAddress, socket.localPort]),
       tls: this.tls,
       alpnProtocol: null,
     };

@@ -152,7 +152,10 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
   #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {
     return {
       remoteAddr: addrOf(conn.remoteAddr),
-      localAddr: this.addr.transport === "unix" ? this.addr : addrOf(conn.localAddr),
+      localAddr: this.localAddrOf(() => {
+        const local = conn.localAddr as { hostname?: string; port?: number };
+        return [local.hostname, local.port];
+      }),
       tls: this.tls,
       alpnProtocol,
     };

@@ -108,7 +108,7 @@ class NodeListener extends ListenerBase<NodeSocketTransport> {
     }
     return {
       remoteAddr: tcpAddr(socket.remoteAddress, socket.remotePort),
-      localAddr: tcpAddr(socket.localAddress, socket.localPort),
+      localAddr: this.localAddrOf(() => [socket.localAddress, socket.localPort]),
       tls,
       alpnProtocol: alpn || null,
     };

@@ -2,11 +2,12 @@
  * Opens many keep-alive connections to a server and leaves them idle, for
  * the memory case:
  *
- *   deno run -A _idle_clients.ts --port=N --count=10000
+ *   deno run -A _idle_clients.ts --port=N --count=10000 [--slow]
  *
  * All connect first, then each sends one `GET /` and reads its whole
  * response (so the server holds it as an idle keep-alive connection, not a
- * fresh accept). Prints `open <count>` once all are idle, then `closed <n>` for
+ * fresh accept); with `--slow`, each sends the start of a request head only
+ * (a slowloris client, which the server holds in the middle of a head). Prints `open <count>` once all are idle, then `closed <n>` for
  * connections the server dropped meanwhile when stdin ends (the parent
  * signals that it has measured); then exits, closing them all.
  *
@@ -17,6 +18,8 @@ import process from "node:process";
 import { option } from "./_args.ts";
 
 const REQUEST = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+/** What a slow client has sent so far of its head. */
+const PARTIAL_HEAD = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a";
 /** Connections being opened at once (the listen backlog is finite). */
 const PARALLEL = 256;
 
@@ -84,7 +87,16 @@ async function worker(): Promise<void> {
   }
 }
 await Promise.all(Array.from({ length: Math.min(PARALLEL, count) }, worker));
-await Promise.all(sockets.map(exchange));
+if (process.argv.includes("--slow")) {
+  for (const socket of sockets) {
+    socket.on("error", () => {});
+    socket.on("close", () => dropped++);
+    socket.write(PARTIAL_HEAD);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500)); // read by the server meanwhile
+} else {
+  await Promise.all(sockets.map(exchange));
+}
 process.stdout.write(`open ${sockets.length} dropped ${dropped}\n`);
 process.stdin.resume();
 process.stdin.on("end", () => {

@@ -14,14 +14,17 @@
  * Each line `stats` on stdin is answered with `stats <json>`: the heap in
  * use after a full collection (`heapUsed`, bytes) and the bytes allocated
  * since the start (`allocated`; null where the runtime does not count them,
- * Node 20), from the runtime's heap statistics. A full collection needs
+ * Node 20), from the runtime's heap statistics. `snapshot <path>` writes a
+ * heap snapshot in V8's format there (Bun's `generateHeapSnapshot("v8")`,
+ * else `node:v8`) and answers `snapshot <path>`. A full collection needs
  * `--expose-gc` on Node and Deno (the driver passes it); Bun has `Bun.gc`.
  *
  * @module
  */
 import { createServer } from "node:http";
 import process from "node:process";
-import { getHeapStatistics } from "node:v8";
+import { writeFileSync } from "node:fs";
+import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serve } from "../../mod.ts";
 import { fetchHandler, makeFetchHandler, nodeHandler } from "./_handlers.ts";
 import { option } from "./_args.ts";
@@ -97,6 +100,14 @@ function stats(): { heapUsed: number; allocated: number | null } {
   };
 }
 
+/** Writes a heap snapshot (V8's format, which Bun also writes) to `path`. */
+function snapshot(path: string): string {
+  const bun = (globalThis as { Bun?: { generateHeapSnapshot(format: "v8"): string } }).Bun;
+  if (bun === undefined) return writeHeapSnapshot(path);
+  writeFileSync(path, bun.generateHeapSnapshot("v8"));
+  return path;
+}
+
 /** Answers `stats` lines on stdin until it ends (the driver's pipe: then the process stays). */
 function answerStats(): void {
   let pending = "";
@@ -107,6 +118,9 @@ function answerStats(): void {
       const line = pending.slice(0, end).trim();
       pending = pending.slice(end + 1);
       if (line === "stats") process.stdout.write(`stats ${JSON.stringify(stats())}\n`);
+      if (line.startsWith("snapshot ")) {
+        process.stdout.write(`snapshot ${snapshot(line.slice(9))}\n`);
+      }
     }
   });
 }

@@ -150,6 +150,25 @@ function suite(
         assert.ok(listener.addr.port > 0 && listener.addr.port < 65536);
       }));
 
+    it("gives connections one local address object: the listener's, or per address on 0.0.0.0", () =>
+      scoped(async (scope) => {
+        const bound = await scope.listen();
+        const wildcard = await scope.listen({ hostname: "0.0.0.0", port: 0 });
+        const local: unknown[] = [];
+        for (const { listener, accepted } of [bound, wildcard]) {
+          const port = listener.addr.port;
+          for (let i = 0; i < 2; i++) {
+            await scope.connect({ host: "127.0.0.1", port });
+            const { localAddr } = (await accepted.next()).info;
+            assert.deepEqual(localAddr, { transport: "tcp", hostname: "127.0.0.1", port });
+            local.push(localAddr);
+          }
+        }
+        assert.equal(local[0], bound.listener.addr); // held once, not once per connection
+        assert.equal(local[1], local[0]);
+        assert.equal(local[3], local[2]);
+      }));
+
     it("carries bytes both ways, in order, and reports both addresses", () =>
       scoped(async (scope) => {
         const { listener, accepted, target } = await scope.listen();
