@@ -165,7 +165,7 @@ export function table(results: CaseResult[]): string {
     "runtime",
     "case",
     "server",
-    "req/s (wrk)",
+    "req/s",
     "p50 ms",
     "p99 ms",
     "MiB/s",

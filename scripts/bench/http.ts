@@ -657,7 +657,7 @@ async function main(): Promise<void> {
     const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "", kernel: release() };
     const report = {
       date: new Date().toISOString(),
-      command: `deno run -A scripts/bench/http.ts${quick ? " --quick" : ""}`,
+      command: ["deno run -A scripts/bench/http.ts", ...process.argv.slice(2)].join(" "),
       machine,
       settings: { ...settings, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU },
       results,
