@@ -24,8 +24,7 @@ import { concatBytes } from "../../internal/bytes.ts";
 import { until } from "../_until.ts";
 import { holdsNothing, RawClient, start } from "./_serve.ts";
 
-/** A body too large for any window a test leaves open: 1 MiB in 16 KiB chunks. */
-const BIG_CHUNKS = 64;
+/** A chunk of `/endless`, whose body never ends (so it is streamed, never gathered whole). */
 const CHUNK = new Uint8Array(16384).fill(0x62);
 /** How many frames a flood sends: far past any threshold a server should have. */
 const FLOOD = 20_000;
@@ -38,7 +37,7 @@ interface Watch {
   calls: number;
   /** Handlers waiting on `/wait`, each released with its function. */
   waiting: (() => void)[];
-  /** Response bodies of `/big` that were cancelled. */
+  /** Response bodies of `/endless` that were cancelled. */
   cancelled: number;
   /** The most scheduler threads seen at the end of a turn. */
   peakThreads: number;
@@ -52,7 +51,8 @@ interface Watch {
 
 /**
  * `serve()` with default options (but `extra`): `/` answers `ok`, `/wait`
- * answers once released or aborted, `/big` streams 1 MiB.
+ * answers once released or aborted, `/endless` streams a body that never
+ * ends.
  */
 async function serveWatched(extra: ServeOptions = {}): Promise<Watch> {
   const watch: Watch = {
@@ -76,13 +76,11 @@ async function serveWatched(extra: ServeOptions = {}): Promise<Watch> {
       });
       return new Response("released");
     }
-    if (path === "/big") {
-      let sent = 0;
+    if (path === "/endless") {
       return new Response(
         new ReadableStream<Uint8Array>({
           pull(controller) {
             controller.enqueue(CHUNK.slice());
-            if (++sent === BIG_CHUNKS) controller.close();
           },
           cancel() {
             watch.cancelled++;
@@ -326,7 +324,7 @@ describe("HTTP/2 attacks on serve() with default options", () => {
   it("zero-window stall: a stream whose window the peer never opens is reset after writeTimeoutMs, its body cancelled", async () => {
     const watch = await serveWatched({ writeTimeoutMs: 300 });
     const raw = await client(watch, { initialWindowSize: 0 });
-    raw.send(raw.headers(1, "GET", "/big", true));
+    raw.send(raw.headers(1, "GET", "/endless", true));
     const stalled = await answer(raw, 1);
     assert.equal(stalled.body, "", "no DATA fits a zero window");
     assert.notEqual(stalled.reset, undefined, `stream 1 reset; received ${summary(raw)}`);
@@ -338,7 +336,7 @@ describe("HTTP/2 attacks on serve() with default options", () => {
     const watch = await serveWatched({ writeTimeoutMs: 300 });
     // Stream windows as large as can be; the connection's stays at 65,535 octets.
     const raw = await client(watch, { initialWindowSize: 2 ** 31 - 1 });
-    raw.send(raw.headers(1, "GET", "/big", true));
+    raw.send(raw.headers(1, "GET", "/endless", true));
     await goaway(raw);
     await raw.closed();
     const sent = raw.frames.reduce(
