@@ -21,14 +21,15 @@
  * From the server's heap statistics (`_server.ts`) come the bytes allocated
  * per request and the heap per idle connection, beside RSS. `churn` opens
  * one connection per request (`Connection: close`, h2load, a bounded count,
- * 50 at a time). `h2` is HTTP/2 over cleartext with prior knowledge: `h2load
- * -c10 -m10` GETs a bounded count of `/` (in a time limit) from a server
- * process of its own (`_server.ts --h2`: `Deno.serve`, `Bun.serve` with
- * `http2: true`, `node:http2`, hussar's `serve()`); any failed or errored
- * request fails the row, and a hussar that does not answer HTTP/2 has its
- * row marked missing, with the reason, instead. Prints the table and the ratios to the native server, and
- * writes `results.json` and `bench.svg` into `--out` (default `docs/bench`;
- * not written when a filter narrows the run, unless `--out` is given).
+ * 50 at a time). `h2` is HTTP/2 over cleartext with prior knowledge:
+ * `h2load -c10 -m10` GETs a bounded count of `/` (in a time limit) from a
+ * server process of its own (`_server.ts --h2`: `Deno.serve`, `Bun.serve`
+ * with `http2: true`, `node:http2`, hussar's `serve()`); any failed or
+ * errored request fails the row, and a hussar that does not answer HTTP/2
+ * has its row marked missing, with the reason, instead. Prints the table
+ * and the ratios to the native server, and writes `results.json` and
+ * `bench.svg` into `--out` (default `docs/bench`; not written when a filter
+ * narrows the run, unless `--out` is given).
  *
  * `raw` (`_raw.ts`) counts request heads and writes canned bytes: no server
  * goes faster on the runtime. `floor` (`_floor.ts`) is the least a server
