@@ -17,6 +17,8 @@ import {
   FrameFlag,
   FrameType,
   type GoawayFrame,
+  serializeFrame,
+  serializeRstStream,
 } from "../../http2/mod.ts";
 import type { HttpServer } from "../../serve/mod.ts";
 import type { ServeOptions } from "../../serve/types.ts";
@@ -183,31 +185,6 @@ async function recovers(watch: Watch): Promise<void> {
   assert.deepEqual(watch.appErrors, [], "a client's fault was reported as the application's");
 }
 
-/** RST_STREAM(CANCEL) on `streamId`, as bytes. */
-function rstBytes(streamId: number): Uint8Array {
-  const frame = new Uint8Array(13);
-  frame.set([0, 0, 4, FrameType.RST_STREAM, 0]);
-  new DataView(frame.buffer).setUint32(5, streamId);
-  new DataView(frame.buffer).setUint32(9, ErrorCode.CANCEL);
-  return frame;
-}
-
-/** A frame of `type` with `payload`, as bytes (for batched floods). */
-function frameBytes(
-  type: number,
-  flags: number,
-  streamId: number,
-  payload: Uint8Array = new Uint8Array(0),
-): Uint8Array {
-  const frame = new Uint8Array(9 + payload.length);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, payload.length << 8 | type);
-  frame[4] = flags;
-  view.setUint32(5, streamId);
-  frame.set(payload, 9);
-  return frame;
-}
-
 /** An HPACK integer (RFC 7541 §5.1) with an N-bit prefix under `flags`. */
 function hpackInt(value: number, prefix: number, flags: number): number[] {
   const max = (1 << prefix) - 1;
@@ -223,6 +200,9 @@ function hpackString(s: string): number[] {
   return [...hpackInt(s.length, 7, 0), ...new TextEncoder().encode(s)];
 }
 
+/** A HEADERS frame's flags for a whole request in one frame. */
+const WHOLE = FrameFlag.END_HEADERS | FrameFlag.END_STREAM;
+
 /** `GET /` with `:authority` as a literal that leaves the dynamic table alone. */
 const GET_ROOT = [0x82, 0x86, 0x84, 0x01, ...hpackString("localhost")];
 
@@ -233,7 +213,7 @@ describe("HTTP/2 attacks on serve() with default options", () => {
     const batch: Uint8Array[] = [];
     for (let i = 0; i < FLOOD / 2; i++) {
       const id = 1 + 2 * i;
-      batch.push(raw.headers(id, "GET", "/wait", true), rstBytes(id));
+      batch.push(raw.headers(id, "GET", "/wait", true), serializeRstStream(id, ErrorCode.CANCEL));
     }
     raw.send(concatBytes(batch));
     await goesAway(raw, ErrorCode.ENHANCE_YOUR_CALM);
@@ -252,7 +232,7 @@ describe("HTTP/2 attacks on serve() with default options", () => {
     // A request's block, without END_HEADERS: the CONTINUATION frames never end it.
     const head = raw.headers(1, "GET", "/", true);
     head[4] = FrameFlag.END_STREAM;
-    const empty = frameBytes(FrameType.CONTINUATION, 0, 1);
+    const empty = serializeFrame(FrameType.CONTINUATION, 0, 1);
     raw.send(concatBytes([head, ...new Array(FLOOD).fill(empty)]));
     await goesAway(raw, ErrorCode.ENHANCE_YOUR_CALM);
     assert.equal(watch.calls, 0);
@@ -265,7 +245,7 @@ describe("HTTP/2 attacks on serve() with default options", () => {
     const head = raw.headers(1, "GET", "/", true);
     head[4] = FrameFlag.END_STREAM;
     // 16 MiB of a block that never ends, were it all read.
-    const full = frameBytes(FrameType.CONTINUATION, 0, 1, new Uint8Array(16384).fill(0x40));
+    const full = serializeFrame(FrameType.CONTINUATION, 0, 1, new Uint8Array(16384).fill(0x40));
     raw.send(concatBytes([head, ...new Array(1024).fill(full)]));
     await goesAway(raw, ErrorCode.ENHANCE_YOUR_CALM);
     assert.equal(watch.calls, 0);
@@ -277,11 +257,11 @@ describe("HTTP/2 attacks on serve() with default options", () => {
     const raw = await client(watch);
     // Stream 1 puts a 4000-octet field in the dynamic table (index 62) ...
     const entry = [0x40, ...hpackString("x-bomb"), ...hpackString("a".repeat(4000))];
-    raw.send(frameBytes(FrameType.HEADERS, 5, 1, Uint8Array.from([...GET_ROOT, ...entry])));
+    raw.send(serializeFrame(FrameType.HEADERS, WHOLE, 1, Uint8Array.from([...GET_ROOT, ...entry])));
     // ... which stream 3 names 12,000 times: 12 KB of block, 48 MB of header list.
     const bomb = Uint8Array.from([...GET_ROOT, ...new Array(12_000).fill(0xbe)]);
-    raw.send(frameBytes(FrameType.HEADERS, 5, 3, bomb));
-    raw.send(frameBytes(FrameType.HEADERS, 5, 5, Uint8Array.from(GET_ROOT)));
+    raw.send(serializeFrame(FrameType.HEADERS, WHOLE, 3, bomb));
+    raw.send(serializeFrame(FrameType.HEADERS, WHOLE, 5, Uint8Array.from(GET_ROOT)));
     assert.equal((await answer(raw, 1)).status, 200);
     assert.equal((await answer(raw, 3)).status, 431, summary(raw));
     // The block was decoded to its end, so the next one decodes in step.
@@ -292,9 +272,9 @@ describe("HTTP/2 attacks on serve() with default options", () => {
 
   for (
     const [name, frame] of [
-      ["SETTINGS", frameBytes(FrameType.SETTINGS, 0, 0)],
-      ["PING", frameBytes(FrameType.PING, 0, 0, new Uint8Array(8))],
-      ["PRIORITY", frameBytes(FrameType.PRIORITY, 0, 3, Uint8Array.of(0, 0, 0, 1, 15))],
+      ["SETTINGS", serializeFrame(FrameType.SETTINGS, 0, 0)],
+      ["PING", serializeFrame(FrameType.PING, 0, 0, new Uint8Array(8))],
+      ["PRIORITY", serializeFrame(FrameType.PRIORITY, 0, 3, Uint8Array.of(0, 0, 0, 1, 15))],
     ] as const
   ) {
     it(`${name} flood: frames that each cost the server an answer or a record end in GOAWAY(ENHANCE_YOUR_CALM)`, async () => {
@@ -313,7 +293,7 @@ describe("HTTP/2 attacks on serve() with default options", () => {
   it("empty DATA flood: zero-length DATA frames on an open stream end in GOAWAY(ENHANCE_YOUR_CALM)", async () => {
     const watch = await serveWatched();
     const raw = await client(watch);
-    const empty = frameBytes(FrameType.DATA, 0, 1);
+    const empty = serializeFrame(FrameType.DATA, 0, 1);
     raw.send(
       concatBytes([raw.headers(1, "POST", "/wait", false), ...new Array(FLOOD).fill(empty)]),
     );
