@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CaseResult, ratioTable } from "./bench/_report.ts";
+import { type CaseResult, missingNotes, ratioTable } from "./bench/_report.ts";
 
 /** A table the page holds: its name in the markers, and how it is made from the results. */
 interface Block {
@@ -129,6 +129,14 @@ export const BLOCKS: readonly Block[] = [
     name: "floor",
     source: "floor/results.json",
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
+  },
+  {
+    name: "h2",
+    source: "h2/results.json",
+    render: (json) =>
+      `${fmtRule(ratioTable(json.results as CaseResult[]))}${
+        missingNotes(json.results as CaseResult[])
+      }\n\n${provenance(json)}`,
   },
   {
     name: "workers",

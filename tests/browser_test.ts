@@ -5,7 +5,9 @@
  *
  * Each part of the page has its own test below; a new part gets a test of
  * the same shape: `open()` the page, wait for the
- * element the part fills with `shows()`, assert its text.
+ * element the part fills with `shows()`, assert its text. One more loads the
+ * page over TLS (a self-signed certificate, its error ignored), where ALPN
+ * gives HTTP/2.
  *
  * Chromium comes from `apt-get install chromium`; set `HUSSAR_CHROMIUM` for
  * another binary. Without one the tests skip, saying so (under CI=true they
@@ -18,6 +20,7 @@ import process from "node:process";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { demoHandler } from "../demo/app.ts";
 import { type HttpServer, serve } from "../serve/mod.ts";
+import { selfSignedCertificate } from "./_tls.ts";
 
 const CHROMIUM = process.env.HUSSAR_CHROMIUM ?? "/usr/bin/chromium";
 const IN_CI = process.env.CI === "true";
@@ -36,23 +39,31 @@ const RUNTIME = (globalThis as { Deno?: unknown }).Deno
 
 describe(`the demo page in headless Chromium, served by ${RUNTIME}`, () => {
   let server: HttpServer | undefined;
+  let tlsServer: HttpServer | undefined;
   let browser: Promise<Browser> | undefined;
   const contexts: BrowserContext[] = [];
 
-  /** A fresh browser context (its own connections) on the demo page. */
-  async function open(): Promise<{ page: Page; context: BrowserContext; server: HttpServer }> {
+  /**
+   * A fresh browser context (its own connections) on the demo page, served
+   * over TLS with a self-signed certificate (whose error the context
+   * ignores) when `tls` is set.
+   */
+  async function open(
+    tls = false,
+  ): Promise<{ page: Page; context: BrowserContext; server: HttpServer }> {
     assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (required under CI=true)`);
-    if (server === undefined) {
-      server = serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, demoHandler);
-    }
+    const options = { hostname: "127.0.0.1", port: 0, onListen() {} };
+    const serving = tls
+      ? tlsServer ??= serve({ ...options, tls: selfSignedCertificate() }, demoHandler)
+      : server ??= serve(options, demoHandler);
     browser ??= chromium.launch({ executablePath: CHROMIUM });
-    await server.ready;
-    const context = await (await browser).newContext();
+    await serving.ready;
+    const context = await (await browser).newContext({ ignoreHTTPSErrors: tls });
     contexts.push(context);
     const page = await context.newPage();
-    const response = await page.goto(server.url);
+    const response = await page.goto(serving.url);
     assert.equal(response?.status(), 200);
-    return { page, context, server };
+    return { page, context, server: serving };
   }
 
   /** Waits until the element's text matches `pattern`; returns the text. */
@@ -85,6 +96,7 @@ describe(`the demo page in headless Chromium, served by ${RUNTIME}`, () => {
     for (const context of contexts) await context.close().catch(() => {});
     if (browser !== undefined) await (await browser).close();
     await server?.close();
+    await tlsServer?.close();
   });
 
   it("shows which runtime serves it", { skip: SKIP, timeout: TIMEOUT }, async () => {
@@ -191,6 +203,24 @@ describe(`the demo page in headless Chromium, served by ${RUNTIME}`, () => {
       });
       assert.match(result.extensions, /^permessage-deflate/);
       assert.equal(result.same, true, "both echoes are the message");
+      await context.close();
+    },
+  );
+
+  it(
+    "loads over TLS with HTTP/2, negotiated by ALPN",
+    { skip: SKIP, timeout: TIMEOUT },
+    async () => {
+      const { page, context, server } = await open(true);
+      assert.match(server.url, /^https:/);
+      assert.equal(await page.title(), "hussar demo");
+      // Runs in the page: the navigation entry says which protocol carried the page.
+      const protocol = await page.evaluate(() =>
+        (globalThis as unknown as {
+          performance: { getEntries(): { nextHopProtocol: string }[] };
+        }).performance.getEntries()[0].nextHopProtocol
+      );
+      assert.equal(protocol, "h2");
       await context.close();
     },
   );

@@ -23,6 +23,8 @@ export interface CaseResult {
   server: ServerName;
   /** The native server's name on this runtime (`Deno.serve`, ...). */
   label: string;
+  /** Why the contender could not run the case (no figures then), when it could not. */
+  missing?: string;
   /** Throughput cases: wrk's figures, and bytes/s where the case moves a payload. */
   requestsPerSecond?: number;
   p50Ms?: number;
@@ -62,6 +64,7 @@ export interface Ratio {
 
 /** The figure a case is judged by. */
 export function metricOf(result: CaseResult): { name: string; value: number } | null {
+  if (result.missing !== undefined) return null;
   if (result.kibPerConnection !== undefined) {
     return { name: "KiB/conn", value: result.kibPerConnection };
   }
@@ -117,11 +120,25 @@ export function ratioTable(results: CaseResult[]): string {
       value,
       ...shown.map((s) => {
         const r = ratio.overNative[s];
-        return r === undefined ? "" : `${r.toFixed(2)}×`;
+        if (r !== undefined) return `${r.toFixed(2)}×`;
+        return isMissing(results, ratio.runtime, ratio.case, s) ? "missing" : "";
       }),
     ]);
   }
   return markdown(rows);
+}
+
+function isMissing(results: CaseResult[], runtime: string, name: string, server: string): boolean {
+  return results.some((r) =>
+    r.runtime === runtime && r.case === name && r.server === server && r.missing !== undefined
+  );
+}
+
+/** Why each row marked missing is missing, as a list under the tables ("" when none is). */
+export function missingNotes(results: CaseResult[]): string {
+  const notes = results.filter((r) => r.missing !== undefined)
+    .map((r) => `- ${r.runtime} ${r.case} ${r.server}: ${r.missing}`);
+  return notes.length === 0 ? "" : `\n\nMissing:\n\n${notes.join("\n")}`;
 }
 
 /** `result`'s figure over `server`'s on the same case and runtime; null if either is missing. */
@@ -148,7 +165,7 @@ export function table(results: CaseResult[]): string {
     "runtime",
     "case",
     "server",
-    "req/s (wrk)",
+    "req/s",
     "p50 ms",
     "p99 ms",
     "MiB/s",
@@ -181,7 +198,11 @@ export function table(results: CaseResult[]): string {
         : `${fixed(r.kibPerConnection, 1)} KiB/conn RSS, ${
           fixed(r.heapKibPerConnection, 2)
         } heap (RSS ${fixed((r.rssWithKiB ?? 0) / 1024, 0)} MiB)`,
-      overNative === null ? "" : `${overNative.toFixed(2)}x`,
+      r.missing !== undefined
+        ? `missing: ${r.missing}`
+        : overNative === null
+        ? ""
+        : `${overNative.toFixed(2)}x`,
     ]);
   }
   return markdown(rows);

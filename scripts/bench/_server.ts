@@ -1,7 +1,7 @@
 /**
  * One benchmark contender in its own process:
  *
- *   <runtime> _server.ts --server=hussar|core|native|raw|floor|srvx|hono --port=N
+ *   <runtime> _server.ts --server=hussar|core|native|raw|floor|srvx|hono --port=N [--h2]
  *
  * `native` is `Deno.serve`, `Bun.serve` or `node:http` depending on the
  * runtime; `core` is hussar's own API without Fetch objects (`_core.ts`);
@@ -10,6 +10,12 @@
  * is `@hono/node-server` (Node only). Every contender serves the routes of
  * `_handlers.ts` on 127.0.0.1 with its default options (hussar's limits and
  * deadlines on). Prints `ready <port>` once listening; runs until killed.
+ *
+ * `--h2` is the HTTP/2 case's server, cleartext with prior knowledge (h2c):
+ * `native` is then `Deno.serve` (which speaks h2c by default), `Bun.serve`
+ * with `http2: true`, or `node:http2`'s `createServer` answering on its
+ * `stream` event (its fastest API); `hussar` is `serve()` as it is, which
+ * tells HTTP/2 by its preface. Other contenders have no HTTP/2 server.
  *
  * Each line `stats` on stdin is answered with `stats <json>`: the heap in
  * use after a full collection (`heapUsed`, bytes) and the bytes allocated
@@ -26,7 +32,7 @@ import process from "node:process";
 import { writeFileSync } from "node:fs";
 import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serve } from "../../mod.ts";
-import { fetchHandler, makeFetchHandler, nodeHandler } from "./_handlers.ts";
+import { fetchHandler, makeFetchHandler, nodeHandler, nodeHttp2Handler } from "./_handlers.ts";
 import { option } from "./_args.ts";
 import { startFloor } from "./_floor.ts";
 import { startRaw } from "./_raw.ts";
@@ -43,14 +49,18 @@ interface BunServe {
     port: number;
     hostname: string;
     fetch: (request: Request) => Promise<Response>;
+    http2?: boolean;
   }): unknown;
 }
 
 const HOSTNAME = "127.0.0.1";
 
 /** Starts the contender; resolves once it listens. */
-async function start(server: string, port: number): Promise<void> {
+async function start(server: string, port: number, h2: boolean): Promise<void> {
   const g = globalThis as { Deno?: DenoServe; Bun?: BunServe };
+  if (h2 && server !== "hussar" && server !== "native") {
+    throw new Error(`${server}: no HTTP/2 server`);
+  }
   if (server === "hussar") {
     const running = serve({ port, hostname: HOSTNAME, onListen() {} }, fetchHandler);
     await running.ready;
@@ -80,7 +90,11 @@ async function start(server: string, port: number): Promise<void> {
       g.Deno!.serve({ port, hostname: HOSTNAME, onListen: resolve }, fetchHandler);
     });
   } else if (g.Bun !== undefined) {
-    g.Bun.serve({ port, hostname: HOSTNAME, fetch: fetchHandler });
+    g.Bun.serve({ port, hostname: HOSTNAME, fetch: fetchHandler, ...(h2 ? { http2: true } : {}) });
+  } else if (h2) {
+    const { createServer } = await import("node:http2");
+    const native = createServer().on("stream", nodeHttp2Handler);
+    await new Promise<void>((resolve) => native.listen(port, HOSTNAME, resolve));
   } else {
     const native = createServer(nodeHandler);
     await new Promise<void>((resolve) => native.listen(port, HOSTNAME, resolve));
@@ -129,6 +143,6 @@ const server = option("server") ?? "hussar";
 const port = Number(option("port") ?? "8000");
 // A clean exit on SIGINT lets `--cpu-prof` write its profile.
 process.on("SIGINT", () => process.exit(0));
-await start(server, port);
+await start(server, port, process.argv.includes("--h2"));
 answerStats();
 process.stdout.write(`ready ${port}\n`);

@@ -7,7 +7,7 @@
  * and default options everywhere (hussar's limits and deadlines on).
  *
  *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node,node20]
- *     [--case=memory,get,post,pipeline,stream,upload,churn]
+ *     [--case=memory,get,post,pipeline,stream,upload,churn,h2]
  *     [--server=hussar,core,native,raw,floor,srvx,hono] [--idle=10000] [--out=docs/bench]
  *     [--no-build]
  *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (tables and chart again)
@@ -21,9 +21,15 @@
  * From the server's heap statistics (`_server.ts`) come the bytes allocated
  * per request and the heap per idle connection, beside RSS. `churn` opens
  * one connection per request (`Connection: close`, h2load, a bounded count,
- * 50 at a time). Prints the table and the ratios to the native server, and
- * writes `results.json` and `bench.svg` into `--out` (default `docs/bench`;
- * not written when a filter narrows the run, unless `--out` is given).
+ * 50 at a time). `h2` is HTTP/2 over cleartext with prior knowledge:
+ * `h2load -c10 -m10` GETs a bounded count of `/` (in a time limit) from a
+ * server process of its own (`_server.ts --h2`: `Deno.serve`, `Bun.serve`
+ * with `http2: true`, `node:http2`, hussar's `serve()`); any failed or
+ * errored request fails the row, and a hussar that does not answer HTTP/2
+ * has its row marked missing, with the reason, instead. Prints the table
+ * and the ratios to the native server, and writes `results.json` and
+ * `bench.svg` into `--out` (default `docs/bench`; not written when a filter
+ * narrows the run, unless `--out` is given).
  *
  * `raw` (`_raw.ts`) counts request heads and writes canned bytes: no server
  * goes faster on the runtime. `floor` (`_floor.ts`) is the least a server
@@ -37,9 +43,18 @@ import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { h2load, h2loadProblem, type LoadOptions, parseH2load, run, wrk } from "./_load.ts";
+import {
+  h2load,
+  h2loadProblem,
+  type H2loadResult,
+  type LoadOptions,
+  parseH2load,
+  run,
+  wrk,
+} from "./_load.ts";
 import {
   type CaseResult,
+  missingNotes,
   ratios,
   ratioTable,
   type ServerName,
@@ -60,12 +75,14 @@ const LOAD_CPU = "1";
 /** `node` is the current LTS (`node_lts.ts`); `node20` the oldest Node `engines` allows. */
 const RUNTIMES = ["deno", "bun", "node", "node20"] as const;
 // Memory first, on a fresh process warmed up only by hello-world requests.
-const CASES = ["memory", "get", "post", "pipeline", "stream", "upload", "churn"] as const;
+const CASES = ["memory", "get", "post", "pipeline", "stream", "upload", "churn", "h2"] as const;
 /** The cases contenders that are not whole servers answer (all others answer all). */
 const PARTIAL: Record<string, readonly string[]> = {
   raw: ["memory", "get", "pipeline", "churn"],
   floor: ["memory", "get", "post", "pipeline"],
 };
+/** The contenders with an HTTP/2 server (the `h2` case). */
+const H2_SERVERS: readonly string[] = ["hussar", "native"];
 /** Contenders of one runtime family only. */
 const ONLY_ON: Record<string, readonly string[]> = { hono: ["node", "node20"] };
 const NATIVE: Record<string, string> = {
@@ -73,6 +90,12 @@ const NATIVE: Record<string, string> = {
   bun: "Bun.serve",
   node: "node:http",
   node20: "node:http",
+};
+const NATIVE_H2: Record<string, string> = {
+  deno: "Deno.serve",
+  bun: "Bun.serve",
+  node: "node:http2",
+  node20: "node:http2",
 };
 /** Connections of the churn case, and how many at a time. */
 const CHURN_CONNECTIONS = 20_000;
@@ -88,13 +111,37 @@ interface Settings {
   /** Unrecorded wrk run before each case (whole seconds; 0: none). */
   warmupSeconds: number;
   idleConnections: number;
+  /** The `h2` case: requests of the warm-up and of the measured run. */
+  h2Warmup: number;
+  h2Requests: number;
 }
 
-const FULL: Settings = { seconds: 3, h2loadSeconds: 2, warmupSeconds: 2, idleConnections: 10_000 };
-const QUICK: Settings = { seconds: 1, h2loadSeconds: 1, warmupSeconds: 1, idleConnections: 10_000 };
+const FULL: Settings = {
+  seconds: 3,
+  h2loadSeconds: 2,
+  warmupSeconds: 2,
+  idleConnections: 10_000,
+  h2Warmup: 20_000,
+  h2Requests: 100_000,
+};
+const QUICK: Settings = {
+  seconds: 1,
+  h2loadSeconds: 1,
+  warmupSeconds: 1,
+  idleConnections: 10_000,
+  h2Warmup: 5_000,
+  h2Requests: 20_000,
+};
+/** An h2load run of the `h2` case that takes longer than this fails. */
+const H2_TIME_LIMIT_MS = 120_000;
 
-function serverCommand(runtime: string, server: ServerName, port: number): string[] {
-  const args = [`--server=${server}`, `--port=${port}`];
+function serverCommand(
+  runtime: string,
+  server: ServerName,
+  port: number,
+  h2: boolean,
+): string[] {
+  const args = [`--server=${server}`, `--port=${port}`, ...(h2 ? ["--h2"] : [])];
   if (runtime === "deno") {
     return [
       binary("deno"),
@@ -377,6 +424,60 @@ async function measureChurn(base: CaseResult, port: number, server: Child): Prom
   };
 }
 
+/** Why `url` does not answer HTTP/2 with prior knowledge (curl's answer), or null if it does. */
+async function h2Refusal(url: string): Promise<string | null> {
+  const curl = ["curl", "-sS", "--http2-prior-knowledge", "-m", "10", "-o", "/dev/null"];
+  try {
+    const version = await run([...curl, "-w", "%{http_version}", url], 30_000);
+    return version.trim() === "2" ? null : `answered HTTP/${version.trim()} to the HTTP/2 preface`;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `no HTTP/2 answer to the preface (${message.split("): ").pop()!.trim()})`;
+  }
+}
+
+/**
+ * The `h2` case: `h2load -c10 -m10` (h2c, prior knowledge) GETs `/`, a
+ * warm-up then the measured count, each bounded by {@linkcode H2_TIME_LIMIT_MS};
+ * every request must succeed with a 2xx. A hussar that does not speak HTTP/2
+ * yet gives a row marked missing, with curl's answer as the reason.
+ */
+async function measureH2(
+  base: CaseResult,
+  port: number,
+  server: Child,
+  settings: Settings,
+): Promise<CaseResult> {
+  const url = `http://127.0.0.1:${port}/`;
+  if (base.server === "hussar") {
+    const refusal = await h2Refusal(url);
+    if (refusal !== null) return { ...base, missing: refusal };
+  }
+  const load = async (count: number): Promise<H2loadResult> => {
+    const h2 = ["h2load", "-t1", "-c10", "-m10", `-n${count}`, url];
+    const h = parseH2load(await run(["taskset", "-c", LOAD_CPU, ...h2], H2_TIME_LIMIT_MS));
+    const problem = h2loadProblem(h) ??
+      (h.succeeded === count ? null : `${h.succeeded} of ${count} succeeded`);
+    if (problem !== null) throw new Error(`h2load: ${problem}`);
+    return h;
+  };
+  await load(settings.h2Warmup);
+  const before = await server.stats();
+  const cpuBefore = cpuSeconds(server.pid);
+  const h = await load(settings.h2Requests);
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const after = await server.stats();
+  return {
+    ...base,
+    requestsPerSecond: h.requestsPerSecond,
+    cpuUsPerRequest: (cpu * 1e6) / h.succeeded,
+    bytesAllocatedPerRequest: allocatedPer(before, after, h.succeeded),
+    rssAfterKiB: rssKiB(server.pid),
+    h2loadRequestsPerSecond: h.requestsPerSecond,
+    h2loadSucceeded: h.succeeded,
+  };
+}
+
 async function measureMemory(
   base: CaseResult,
   server: Child,
@@ -426,10 +527,47 @@ async function measureMemory(
   }
 }
 
+/** Runs one case against a running contender. */
+function measure(
+  base: CaseResult,
+  server: Child,
+  port: number,
+  settings: Settings,
+  files: Record<string, string>,
+): Promise<CaseResult> {
+  switch (base.case) {
+    case "memory":
+      return measureMemory(base, server, port, settings.idleConnections);
+    case "churn":
+      return measureChurn(base, port, server);
+    case "h2":
+      return measureH2(base, port, server, settings);
+  }
+  return measureThroughput(base, throughputCase(base.case, files), port, server, settings);
+}
+
+/** One case's figure, as the run prints it. */
+function summary(result: CaseResult): string {
+  if (result.missing !== undefined) return `missing: ${result.missing}`;
+  if (result.kibPerConnection !== undefined) {
+    return `${result.kibPerConnection.toFixed(1)} KiB/conn (heap ${
+      result.heapKibPerConnection!.toFixed(2)
+    })`;
+  }
+  if (result.connectionsPerSecond !== undefined) {
+    return `${Math.round(result.connectionsPerSecond)} conn/s`;
+  }
+  return `${Math.round(result.requestsPerSecond!)} req/s (${
+    result.cpuUsPerRequest!.toFixed(1)
+  } µs CPU)`;
+}
+
 /** `--report=results.json`: prints the table and redraws the chart of an earlier run. */
 async function replot(path: string): Promise<void> {
   const report = JSON.parse(readFileSync(path, "utf8"));
-  console.log(`${table(report.results)}\n\n${ratioTable(report.results)}`);
+  console.log(
+    `${table(report.results)}\n\n${ratioTable(report.results)}${missingNotes(report.results)}`,
+  );
   const title = `hussar and others ÷ the native server (${report.machine.cpus} cores, ${
     report.date.slice(0, 10)
   })`;
@@ -467,52 +605,42 @@ async function main(): Promise<void> {
     for (const runtime of runtimes) {
       for (const server of servers) {
         if (ONLY_ON[server] !== undefined && !ONLY_ON[server].includes(runtime)) continue;
-        port++;
-        const child = new Child([
-          "taskset",
-          "-c",
-          SERVER_CPU,
-          ...serverCommand(runtime, server, port),
-        ], "pipe");
-        try {
-          await child.line("ready", 30_000);
-          for (const name of cases) {
-            if (PARTIAL[server] !== undefined && !PARTIAL[server].includes(name)) continue;
-            const base: CaseResult = { runtime, case: name, server, label: NATIVE[runtime] };
-            process.stdout.write(`${runtime} ${server} ${name} ... `);
-            let result: CaseResult;
-            try {
-              result = name === "memory"
-                ? await measureMemory(base, child, port, settings.idleConnections)
-                : name === "churn"
-                ? await measureChurn(base, port, child)
-                : await measureThroughput(
-                  base,
-                  throughputCase(name, files),
-                  port,
-                  child,
-                  settings,
-                );
-            } catch (error) {
-              // The case does not count; the others go on, and the run fails at the end.
-              const message = error instanceof Error ? error.message : String(error);
-              failures.push(`${runtime} ${server} ${name}: ${message}`);
-              console.log(`FAILED: ${message}`);
-              continue;
+        // The HTTP/2 case has a server process of its own (node:http2 speaks no HTTP/1.1).
+        for (const h2 of [false, true]) {
+          const own = cases.filter((name) =>
+            (name === "h2") === h2 && (PARTIAL[server] ?? CASES).includes(name) &&
+            (name !== "h2" || H2_SERVERS.includes(server))
+          );
+          if (own.length === 0) continue;
+          port++;
+          const child = new Child([
+            "taskset",
+            "-c",
+            SERVER_CPU,
+            ...serverCommand(runtime, server, port, h2),
+          ], "pipe");
+          try {
+            await child.line("ready", 30_000);
+            for (const name of own) {
+              const label = (h2 ? NATIVE_H2 : NATIVE)[runtime];
+              const base: CaseResult = { runtime, case: name, server, label };
+              process.stdout.write(`${runtime} ${server} ${name} ... `);
+              let result: CaseResult;
+              try {
+                result = await measure(base, child, port, settings, files);
+              } catch (error) {
+                // The case does not count; the others go on, and the run fails at the end.
+                const message = error instanceof Error ? error.message : String(error);
+                failures.push(`${runtime} ${server} ${name}: ${message}`);
+                console.log(`FAILED: ${message}`);
+                continue;
+              }
+              results.push(result);
+              console.log(summary(result));
             }
-            results.push(result);
-            console.log(
-              result.kibPerConnection !== undefined
-                ? `${result.kibPerConnection.toFixed(1)} KiB/conn (heap ${
-                  result.heapKibPerConnection!.toFixed(2)
-                })`
-                : result.connectionsPerSecond !== undefined
-                ? `${Math.round(result.connectionsPerSecond)} conn/s`
-                : `${Math.round(result.requestsPerSecond!)} req/s`,
-            );
+          } finally {
+            await child.stop();
           }
-        } finally {
-          await child.stop();
         }
       }
     }
@@ -520,13 +648,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const seconds = (Date.now() - started) / 1000;
-  console.log(`\n${table(results)}\n\n${ratioTable(results)}\n\n(${seconds.toFixed(0)} s)`);
+  console.log(
+    `\n${table(results)}\n\n${ratioTable(results)}${missingNotes(results)}\n\n(${
+      seconds.toFixed(0)
+    } s)`,
+  );
   if (outDir !== undefined) {
     mkdirSync(outDir, { recursive: true });
     const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? "", kernel: release() };
     const report = {
       date: new Date().toISOString(),
-      command: `deno run -A scripts/bench/http.ts${quick ? " --quick" : ""}`,
+      command: ["deno run -A scripts/bench/http.ts", ...process.argv.slice(2)].join(" "),
       machine,
       settings: { ...settings, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU },
       results,
