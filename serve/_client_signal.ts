@@ -19,7 +19,11 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
-/** The signal of one exchange, whose `AbortController` exists only once someone asks for it. */
+/**
+ * The signal of one exchange, whose `AbortController` exists only once
+ * someone asks for it. A subclass learns of that moment through
+ * {@linkcode ClientSignal.watch}, to start watching the client only then.
+ */
 export class ClientSignal implements SignalSource {
   #controller: AbortController | null = null;
   #aborted: { reason: unknown } | null = null;
@@ -29,9 +33,13 @@ export class ClientSignal implements SignalSource {
     if (this.#controller === null) {
       this.#controller = new AbortController();
       if (this.#aborted !== null) this.#controller.abort(this.#aborted.reason);
+      else this.watch();
     }
     return this.#controller.signal;
   }
+
+  /** Called once, when the signal is made and not aborted: from now on, call `abort` if the client leaves. */
+  protected watch(): void {}
 
   /** The client left: aborts the signal, now or when it is made. */
   abort(reason: unknown): void {
@@ -53,7 +61,7 @@ type WithSource = Request & { [SOURCE]: SignalSource };
 const SignalledRequest = class Request extends globalThis.Request {
   declare [SOURCE]: SignalSource;
 
-  constructor(url: string, init: RequestInit, source: SignalSource) {
+  constructor(url: string, init: RequestInit | undefined, source: SignalSource) {
     super(url, init);
     this[SOURCE] = source;
   }
@@ -81,6 +89,10 @@ const OWN: PropertyDescriptorMap = {
 Object.defineProperties(SignalledRequest.prototype, OWN);
 
 /** A `Request` whose `signal` is that of `source` (see the module notes). */
-export function signalledRequest(url: string, init: RequestInit, source: SignalSource): Request {
+export function signalledRequest(
+  url: string,
+  init: RequestInit | undefined,
+  source: SignalSource,
+): Request {
   return new SignalledRequest(url, init, source);
 }

@@ -13,10 +13,11 @@ import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import { resolveBody } from "./_response_body.ts";
-import { standardizeResponse } from "./_standard_response.ts";
+import { standardizeResponse, takeStringBody } from "./_standard_response.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
-// The same response on every runtime: Bun leaves a string body's Content-Type implicit.
+// The same response on every runtime (Bun leaves a string body's Content-Type implicit),
+// and string bodies sent as they are.
 standardizeResponse();
 
 /** Turns a handler's error into a response. */
@@ -67,13 +68,15 @@ export function buildRequest(
   client: SignalSource,
 ): Request {
   try {
-    return signalledRequest(url, {
-      method,
-      headers: [...headers] as [string, string][],
-      body,
-      // Node's fetch requires it for a streamed body.
-      duplex: "half",
-    } as RequestInit, client);
+    // A GET without a body needs no init (converting one costs), and the fields go in one by one:
+    // cheaper than an init's list of pairs on Node and Bun, the same on Deno.
+    const request = method === "GET" && body === null
+      ? signalledRequest(url, undefined, client)
+      // Node's fetch requires `duplex` for a streamed body.
+      : signalledRequest(url, { method, body, duplex: "half" } as RequestInit, client);
+    const fields = request.headers;
+    for (const [name, value] of headers) fields.append(name, value);
+    return request;
   } catch (error) {
     throw new HttpError(
       400,
@@ -91,37 +94,6 @@ export interface BodyState {
   readonly failure: unknown;
 }
 
-/**
- * Calls the handler and checks it gave a `Response`; a failure is answered
- * by `onError` (or the default 500 if that fails too), unless it is the
- * client's: the client is gone, or its body failed (rethrown, so that the
- * engine answers 400/408/413 and closes; never reported as the app's).
- */
-async function callHandler(
-  handler: FetchHandler,
-  request: Request,
-  info: ServeHandlerInfo,
-  onError: ErrorResponder,
-  client: SignalSource,
-  body: BodyState,
-): Promise<Response> {
-  try {
-    // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
-    await undefined;
-    const response: unknown = await handler(request, info);
-    if (!(response instanceof Response)) {
-      throw new TypeError(
-        `the fetch handler must return a Response, not ${Object.prototype.toString.call(response)}`,
-      );
-    }
-    return response;
-  } catch (error) {
-    if (body.failure !== null) throw body.failure;
-    if (client.signal.aborted) throw error; // nobody is left to answer
-    return await onError(error);
-  }
-}
-
 /** A `Response` taken apart for writing. */
 export interface ResponseParts {
   status: number;
@@ -133,24 +105,27 @@ export interface ResponseParts {
 
 /**
  * Takes a `Response` apart; a HEAD or null-body status gets no body (its
- * producer is released). A client that leaves cancels a body stream still
+ * producer is released). A string body is there at once; another is read
+ * (see `resolveBody`), and a client that leaves cancels a body stream still
  * waited for.
  */
-async function responseParts(
+function responseParts(
   response: Response,
   method: string,
   client: SignalSource,
-): Promise<ResponseParts> {
+): ResponseParts | Promise<ResponseParts> {
   // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
   const headers = response.headers;
-  let body: ResponseBody = null;
-  if (method === "HEAD" || isNullBodyStatus(response.status)) {
+  const status = response.status;
+  const statusText = response.statusText || undefined;
+  const text = takeStringBody(response);
+  if (method === "HEAD" || isNullBodyStatus(status)) {
     // No body goes out: an endless stream would otherwise hang.
-    response.body?.cancel().catch(() => {});
-  } else {
-    body = await resolveBody(response.body, client);
+    if (text === undefined) response.body?.cancel().catch(() => {});
+    return { status, statusText, headers, body: null };
   }
-  return { status: response.status, statusText: response.statusText || undefined, headers, body };
+  if (text !== undefined) return { status, statusText, headers, body: text };
+  return resolveBody(response.body, client).then((body) => ({ status, statusText, headers, body }));
 }
 
 /** What the handler answered: a response to write, or a protocol switch to carry out. */
@@ -160,9 +135,12 @@ export type Answer =
 
 /**
  * One exchange's work in the handler's world, as a single Promise (a thread
- * waits for it once, not once per step): calls the handler (see
- * `callHandler`), then either claims an accepted upgrade or takes the
- * `Response` apart for writing.
+ * waits for it once, not once per step): calls the handler and checks it
+ * gave a `Response`, then either claims an accepted upgrade or takes the
+ * `Response` apart for writing. A failure of the handler is answered by
+ * `onError` (or the default 500 if that fails too), unless it is the
+ * client's: the client is gone, or its body failed (rethrown, so that the
+ * engine answers 400/408/413 and closes; never reported as the app's).
  */
 export async function answer(
   handler: FetchHandler,
@@ -172,8 +150,25 @@ export async function answer(
   client: SignalSource,
   body: BodyState,
 ): Promise<Answer> {
-  const response = await callHandler(handler, request, info, onError, client, body);
+  let response: Response;
+  try {
+    // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
+    await undefined;
+    let result: unknown = handler(request, info);
+    if (!(result instanceof Response)) result = await result; // a Promise, or the wrong thing
+    if (!(result instanceof Response)) {
+      throw new TypeError(
+        `the fetch handler must return a Response, not ${Object.prototype.toString.call(result)}`,
+      );
+    }
+    response = result;
+  } catch (error) {
+    if (body.failure !== null) throw body.failure;
+    if (client.signal.aborted) throw error; // nobody is left to answer
+    response = await onError(error);
+  }
   const upgrade = takeUpgrade(request, response);
   if (upgrade !== null) return { upgrade, parts: null };
-  return { upgrade: null, parts: await responseParts(response, request.method, client) };
+  const parts = responseParts(response, request.method, client);
+  return { upgrade: null, parts: parts instanceof Promise ? await parts : parts };
 }

@@ -1,39 +1,45 @@
 /**
- * The Fetch standard's default `Content-Type` where the runtime's `Response`
- * leaves it out ("extract a body", https://fetch.spec.whatwg.org/#concept-bodyinit-extract):
- * a string body is `text/plain;charset=UTF-8`, `Response.json()`'s is
- * `application/json`. Bun keeps the first implicit (its own server adds it
- * when it sends, hussar cannot tell a string body from bytes afterwards)
- * and gives the second a charset; Deno and Node follow the standard.
+ * hussar's `Response` constructor, put in `globalThis.Response` once
+ * `serve()` is loaded. It makes genuine runtime `Response`s, and does two
+ * things more:
+ *
+ * - It gives a response the Fetch standard's default `Content-Type` where
+ *   the runtime leaves it out ("extract a body",
+ *   https://fetch.spec.whatwg.org/#concept-bodyinit-extract): a string body
+ *   is `text/plain;charset=UTF-8`, `Response.json()`'s is
+ *   `application/json`. Bun keeps the first implicit (its own server adds
+ *   it when it sends, hussar cannot tell a string body from bytes
+ *   afterwards) and gives the second a charset; Deno and Node follow the
+ *   standard.
+ * - It remembers a string body, so that the server sends the string itself
+ *   (with its Content-Length) instead of reading the runtime's stream of it
+ *   and racing each read against microtasks to learn that it is complete.
+ *   Strings only: they cannot change after the fact, while the bytes of a
+ *   buffer the runtime copied at construction could.
  *
  * @module
  */
 
 const TEXT = "text/plain;charset=UTF-8";
 const JSON_TYPE = "application/json";
+/** The string a response was made with, or {@linkcode SENT} once the server took it. */
+const STRING_BODY = Symbol.for("hussar.stringBody");
+const SENT = Symbol.for("hussar.sent");
 
 type ResponseClass = typeof Response;
+type Remembered = Response & { [STRING_BODY]?: string | typeof SENT };
 
 /**
- * Makes `scope.Response` put the standard's default `Content-Type` in the
- * header list, where the runtime leaves it out; found by trying, so where
- * `Response` already conforms (Deno, Node, a Bun that does) nothing
- * changes. The replacement is a constructor sharing the native prototype
- * and statics: `instanceof`, subclasses and `Response.error()` behave as
- * before; only `response.constructor` is the native one.
+ * Puts hussar's `Response` constructor in `scope.Response` (once: a scope
+ * that has it already is left alone). It shares the native prototype and
+ * statics, and is the prototype's `constructor`: `instanceof`, subclasses,
+ * `response.constructor` and `Response.error()` behave as before, and
+ * responses the runtime makes (`fetch`) are `instanceof Response` as ever.
  */
 export function standardizeResponse(scope: { Response: ResponseClass } = globalThis): void {
   const Native = scope.Response;
-  const wrapText = !new Native("x").headers.has("content-type");
-  const wrapJson = Native.json(null).headers.get("content-type") !== JSON_TYPE;
-  if (!wrapText && !wrapJson) return;
-  const Standard = wrapText ? textDefault(Native) : Native;
-  if (wrapJson) jsonDefault(Standard, Native);
-  scope.Response = Standard;
-}
-
-/** A `Response` constructor that gives a string body its Content-Type. */
-function textDefault(Native: ResponseClass): ResponseClass {
+  if (Object.hasOwn(Native, STRING_BODY)) return;
+  const addText = !new Native("x").headers.has("content-type");
   const Response = function (
     this: unknown,
     body?: BodyInit | null,
@@ -42,18 +48,41 @@ function textDefault(Native: ResponseClass): ResponseClass {
     if (new.target === undefined) {
       throw new TypeError("Class constructor Response cannot be invoked without 'new'");
     }
-    const response = Reflect.construct(Native, [body, init], new.target) as globalThis.Response;
+    const response = Reflect.construct(Native, [body, init], new.target) as Remembered;
     if (typeof body === "string") {
-      const headers = response.headers;
-      if (!headers.has("content-type")) headers.set("content-type", TEXT);
+      response[STRING_BODY] = body;
+      if (addText) {
+        const headers = response.headers;
+        if (!headers.has("content-type")) headers.set("content-type", TEXT);
+      }
     }
     return response;
   } as unknown as ResponseClass;
-  // Responses made natively (fetch) stay `instanceof Response`; statics are inherited.
   Object.defineProperty(Response, "prototype", { value: Native.prototype });
   Object.defineProperty(Response, "length", { value: Native.length });
-  Object.setPrototypeOf(Response, Native);
-  return Response;
+  Object.defineProperty(Response, STRING_BODY, { value: true });
+  Object.setPrototypeOf(Response, Native); // statics are inherited
+  Object.defineProperty(Native.prototype, "constructor", {
+    value: Response,
+    configurable: true,
+    writable: true,
+  });
+  if (Native.json(null).headers.get("content-type") !== JSON_TYPE) jsonDefault(Response, Native);
+  scope.Response = Response;
+}
+
+/**
+ * The string `response` was made with, or `undefined` if it was made
+ * otherwise or its body was read (then its stream says what is left).
+ * Taking it counts as reading the body: a `Response` the server has sent
+ * cannot be sent again (a TypeError, as a locked body stream gives).
+ */
+export function takeStringBody(response: Response): string | undefined {
+  const body = (response as Remembered)[STRING_BODY];
+  if (body === undefined || response.bodyUsed) return undefined;
+  if (body === SENT) throw new TypeError("the Response's body is already used");
+  (response as Remembered)[STRING_BODY] = SENT;
+  return body;
 }
 
 /** Gives `Standard.json()` the standard's Content-Type when its init names none. */

@@ -45,39 +45,86 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
   const onError = errorResponder(options.onError, resolveLogger(options.logger));
   return function* (incoming: IncomingRequest, conn: Connection): AwayCall<HttpResponse> {
     const { method, headers, framing } = incoming.head;
-    const client = new ClientSignal();
-    let settleCompleted!: (error?: unknown) => void;
-    const completed = new Promise<void>((resolve, reject) => {
-      settleCompleted = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    completed.catch(() => {}); // a handler need not look at it
-    // Until the response is complete, a connection that dies means the client went away.
-    const onClose = (): void => {
-      client.abort(new DOMException("the client closed the connection", "AbortError"));
-      settleCompleted(new Error(`response not completed: ${conn.closeReason}`));
-    };
-    conn.onClose(onClose);
+    const exchange = new Exchange(conn);
     const hasBody = requestHasBody(method, framing.kind !== "none");
     const request = buildRequest(
       requestUrl(incoming.head, conn.info),
       method,
       headers,
       hasBody ? incoming.body.stream() : null,
-      client,
+      exchange,
     );
     markUpgradable(request, incoming.head);
     const info: ServeHandlerInfo = {
       remoteAddr: conn.info.remoteAddr,
       localAddr: conn.info.localAddr,
-      completed,
+      get completed() {
+        return exchange.completed();
+      },
     };
     const { upgrade, parts } = yield* wait(
-      answer(handler, request, info, onError, client, incoming.body),
+      answer(handler, request, info, onError, exchange, incoming.body),
     );
-    const onWritten = (error?: unknown): void => {
-      conn.offClose(onClose);
-      settleCompleted(error);
-    };
+    const onWritten = (error?: unknown): void => exchange.written(error);
     return upgrade !== null ? upgradeResponse(upgrade, onWritten) : { ...parts, onWritten };
   };
+}
+
+const WRITTEN = { error: undefined };
+
+/**
+ * One exchange as its handler sees it: `request.signal` aborts, and
+ * `info.completed` rejects, if the connection closes before the response is
+ * written. Neither is made, nor the connection watched, until the handler
+ * (or a response stream that waits) asks: most never do.
+ */
+class Exchange extends ClientSignal {
+  readonly #conn: Connection;
+  /** How the response ended: {@linkcode WRITTEN}, a failure, or `null` while under way. */
+  #outcome: { error: unknown } | null = null;
+  #completed: Promise<void> | null = null;
+  #settle: ((outcome: { error: unknown }) => void) | null = null;
+  #onClose: (() => void) | null = null;
+
+  constructor(conn: Connection) {
+    super();
+    this.#conn = conn;
+  }
+
+  /** `info.completed`, made on first use. */
+  completed(): Promise<void> {
+    if (this.#completed !== null) return this.#completed;
+    const outcome = this.#outcome;
+    if (outcome === WRITTEN) return (this.#completed = Promise.resolve());
+    this.#completed = outcome !== null ? Promise.reject(outcome.error) : new Promise(
+      (resolve, reject) => {
+        this.#settle = ({ error }) => (error === undefined ? resolve() : reject(error));
+      },
+    );
+    this.#completed.catch(() => {}); // a handler need not look at how it ends
+    if (outcome === null) this.watch();
+    return this.#completed;
+  }
+
+  /** The response was written (no argument) or could not be. */
+  written(error?: unknown): void {
+    if (this.#onClose !== null) this.#conn.offClose(this.#onClose);
+    this.#end(error === undefined ? WRITTEN : { error });
+  }
+
+  /** Until the response is complete, a connection that dies means the client went away. */
+  protected override watch(): void {
+    if (this.#onClose !== null || this.#outcome === WRITTEN) return;
+    this.#onClose = () => {
+      this.abort(new DOMException("the client closed the connection", "AbortError"));
+      this.#end({ error: new Error(`response not completed: ${this.#conn.closeReason}`) });
+    };
+    this.#conn.onClose(this.#onClose);
+  }
+
+  #end(outcome: { error: unknown }): void {
+    if (this.#outcome !== null) return;
+    this.#outcome = outcome;
+    this.#settle?.(outcome);
+  }
 }

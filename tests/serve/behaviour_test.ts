@@ -8,6 +8,8 @@ import { header, parseResponses } from "../_http.ts";
 import { until } from "../_until.ts";
 import { fakeHarness, type Harness, socketHarness, workerHarness } from "./_harness.ts";
 import { listen } from "../../sources/listen.ts";
+import type { ServeHandlerInfo } from "../../serve/types.ts";
+import { within } from "../sources/_socket_client.ts";
 
 const harnesses: Harness[] = [
   fakeHarness,
@@ -227,6 +229,78 @@ for (const harness of harnesses) {
       await quick.readText();
       // The fast one was answered in full: its signal stays quiet, even once its connection closed.
       assert.equal(signals["/fast"].aborted, false);
+      await server.close();
+    });
+
+    it("settles request.signal and info.completed first read after the response as it ended", async () => {
+      const seen: Record<string, { request: Request; info: ServeHandlerInfo }> = {};
+      let handling!: () => void;
+      const handled = new Promise<void>((resolve) => (handling = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let answered!: () => void;
+      const lateAnswered = new Promise<void>((resolve) => (answered = resolve));
+      const server = await harness.serve(async (request, info) => {
+        const path = new URL(request.url).pathname;
+        seen[path] = { request, info }; // neither signal nor completed is read here
+        if (path === "/left") {
+          handling();
+          await gate;
+          setTimeout(answered, 0);
+        }
+        return new Response("x");
+      });
+      await server.exchange(GET("/answered"));
+      assert.equal(seen["/answered"].request.signal.aborted, false);
+      await within(seen["/answered"].info.completed, 10_000, "info.completed");
+      // In worker mode the connection is the worker's: this thread holds none to watch.
+      if (harness.name.includes("worker")) return await server.close();
+      const client = await server.connect();
+      client.write(GET("/left"));
+      await handled;
+      client.disconnect();
+      await until(
+        () => server.hussar.stats().states.closed === 1,
+        10_000,
+        "the server to see the client leave",
+      );
+      release();
+      await lateAnswered;
+      assert.equal(seen["/left"].request.signal.aborted, true);
+      await assert.rejects(within(seen["/left"].info.completed, 10_000, "info.completed"));
+      await server.close();
+    });
+
+    it("refuses to send a Response a second time, as a used body", async () => {
+      const once = new Response("once");
+      const server = await harness.serve(() => once, { logger: false });
+      const responses = parseResponses(await server.exchange(GET() + GET()));
+      assert.deepEqual([responses[0].status, responses[0].body], [200, "once"]);
+      // The engine's 500 (hussar could not take the body apart), or in worker mode a close.
+      assert.deepEqual(
+        responses.slice(1).map((r) => r.status),
+        harness.name.includes("worker") ? [] : [500],
+      );
+      await server.close();
+    });
+
+    it("passes repeated request fields to the Request, and a body's fields with it", async () => {
+      const server = await harness.serve(async (request) =>
+        new Response(
+          `${request.method} ${request.headers.get("x-a")} ${
+            request.headers.get("content-type")
+          } ${await request
+            .text()}`,
+        )
+      );
+      const text = await server.exchange(
+        GET("/", "X-A: 1\r\nX-A: 2\r\n") +
+          "POST / HTTP/1.1\r\nHost: h\r\nX-A: 3\r\nContent-Type: text/x\r\nContent-Length: 2\r\n\r\nhi",
+      );
+      assert.deepEqual(parseResponses(text).map((r) => r.body), [
+        "GET 1, 2 null ",
+        "POST 3 text/x hi",
+      ]);
       await server.close();
     });
 
