@@ -1,4 +1,5 @@
 import type { Connection } from "../core/connection.ts";
+import type { NetAddress } from "../core/transport.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
@@ -55,19 +56,34 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       exchange,
     );
     markUpgradable(request, incoming.head);
-    const info: ServeHandlerInfo = {
-      remoteAddr: conn.info.remoteAddr,
-      localAddr: conn.info.localAddr,
-      get completed() {
-        return exchange.completed();
-      },
-    };
+    const info = new Info(conn, exchange);
     const { upgrade, parts } = yield* wait(
       answer(handler, request, info, onError, exchange, incoming.body),
     );
     const onWritten = (error?: unknown): void => exchange.written(error);
     return upgrade !== null ? upgradeResponse(upgrade, onWritten) : { ...parts, onWritten };
   };
+}
+
+/**
+ * A handler's `info`, whose `completed` (a getter on the prototype: an
+ * object literal with a getter costs V8 a slow path each time) is made on
+ * first read.
+ */
+class Info implements ServeHandlerInfo {
+  readonly remoteAddr: NetAddress;
+  readonly localAddr: NetAddress;
+  readonly #exchange: Exchange;
+
+  constructor(conn: Connection, exchange: Exchange) {
+    this.remoteAddr = conn.info.remoteAddr;
+    this.localAddr = conn.info.localAddr;
+    this.#exchange = exchange;
+  }
+
+  get completed(): Promise<void> {
+    return this.#exchange.completed();
+  }
 }
 
 const WRITTEN = { error: undefined };
