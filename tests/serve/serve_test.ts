@@ -133,8 +133,13 @@ describe("serve(): shutdown", () => {
   it("shutdown() finishes in-flight requests with Connection: close, closes idle ones, refuses new ones", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const handling = new Promise<void>((resolve) => (entered = resolve));
     const server = await started({}, async (request) => {
-      if (new URL(request.url).pathname === "/slow") await gate;
+      if (new URL(request.url).pathname === "/slow") {
+        entered();
+        await gate;
+      }
       return new Response("done");
     });
     const port = server.addr.port;
@@ -142,9 +147,8 @@ describe("serve(): shutdown", () => {
     const idleClosed = new Promise<void>((resolve) => idle.on("close", () => resolve()));
     await new Promise<void>((resolve) => idle.on("connect", () => resolve()));
     const inFlight = rawExchange(port, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
-    await tick(30);
+    await handling; // in flight, not idle, when the shutdown begins
     const stopping = server.shutdown();
-    await tick(30);
     await idleClosed;
     await assert.rejects(
       new Promise((resolve, reject) =>
@@ -161,9 +165,14 @@ describe("serve(): shutdown", () => {
   });
 
   it("close() aborts connections at once", async () => {
-    const server = await started({}, () => new Promise<Response>(() => {}));
+    let entered!: () => void;
+    const handling = new Promise<void>((resolve) => (entered = resolve));
+    const server = await started({}, () => {
+      entered();
+      return new Promise<Response>(() => {});
+    });
     const pending = rawExchange(server.addr.port, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-    await tick(30);
+    await handling;
     await server.close();
     assert.equal(await pending, "");
     await server.finished;
