@@ -4,9 +4,11 @@ import type { HussarHandler } from "../core/hussar.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import {
   type AwayCall,
-  setTimeout,
+  getCurrentScheduler,
+  type Scheduler,
   type Signal,
   type ThreadYield,
+  type TimerHandle,
   wait,
 } from "../scheduler/mod.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
@@ -188,36 +190,43 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     idleTimeoutMs: settings.bodyTimeoutMs,
     onFirstByte: () => void (conn.phase = "headers"),
   };
-  // Each exchange has a frame of its own, and the idle wait between two goes through the same
-  // `yield*`: a frame keeps the delegate of a finished `yield*` in its saved registers until that
-  // `yield*` runs again (JavaScriptCore does), so a wait in a `yield*` of its own kept the last
-  // exchange (its Request, Response and generators: 3 KiB on Bun) while the connection idled.
-  if (settings.shutdown?.aborted) return conn.close("server shutting down");
-  let idle = false;
-  for (;;) {
-    let step: Uint8Array | null | boolean | void;
-    try {
-      step = yield* (idle ? conn.read() : serveExchange(conn, app, settings, reading));
-    } catch (error) {
-      if (!idle) throw error;
-      if (error instanceof DeadlineError) return closeIdle(conn);
-      if (error instanceof ConnectionClosedError) return;
-      throw error;
-    }
-    if (idle) {
-      // The first bytes of the next request, left to be read.
-      if (step === null) return conn.close("client closed");
-      conn.unread(step as Uint8Array);
-      idle = false;
-      continue;
-    }
-    if (!step) return;
+  const deadline = settings.requestTimeoutMs > 0
+    ? new RequestDeadline(conn, getCurrentScheduler(), settings.requestTimeoutMs)
+    : null;
+  try {
+    // Each exchange has a frame of its own, and the idle wait between two goes through the same
+    // `yield*`: a frame keeps the delegate of a finished `yield*` in its saved registers until that
+    // `yield*` runs again (JavaScriptCore does), so a wait in a `yield*` of its own kept the last
+    // exchange (its Request, Response and generators: 3 KiB on Bun) while the connection idled.
     if (settings.shutdown?.aborted) return conn.close("server shutting down");
-    idle = conn.bufferedInput === 0;
-    if (idle) {
-      conn.phase = "idle";
-      conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+    let idle = false;
+    for (;;) {
+      let step: Uint8Array | null | boolean | void;
+      try {
+        step = yield* (idle ? conn.read() : serveExchange(conn, app, settings, reading, deadline));
+      } catch (error) {
+        if (!idle) throw error;
+        if (error instanceof DeadlineError) return closeIdle(conn);
+        if (error instanceof ConnectionClosedError) return;
+        throw error;
+      }
+      if (idle) {
+        // The first bytes of the next request, left to be read.
+        if (step === null) return conn.close("client closed");
+        conn.unread(step as Uint8Array);
+        idle = false;
+        continue;
+      }
+      if (!step) return;
+      if (settings.shutdown?.aborted) return conn.close("server shutting down");
+      idle = conn.bufferedInput === 0;
+      if (idle) {
+        conn.phase = "idle";
+        conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+      }
     }
+  } finally {
+    deadline?.dispose();
   }
 }
 
@@ -239,6 +248,7 @@ function* serveExchange(
   app: HttpApp,
   settings: Settings,
   reading: WaitForRequestOptions,
+  deadline: RequestDeadline | null,
 ): AwayCall<boolean | void> {
   conn.phase = "waiting";
   conn.setDeadline(settings.headersTimeoutMs, "headers");
@@ -287,14 +297,12 @@ function* serveExchange(
   conn.watchPeerEnd(true);
   let response: HttpResponse | void = undefined;
   try {
-    const timer = settings.requestTimeoutMs > 0
-      ? setTimeout(settings.requestTimeoutMs, () => requestTimedOut(conn, mark))
-      : null;
+    deadline?.start(mark);
     try {
       const result = app(request, conn);
       response = isResponse(result) ? result : yield* runApp(result);
     } finally {
-      timer?.cancel();
+      deadline?.stop();
     }
     // Body bytes that came with the head are decoded now, so a framing error among them
     // is answered (400 and a close) instead of the app's response.
@@ -404,6 +412,62 @@ function* runUpgrade(
 function advertisedKeepAlive(keepAliveTimeoutMs: number): number | undefined {
   const seconds = Math.floor((keepAliveTimeoutMs - 1000) / 1000);
   return seconds >= 1 ? seconds : undefined;
+}
+
+/**
+ * A connection's `requestTimeoutMs`: one scheduler timer, kept armed across
+ * exchanges and moved lazily (when it fires early it re-arms for the current
+ * deadline), instead of a timer made and cancelled per request.
+ */
+class RequestDeadline {
+  readonly #conn: Connection;
+  readonly #scheduler: Scheduler;
+  readonly #ms: number;
+  /** When the running exchange's app is out of time; Infinity between exchanges. */
+  #due = Infinity;
+  /** Output written before the exchange's response (see `requestTimedOut`). */
+  #mark = 0;
+  #timer: TimerHandle | null = null;
+
+  constructor(conn: Connection, scheduler: Scheduler, ms: number) {
+    this.#conn = conn;
+    this.#scheduler = scheduler;
+    this.#ms = ms;
+  }
+
+  /** The app starts on a request; `mark` is the output written before its response. */
+  start(mark: number): void {
+    this.#mark = mark;
+    this.#due = this.#scheduler.now() + this.#ms;
+    if (this.#timer === null) this.#arm();
+  }
+
+  /** The app answered (or failed): no deadline until the next `start`. */
+  stop(): void {
+    this.#due = Infinity;
+  }
+
+  /** The connection is done: the timer goes. */
+  dispose(): void {
+    this.#due = Infinity;
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+
+  #arm(): void {
+    this.#timer = this.#scheduler.setTimeout(
+      Math.max(0, this.#due - this.#scheduler.now()),
+      this.#fire,
+    );
+  }
+
+  #fire = (): void => {
+    this.#timer = null;
+    if (this.#due === Infinity) return;
+    if (this.#due > this.#scheduler.now()) return this.#arm();
+    this.#due = Infinity;
+    requestTimedOut(this.#conn, this.#mark);
+  };
 }
 
 /**
