@@ -24,6 +24,9 @@ export const EXPIRE: unique symbol = Symbol("hussar.expire");
 /** `Connection`: whom to wake, the parked thread or null if none is parked now. */
 export const TAKE_WAKE: unique symbol = Symbol("hussar.takeWake");
 
+/** `Connection`: its descriptor while the core keeps one (null once dropped). */
+export const DESCRIPTOR: unique symbol = Symbol("hussar.descriptor");
+
 /** `Descriptor`: the timer that expires the deadline. */
 export const DEADLINE_TIMER: unique symbol = Symbol("hussar.deadlineTimer");
 /** `Descriptor`: when that timer fires (at or before the deadline). */

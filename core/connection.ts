@@ -10,9 +10,11 @@ import {
   streamSource,
 } from "../internal/direct_io.ts";
 import type { ConnectionInfo, Transport } from "./transport.ts";
+import type { Descriptor } from "./descriptor.ts";
 import {
   CLEAR_DEADLINE,
   CLOSED,
+  DESCRIPTOR,
   DIRTY,
   EXPIRE,
   FLUSH,
@@ -114,6 +116,8 @@ export class Connection {
   #closeListeners: (() => void)[] | null = null;
   #closedPromise: Promise<void>;
   #resolveClosed!: () => void;
+  /** @internal The core's record of this connection (its owner's lookup, without a Map). */
+  [DESCRIPTOR]: Descriptor | null = null;
   readonly #isMyWake = (signal: Signal): boolean =>
     signal.kind === "wakeback" && signal.connection === this;
 

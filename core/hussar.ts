@@ -14,6 +14,7 @@ import {
   CLOSED,
   DEADLINE_TIMER,
   DEADLINE_TIMER_DUE,
+  DESCRIPTOR,
   DIRTY,
   EXPIRE,
   FLUSH,
@@ -84,7 +85,7 @@ export interface HussarStats {
 
 /**
  * The hussar server core: binds a thread to each connection, wakes it when
- * its connection has news (from one managing thread), enforces deadlines,
+ * its connection has news, enforces deadlines (from one managing thread),
  * and drops each descriptor once its thread and connection are both done.
  *
  * @example
@@ -122,7 +123,6 @@ export class Hussar implements ConnectionOwner {
   readonly #shuttles = new Map<ShuttleLike, Thread>();
   #manager: Thread | null = null;
   #managerPoked = false;
-  #toWake: Connection[] = [];
   #expired: Descriptor[] = [];
   #dirty: Connection[] = [];
   #flushScheduled = false;
@@ -190,6 +190,7 @@ export class Hussar implements ConnectionOwner {
     const conn = new Connection(this, this.#nextConnectionId++, transport, this.#highWaterMark);
     const descriptor = new Descriptor(conn, {});
     this.#descriptors.set(conn, descriptor);
+    conn[DESCRIPTOR] = descriptor;
     this.#accepted++;
     if (this.#closing || this.#descriptors.size > this.#maxConnections) {
       conn.abort(this.#closing ? "server closing" : "too many connections");
@@ -333,8 +334,12 @@ export class Hussar implements ConnectionOwner {
 
   /** @internal */
   [WAKE](conn: Connection): void {
-    this.#toWake.push(conn);
-    this.#poke();
+    // Straight to the parked thread: a wake through the managing thread would cost a
+    // signal and a turn more. The managing thread expires deadlines.
+    const thread = conn[TAKE_WAKE]();
+    if (thread !== null) {
+      this.scheduler.push({ target: thread, kind: "wakeback", connection: conn } as Signal);
+    }
   }
 
   /** @internal */
@@ -349,8 +354,8 @@ export class Hussar implements ConnectionOwner {
 
   /** @internal */
   [CLOSED](conn: Connection): void {
-    const descriptor = this.#descriptors.get(conn);
-    if (descriptor === undefined) return;
+    const descriptor = conn[DESCRIPTOR];
+    if (descriptor === null) return;
     this.#cancelDeadline(descriptor);
     // A thread that outlives its connection gets the grace period to notice, then ends.
     if (descriptor.thread?.alive) this.#endThreadLater(descriptor, this.#graceMs);
@@ -359,8 +364,8 @@ export class Hussar implements ConnectionOwner {
 
   /** @internal */
   [SET_DEADLINE](conn: Connection, ms: number, reason: string): void {
-    const descriptor = this.#descriptors.get(conn);
-    if (descriptor === undefined || conn.state === "closed") return;
+    const descriptor = conn[DESCRIPTOR];
+    if (descriptor === null || conn.state === "closed") return;
     if (!(ms >= 0)) throw new RangeError(`invalid deadline: ${ms} ms`);
     this.#cancelGrace(descriptor);
     const due = this.scheduler.now() + ms;
@@ -392,8 +397,8 @@ export class Hussar implements ConnectionOwner {
 
   /** @internal */
   [CLEAR_DEADLINE](conn: Connection): void {
-    const descriptor = this.#descriptors.get(conn);
-    if (descriptor === undefined || conn.state === "closed") return;
+    const descriptor = conn[DESCRIPTOR];
+    if (descriptor === null || conn.state === "closed") return;
     // The timer stays armed (see SET_DEADLINE); with no deadline it does nothing when it fires.
     descriptor.deadline = Infinity;
     this.#cancelGrace(descriptor);
@@ -407,19 +412,11 @@ export class Hussar implements ConnectionOwner {
     this.scheduler.push({ target: this.#manager, kind: "poke" });
   }
 
-  /** The managing thread: wakes threads whose connection has news, expires deadlines. */
+  /** The managing thread: expires deadlines (a connection with news wakes its thread itself). */
   *#manage(): AwayCall<void> {
     for (;;) {
       yield;
       this.#managerPoked = false;
-      const toWake = this.#toWake;
-      this.#toWake = [];
-      for (const conn of toWake) {
-        const thread = conn[TAKE_WAKE]();
-        if (thread !== null) {
-          this.scheduler.push({ target: thread, kind: "wakeback", connection: conn } as Signal);
-        }
-      }
       const expired = this.#expired;
       this.#expired = [];
       for (const descriptor of expired) this.#expire(descriptor);
@@ -428,7 +425,7 @@ export class Hussar implements ConnectionOwner {
 
   #expire(descriptor: Descriptor): void {
     const conn = descriptor.connection;
-    if (!this.#descriptors.has(conn) || conn.state === "closed") return;
+    if (conn[DESCRIPTOR] !== descriptor || conn.state === "closed") return;
     const reason = descriptor.deadlineReason;
     descriptor.deadline = Infinity;
     conn[EXPIRE](new DeadlineError(reason));
@@ -477,11 +474,12 @@ export class Hussar implements ConnectionOwner {
 
   #maybeDrop(descriptor: Descriptor): void {
     const conn = descriptor.connection;
-    if (!this.#descriptors.has(conn)) return;
+    if (conn[DESCRIPTOR] !== descriptor) return;
     if (conn.state !== "closed" || descriptor.thread?.alive) return;
     this.#cancelDeadline(descriptor);
     this.#cancelGrace(descriptor);
     this.#descriptors.delete(conn);
+    conn[DESCRIPTOR] = null;
     this.#notifyIfEmpty();
   }
 
