@@ -220,6 +220,30 @@ function latin1Bytes(text: string): Uint8Array {
 }
 
 /**
+ * Output buffers of at most `SLAB_PIECE` bytes are cut from a shared slab, as
+ * Node's `Buffer` pool does: a buffer of its own per head would cost an
+ * allocation outside the JavaScript heap each time (most of a small
+ * response's cost on Deno and Node). A slab lives while any piece of it is
+ * unwritten; pieces are never reused.
+ */
+const SLAB = 4096;
+const SLAB_PIECE = 1024;
+let slab = new Uint8Array(SLAB);
+let slabAt = 0;
+
+/** A new buffer of `size` bytes for the transport to keep. */
+function output(size: number): Uint8Array {
+  if (size > SLAB_PIECE) return new Uint8Array(size);
+  if (slabAt + size > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabAt = 0;
+  }
+  const piece = slab.subarray(slabAt, slabAt + size);
+  slabAt += size;
+  return piece;
+}
+
+/**
  * Writes the head into the shared buffer and returns it
  * followed by `tail` (bytes, or an ASCII string: see `isShortAscii`), as one
  * new buffer. A nested call (from a header value's `toString`) gets a buffer
@@ -239,15 +263,11 @@ function produce(
   at = 0;
   try {
     writeHead(head, options, contentLength);
+    if (typeof tail === "string") putLatin1(tail);
     const size = at;
-    if (tail === null) return scratch.slice(0, size);
-    if (typeof tail === "string") {
-      putLatin1(tail);
-      return scratch.slice(0, at);
-    }
-    const out = new Uint8Array(size + tail.length);
-    out.set(scratch.subarray(0, size), 0);
-    out.set(tail, size);
+    const out = output(tail === null || typeof tail === "string" ? size : size + tail.length);
+    out.set(size === scratch.length ? scratch : scratch.subarray(0, size));
+    if (tail !== null && typeof tail !== "string") out.set(tail, size);
     return out;
   } finally {
     if (nested) {
@@ -469,7 +489,7 @@ export function chunkSizeLine(size: number): Uint8Array {
     throw new RangeError("an empty chunk would end the body; use encodeLastChunk()");
   }
   const hex = size.toString(16);
-  const line = new Uint8Array(hex.length + 2);
+  const line = output(hex.length + 2);
   for (let i = 0; i < hex.length; i++) line[i] = hex.charCodeAt(i);
   line[hex.length] = 0x0d;
   line[hex.length + 1] = 0x0a;
