@@ -453,7 +453,10 @@ function startResponse(
 
 /** The headers as the serializer reads them: a `Headers` as pairs, anything else as it is. */
 function toPairs(headers: HttpResponse["headers"]): ResponseHead["headers"] {
-  if (!(headers instanceof Headers)) return headers;
+  // Pairs first: reading the global `Headers` is a getter call on Deno.
+  if (headers === undefined || Array.isArray(headers) || !(headers instanceof Headers)) {
+    return headers;
+  }
   // forEach spares the iterator objects (several times cheaper on Deno).
   const pairs: [string, string][] = [];
   headers.forEach((value, name) => pairs.push([name, value]));

@@ -156,10 +156,15 @@ function incoming(
   head: RequestHead,
   options: WaitForRequestOptions,
 ): IncomingRequest {
-  const body = new BodyReader(conn, head.framing, {
-    maxBodyBytes: options.maxBodyBytes,
-    idleTimeoutMs: options.idleTimeoutMs,
-    expectContinue: head.expect === "100-continue",
-  });
+  // The body options are the request's own unless the client expects a 100 (no object per request).
+  const body = new BodyReader(
+    conn,
+    head.framing,
+    head.expect === null && !("expectContinue" in options) ? options : {
+      maxBodyBytes: options.maxBodyBytes,
+      idleTimeoutMs: options.idleTimeoutMs,
+      expectContinue: head.expect === "100-continue",
+    },
+  );
   return { head, body };
 }
