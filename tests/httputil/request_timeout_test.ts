@@ -84,6 +84,34 @@ describe("requestTimeoutMs", () => {
     assert.equal(parseResponses(text)[0].body, "late");
   });
 
+  it("times each request of a kept-alive connection from its own start", async () => {
+    const clock = new VirtualClock();
+    const hussar = new Hussar({
+      scheduler: new Scheduler({ clock }),
+      handler: httpHandler(function* (request) {
+        // The first answers after 900 ms of its 1000; the second never does.
+        yield* sleep(request.head.target === "/first" ? 900 : 3_600_000);
+        return { status: 200, body: "first" };
+      }, { onError: () => {}, requestTimeoutMs: 1000 }),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const client = source.connect();
+    client.write("GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+    await client.read();
+    const second = clock.now();
+    assert.equal(second, 900);
+    client.write("GET /second HTTP/1.1\r\nHost: h\r\n\r\n");
+    const [response] = parseResponses(await client.readText());
+    assert.equal(response.status, 503);
+    // Timed from its own start (1900 ms), not from the first request's (1000 ms).
+    assert.equal(clock.now(), second + 1000);
+    await hussar.whenEmpty();
+    await hussar.close();
+    await hussar.scheduler.run();
+    assert.equal(hussar.scheduler.timerCount, 0, "timers left");
+  });
+
   it("does not cut an app that answers in time", async () => {
     const app: HttpApp = function* () {
       yield* sleep(900);

@@ -158,6 +158,40 @@ describe("serializeResponse", () => {
     );
   });
 
+  it("gives each response bytes of its own, however large its head or body", () => {
+    const big = "v".repeat(70_000);
+    const first = serializeResponse({ status: 200 }, "one", { date: false });
+    const large = serializeResponse({ status: 200, headers: [["x-big", big]] }, "two", {
+      date: false,
+    });
+    const bytes = new Uint8Array(5000).fill(0x61);
+    const withBytes = serializeResponse({ status: 200 }, bytes, { date: false });
+    const last = serializeResponse({ status: 404 }, "three", { date: false });
+    assert.equal(text(first), "HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\none");
+    assert.equal(text(large), `HTTP/1.1 200 OK\r\nx-big: ${big}\r\ncontent-length: 3\r\n\r\ntwo`);
+    assert.equal(withBytes.length, 41 + 5000);
+    assert.ok(withBytes.subarray(41).every((b) => b === 0x61));
+    assert.equal(text(last), "HTTP/1.1 404 Not Found\r\ncontent-length: 5\r\n\r\nthree");
+    first.fill(0); // writing into one response leaves the others as they were
+    assert.equal(text(last), "HTTP/1.1 404 Not Found\r\ncontent-length: 5\r\n\r\nthree");
+  });
+
+  it("serialises a response from within a header value's toString", () => {
+    const inner = {
+      toString: () =>
+        text(serializeResponse({ status: 204 }, null, { date: false })).length.toString(),
+    };
+    const bytes = serializeResponse(
+      { status: 200, headers: [["x-a", "1"], ["x-b", inner as unknown as string]] },
+      "ok",
+      { date: false },
+    );
+    assert.equal(
+      text(bytes),
+      "HTTP/1.1 200 OK\r\nx-a: 1\r\nx-b: 27\r\ncontent-length: 2\r\n\r\nok",
+    );
+  });
+
   it("omits the body for HEAD", () => {
     assert.equal(
       text(serializeResponse({ status: 200 }, "hi", { date: false, requestMethod: "HEAD" })),
