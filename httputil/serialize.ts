@@ -228,17 +228,18 @@ function latin1Bytes(text: string): Uint8Array {
  */
 const SLAB = 4096;
 const SLAB_PIECE = 1024;
-let slab = new Uint8Array(SLAB);
+let slab = new ArrayBuffer(SLAB);
 let slabAt = 0;
 
 /** A new buffer of `size` bytes for the transport to keep. */
 function output(size: number): Uint8Array {
   if (size > SLAB_PIECE) return new Uint8Array(size);
   if (slabAt + size > SLAB) {
-    slab = new Uint8Array(SLAB);
+    slab = new ArrayBuffer(SLAB);
     slabAt = 0;
   }
-  const piece = slab.subarray(slabAt, slabAt + size);
+  // A view made by the constructor: `subarray` looks up a species constructor first.
+  const piece = new Uint8Array(slab, slabAt, size);
   slabAt += size;
   return piece;
 }
@@ -266,7 +267,7 @@ function produce(
     if (typeof tail === "string") putLatin1(tail);
     const size = at;
     const out = output(tail === null || typeof tail === "string" ? size : size + tail.length);
-    out.set(size === scratch.length ? scratch : scratch.subarray(0, size));
+    out.set(size === scratch.length ? scratch : new Uint8Array(scratch.buffer, 0, size));
     if (tail !== null && typeof tail !== "string") out.set(tail, size);
     return out;
   } finally {
