@@ -151,6 +151,9 @@ export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): Huss
     headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
+    keepAliveAdvertised: advertisedKeepAlive(
+      options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
+    ),
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_HTTP_OPTIONS.requestTimeoutMs,
     writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_HTTP_OPTIONS.writeTimeoutMs,
     maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
@@ -173,6 +176,8 @@ type Settings = {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** What responses advertise as `Keep-Alive: timeout=N` (see `advertisedKeepAlive`). */
+  keepAliveAdvertised: number | undefined;
   requestTimeoutMs: number;
   writeTimeoutMs: number;
   maxDrainBytes: number;
@@ -288,7 +293,7 @@ function* serveExchange(
     method: head.method,
     version: head.version,
     keepAlive: head.keepAlive,
-    keepAliveTimeout: advertisedKeepAlive(settings.keepAliveTimeoutMs),
+    keepAliveTimeout: settings.keepAliveAdvertised,
     writeTimeoutMs: settings.writeTimeoutMs,
   };
   const mark = conn.bytesWritten + conn.bufferedAmount;
