@@ -113,7 +113,8 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
   }
   let i = start;
   while (i < end && bytes[i] < 0x80) i++;
-  if (i === end) return utf8.decode(bytes.subarray(start, end));
+  // A view by the constructor: `subarray` looks up a species constructor first.
+  if (i === end) return utf8.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, n));
   let out = "";
   for (i = start; i < end; i += 8192) {
     const stop = i + 8192 < end ? i + 8192 : end;
