@@ -5,10 +5,9 @@ import {
   CRLF,
   encodeLastChunk,
   type ResponseHead,
-  serializeResponse,
-  serializeResponseHead,
   type SerializeResponseOptions,
 } from "./serialize.ts";
+import { headBytes, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
 import { isShortAscii } from "./_chars.ts";
 
@@ -437,8 +436,9 @@ function startResponse(
     version: request.version,
     requestMethod: request.method,
   };
+  // Pieces of the serialiser's slab: these bytes go to the transport only.
   conn.write(
-    body === null ? serializeResponseHead(head, options) : serializeResponse(head, body, options),
+    body === null ? headBytes(head, options, true) : wholeResponseBytes(head, body, options, true),
   );
   const chunked = contentLength === null && !closeDelimited && !isNullBodyStatus(response.status);
   return new ResponseWriter(

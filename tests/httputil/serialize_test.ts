@@ -172,6 +172,10 @@ describe("serializeResponse", () => {
     assert.equal(withBytes.length, 41 + 5000);
     assert.ok(withBytes.subarray(41).every((b) => b === 0x61));
     assert.equal(text(last), "HTTP/1.1 404 Not Found\r\ncontent-length: 5\r\n\r\nthree");
+    // Nothing of another response is reachable through a result's buffer.
+    for (const bytes of [first, large, withBytes, last]) {
+      assert.equal(bytes.buffer.byteLength, bytes.byteLength);
+    }
     first.fill(0); // writing into one response leaves the others as they were
     assert.equal(text(last), "HTTP/1.1 404 Not Found\r\ncontent-length: 5\r\n\r\nthree");
   });

@@ -1,0 +1,344 @@
+/**
+ * Response heads written as bytes: the serialiser's machinery, shared by
+ * `serialize.ts` (whose functions return buffers of their own) and the
+ * engine's responses (`respond.ts`), whose buffers are pieces of a shared
+ * slab that only the transport sees.
+ *
+ * @module
+ */
+import { httpDate } from "./date.ts";
+import { InvalidHeaderError } from "./errors.ts";
+import { isToken } from "./headers.ts";
+import { isShortAscii, TCHAR } from "./_chars.ts";
+import { code2status, isNullBodyStatus } from "./status.ts";
+import type { ResponseHead, SerializeResponseOptions } from "./serialize.ts";
+
+const encoder = new TextEncoder();
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const STATUS_LINES = new Map<number, Uint8Array>();
+const CONTENT_LENGTH = ascii("content-length: ");
+const CHUNKED = ascii("transfer-encoding: chunked\r\n");
+const CLOSE = ascii("connection: close\r\n");
+const KEEP_ALIVE_OPTION = ascii("connection: keep-alive\r\n");
+
+/**
+ * A head is written into this buffer, reused by every response, then copied
+ * out at its exact size: one allocation per head, no string built for it.
+ */
+let scratch: Uint8Array = new Uint8Array(1024);
+let at = 0;
+/** The buffer is being written (a header value's `toString` may serialise too). */
+let busy = false;
+/** A buffer grown past this by a huge head is dropped after it, not kept. */
+const KEPT_SCRATCH = 16 * 1024;
+
+function room(n: number): void {
+  if (at + n <= scratch.length) return;
+  let size = scratch.length * 2;
+  while (size < at + n) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(scratch.subarray(0, at));
+  scratch = grown;
+}
+
+function putBytes(bytes: Uint8Array): void {
+  room(bytes.length);
+  scratch.set(bytes, at);
+  at += bytes.length;
+}
+
+/** Copies chars known to be latin1 (checked, or ASCII by construction), one byte each. */
+function putLatin1(text: string): void {
+  const n = text.length;
+  room(n);
+  const out = scratch;
+  let i = at;
+  for (let j = 0; j < n; j++) out[i++] = text.charCodeAt(j);
+  at = i;
+}
+
+/** A non-negative integer in decimal, then CRLF. */
+function putNumberLine(value: number): void {
+  if (!Number.isSafeInteger(value) || value >= 1e15) return putLatin1(`${value}\r\n`);
+  room(18);
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  let i = at + digits;
+  at = i + 2;
+  do {
+    scratch[--i] = 0x30 + value % 10;
+    value = Math.floor(value / 10);
+  } while (value > 0);
+  scratch[at - 2] = 0x0d;
+  scratch[at - 1] = 0x0a;
+}
+
+/** `name: value\r\n`, checking the name is a token and the value as {@linkcode checkValue} does. */
+function putField(name: string, value: string): void {
+  const n = name.length;
+  if (n === 0) throw new InvalidHeaderError(name);
+  let start = 0;
+  let end = value.length;
+  while (start < end && isBlank(value.charCodeAt(start))) start++;
+  while (end > start && isBlank(value.charCodeAt(end - 1))) end--;
+  room(n + end - start + 4);
+  const out = scratch;
+  let i = at;
+  for (let j = 0; j < n; j++) {
+    const c = name.charCodeAt(j);
+    if (c > 0x7f || TCHAR[c] === 0) throw new InvalidHeaderError(name);
+    out[i++] = c;
+  }
+  out[i++] = 0x3a; // ": "
+  out[i++] = 0x20;
+  for (let j = start; j < end; j++) {
+    const c = value.charCodeAt(j);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+      throw new InvalidHeaderError(name, value);
+    }
+    out[i++] = c;
+  }
+  out[i++] = 0x0d;
+  out[i++] = 0x0a;
+  at = i;
+}
+
+function putStatusLine(status: number, statusText: string | undefined): void {
+  if (statusText === undefined) {
+    let line = STATUS_LINES.get(status);
+    if (line === undefined) {
+      line = ascii(`HTTP/1.1 ${status} ${code2status(status)}\r\n`);
+      STATUS_LINES.set(status, line);
+    }
+    return putBytes(line);
+  }
+  for (let i = 0; i < statusText.length; i++) {
+    const c = statusText.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+      throw new TypeError(
+        `invalid reason phrase ${JSON.stringify(statusText)}: control characters are not allowed`,
+      );
+    }
+  }
+  code2status(status); // validates the code
+  putLatin1(`HTTP/1.1 ${status} ${statusText}\r\n`);
+}
+
+let dateText = "";
+let dateLine: Uint8Array = new Uint8Array(0);
+
+/** `date: ...\r\n`, as bytes rebuilt once a second (RFC 9110 §6.6.1). */
+function putDate(): void {
+  const text = httpDate();
+  if (text !== dateText) {
+    dateText = text;
+    dateLine = ascii(`date: ${text}\r\n`);
+  }
+  putBytes(dateLine);
+}
+
+let keepAliveSeconds = -1;
+let keepAliveLine: Uint8Array = new Uint8Array(0);
+
+function putKeepAlive(seconds: number): void {
+  if (seconds !== keepAliveSeconds) {
+    if (!Number.isInteger(seconds) || seconds < 0) {
+      throw new RangeError(`keepAliveTimeout must be whole seconds, got ${seconds}`);
+    }
+    keepAliveLine = ascii(`keep-alive: timeout=${seconds}\r\n`);
+    keepAliveSeconds = seconds;
+  }
+  putBytes(keepAliveLine);
+}
+
+/** Checks a value the way RFC 9110 §5.5 allows: no CR, LF, NUL or other controls but HTAB; latin1 only. */
+export function checkValue(name: string, value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isBlank(value.charCodeAt(start))) start++;
+  while (end > start && isBlank(value.charCodeAt(end - 1))) end--;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+      throw new InvalidHeaderError(name, value);
+    }
+  }
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
+
+function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
+  if (headers === undefined) return [];
+  if (Symbol.iterator in headers) return headers as Iterable<readonly [string, string]>;
+  return Object.entries(headers as Record<string, string>);
+}
+
+/**
+ * Output buffers of at most `SLAB_PIECE` bytes are cut from a shared slab, as
+ * Node's `Buffer` pool does: a buffer of its own per head would cost an
+ * allocation outside the JavaScript heap each time (most of a small
+ * response's cost on Deno and Node). A slab lives while any piece of it is
+ * unwritten; pieces are never reused.
+ */
+const SLAB = 4096;
+const SLAB_PIECE = 1024;
+let slab = new ArrayBuffer(SLAB);
+let slabAt = 0;
+
+/** A new buffer of `size` bytes for the transport to keep: a slab piece when small. */
+export function output(size: number): Uint8Array {
+  if (size > SLAB_PIECE) return new Uint8Array(size);
+  if (slabAt + size > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    slabAt = 0;
+  }
+  // A view made by the constructor: `subarray` looks up a species constructor first.
+  const piece = new Uint8Array(slab, slabAt, size);
+  slabAt += size;
+  return piece;
+}
+
+/**
+ * Writes the head into the shared buffer and returns it followed by `tail`
+ * (bytes, or an ASCII string: see `isShortAscii`), as one new buffer: a
+ * slab piece if `pooled`. A nested call (from a header value's `toString`)
+ * gets a buffer of its own to write in.
+ */
+function produce(
+  head: ResponseHead,
+  options: Omit<SerializeResponseOptions, "contentLength">,
+  contentLength: number | null,
+  tail: Uint8Array | string | null,
+  pooled: boolean,
+): Uint8Array {
+  const nested = busy;
+  const outer = scratch;
+  const outerAt = at;
+  if (nested) scratch = new Uint8Array(1024);
+  busy = true;
+  at = 0;
+  try {
+    writeHead(head, options, contentLength);
+    if (typeof tail === "string") putLatin1(tail);
+    const size = at;
+    const total = tail === null || typeof tail === "string" ? size : size + tail.length;
+    const out = pooled ? output(total) : new Uint8Array(total);
+    out.set(size === scratch.length ? scratch : new Uint8Array(scratch.buffer, 0, size));
+    if (tail !== null && typeof tail !== "string") out.set(tail, size);
+    return out;
+  } finally {
+    if (nested) {
+      scratch = outer;
+      at = outerAt;
+    } else {
+      busy = false;
+      if (scratch.length > KEPT_SCRATCH) scratch = new Uint8Array(1024);
+    }
+  }
+}
+
+/** `serializeResponseHead`'s bytes, in a slab piece if `pooled`. */
+export function headBytes(
+  head: ResponseHead,
+  options: SerializeResponseOptions,
+  pooled: boolean,
+): Uint8Array {
+  return produce(head, options, options.contentLength ?? null, null, pooled);
+}
+
+/** Writes the head, up to and including the empty line, into the shared buffer. */
+function writeHead(
+  head: ResponseHead,
+  options: Omit<SerializeResponseOptions, "contentLength">,
+  contentLength: number | null,
+): void {
+  const status = head.status;
+  const nullBody = isNullBodyStatus(status);
+  // A HEAD response may announce the size a GET would get (RFC 9110 §9.3.2): the handler's value.
+  const answersHead = options.requestMethod === "HEAD";
+  let headLength: string | null = null;
+  putStatusLine(status, head.statusText);
+  let hasDate = false;
+  for (const [name, given] of pairsOf(head.headers)) {
+    const value = typeof given === "string" ? given : String(given);
+    // Only these lengths can name a field the serialiser decides itself.
+    const n = name.length;
+    if (n !== 4 && n !== 10 && n !== 14 && n !== 17) {
+      putField(name, value);
+      continue;
+    }
+    if (!isToken(name)) throw new InvalidHeaderError(name);
+    const checked = checkValue(name, value);
+    const lower = name.toLowerCase();
+    if (lower === "content-length") {
+      if (answersHead && !nullBody) {
+        if (!/^\d+$/.test(checked)) throw new TypeError(`invalid content-length: ${checked}`);
+        headLength = checked;
+        continue;
+      }
+      if (contentLength !== null && checked !== String(contentLength) && !nullBody) {
+        throw new TypeError(
+          `content-length ${checked} does not match the body's ${contentLength} bytes`,
+        );
+      }
+      continue; // written below from the known size
+    }
+    if (lower === "connection" && status === 101) {
+      // A protocol switch names itself in Connection (RFC 9110 §7.8).
+      putField(name, checked);
+      continue;
+    }
+    if (lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive") {
+      // Hop-by-hop framing is ours to decide.
+      if (lower === "connection" && /(^|,)\s*keep-alive\s*(,|$)/i.test(checked) && !options.close) {
+        putBytes(KEEP_ALIVE_OPTION);
+      }
+      continue;
+    }
+    if (lower === "date") hasDate = true;
+    putField(name, checked);
+  }
+  if (!hasDate && options.date !== false) putDate();
+  if (!nullBody && answersHead) {
+    const length = headLength ??
+      (contentLength !== null && contentLength > 0 ? contentLength : null);
+    if (length !== null) {
+      putBytes(CONTENT_LENGTH);
+      putLatin1(`${length}\r\n`);
+    }
+  } else if (!nullBody) {
+    if (contentLength !== null) {
+      putBytes(CONTENT_LENGTH);
+      putNumberLine(contentLength);
+    } else if (options.version !== "1.0" && options.requestMethod !== "HEAD") {
+      putBytes(CHUNKED);
+    }
+  }
+  if (options.close) putBytes(CLOSE);
+  else if (options.keepAliveTimeout !== undefined && status >= 200) {
+    // Only a final response leaves an HTTP connection idle (a 101 hands it to another protocol).
+    putKeepAlive(options.keepAliveTimeout);
+  }
+  room(2);
+  scratch[at++] = 0x0d;
+  scratch[at++] = 0x0a;
+}
+
+/** `serializeResponse`'s bytes, in a slab piece if `pooled`. */
+export function wholeResponseBytes(
+  head: ResponseHead,
+  body: Uint8Array | string | null,
+  options: Omit<SerializeResponseOptions, "contentLength">,
+  pooled: boolean,
+): Uint8Array {
+  // A short ASCII string is its own bytes: copied into the buffer, never encoded apart.
+  const bytes = typeof body === "string"
+    ? (isShortAscii(body) ? body : encoder.encode(body))
+    : body ?? EMPTY;
+  const sent = options.requestMethod !== "HEAD" && !isNullBodyStatus(head.status);
+  // Head and body in one buffer: one allocation, one write.
+  return produce(head, options, bytes.length, sent && bytes.length > 0 ? bytes : null, pooled);
+}
+
+const EMPTY = new Uint8Array(0);
