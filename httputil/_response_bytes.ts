@@ -187,7 +187,7 @@ let slab = new ArrayBuffer(SLAB);
 let slabAt = 0;
 
 /** A new buffer of `size` bytes for the transport to keep: a slab piece when small. */
-export function output(size: number): Uint8Array {
+function output(size: number): Uint8Array {
   if (size > SLAB_PIECE) return new Uint8Array(size);
   if (slabAt + size > SLAB) {
     slab = new ArrayBuffer(SLAB);
