@@ -11,17 +11,14 @@ import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
 import type { HussarHandler } from "../core/hussar.ts";
 import type { ConnectionInfo } from "../core/transport.ts";
 import {
-  DEFAULT_HTTP_OPTIONS,
-  defaultMethods,
   HttpError,
   type HttpResponse,
   type HttpServerOptions,
   isNullBodyStatus,
   isStandardMethod,
-  type ParseLimits,
 } from "../httputil/mod.ts";
-import { DEFAULT_PARSE_LIMITS } from "../httputil/limits.ts";
-import { type Logger, resolveLogger } from "../internal/logger.ts";
+import { type HttpLimits, logTo, resolveHttpLimits } from "../httputil/server.ts";
+import { resolveLogger } from "../internal/logger.ts";
 import {
   type AwayCall,
   getCurrentScheduler,
@@ -110,21 +107,10 @@ const FLOOD_WINDOW_MS = 1000;
 const MAX_CONTROL_FRAMES = 1000;
 const MAX_EARLY_RESETS = 200;
 
-interface Resolved {
-  limits: ParseLimits;
-  requireHost: boolean;
-  maxBodyBytes: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  requestTimeoutMs: number;
-  writeTimeoutMs: number;
+type Resolved = HttpLimits & {
   maxConcurrentStreams: number;
-  methods: Set<string>;
-  debug: boolean;
-  shutdown: AbortSignal | undefined;
   onError: (error: unknown) => void;
-}
+};
 
 /**
  * Turns an {@linkcode Http2App} into a hussar connection handler speaking
@@ -166,22 +152,10 @@ interface Resolved {
  * ```
  */
 export function http2Handler(app: Http2App, options: Http2ServerOptions = {}): HussarHandler {
-  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
-  const logger: Logger = resolveLogger(options.logger);
   const settings: Resolved = {
-    limits,
-    requireHost: options.requireHost ?? true,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_OPTIONS.maxBodyBytes,
-    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
-    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_HTTP_OPTIONS.requestTimeoutMs,
-    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_HTTP_OPTIONS.writeTimeoutMs,
+    ...resolveHttpLimits(options),
     maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
-    methods: new Set(options.methods ?? defaultMethods),
-    debug: options.debug ?? false,
-    shutdown: options.shutdown,
-    onError: options.onError ?? ((error) => logger.error("request handler failed", error)),
+    onError: options.onError ?? logTo(resolveLogger(options.logger)),
   };
   return function* (conn): AwayCall<void> {
     yield* new Session(conn, app, settings, getCurrentScheduler()).run();

@@ -143,48 +143,61 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<{
  * ```
  */
 export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): HussarHandler {
-  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
+  const common = resolveHttpLimits(options);
   const settings: Settings = {
-    limits,
-    requireHost: options.requireHost ?? true,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_OPTIONS.maxBodyBytes,
-    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
-    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
-    keepAliveAdvertised: advertisedKeepAlive(
-      options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
-    ),
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_HTTP_OPTIONS.requestTimeoutMs,
-    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_HTTP_OPTIONS.writeTimeoutMs,
+    ...common,
+    keepAliveAdvertised: advertisedKeepAlive(common.keepAliveTimeoutMs),
     maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
-    methods: new Set(options.methods ?? defaultMethods),
-    debug: options.debug ?? false,
-    shutdown: options.shutdown,
     onError: options.onError ?? logTo(resolveLogger(options.logger)),
   };
   return (conn) => serveConnection(conn, app, settings);
 }
 
-function logTo(logger: Logger): (error: unknown) => void {
+/** @internal The default `onError` of both engines: the error goes to the logger. */
+export function logTo(logger: Logger): (error: unknown) => void {
   return (error) => logger.error("request handler failed", error);
 }
 
-type Settings = {
+/**
+ * @internal The limits and deadlines this engine and HTTP/2's (`http2/`)
+ * take from the same options, with their defaults.
+ */
+export interface HttpLimits {
   limits: ParseLimits;
   requireHost: boolean;
   maxBodyBytes: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /** What responses advertise as `Keep-Alive: timeout=N` (see `advertisedKeepAlive`). */
-  keepAliveAdvertised: number | undefined;
   requestTimeoutMs: number;
   writeTimeoutMs: number;
-  maxDrainBytes: number;
   methods: Set<string>;
   debug: boolean;
-  onError: (error: unknown, request: IncomingRequest) => void;
   shutdown: AbortSignal | undefined;
+}
+
+/** @internal {@linkcode HttpLimits} from the options, defaults filled in. */
+export function resolveHttpLimits(options: Omit<HttpServerOptions, "onError">): HttpLimits {
+  return {
+    limits: { ...DEFAULT_PARSE_LIMITS, ...options.limits },
+    requireHost: options.requireHost ?? true,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_OPTIONS.maxBodyBytes,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_HTTP_OPTIONS.bodyTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_HTTP_OPTIONS.keepAliveTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_HTTP_OPTIONS.requestTimeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_HTTP_OPTIONS.writeTimeoutMs,
+    methods: new Set(options.methods ?? defaultMethods),
+    debug: options.debug ?? false,
+    shutdown: options.shutdown,
+  };
+}
+
+type Settings = HttpLimits & {
+  /** What responses advertise as `Keep-Alive: timeout=N` (see `advertisedKeepAlive`). */
+  keepAliveAdvertised: number | undefined;
+  maxDrainBytes: number;
+  onError: (error: unknown, request: IncomingRequest) => void;
 };
 
 function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
