@@ -529,18 +529,18 @@ class Session {
     if (endStream) this.#remoteEnd(stream);
   }
 
-  #rstStream(id: number, code: number): void {
+  /** The stream `frame` is for, or undefined if closed; on an idle stream a connection error (§5.1). */
+  #openStream(id: number, frame: string): Stream | undefined {
     const stream = this.#streams.get(id);
-    if (stream === undefined) {
-      if (id > this.#lastStreamId) {
-        throw new Http2Error(
-          ErrorCode.PROTOCOL_ERROR,
-          "connection",
-          `RST_STREAM on idle stream ${id}`,
-        );
-      }
-      return; // closed already: nothing to do (§5.1)
+    if (stream === undefined && id > this.#lastStreamId) {
+      throw new Http2Error(ErrorCode.PROTOCOL_ERROR, "connection", `${frame} on idle stream ${id}`);
     }
+    return stream;
+  }
+
+  #rstStream(id: number, code: number): void {
+    const stream = this.#openStream(id, "RST_STREAM");
+    if (stream === undefined) return; // closed already: nothing to do (§5.1)
     stream.remoteEnded = true;
     // A reset before the response was out is what a rapid-reset attack does (CVE-2023-44487).
     this.#flood("early");
@@ -560,17 +560,8 @@ class Session {
       for (const stream of this.#streams.values()) this.#wake(stream);
       return;
     }
-    const stream = this.#streams.get(id);
-    if (stream === undefined) {
-      if (id > this.#lastStreamId) {
-        throw new Http2Error(
-          ErrorCode.PROTOCOL_ERROR,
-          "connection",
-          `WINDOW_UPDATE on idle stream ${id}`,
-        );
-      }
-      return;
-    }
+    const stream = this.#openStream(id, "WINDOW_UPDATE");
+    if (stream === undefined) return;
     stream.sendWindow += increment;
     if (stream.sendWindow > MAX_WINDOW) {
       throw new Http2Error(
