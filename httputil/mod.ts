@@ -45,6 +45,13 @@ export {
   type ResponseBody,
   ResponseWriter,
 } from "./respond.ts";
-export * from "./server.ts";
+// resolveHttpLimits and logTo are shared with http2/, not part of the API.
+export {
+  DEFAULT_HTTP_OPTIONS,
+  type HttpApp,
+  type HttpAppResult,
+  httpHandler,
+  type HttpServerOptions,
+} from "./server.ts";
 export * from "./request_url.ts";
 export * from "./drain.ts";
