@@ -71,7 +71,9 @@ function fmtRule(table: string): string {
 const thousands = (n: number): string => Math.round(n).toLocaleString("en-US");
 
 function provenance(json: BenchJson): string {
-  return `From \`${json.command}\`, ${json.date.slice(0, 10)}.`;
+  const line = `From \`${json.command}\`, ${json.date.slice(0, 10)}.`;
+  // As `deno fmt` wraps it past the page's 100 columns: a code span is never broken.
+  return line.length <= 100 ? line : `From\n\`${json.command}\`,\n${json.date.slice(0, 10)}.`;
 }
 
 /** Worker mode: req/s of each worker count, by runtime, pinning and handler. */
@@ -123,6 +125,11 @@ export const BLOCKS: readonly Block[] = [
   {
     name: "http",
     source: "results.json",
+    render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
+  },
+  {
+    name: "2026-12-06",
+    source: "2026-12-06/results.json",
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
   },
   {
