@@ -22,6 +22,7 @@ import {
   validateRequestHeaders,
 } from "../../http2/mod.ts";
 import { concat, parseEveryWay } from "./_h2.ts";
+import { request } from "./_serve.ts";
 
 /**
  * A minimal HTTP/2 server made of the http2/ modules alone, on a plain TCP
@@ -147,25 +148,6 @@ describe("http2 modules against a real peer: Node's http2 client", () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   before(async () => server = await startServer());
   after(() => server.close());
-
-  /** One request on `client`: the response's headers and body. */
-  function request(
-    client: http2.ClientHttp2Session,
-    headers: http2.OutgoingHttpHeaders,
-    body?: string,
-  ): Promise<{ headers: http2.IncomingHttpHeaders; body: string }> {
-    return new Promise((resolve, reject) => {
-      const stream = client.request(headers, { endStream: body === undefined });
-      let text = "";
-      let responseHeaders: http2.IncomingHttpHeaders = {};
-      stream.setEncoding("utf8");
-      stream.on("response", (h) => responseHeaders = h);
-      stream.on("data", (chunk: string) => text += chunk);
-      stream.on("end", () => resolve({ headers: responseHeaders, body: text }));
-      stream.on("error", reject);
-      if (body !== undefined) stream.end(body);
-    });
-  }
 
   it("parses its preface, SETTINGS, HEADERS and DATA, and it reads our HEADERS and DATA", async () => {
     const { port, seen } = server;

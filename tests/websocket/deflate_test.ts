@@ -1,6 +1,7 @@
 /** permessage-deflate (RFC 7692): the negotiation of offers and the per-message codec. */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
+import { violation } from "./_violation.ts";
 import { createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 import { concatBytes } from "../../internal/bytes.ts";
 import {
@@ -9,7 +10,6 @@ import {
   negotiateDeflate,
   PerMessageDeflate,
 } from "../../websocket/_deflate.ts";
-import { ProtocolViolation } from "../../websocket/_frame.ts";
 
 const POLICY: DeflatePolicy = {
   serverNoContextTakeover: false,
@@ -32,15 +32,6 @@ function inflate(payload: Uint8Array): Uint8Array {
   input.set(payload);
   input.set(TAIL, payload.length);
   return inflateRawSync(input, SYNC_FLUSH);
-}
-
-function violation(code: number, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof ProtocolViolation, String(error));
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
 }
 
 describe("negotiateDeflate (RFC 7692 §5, §7.1)", () => {

@@ -1,6 +1,7 @@
 /** RFC 6455 §5 framing: the incremental parser and the serialiser. */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
+import { violation } from "./_violation.ts";
 import {
   closePayload,
   encodeFrame,
@@ -9,21 +10,11 @@ import {
   isValidCloseCode,
   OPCODE,
   parseClosePayload,
-  ProtocolViolation,
 } from "../../websocket/_frame.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 
 const MASK = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 const server = (maxPayload = 1 << 20) => new FrameParser({ masked: true, maxPayload });
-
-function violation(code: number, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof ProtocolViolation, String(error));
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values);
