@@ -39,6 +39,14 @@ class ShuttleBody implements BodyState {
 
 const NO_BODY: BodyState = { failure: null };
 
+/** What the engines do with a failure after the handler's (see `HttpServerOptions`). */
+export interface ShuttleFailure {
+  /** Reports it (the engines' default: the logger). */
+  report: (error: unknown) => void;
+  /** Whether the 500 says why. */
+  debug: boolean;
+}
+
 /**
  * Worker mode's counterpart of `fetchApp`: serves each shuttle with a fetch
  * handler on the main thread, sending the response back through the
@@ -48,6 +56,7 @@ const NO_BODY: BodyState = { failure: null };
 export function fetchShuttle(
   handler: FetchHandler,
   onError: ErrorResponder,
+  failure: ShuttleFailure,
   shutdown?: AbortSignal,
 ): ShuttleHandler<Shuttle> {
   return function* (shuttle: Shuttle): AwayCall<void> {
@@ -85,9 +94,16 @@ export function fetchShuttle(
       // The client's fault: gone, or its body failed, which the worker answers itself
       // (400/408/413 and a close) once it has any head from here.
       if (shuttle.signal.aborted) return;
-      if (requestBody?.failure == null) throw error;
-      shuttle.respond({ status: 400, headers: [] }, null);
-      return;
+      if (requestBody?.failure != null) return shuttle.respond({ status: 400, headers: [] }, null);
+      // The response could not be taken apart (a used body, ...): the engines' 500 and a close.
+      failure.report(error);
+      const reason = failure.debug
+        ? `internal server error: ${error instanceof Error ? error.message : String(error)}`
+        : "internal server error";
+      return shuttle.respond({
+        status: 500,
+        headers: [["content-type", "text/plain; charset=utf-8"], ["connection", "close"]],
+      }, `${reason}\n`);
     }
     const { upgrade, parts } = answered;
     if (upgrade !== null) {

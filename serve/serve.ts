@@ -2,7 +2,7 @@ import { Hussar, type HussarHandler } from "../core/hussar.ts";
 import type { ShuttleHandler } from "../core/shuttle.ts";
 import type { NetAddress } from "../core/transport.ts";
 import { drainConnections } from "../httputil/drain.ts";
-import { DEFAULT_HTTP_OPTIONS, type HttpApp, httpHandler } from "../httputil/server.ts";
+import { DEFAULT_HTTP_OPTIONS, type HttpApp, httpHandler, logTo } from "../httputil/server.ts";
 import { negotiateHandler } from "../http2/negotiate.ts";
 import { type Http2App, http2Handler } from "../http2/session.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
@@ -113,7 +113,13 @@ export class HttpServer implements AsyncDisposable {
     http2: Http2App | null,
     options: ResolvedServeOptions,
   ): HussarHandler {
-    const engine = { ...options, logger: this.#logger, shutdown: this.#shutdown.signal };
+    // `onError` answers the fetch handler's failures; what fails after it, the engines report.
+    const engine = {
+      ...options,
+      onError: undefined,
+      logger: this.#logger,
+      shutdown: this.#shutdown.signal,
+    };
     const http1 = httpHandler(app, engine);
     if (http2 === null) return http1;
     return negotiateHandler(http1, http2Handler(http2, engine), {
@@ -322,7 +328,10 @@ export function serve(first: FetchHandler | ServeOptions, second?: FetchHandler)
     (options.workers ?? 0) > 0
       ? {
         shuttles: (shutdown) =>
-          fetchShuttle(handler, errorResponder(onError, resolveLogger(logger)), shutdown),
+          fetchShuttle(handler, errorResponder(onError, resolveLogger(logger)), {
+            report: logTo(resolveLogger(logger)),
+            debug: options.debug ?? false,
+          }, shutdown),
       }
       : {
         app: fetchApp(handler, { onError, logger }),

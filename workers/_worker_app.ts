@@ -196,6 +196,8 @@ export class WorkerShuttles {
         },
       };
     }
+    // The engine frames the response; a main thread that says `Connection: close` gets the close.
+    if (first.headers.some(isClose)) conn.keepAlive = false;
     return {
       status: first.status,
       statusText: first.statusText,
@@ -268,4 +270,9 @@ export class WorkerShuttles {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function isClose([name, value]: [string, string]): boolean {
+  return name.length === 10 && name.toLowerCase() === "connection" &&
+    /(^|,)\s*close\s*(,|$)/i.test(value);
 }

@@ -38,7 +38,11 @@ export interface ShuttleResponseHead {
   status: number;
   /** Reason phrase (default: the registered one). */
   statusText?: string;
-  /** Header fields; framing (Content-Length, chunked) is the worker's business. */
+  /**
+   * Header fields; framing (Content-Length, chunked) and keep-alive are the
+   * worker's business, except that `Connection: close` closes the
+   * connection once this response is written.
+   */
   headers: [string, string][];
 }
 

@@ -96,11 +96,16 @@ async function exchange(connect: () => Promise<RawClient>, raw: string): Promise
   return await client.readText();
 }
 
+/** As serve() does: `onError` is the fetch handler's; the engine reports what fails after it. */
+function engineOptions(options: HttpServerOptions & FetchAppOptions): HttpServerOptions {
+  return { ...options, onError: undefined };
+}
+
 export const fakeHarness: Harness = {
   name: "fake source",
   serve(handler, options = {}) {
     const hussar = new Hussar({
-      handler: httpHandler(fetchApp(handler, options), { onError: () => {}, ...options }),
+      handler: httpHandler(fetchApp(handler, options), engineOptions(options)),
     });
     const source = new FakeSource();
     hussar.attachSource(source);
@@ -145,7 +150,7 @@ export function socketHarness(
     name: "real socket",
     async serve(handler, options = {}) {
       const hussar = new Hussar({
-        handler: httpHandler(fetchApp(handler, options), { onError: () => {}, ...options }),
+        handler: httpHandler(fetchApp(handler, options), engineOptions(options)),
       });
       const listener = await listen({ hostname: "127.0.0.1", port: 0 });
       hussar.attachSource(listener as never);

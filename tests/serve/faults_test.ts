@@ -209,8 +209,7 @@ describe("handler faults", () => {
             controller.error(new Error("broken from the start"));
           },
         }),
-      )
-    );
+      ), { logger: false });
     const client = await connect({ host: "127.0.0.1", port: server.addr.port });
     await client.write(GET);
     await within(serverGone(client), 5000, "the server ending the exchange");
