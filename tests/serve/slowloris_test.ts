@@ -107,9 +107,10 @@ describe("slowloris: 1,000 clients dripping their heads", () => {
         "every slow client accepted",
       );
       const busy = await latencies(port, 30);
-      // Liveness, not speed: each answer comes long before the slow clients' deadline.
+      // Liveness, not speed: each answer comes before the slow clients' deadline (a starved
+      // server answers only once they are evicted); a loaded machine may take a good part of it.
       assert.ok(
-        Math.max(...busy) < HEADERS_TIMEOUT_MS / 2,
+        Math.max(...busy) < HEADERS_TIMEOUT_MS,
         `normal requests took up to ${Math.max(...busy).toFixed(1)} ms with the slow clients ` +
           `(median ${median(busy).toFixed(2)} ms; ${median(quiet).toFixed(2)} ms without)`,
       );
