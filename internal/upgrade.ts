@@ -26,7 +26,7 @@ export interface PendingUpgrade {
 
 interface Slot {
   /** HTTP version of the request: an upgrade needs 1.1. */
-  version: "1.0" | "1.1";
+  version: "1.0" | "1.1" | "2";
   pending: PendingUpgrade | null;
 }
 
@@ -35,7 +35,7 @@ const slots = new WeakMap<Request, Slot>();
 /** Called by `fetchApp` for every request: one that asks for an upgrade may be claimed. */
 export function markUpgradable(
   request: Request,
-  head: { version: "1.0" | "1.1"; headers: { get(name: string): string | null } },
+  head: { version: "1.0" | "1.1" | "2"; headers: { get(name: string): string | null } },
 ): void {
   if (head.headers.get("upgrade") !== null) {
     slots.set(request, { version: head.version, pending: null });

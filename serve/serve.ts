@@ -178,6 +178,7 @@ export class HttpServer implements AsyncDisposable {
       path: options.path,
       tls: options.tls,
       http,
+      http2: options.http2 !== false,
       maxInFlight: options.maxInFlight,
       maxConnections: options.maxConnections,
       logger: this.#logger,

@@ -19,6 +19,8 @@ export interface WorkerInit {
   readonly tls?: { cert: string; key: string };
   readonly reusePort: boolean;
   readonly http: WorkerHttpOptions;
+  /** Speak HTTP/2 too (ALPN `h2` on TLS, the preface on cleartext), or HTTP/1.1 only. */
+  readonly http2: boolean;
   /** Shuttles in flight beyond which the worker stops reading requests. */
   readonly maxInFlight: number;
   /** Connections beyond which the worker closes new ones at once. */

@@ -1,15 +1,18 @@
 /**
  * The program each worker thread runs: listen, parse, and pass every
- * request to the main thread as a shuttle (see worker_pool.ts). It serves
- * with the layers under `serve()` (core, httputil, sources), as `serve()`
- * does, and reports through the pool's logger.
+ * request (or HTTP/2 stream) to the main thread as a shuttle (see
+ * worker_pool.ts). It serves with the layers under `serve()` (core,
+ * httputil, http2, sources), as `serve()` does, and reports through the
+ * pool's logger.
  *
  * @module
  */
 import { Hussar } from "../core/hussar.ts";
 import type { Logger } from "../internal/logger.ts";
 import { drainConnections } from "../httputil/drain.ts";
-import { httpHandler } from "../httputil/server.ts";
+import { DEFAULT_HTTP_OPTIONS, httpHandler } from "../httputil/server.ts";
+import { negotiateHandler } from "../http2/negotiate.ts";
+import { http2Handler } from "../http2/session.ts";
 import { listen, type Listener } from "../sources/listen.ts";
 import { type ParentPort, parentPort } from "./_port.ts";
 import type { WorkerInit } from "./_protocol.ts";
@@ -56,20 +59,24 @@ class WorkerServer {
   constructor(init: WorkerInit) {
     const logger = forwardingLogger(port);
     this.shuttles = new WorkerShuttles(port, init.maxInFlight);
+    const engine = { ...init.http, logger, shutdown: this.#shutdown.signal };
+    const http1 = httpHandler(this.shuttles.app, engine);
     this.hussar = new Hussar({
       logger,
       maxConnections: init.maxConnections,
-      handler: httpHandler(this.shuttles.app, {
-        ...init.http,
-        logger,
-        shutdown: this.#shutdown.signal,
-      }),
+      // As serve() does in single-thread mode: HTTP/2 by ALPN or the preface, else HTTP/1.1.
+      handler: init.http2
+        ? negotiateHandler(http1, http2Handler(this.shuttles.http2App, engine), {
+          headersTimeoutMs: init.http.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
+        })
+        : http1,
     });
     this.#listening = listen({
       hostname: init.hostname,
       port: init.port,
       path: init.path,
       tls: init.tls,
+      alpnProtocols: init.http2 ? ["h2", "http/1.1"] : ["http/1.1"],
       reusePort: init.reusePort,
       logger,
     }).then((listener) => {

@@ -1,11 +1,14 @@
 /**
- * The worker's half of a shuttle: an {@linkcode HttpApp} that sends each
- * parsed request to the main thread and writes back what the main thread
+ * The worker's half of a shuttle: the apps (an {@linkcode HttpApp} for
+ * HTTP/1.1, an {@linkcode Http2App} for each HTTP/2 stream) that send each
+ * parsed request to the main thread and write back what the main thread
  * answers, one chunk in flight at a time.
  *
  * @module
  */
 import type { Connection } from "../core/connection.ts";
+import type { Http2App, Http2Exchange } from "../http2/session.ts";
+import { HttpError } from "../httputil/errors.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
@@ -18,25 +21,29 @@ import type { ShuttleHead } from "./shuttle.ts";
 const METHODS_WITHOUT_BODY = new Set(["GET", "HEAD"]);
 
 type ResponseMessage = Extract<ToWorker, { type: "head" | "chunk" | "end" | "abort" }>;
+type Head = Extract<ToWorker, { type: "head" }>;
+/** Where a "pull" reads from. */
+type Source = () => Promise<Uint8Array | null>;
 
 /** One request between its parsing and the moment nothing more can come for it. */
 class Slot {
   readonly id: number;
   readonly #port: ParentPort;
-  readonly #conn: Connection;
   readonly #queue: ResponseMessage[] = [];
   #waiter: (() => void) | null = null;
   /** The client went away (told to the main thread, which answers "release"). */
   gone = false;
   #pulling = false;
   /** What a "pull" reads: the request body, or after a 101 the raw connection. */
-  #source: () => Promise<Uint8Array | null>;
+  #source: Source;
+  /** What pulls read after a 101 (none over HTTP/2, which has no upgrade). */
+  readonly #relaySource: Source | null;
 
-  constructor(id: number, request: IncomingRequest, conn: Connection, port: ParentPort) {
+  constructor(id: number, port: ParentPort, source: Source, relaySource: Source | null) {
     this.id = id;
     this.#port = port;
-    this.#source = () => request.body.readAsync();
-    this.#conn = conn;
+    this.#source = source;
+    this.#relaySource = relaySource;
   }
 
   /**
@@ -45,7 +52,7 @@ class Slot {
    * before the head is written.
    */
   relay(): void {
-    this.#source = () => this.#conn.readAndWait();
+    this.#source = this.#relaySource ?? this.#source;
   }
 
   push(message: ResponseMessage): void {
@@ -137,13 +144,41 @@ export class WorkerShuttles {
   /** The {@linkcode HttpApp} each worker connection runs. */
   readonly app: HttpApp = (request, conn) => this.#exchange(request, conn);
 
-  *#exchange(request: IncomingRequest, conn: Connection): AwayCall<HttpResponse | void> {
-    // Beyond the cap, this connection waits here: it is not read further, nobody gets a 500.
+  /** The {@linkcode Http2App} each HTTP/2 stream runs: a shuttle per stream. */
+  readonly http2App: Http2App = (exchange) => this.#stream(exchange);
+
+  /** A slot for a new shuttle; beyond the cap, the caller waits here (nobody gets a 500). */
+  *#take(source: Source, relaySource: Source | null): AwayCall<Slot> {
     while (this.#slots.size >= this.#maxInFlight) {
       yield* wait(new Promise<void>((resolve) => this.#slotWaiters.push(resolve)));
     }
-    const slot = new Slot(this.#nextId++, request, conn, this.#port);
+    const slot = new Slot(this.#nextId++, this.#port, source, relaySource);
     this.#slots.set(slot.id, slot);
+    return slot;
+  }
+
+  /** The client left before the response was complete: the main thread is told, once. */
+  #gone(slot: Slot, reason: string): void {
+    if (slot.gone) return;
+    slot.markGone();
+    this.#port.post({ type: "closed", id: slot.id, reason });
+  }
+
+  /** The response is written (or failed to be): the main thread is told, the slot freed. */
+  #done(slot: Slot, error?: unknown): void {
+    if (slot.gone) return;
+    this.#port.post({
+      type: "done",
+      id: slot.id,
+      error: error === undefined ? null : describe(error),
+    });
+    // After "end" the main thread sends nothing more about this shuttle.
+    this.#free(slot);
+  }
+
+  *#exchange(request: IncomingRequest, conn: Connection): AwayCall<HttpResponse | void> {
+    // Beyond the cap, this connection is not read further meanwhile.
+    const slot = yield* this.#take(() => request.body.readAsync(), () => conn.readAndWait());
     const { method, version, headers, framing } = request.head;
     const head: ShuttleHead = {
       method,
@@ -157,11 +192,7 @@ export class WorkerShuttles {
     // Until the response is written, the connection closing means the client left (the engine
     // watches for that while a response is owed). A listener taken back, not a Promise reaction
     // per request left on a long kept-alive connection.
-    const onClose = (): void => {
-      if (slot.gone) return;
-      slot.markGone();
-      this.#port.post({ type: "closed", id: slot.id, reason: conn.closeReason });
-    };
+    const onClose = (): void => this.#gone(slot, conn.closeReason);
     conn.onClose(onClose);
     this.#port.post({ type: "request", id: slot.id, head });
 
@@ -174,14 +205,7 @@ export class WorkerShuttles {
     }
     const onWritten = (error?: unknown): void => {
       conn.offClose(onClose);
-      if (slot.gone) return;
-      this.#port.post({
-        type: "done",
-        id: slot.id,
-        error: error === undefined ? null : describe(error),
-      });
-      // After "end" the main thread sends nothing more about this shuttle.
-      this.#free(slot);
+      this.#done(slot, error);
     };
     if (first.upgrade) {
       return {
@@ -198,11 +222,61 @@ export class WorkerShuttles {
     }
     // The engine frames the response; a main thread that says `Connection: close` gets the close.
     if (first.headers.some(isClose)) conn.keepAlive = false;
+    return this.#response(slot, first, (reason) => conn.abort(reason), onWritten);
+  }
+
+  /**
+   * One HTTP/2 stream as a shuttle (version "2"). The body is read from the
+   * stream's queue as the main thread pulls, so the session's WINDOW_UPDATE
+   * follows the handler's reading; the response is the session's to write
+   * within the windows, and it asks for the next chunk ("continue") once the
+   * last one is sent. A stream that ends early (RST_STREAM, the connection
+   * lost, `requestTimeoutMs`) tells the main thread, as "closed".
+   */
+  *#stream(exchange: Http2Exchange): AwayCall<HttpResponse> {
+    const { head, body, info } = exchange;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    const read = async (): Promise<Uint8Array | null> => {
+      reader ??= body!.stream().getReader();
+      const step = await reader.read();
+      return step.done ? null : step.value;
+    };
+    const slot = yield* this.#take(read, null);
+    const shuttleHead: ShuttleHead = {
+      method: head.method,
+      version: "2",
+      url: requestUrl(head, info),
+      headers: [...head.headers],
+      hasBody: body !== null && !METHODS_WITHOUT_BODY.has(head.method),
+      remoteAddr: info.remoteAddr,
+      localAddr: info.localAddr,
+    };
+    exchange.onAbort((reason) => this.#gone(slot, reason));
+    if (!slot.gone) this.#port.post({ type: "request", id: slot.id, head: shuttleHead });
+    const first = yield* wait(slot.next());
+    // Gone: the session has reset the stream already, and the slot waits for "release".
+    if (first === null) throw new Error("the stream ended");
+    if (first.type !== "head" || first.upgrade) {
+      // Aborted before any head (the main thread forgets it), or a 101, which HTTP/2 has not.
+      if (first.type === "head") this.#done(slot, "a protocol upgrade is not possible over HTTP/2");
+      else this.#free(slot);
+      throw new HttpError(500, "internal server error");
+    }
+    return this.#response(slot, first, null, (error) => this.#done(slot, error));
+  }
+
+  /** The response the engine writes for `first`, its body streamed from the slot unless ended. */
+  #response(
+    slot: Slot,
+    first: Head,
+    abort: ((reason: string) => void) | null,
+    onWritten: (error?: unknown) => void,
+  ): HttpResponse {
     return {
       status: first.status,
       statusText: first.statusText,
       headers: first.headers,
-      body: first.end ? first.body : this.#streamedBody(slot, conn, first.body),
+      body: first.end ? first.body : this.#streamedBody(slot, first.body, abort),
       onWritten,
     };
   }
@@ -242,8 +316,8 @@ export class WorkerShuttles {
    */
   async *#streamedBody(
     slot: Slot,
-    conn: Connection,
     first: Uint8Array | null,
+    abort: ((reason: string) => void) | null,
   ): AsyncGenerator<Uint8Array> {
     // Sent with the head, not a chunk in flight: no "continue" is owed for it.
     if (first !== null && first.length > 0) yield first;
@@ -259,7 +333,8 @@ export class WorkerShuttles {
           if (message.bytes !== null && message.bytes.length > 0) yield message.bytes;
           return;
         case "abort":
-          conn.abort(message.reason);
+          // HTTP/1.1 drops the connection; HTTP/2 resets the stream as the error goes up.
+          abort?.(message.reason);
           throw new Error(message.reason);
         case "head":
           throw new Error("a second response head");

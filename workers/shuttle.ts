@@ -18,9 +18,9 @@ import type { ToWorker } from "./_protocol.ts";
 export interface ShuttleHead {
   /** The request method. */
   readonly method: string;
-  /** The request's HTTP version. */
-  readonly version: "1.0" | "1.1";
-  /** The absolute URL (scheme from TLS, authority from Host or an absolute-form target). */
+  /** The request's HTTP version ("2" for a stream of an HTTP/2 connection). */
+  readonly version: "1.0" | "1.1" | "2";
+  /** The absolute URL (scheme from TLS, authority from Host, `:authority` or an absolute-form target). */
   readonly url: string;
   /** Header fields in arrival order, names lower-cased. */
   readonly headers: [string, string][];
@@ -299,7 +299,11 @@ export class Shuttle implements ShuttleLike {
 
   /** @internal The client (or the worker) is gone. */
   [GONE](reason: string): void {
-    this.#gone(new DOMException(`the client closed the connection (${reason})`, "AbortError"));
+    // As in single-thread mode: an HTTP/2 stream ends on its own (RST_STREAM), its connection on.
+    const what = this.head.version === "2"
+      ? `the stream ended: ${reason}`
+      : `the client closed the connection (${reason})`;
+    this.#gone(new DOMException(what, "AbortError"));
   }
 
   #gone(reason: DOMException): void {

@@ -41,6 +41,12 @@ export interface WorkerPoolOptions {
   tls?: { cert: string; key: string };
   /** The HTTP engine's limits and timeouts, applied in each worker. */
   http?: WorkerHttpOptions;
+  /**
+   * HTTP/2 as well as HTTP/1.1 (default true): TLS offers ALPN `h2` first,
+   * a cleartext connection opening with the preface speaks HTTP/2, and each
+   * stream is a shuttle (`head.version` "2"). `false`: HTTP/1.1 only.
+   */
+  http2?: boolean;
   /** Shuttles in flight per worker beyond which it stops reading requests (default 1024). */
   maxInFlight?: number;
   /** Connections per worker beyond which new ones are closed at once (default 10,000). */
@@ -296,6 +302,7 @@ export class WorkerPool implements ShuttleSource<Shuttle> {
       tls,
       reusePort,
       http: this.#options.http ?? {},
+      http2: this.#options.http2 ?? true,
       maxInFlight: this.#options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
       maxConnections: this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     };

@@ -53,6 +53,31 @@ export function holdsNothing(server: HttpServer): Promise<void> {
   );
 }
 
+/**
+ * Worker mode's {@linkcode holdsNothing}: resolves once the main thread has
+ * no shuttle left (pool and core) and every worker holds no slot, no
+ * connection, no timer and no thread but its core's manager.
+ */
+export async function workersHoldNothing(server: HttpServer): Promise<void> {
+  const pool = server.workerPool;
+  if (pool === null) throw new TypeError("not a worker-mode server");
+  const { hussar } = server;
+  let seen = "";
+  for (const deadline = Date.now() + 10_000;;) {
+    const workers = await pool.workerStats();
+    const held = { pool: pool.stats().shuttles, core: hussar.stats().shuttles, workers };
+    if (
+      held.pool === 0 && held.core === 0 && hussar.scheduler.threadCount <= 1 &&
+      workers.every((w) =>
+        w !== null && w.slots === 0 && w.connections === 0 && w.timers === 0 && w.threads <= 1
+      )
+    ) return;
+    seen = JSON.stringify(held);
+    if (Date.now() > deadline) throw new Error(`after 10 s the server still holds ${seen}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A session of Node's HTTP/2 client, its errors collected rather than thrown. */
 export function connect(
   url: string,

@@ -2,8 +2,8 @@
  * Which protocol `serve()` speaks, with no option: HTTP/2 to a cleartext
  * connection that opens with the preface (curl --http2-prior-knowledge) and
  * to TLS clients that pick `h2` by ALPN (curl --http2), HTTP/1.1 to any
- * other; `http2: false` and worker mode keep HTTP/1.1 only (the preface is then
- * a bad request).
+ * other; `http2: false` keeps HTTP/1.1 only (the preface is then a bad
+ * request). Worker mode negotiates the same way: workers_test.ts.
  */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
@@ -86,19 +86,6 @@ describe("serve() picks HTTP/2 or HTTP/1.1 per connection", () => {
     await client.ended;
     assert.match(client.text(), /^HTTP\/1\.1 (400|505) /);
     await holdsNothing(plain);
-  });
-
-  it("worker mode speaks HTTP/1.1 only: TLS offers only http/1.1, the preface is a bad request", {
-    skip: skipWithout(CURL, "curl"),
-  }, async () => {
-    const server = await start(echo, { tls: selfSignedCertificate(), workers: 1 });
-    const url = `https://127.0.0.1:${server.port}/w`;
-    assert.deepEqual(await curl(["--http2", "-k", url]), { body: `GET ${url} `, version: "1.1" });
-    const plain = await start(echo, { workers: 1 });
-    const client = await connect({ host: "127.0.0.1", port: plain.port! });
-    await client.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-    await client.ended;
-    assert.match(client.text(), /^HTTP\/1\.1 (400|505) /);
   });
 
   it("refuses an http2 option that is not a boolean", () => {
