@@ -204,6 +204,31 @@ describe("serve() in worker mode speaks HTTP/2", () => {
     await workersHoldNothing(server);
   });
 
+  it("applies the limits in the worker as in single-thread mode: maxBodyBytes, requestTimeoutMs", async () => {
+    let reason = "";
+    const server = await start(async (request) => {
+      if (request.method === "POST") return new Response(`${(await request.text()).length}`);
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      reason = (request.signal.reason as Error).message;
+      return new Response("too late");
+    }, { ...WORKERS, maxBodyBytes: 1000, requestTimeoutMs: 300 });
+    const client = connect(`http://127.0.0.1:${server.port}`);
+    try {
+      const small = await request(client, { ":method": "POST", ":path": "/" }, "x".repeat(1000));
+      assert.deepEqual([small.status, small.body], [200, "1000"]);
+      // The length is known only as DATA arrives: the handler reads, the session refuses.
+      const large = await request(client, { ":method": "POST", ":path": "/" }, "x".repeat(5000));
+      assert.equal(large.status, 413);
+      const slow = await request(client, { ":path": "/slow" });
+      assert.deepEqual([slow.status, slow.body], [503, "request handler timed out\n"]);
+      await until(() => reason !== "", 10_000, "the handler's signal to abort");
+      assert.equal(reason, "the stream ended: request timeout");
+    } finally {
+      await closeClient(client);
+    }
+    await workersHoldNothing(server);
+  });
+
   it("RST_STREAM from the client aborts request.signal and cancels the response body", async () => {
     let reason = "";
     let cancelled = false;

@@ -5,6 +5,7 @@
  */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
+import * as http2 from "node:http2";
 import { connect, type Socket } from "node:net";
 import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,12 @@ import { join } from "node:path";
 import process from "node:process";
 import { Hussar } from "../../core/mod.ts";
 import { serve } from "../../serve/mod.ts";
-import { type Shuttle, WorkerPool, type WorkerPoolOptions } from "../../workers/mod.ts";
+import {
+  type Shuttle,
+  type ShuttleHead,
+  WorkerPool,
+  type WorkerPoolOptions,
+} from "../../workers/mod.ts";
 import { getText, header, parseResponses } from "../_http.ts";
 import { selfSignedCertificate } from "../_tls.ts";
 import { refused } from "../sources/_socket_client.ts";
@@ -119,6 +125,45 @@ describe("WorkerPool", () => {
     assert.match(response.body, new RegExp(`^http://test/a\\?b=1 from worker 0$`));
     c.socket.end();
     await c.closed;
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
+  it("hands each HTTP/2 stream over as a shuttle of version 2, its streamed response written in order", async () => {
+    const heads: ShuttleHead[] = [];
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      heads.push(shuttle.head);
+      const body: Uint8Array[] = [];
+      for (let chunk = await shuttle.read(); chunk !== null; chunk = await shuttle.read()) {
+        body.push(chunk);
+      }
+      shuttle.respond({ status: 200, headers: [["x-version", shuttle.head.version]] }, "a", false);
+      for (const part of ["b", "c", `${body.reduce((n, c) => n + c.length, 0)}`]) {
+        await shuttle.write(new TextEncoder().encode(part));
+      }
+      await shuttle.end();
+    });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": "/h2?x=1", "x-a": "b" });
+        let got = "";
+        stream.setEncoding("utf8").on("data", (chunk: string) => got += chunk);
+        stream.on("end", () => resolve(got)).on("error", reject);
+        stream.end(new Uint8Array(70_000));
+      });
+      assert.equal(text, "abc70000");
+    } finally {
+      await new Promise<void>((resolve) => session.close(() => resolve()));
+    }
+    assert.equal(heads.length, 1);
+    const [head] = heads;
+    assert.deepEqual(
+      [head.version, head.method, head.url, head.hasBody],
+      ["2", "POST", `http://127.0.0.1:${port}/h2?x=1`, true],
+    );
+    assert.deepEqual(head.headers.find(([name]) => name === "x-a"), ["x-a", "b"]);
     await assertNothingLeft(pool, hussar);
     await pool.shutdown();
     await hussar.close();
