@@ -68,7 +68,8 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "shutd
    * Speak HTTP/2 too (default true): on TLS, ALPN offers `h2` before
    * `http/1.1`; in cleartext, a connection that opens with the HTTP/2
    * preface (prior knowledge) is served over HTTP/2. `false` keeps every
-   * connection on HTTP/1.1. Worker mode speaks HTTP/1.1 only.
+   * connection on HTTP/1.1. The same in worker mode, where the workers run
+   * the HTTP/2 session and each stream reaches the handler as a shuttle.
    */
   http2?: boolean;
   /** Share the port with other listeners (Deno and Bun on Linux; ignored on Node 20). */
