@@ -263,6 +263,22 @@ describe("serve() in worker mode speaks HTTP/2", () => {
     await workersHoldNothing(server);
   });
 
+  it("a connection lost with streams open aborts each stream's request.signal", async () => {
+    const reasons: string[] = [];
+    const server = await start(async (request) => {
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      reasons.push((request.signal.reason as Error).message);
+      return new Response("nobody reads this");
+    }, WORKERS);
+    const client = connect(`http://127.0.0.1:${server.port}`);
+    for (let n = 0; n < 3; n++) client.request({ ":path": `/wait${n}` }).on("error", () => {});
+    await until(() => server.hussar.stats().shuttles === 3, 10_000, "three streams to be handled");
+    client.destroy();
+    await until(() => reasons.length === 3, 10_000, "every signal to abort");
+    for (const reason of reasons) assert.match(reason, /^the stream ended: /);
+    await workersHoldNothing(server);
+  });
+
   it("shutdown() sends GOAWAY from the worker, lets the open stream finish and refuses new ones", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
