@@ -239,7 +239,9 @@ export class WorkerShuttles {
     const read = async (): Promise<Uint8Array | null> => {
       reader ??= body!.stream().getReader();
       const step = await reader.read();
-      return step.done ? null : step.value;
+      // A DATA payload is a view on a larger read (or the parser's buffer), which a structured
+      // clone would copy whole: copy the payload alone, to be transferred.
+      return step.done ? null : step.value.slice();
     };
     const slot = yield* this.#take(read, null);
     const shuttleHead: ShuttleHead = {
@@ -257,9 +259,15 @@ export class WorkerShuttles {
     // Gone: the session has reset the stream already, and the slot waits for "release".
     if (first === null) throw new Error("the stream ended");
     if (first.type !== "head" || first.upgrade) {
-      // Aborted before any head (the main thread forgets it), or a 101, which HTTP/2 has not.
-      if (first.type === "head") this.#done(slot, "a protocol upgrade is not possible over HTTP/2");
-      else this.#free(slot);
+      // Aborted before any head, or a 101, which HTTP/2 has not: "done" ends the shuttle.
+      this.#done(
+        slot,
+        first.type === "abort"
+          ? first.reason
+          : first.type === "head"
+          ? "a protocol upgrade is not possible over HTTP/2"
+          : "response without a head",
+      );
       throw new HttpError(500, "internal server error");
     }
     return this.#response(slot, first, null, (error) => this.#done(slot, error));

@@ -169,6 +169,41 @@ describe("WorkerPool", () => {
     await hussar.close();
   });
 
+  it("over HTTP/2, a shuttle aborted before its head is a 500, after it a reset stream", async () => {
+    const { pool, hussar, port } = await start({}, async (shuttle) => {
+      if (shuttle.head.url.endsWith("/early")) return shuttle.abort("given up early");
+      shuttle.respond({ status: 200, headers: [] }, null, false);
+      await shuttle.write(new TextEncoder().encode("part"));
+      shuttle.abort("given up midway");
+    });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    try {
+      const ask = (path: string): Promise<{ status: number; body: string; reset: number }> =>
+        new Promise((resolve) => {
+          const stream = session.request({ ":path": path });
+          let status = 0;
+          let body = "";
+          stream.on("response", (headers) => status = Number(headers[":status"]));
+          stream.setEncoding("utf8").on("data", (chunk: string) => body += chunk);
+          stream.on("error", () => {});
+          stream.on("close", () => resolve({ status, body, reset: stream.rstCode ?? -1 }));
+        });
+      assert.deepEqual(await ask("/early"), {
+        status: 500,
+        body: "internal server error\n",
+        reset: http2.constants.NGHTTP2_NO_ERROR,
+      });
+      const late = await ask("/late");
+      assert.deepEqual([late.status, late.reset], [200, http2.constants.NGHTTP2_INTERNAL_ERROR]);
+    } finally {
+      await new Promise<void>((resolve) => session.close(() => resolve()));
+    }
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
   it("pulls the request body chunk by chunk, on demand, byte for byte", async () => {
     const { pool, hussar, port } = await start({}, async (shuttle) => {
       let size = 0;
