@@ -4,6 +4,7 @@ import {
   type Signal,
   type Thread,
   type ThreadGenerator,
+  type TimerHandle,
   wait,
 } from "../scheduler/mod.ts";
 import { context } from "../internal/context.ts";
@@ -47,9 +48,9 @@ export interface HussarOptions {
   /** The frame shared by all connections (default `{}`). */
   pubframe?: Record<string, unknown>;
   /**
-   * Time a thread has, after its deadline passed or its connection closed,
-   * to finish by itself before the core kills it and aborts the connection
-   * (default 1000 ms).
+   * Time a thread has, after its deadline passed or its connection closed
+   * (a shuttle's: after its `signal` aborted), to finish by itself before
+   * the core kills it and aborts the connection (default 1000 ms).
    */
   graceMs?: number;
   /** Output bytes per connection above which `flush()` parks (default 64 KiB). */
@@ -265,18 +266,34 @@ export class Hussar implements ConnectionOwner {
     } catch (error) {
       return this.#shuttleFailed(shuttle, error);
     }
-    const thread = this.scheduler.spawn(this.#runShuttle(shuttle, threadBody(body)), {
-      name: `shuttle#${shuttle.id}`,
-    });
-    if (thread.alive) this.#shuttles.set(shuttle, thread);
+    // Once the exchange has ended early, the thread has `graceMs` to finish, then it is ended.
+    const signal = shuttle.signal;
+    let grace: TimerHandle | null = null;
+    const onAbort = (): void => {
+      grace ??= this.scheduler.setTimeout(this.#graceMs, () => {
+        if (thread.alive) this.scheduler.kill(thread);
+      });
+    };
+    const thread = this.scheduler.spawn(
+      this.#runShuttle(shuttle, threadBody(body), () => {
+        signal?.removeEventListener("abort", onAbort);
+        grace?.cancel();
+      }),
+      { name: `shuttle#${shuttle.id}` },
+    );
+    if (!thread.alive) return;
+    this.#shuttles.set(shuttle, thread);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
   }
 
-  *#runShuttle(shuttle: ShuttleLike, body: AwayCall<unknown>): AwayCall<void> {
+  *#runShuttle(shuttle: ShuttleLike, body: AwayCall<unknown>, ended: () => void): AwayCall<void> {
     try {
       yield* body;
     } catch (error) {
       this.#shuttleFailed(shuttle, error);
     } finally {
+      ended();
       this.#shuttles.delete(shuttle);
       this.#notifyIfEmpty();
     }

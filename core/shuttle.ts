@@ -17,6 +17,12 @@ export interface ShuttleLike {
   readonly id: number;
   /** Ends the exchange at once: the worker drops the connection, the handler's signal aborts. */
   abort(reason: string): void;
+  /**
+   * Aborts when the exchange ends early (the client is gone, or `abort()`):
+   * a thread that has not finished `graceMs` later is ended by the core, as
+   * a connection's thread is once its connection closed.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

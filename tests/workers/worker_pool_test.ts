@@ -359,6 +359,36 @@ describe("WorkerPool", () => {
     await hussar.close();
   });
 
+  it("ends a shuttle's thread that outlives its client by graceMs, as a connection's", async () => {
+    const pool = new WorkerPool({ workers: 1, hostname: "127.0.0.1", port: 0 });
+    const hussar = new Hussar({
+      graceMs: 100,
+      handler() {
+        throw new Error("the workers own the connections");
+      },
+    });
+    let entered = 0;
+    let finallyRan = 0;
+    await hussar.attachShuttles(pool, function* () {
+      entered++;
+      try {
+        yield new Promise<never>(() => {}); // a handler that never answers
+      } finally {
+        finallyRan++;
+      }
+    });
+    const c = await client((pool.addr as { port: number }).port);
+    c.socket.write(GET("/never"));
+    await until(() => entered === 1, 10_000, "the handler to run");
+    assert.equal(hussar.stats().shuttles, 1);
+    c.socket.destroy();
+    await until(() => hussar.stats().shuttles === 0, 10_000, "the thread to be ended");
+    assert.equal(finallyRan, 1);
+    await assertNothingLeft(pool, hussar);
+    await pool.shutdown();
+    await hussar.close();
+  });
+
   it("restarts a worker that fails; its shuttles abort and the server keeps serving", async () => {
     let inFlight = null as Shuttle | null;
     const { pool, hussar, port } = await start({}, async (shuttle) => {
