@@ -150,7 +150,17 @@ export class WorkerShuttles {
   /** A slot for a new shuttle; beyond the cap, the caller waits here (nobody gets a 500). */
   *#take(source: Source, relaySource: Source | null): AwayCall<Slot> {
     while (this.#slots.size >= this.#maxInFlight) {
-      yield* wait(new Promise<void>((resolve) => this.#slotWaiters.push(resolve)));
+      let wake!: () => void;
+      const turn = new Promise<void>((resolve) => (wake = resolve));
+      this.#slotWaiters.push(wake);
+      try {
+        yield* wait(turn);
+      } finally {
+        // A thread ended while it waited (its stream reset, its connection gone) gives up its
+        // place: the next free slot must wake a waiter that is still there.
+        const at = this.#slotWaiters.indexOf(wake);
+        if (at !== -1) this.#slotWaiters.splice(at, 1);
+      }
     }
     const slot = new Slot(this.#nextId++, this.#port, source, relaySource);
     this.#slots.set(slot.id, slot);

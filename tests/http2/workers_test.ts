@@ -229,6 +229,40 @@ describe("serve() in worker mode speaks HTTP/2", () => {
     await workersHoldNothing(server);
   });
 
+  it("beyond maxInFlight a stream waits for a slot; one reset while it waits gives its place up", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const server = await start(async (request) => {
+      const path = new URL(request.url).pathname;
+      seen.push(path);
+      if (path === "/a") await gate;
+      return new Response(path);
+    }, { ...WORKERS, maxInFlight: 1 });
+    const threads = async (): Promise<number> =>
+      (await server.workerPool!.workerStats())[0]!.threads;
+    const client = connect(`http://127.0.0.1:${server.port}`);
+    try {
+      const a = request(client, { ":path": "/a" });
+      await until(() => seen.length === 1, 10_000, "the first stream to reach the handler");
+      const holding = await threads();
+      const b = client.request({ ":path": "/b" });
+      b.on("error", () => {});
+      const c = request(client, { ":path": "/c" });
+      await until(async () => await threads() === holding + 2, 10_000, "two streams to wait");
+      b.close(http2.constants.NGHTTP2_CANCEL);
+      // The reset stream's thread is ended after the grace period, while it waits for a slot.
+      await until(async () => await threads() === holding + 1, 10_000, "/b's thread to end");
+      release();
+      assert.equal((await a).body, "/a");
+      assert.equal((await c).body, "/c");
+      assert.deepEqual(seen, ["/a", "/c"]);
+    } finally {
+      await closeClient(client);
+    }
+    await workersHoldNothing(server);
+  });
+
   it("RST_STREAM from the client aborts request.signal and cancels the response body", async () => {
     let reason = "";
     let cancelled = false;
