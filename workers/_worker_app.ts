@@ -85,7 +85,10 @@ class Slot {
     if (this.#pulling) return; // the main thread pulls one chunk at a time
     this.#pulling = true;
     try {
-      const bytes = await this.#source();
+      const read = await this.#source();
+      // A view on a larger buffer (a socket read, a DATA frame's) is cloned with all of that
+      // buffer: send a copy of its bytes alone, transferred.
+      const bytes = read === null || transferable(read).length > 0 ? read : read.slice();
       if (!this.gone) this.#port.post({ type: "body", id: this.id, bytes }, transferable(bytes));
     } catch (error) {
       if (!this.gone) {
@@ -249,9 +252,7 @@ export class WorkerShuttles {
     const read = async (): Promise<Uint8Array | null> => {
       reader ??= body!.stream().getReader();
       const step = await reader.read();
-      // A DATA payload is a view on a larger read (or the parser's buffer), which a structured
-      // clone would copy whole: copy the payload alone, to be transferred.
-      return step.done ? null : step.value.slice();
+      return step.done ? null : step.value;
     };
     const slot = yield* this.#take(read, null);
     const shuttleHead: ShuttleHead = {

@@ -205,10 +205,13 @@ describe("WorkerPool", () => {
   });
 
   it("pulls the request body chunk by chunk, on demand, byte for byte", async () => {
+    let carried = 0;
     const { pool, hussar, port } = await start({}, async (shuttle) => {
       let size = 0;
       let sum = 0;
       for (let bytes = await shuttle.read(); bytes !== null; bytes = await shuttle.read()) {
+        // Each chunk crossed alone, not cloned with the whole socket read it was a view on.
+        carried += bytes.buffer.byteLength;
         size += bytes.length;
         for (const byte of bytes) sum = (sum + byte) % 65521;
       }
@@ -222,6 +225,7 @@ describe("WorkerPool", () => {
     c.socket.write(body);
     const [response] = parseResponses(await c.waitFor(/\r\n\r\n\d+ \d+$/));
     assert.equal(response.body, `${body.length} ${expected}`);
+    assert.equal(carried, body.length, "bytes carried to the main thread");
     c.socket.end();
     await assertNothingLeft(pool, hussar);
     await pool.shutdown();
