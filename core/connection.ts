@@ -2,10 +2,13 @@ import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../sc
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
 import { concatBytes } from "../internal/bytes.ts";
 import {
+  type DirectReader,
   type DirectSink,
   directSinkOf,
   type DirectSource,
   directSourceOf,
+  ON_CHUNK,
+  ON_READ_ERROR,
   streamSink,
   streamSource,
 } from "../internal/direct_io.ts";
@@ -68,7 +71,7 @@ export interface ConnectionOwner {
  * await hussar.close();
  * ```
  */
-export class Connection {
+export class Connection implements DirectReader {
   /** Unique within its core, increasing. */
   readonly id: number;
   /** Facts about the peer. */
@@ -92,7 +95,12 @@ export class Connection {
   #writing = false;
   /** close() was called; end the sink once all output is written. */
   #ending = false;
-  #inbox: Uint8Array[] = [];
+  // What an idle connection keeps is kept small (10,000 of them may wait): queues and
+  // Promises are made when first needed and dropped once empty, and the read path and
+  // the wake filter are methods, not closures per connection.
+  /** The next input chunk; `#inbox` holds those after it (made when a second one waits). */
+  #next: Uint8Array | null = null;
+  #inbox: Uint8Array[] | null = null;
   #inboxBytes = 0;
   #readPending = false;
   #eof = false;
@@ -100,7 +108,8 @@ export class Connection {
   #peerEndAborts = false;
   #failure: ConnectionClosedError | null = null;
   #expired: DeadlineError | null = null;
-  #out: Uint8Array[] = [];
+  /** Corked output (`NO_OUTPUT` when none: an array is made per turn that writes). */
+  #out: Uint8Array[] = NO_OUTPUT;
   #outBytes = 0;
   #inFlight = 0;
   #bytesRead = 0;
@@ -109,17 +118,25 @@ export class Connection {
   #closeReason = "";
   #parked: Thread | null = null;
   #wakeQueued = false;
-  #waiters: (() => void)[] = [];
-  /** `whenWritten()` callbacks, by the `bytesWritten` each waits for (increasing). */
-  #writtenWaiters: { at: number; callback: (error?: ConnectionClosedError) => void }[] = [];
+  /** Promise waiters (`readAndWait`, `writeAndWait`), made on first use. */
+  #waiters: (() => void)[] | null = null;
+  /** `whenWritten()` callbacks, by the `bytesWritten` each waits for (increasing); made on first use. */
+  #writtenWaiters: { at: number; callback: (error?: ConnectionClosedError) => void }[] | null =
+    null;
   /** `onClose()` listeners, made on first use. */
   #closeListeners: (() => void)[] | null = null;
-  #closedPromise: Promise<void>;
-  #resolveClosed!: () => void;
+  /** `closed`, made when first asked for. */
+  #closedPromise: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
   /** @internal The core's record of this connection (its owner's lookup, without a Map). */
   [DESCRIPTOR]: Descriptor | null = null;
-  readonly #isMyWake = (signal: Signal): boolean =>
-    signal.kind === "wakeback" && signal.connection === this;
+
+  /** The filter of a thread parked on a connection: only that connection's wake-back resumes it. */
+  static #isWake(signal: Signal): boolean {
+    const conn = signal.connection;
+    return signal.kind === "wakeback" && conn instanceof Connection &&
+      conn.#parked === signal.target;
+  }
 
   /** @internal Connections are made by `Hussar.addConnection`. */
   constructor(owner: ConnectionOwner, id: number, transport: Transport, highWaterMark: number) {
@@ -129,7 +146,6 @@ export class Connection {
     this.highWaterMark = highWaterMark;
     this.#source = directSourceOf(transport) ?? streamSource(transport.readable);
     this.#sink = directSinkOf(transport) ?? streamSink(transport.writable);
-    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   /** `"open"`, `"closing"` (flushing before close) or `"closed"`. */
@@ -144,7 +160,9 @@ export class Connection {
 
   /** Settles once the connection is closed, however that happened. */
   get closed(): Promise<void> {
-    return this.#closedPromise;
+    return this.#closedPromise ??= this.#state === "closed"
+      ? Promise.resolve()
+      : new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   /**
@@ -162,7 +180,9 @@ export class Connection {
   offClose(listener: () => void): void {
     const listeners = this.#closeListeners;
     const at = listeners?.indexOf(listener) ?? -1;
-    if (at !== -1) listeners!.splice(at, 1);
+    if (at === -1) return;
+    if (listeners!.length === 1) this.#closeListeners = null;
+    else listeners!.splice(at, 1);
   }
 
   /** Bytes received from the peer so far (put-back bytes count once). */
@@ -231,7 +251,7 @@ export class Connection {
       const chunk = this.#takeInput();
       if (chunk !== undefined) return chunk;
       this.requireWakeback();
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
     }
   }
 
@@ -241,7 +261,8 @@ export class Connection {
    */
   unread(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    this.#inbox.unshift(bytes);
+    if (this.#next !== null) (this.#inbox ??= []).unshift(this.#next);
+    this.#next = bytes;
     this.#inboxBytes += bytes.length;
   }
 
@@ -253,9 +274,9 @@ export class Connection {
     if (this.#readPending || this.#eof || this.#failure !== null || this.#state === "closed") {
       return;
     }
-    if (this.#inbox.length > 0) return;
+    if (this.#next !== null) return;
     this.#readPending = true;
-    this.#source.read(this.#onChunk, this.#onReadError);
+    this.#source.read(this);
   }
 
   /**
@@ -280,7 +301,7 @@ export class Connection {
       this.#inboxBytes >= this.highWaterMark
     ) return;
     this.#readPending = true;
-    this.#source.read(this.#onChunk, this.#onReadError);
+    this.#source.read(this);
   }
 
   /**
@@ -294,8 +315,12 @@ export class Connection {
       throw this.#failure ?? new ConnectionClosedError(this.#closeReason || "closing");
     }
     if (bytes.length === 0) return;
-    if (this.#out.length === 0) this.#owner[DIRTY](this);
-    this.#out.push(bytes);
+    if (this.#out.length === 0) {
+      this.#owner[DIRTY](this);
+      this.#out = [bytes];
+    } else {
+      this.#out.push(bytes);
+    }
     this.#outBytes += bytes.length;
   }
 
@@ -350,7 +375,10 @@ export class Connection {
     } else if (this.bufferedAmount === 0) {
       callback();
     } else {
-      this.#writtenWaiters.push({ at: this.#bytesWritten + this.bufferedAmount, callback });
+      (this.#writtenWaiters ??= []).push({
+        at: this.#bytesWritten + this.bufferedAmount,
+        callback,
+      });
     }
   }
 
@@ -359,7 +387,7 @@ export class Connection {
     this.write(bytes);
     while (this.bufferedAmount > 0) {
       this.#throwIfBroken();
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
     }
     this.#throwIfBroken();
   }
@@ -398,7 +426,7 @@ export class Connection {
   abort(reason: string): void {
     if (this.#state === "closed") return;
     if (this.#state === "open") this.#closeReason = reason;
-    this.#out = [];
+    this.#out = NO_OUTPUT;
     this.#outBytes = 0;
     try {
       this.#sink.abort(new ConnectionClosedError(reason));
@@ -428,8 +456,15 @@ export class Connection {
 
   #takeInput(): Uint8Array | null | undefined {
     if (this.#expired !== null) throw this.#expired;
-    if (this.#inbox.length > 0) {
-      const chunk = this.#inbox.shift() as Uint8Array;
+    const chunk = this.#next;
+    if (chunk !== null) {
+      const inbox = this.#inbox;
+      if (inbox === null) {
+        this.#next = null;
+      } else {
+        this.#next = inbox.shift()!;
+        if (inbox.length === 0) this.#inbox = null;
+      }
       this.#inboxBytes -= chunk.length;
       return chunk;
     }
@@ -455,7 +490,7 @@ export class Connection {
   #park(): void {
     const thread = getCurrentThread();
     this.#parked = thread;
-    thread[FILTER] = this.#isMyWake;
+    thread[FILTER] = Connection.#isWake;
   }
 
   /** The parked thread resumed (or is being killed). */
@@ -471,14 +506,15 @@ export class Connection {
       this.#wakeQueued = true;
       this.#owner[WAKE](this);
     }
-    if (this.#waiters.length > 0) {
-      const waiters = this.#waiters;
-      this.#waiters = [];
+    const waiters = this.#waiters;
+    if (waiters !== null) {
+      this.#waiters = null;
       for (const resolve of waiters) resolve();
     }
   }
 
-  #onChunk = (chunk: Uint8Array | null): void => {
+  /** @internal The transport's read brought bytes (`null`: the peer ended its side). */
+  [ON_CHUNK](chunk: Uint8Array | null): void {
     this.#readPending = false;
     if (chunk === null) {
       this.#eof = true;
@@ -487,7 +523,8 @@ export class Connection {
         return;
       }
     } else if (chunk.length > 0) {
-      this.#inbox.push(chunk);
+      if (this.#next === null) this.#next = chunk;
+      else (this.#inbox ??= []).push(chunk);
       this.#inboxBytes += chunk.length;
       this.#bytesRead += chunk.length;
       if (this.#peerEndAborts) this.#readAhead();
@@ -497,13 +534,14 @@ export class Connection {
       return;
     }
     this.#notify();
-  };
+  }
 
-  #onReadError = (error: unknown): void => {
+  /** @internal The transport's read failed. */
+  [ON_READ_ERROR](error: unknown): void {
     this.#readPending = false;
     if (this.#state === "closed") return;
     this.#fail(`read failed: ${describe(error)}`, error);
-  };
+  }
 
   /**
    * Writes the corked output to the sink. One write at a time: output queued
@@ -566,7 +604,7 @@ export class Connection {
         size += out[count++].length;
       }
     }
-    this.#out = count === out.length ? [] : out.slice(count);
+    this.#out = count === out.length ? NO_OUTPUT : out.slice(count);
     this.#outBytes -= size;
     const taken = count === out.length ? out : out.slice(0, count);
     return gathers || count === 1 ? taken : [concatBytes(taken, size)];
@@ -575,8 +613,10 @@ export class Connection {
   #written(size: number): void {
     this.#inFlight -= size;
     this.#bytesWritten += size;
-    while (this.#writtenWaiters.length > 0 && this.#writtenWaiters[0].at <= this.#bytesWritten) {
-      this.#writtenWaiters.shift()!.callback();
+    const waiters = this.#writtenWaiters;
+    if (waiters !== null) {
+      while (waiters.length > 0 && waiters[0].at <= this.#bytesWritten) waiters.shift()!.callback();
+      if (waiters.length === 0) this.#writtenWaiters = null;
     }
     if (this.#inFlight <= this.highWaterMark) this.#notify();
   }
@@ -619,15 +659,19 @@ export class Connection {
     this.#source.cancel();
     this.#notify();
     const unwritten = this.#writtenWaiters;
-    this.#writtenWaiters = [];
-    for (const { callback } of unwritten) callback(this.#closedError());
+    this.#writtenWaiters = null;
+    if (unwritten !== null) { for (const { callback } of unwritten) callback(this.#closedError()); }
     const listeners = this.#closeListeners;
     this.#closeListeners = null;
     if (listeners !== null) { for (const listener of listeners) listener(); }
     this.#owner[CLOSED](this);
-    this.#resolveClosed();
+    this.#resolveClosed?.();
+    this.#resolveClosed = null;
   }
 }
+
+/** No corked output: shared by every connection, never written to. */
+const NO_OUTPUT: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 /** Writes from this size on are handed to the transport as they are, not joined. */
 const WRITE_ALONE_BYTES = 16 * 1024;

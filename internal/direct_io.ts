@@ -48,13 +48,31 @@ export function streamSink(writable: WritableStream<Uint8Array>): DirectSink {
   };
 }
 
+/** The key of {@linkcode DirectReader}'s method that takes the bytes read. */
+export const ON_CHUNK: unique symbol = Symbol("hussar.onChunk");
+/** The key of {@linkcode DirectReader}'s method that takes a read's failure. */
+export const ON_READ_ERROR: unique symbol = Symbol("hussar.onReadError");
+
+/**
+ * Who takes what a {@linkcode DirectSource} reads: the connection that owns
+ * the transport. Methods of an object rather than callbacks, so that a
+ * connection holds no closure per read path while it idles.
+ */
+export interface DirectReader {
+  /** The next bytes, or `null` once the peer has ended. */
+  [ON_CHUNK](chunk: Uint8Array | null): void;
+  /** The read failed. */
+  [ON_READ_ERROR](error: unknown): void;
+}
+
 /** Where a socket's incoming bytes come from, without a `ReadableStream`. */
 export interface DirectSource {
   /**
-   * Asks for the next bytes: calls `onChunk` once with them (`null` once the
-   * peer has ended), or `onError`; never synchronously. One read at a time.
+   * Asks for the next bytes: calls `reader[ON_CHUNK]` once with them (`null`
+   * once the peer has ended), or `reader[ON_READ_ERROR]`; never
+   * synchronously. One read at a time.
    */
-  read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+  read(reader: DirectReader): void;
   /** The reader is done (what cancelling the stream does). */
   cancel(): void;
 }
@@ -72,8 +90,11 @@ export function directSourceOf(transport: object): DirectSource | null {
 export function streamSource(readable: ReadableStream<Uint8Array>): DirectSource {
   const reader = readable.getReader();
   return {
-    read: (onChunk, onError) =>
-      void reader.read().then((step) => onChunk(step.done ? null : step.value), onError),
+    read: (to) =>
+      void reader.read().then(
+        (step) => to[ON_CHUNK](step.done ? null : step.value),
+        (error) => to[ON_READ_ERROR](error),
+      ),
     cancel: () => void reader.cancel().catch(() => {}),
   };
 }

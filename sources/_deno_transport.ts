@@ -5,8 +5,11 @@ import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
+  type DirectReader,
   type DirectSink,
   type DirectSource,
+  ON_CHUNK,
+  ON_READ_ERROR,
 } from "../internal/direct_io.ts";
 
 /**
@@ -67,11 +70,11 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
     return this;
   }
 
-  /** Direct path: one `conn.read()`, its bytes to `onChunk` (null at the end). */
-  read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  /** Direct path: one `conn.read()`, its bytes to `reader` (null at the end). */
+  read(reader: DirectReader): void {
     if (this.#input !== "open") {
       // Ended or cancelled reads as the end; a failure was reported already.
-      if (this.#input !== "failed") queueMicrotask(() => onChunk(null));
+      if (this.#input !== "failed") queueMicrotask(() => reader[ON_CHUNK](null));
       return;
     }
     const buffer = this.#buffer ?? new Uint8Array(this.#readSize);
@@ -83,15 +86,15 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
       if (n === null) {
         this.#input = "ended";
         this.#settle();
-        onChunk(null);
+        reader[ON_CHUNK](null);
       } else {
-        onChunk(this.#take(buffer, n));
+        reader[ON_CHUNK](this.#take(buffer, n));
       }
     }, (error) => {
       if (this.#reading === reading) this.#reading = null;
       if (this.#input !== "open") return;
       this.#input = "failed";
-      onError(this.#closed ? new Error("connection closed") : error);
+      reader[ON_READ_ERROR](this.#closed ? new Error("connection closed") : error);
       this.#settle();
     });
   }

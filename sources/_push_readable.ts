@@ -1,4 +1,9 @@
-import type { DirectSource } from "../internal/direct_io.ts";
+import {
+  type DirectReader,
+  type DirectSource,
+  ON_CHUNK,
+  ON_READ_ERROR,
+} from "../internal/direct_io.ts";
 
 /** What a push-style socket (Node, Bun) offers to a pull-driven reader. */
 export interface PushSocketControl {
@@ -39,8 +44,8 @@ export class PushReadable implements DirectSource {
   #queued = 0;
   #paused = true;
   #failure: unknown = null;
-  #onChunk: ((chunk: Uint8Array | null) => void) | null = null;
-  #onError: ((error: unknown) => void) | null = null;
+  /** The reader of a pending read. */
+  #reader: DirectReader | null = null;
 
   constructor(socket: PushSocketControl) {
     this.#socket = socket;
@@ -78,21 +83,22 @@ export class PushReadable implements DirectSource {
     return this.#state === "cancelled";
   }
 
-  /** Direct path: the next chunk to `onChunk` (null at the end), or the failure to `onError`. */
-  read(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
-    if (this.#queue !== null && this.#queue.length > 0) {
-      const chunk = this.#queue.shift()!;
+  /** Direct path: the next chunk to `reader` (null at the end), or the failure. */
+  read(reader: DirectReader): void {
+    const queue = this.#queue;
+    if (queue !== null && queue.length > 0) {
+      const chunk = queue.shift()!;
       this.#queued -= chunk.length;
+      if (queue.length === 0) this.#queue = null;
       if (this.#state === "open" && this.#paused && this.#queued < READ_AHEAD) this.#resume();
-      queueMicrotask(() => onChunk(chunk));
+      queueMicrotask(() => reader[ON_CHUNK](chunk));
     } else if (this.#state === "failed") {
       const failure = this.#failure;
-      queueMicrotask(() => onError(failure));
+      queueMicrotask(() => reader[ON_READ_ERROR](failure));
     } else if (this.#state !== "open") {
-      queueMicrotask(() => onChunk(null));
+      queueMicrotask(() => reader[ON_CHUNK](null));
     } else {
-      this.#onChunk = onChunk;
-      this.#onError = onError;
+      this.#reader = reader;
       if (this.#paused) this.#resume();
     }
   }
@@ -115,10 +121,10 @@ export class PushReadable implements DirectSource {
       if ((this.#controller!.desiredSize ?? 0) <= 0) this.#socket.pause();
       return;
     }
-    const onChunk = this.#onChunk;
-    if (onChunk !== null) {
-      this.#onChunk = this.#onError = null;
-      onChunk(chunk);
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader[ON_CHUNK](chunk);
       return;
     }
     (this.#queue ??= []).push(chunk);
@@ -131,9 +137,9 @@ export class PushReadable implements DirectSource {
     if (this.#state !== "open") return;
     this.#state = "ended";
     this.#controller?.close();
-    const onChunk = this.#onChunk;
-    this.#onChunk = this.#onError = null;
-    onChunk?.(null);
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.[ON_CHUNK](null);
   }
 
   /** The socket failed: the consumer's reads reject with `error`. */
@@ -142,15 +148,15 @@ export class PushReadable implements DirectSource {
     this.#state = "failed";
     this.#failure = error;
     this.#controller?.error(error);
-    const onError = this.#onError;
+    const reader = this.#reader;
     this.#dropDirect();
-    onError?.(error);
+    reader?.[ON_READ_ERROR](error);
   }
 
   #dropDirect(): void {
     this.#queue = null;
     this.#queued = 0;
-    this.#onChunk = this.#onError = null;
+    this.#reader = null;
   }
 
   #resume(): void {

@@ -1,6 +1,6 @@
 /** Test helper: a transport that shows each write the connection hands to it. */
 import type { Transport } from "../core/transport.ts";
-import { DIRECT_SINK, DIRECT_SOURCE } from "../internal/direct_io.ts";
+import { DIRECT_SINK, DIRECT_SOURCE, type DirectReader, ON_CHUNK } from "../internal/direct_io.ts";
 
 const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
 
@@ -24,10 +24,10 @@ export function recordingTransport(
       throw new Error("written directly");
     },
     [DIRECT_SOURCE]: () => ({
-      read(onChunk: (chunk: Uint8Array | null) => void): void {
+      read(reader: DirectReader): void {
         const chunk = pending;
         pending = null;
-        if (chunk !== null) setTimeout(() => onChunk(chunk), 0);
+        if (chunk !== null) setTimeout(() => reader[ON_CHUNK](chunk), 0);
       },
       cancel(): void {},
     }),

@@ -35,8 +35,10 @@ import type { Transport } from "../../core/transport.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
+  type DirectReader,
   type DirectSink,
   type DirectSource,
+  ON_CHUNK,
 } from "../../internal/direct_io.ts";
 import { httpHandler } from "../../httputil/server.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
@@ -111,13 +113,13 @@ async function measure(api: string, connections: number, total: number): Promise
  * response per write: no pipelining) while `more()` says so.
  */
 function client(more: () => boolean, closed: () => void): Transport {
-  let reader: ((chunk: Uint8Array | null) => void) | null = null;
+  let reader: DirectReader | null = null;
   let pending = true; // the first request is there at once
   const source: DirectSource = {
-    read(onChunk) {
-      if (!pending) return void (reader = onChunk);
+    read(to) {
+      if (!pending) return void (reader = to);
       pending = false;
-      setImmediate(() => onChunk(REQUEST));
+      setImmediate(() => to[ON_CHUNK](REQUEST));
     },
     cancel() {},
   };
@@ -127,7 +129,7 @@ function client(more: () => boolean, closed: () => void): Transport {
       if (reader === null) return void (pending = true);
       const deliver = reader;
       reader = null;
-      setImmediate(() => deliver(REQUEST));
+      setImmediate(() => deliver[ON_CHUNK](REQUEST));
     },
     end: closed,
     abort: closed,

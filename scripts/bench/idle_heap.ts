@@ -7,9 +7,11 @@
  * the objects that came with them are counted by kind and constructor, per
  * connection. `--slow`: connections in the middle of a request head instead
  * (slowloris clients). The heap in use (after a full collection, from the
- * runtime's heap statistics) is printed beside.
+ * runtime's heap statistics) is printed beside. `--keep=DIR` keeps the two
+ * snapshots there (`before.heapsnapshot`, `with.heapsnapshot`) for a closer
+ * look, such as which objects retain the new ones.
  *
- *   deno run -A scripts/bench/idle_heap.ts [--server=hussar|native] [--count=2000] [--slow] [--top=30]
+ *   deno run -A scripts/bench/idle_heap.ts [--server=hussar|native] [--count=2000] [--slow] [--top=30] [--keep=DIR]
  *   bun scripts/bench/idle_heap.ts [...]
  *   node .build/bench/esm/scripts/bench/idle_heap.js [...]   (after the npm build)
  *
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
   const count = Number(option("count") ?? "2000");
   const top = Number(option("top") ?? "30");
   const slow = process.argv.includes("--slow");
-  const dir = mkdtempSync(join(tmpdir(), "hussar-heap-"));
+  const keep = option("keep");
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "hussar-heap-"));
   const port = await freePort();
   const contender = Contender.server(server, port);
   try {
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
     }
   } finally {
     contender.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
 

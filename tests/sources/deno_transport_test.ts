@@ -1,6 +1,7 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { DenoConnTransport } from "../../sources/_deno_transport.ts";
+import { type DirectSource, ON_CHUNK, ON_READ_ERROR } from "../../internal/direct_io.ts";
 
 const info = {
   remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
@@ -53,16 +54,17 @@ describe("DenoConnTransport", () => {
   it("parks an idle read on a buffer of at most 2 KiB and one then()", async () => {
     const fake = fakeConn();
     const transport = new DenoConnTransport(fake.conn, info);
-    const source = transport as unknown as {
-      read(onChunk: (chunk: Uint8Array | null) => void, onError: (e: unknown) => void): void;
-    };
+    const source = transport as unknown as DirectSource;
     const chunks: (string | null)[] = [];
     const next = (): Promise<void> =>
       new Promise((resolve, reject) => {
-        source.read((chunk) => {
-          chunks.push(chunk === null ? null : new TextDecoder().decode(chunk));
-          resolve();
-        }, reject);
+        source.read({
+          [ON_CHUNK](chunk) {
+            chunks.push(chunk === null ? null : new TextDecoder().decode(chunk));
+            resolve();
+          },
+          [ON_READ_ERROR]: reject,
+        });
       });
     let got = next();
     assert.equal(fake.reads.length, 1);
