@@ -27,9 +27,9 @@ export const TAKE_WAKE: unique symbol = Symbol("hussar.takeWake");
 /** `Connection`: its descriptor while the core keeps one (null once dropped). */
 export const DESCRIPTOR: unique symbol = Symbol("hussar.descriptor");
 
-/** `Descriptor`: the timer that expires the deadline. */
-export const DEADLINE_TIMER: unique symbol = Symbol("hussar.deadlineTimer");
-/** `Descriptor`: when that timer fires (at or before the deadline). */
-export const DEADLINE_TIMER_DUE: unique symbol = Symbol("hussar.deadlineTimerDue");
+/** `Descriptor`: its place in the core's deadline heap (-1: not in it). */
+export const DEADLINE_AT: unique symbol = Symbol("hussar.deadlineAt");
+/** `Descriptor`: when it comes up in that heap (at or before the deadline). */
+export const DEADLINE_DUE: unique symbol = Symbol("hussar.deadlineDue");
 /** `Descriptor`: the timer that ends the thread and connection after the grace period. */
 export const GRACE_TIMER: unique symbol = Symbol("hussar.graceTimer");

@@ -1,6 +1,6 @@
 import type { Thread, TimerHandle } from "../scheduler/mod.ts";
 import type { Connection } from "./connection.ts";
-import { DEADLINE_TIMER, DEADLINE_TIMER_DUE, GRACE_TIMER } from "./_slots.ts";
+import { DEADLINE_AT, DEADLINE_DUE, GRACE_TIMER } from "./_slots.ts";
 
 /**
  * The core's record of one live connection: the connection, the thread
@@ -37,10 +37,10 @@ export class Descriptor {
   deadline: number = Infinity;
   /** The reason given with the deadline. */
   deadlineReason: string = "";
-  /** @internal Timer that expires the deadline. */
-  [DEADLINE_TIMER]: TimerHandle | null = null;
-  /** @internal When that timer fires (at or before `deadline`). */
-  [DEADLINE_TIMER_DUE]: number = Infinity;
+  /** @internal Its place in the core's deadline heap (-1: not in it). */
+  [DEADLINE_AT] = -1;
+  /** @internal When it comes up in that heap (at or before `deadline`). */
+  [DEADLINE_DUE]: number = Infinity;
   /** @internal Timer that ends the thread and connection after the grace period. */
   [GRACE_TIMER]: TimerHandle | null = null;
 

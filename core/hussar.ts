@@ -13,8 +13,6 @@ import { Connection, type ConnectionOwner } from "./connection.ts";
 import {
   CLEAR_DEADLINE,
   CLOSED,
-  DEADLINE_TIMER,
-  DEADLINE_TIMER_DUE,
   DESCRIPTOR,
   DIRTY,
   EXPIRE,
@@ -25,6 +23,7 @@ import {
   WAKE,
 } from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
+import { DeadlineHeap } from "./_deadlines.ts";
 import { DeadlineError } from "./errors.ts";
 import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
 import type { Source, Transport } from "./transport.ts";
@@ -122,6 +121,7 @@ export class Hussar implements ConnectionOwner {
   readonly #sources = new Set<Source>();
   readonly #shuttleSources = new Set<ShuttleSource<ShuttleLike>>();
   readonly #shuttles = new Map<ShuttleLike, Thread>();
+  readonly #deadlines: DeadlineHeap;
   #manager: Thread | null = null;
   #managerPoked = false;
   #expired: Descriptor[] = [];
@@ -149,6 +149,10 @@ export class Hussar implements ConnectionOwner {
     this.#maxConnections = options.maxConnections ?? Infinity;
     this.#onError = options.onError ??
       ((error, conn) => logger.error(`connection #${conn.id} failed`, error));
+    this.#deadlines = new DeadlineHeap(
+      this.scheduler,
+      (descriptor) => this.#deadlineDue(descriptor),
+    );
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
@@ -388,35 +392,26 @@ export class Hussar implements ConnectionOwner {
     const due = this.scheduler.now() + ms;
     descriptor.deadline = due;
     descriptor.deadlineReason = reason;
-    // A protocol moves its deadline several times per exchange, mostly later: the
-    // armed timer stays and re-arms when it fires early; only an earlier deadline replaces it.
-    if (descriptor[DEADLINE_TIMER] === null || descriptor[DEADLINE_TIMER_DUE] > due) {
-      this.#armDeadline(descriptor, due);
-    }
+    // A protocol moves its deadline several times per exchange, mostly later: the heap entry
+    // stays and is put back when it comes up early; only an earlier deadline moves it.
+    this.#deadlines.schedule(descriptor, due);
   }
 
-  #armDeadline(descriptor: Descriptor, due: number): void {
-    descriptor[DEADLINE_TIMER]?.cancel();
-    descriptor[DEADLINE_TIMER_DUE] = due;
-    descriptor[DEADLINE_TIMER] = this.scheduler.setTimeout(
-      Math.max(0, due - this.scheduler.now()),
-      () => {
-        descriptor[DEADLINE_TIMER] = null;
-        if (descriptor.deadline === Infinity) return;
-        if (descriptor.deadline > this.scheduler.now()) {
-          return this.#armDeadline(descriptor, descriptor.deadline);
-        }
-        this.#expired.push(descriptor);
-        this.#poke();
-      },
-    );
+  /** A descriptor came up in the deadline heap: its deadline passed, moved later, or went. */
+  #deadlineDue(descriptor: Descriptor): void {
+    if (descriptor.deadline === Infinity) return;
+    if (descriptor.deadline > this.scheduler.now()) {
+      return this.#deadlines.schedule(descriptor, descriptor.deadline);
+    }
+    this.#expired.push(descriptor);
+    this.#poke();
   }
 
   /** @internal */
   [CLEAR_DEADLINE](conn: Connection): void {
     const descriptor = conn[DESCRIPTOR];
     if (descriptor === null || conn.state === "closed") return;
-    // The timer stays armed (see SET_DEADLINE); with no deadline it does nothing when it fires.
+    // The heap entry stays (see SET_DEADLINE); with no deadline it does nothing when it comes up.
     descriptor.deadline = Infinity;
     this.#cancelGrace(descriptor);
   }
@@ -516,8 +511,7 @@ export class Hussar implements ConnectionOwner {
   }
 
   #cancelDeadline(descriptor: Descriptor): void {
-    descriptor[DEADLINE_TIMER]?.cancel();
-    descriptor[DEADLINE_TIMER] = null;
+    this.#deadlines.remove(descriptor);
     descriptor.deadline = Infinity;
   }
 
