@@ -17,6 +17,9 @@ export const SET_DEADLINE: unique symbol = Symbol("hussar.setDeadline");
 /** `ConnectionOwner`: see `SET_DEADLINE`. */
 export const CLEAR_DEADLINE: unique symbol = Symbol("hussar.clearDeadline");
 
+/** `BodyOwner`: a connection's thread body ended (returned, threw or was killed). */
+export const BODY_ENDED: unique symbol = Symbol("hussar.bodyEnded");
+
 /** `Connection`: sends the corked output (called by the core at the end of a turn). */
 export const FLUSH: unique symbol = Symbol("hussar.flush");
 /** `Connection`: a deadline passed; the thread gets a DeadlineError from its I/O. */

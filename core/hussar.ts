@@ -11,6 +11,7 @@ import { context } from "../internal/context.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import {
+  BODY_ENDED,
   CLEAR_DEADLINE,
   CLOSED,
   DESCRIPTOR,
@@ -24,6 +25,7 @@ import {
 } from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineHeap } from "./_deadlines.ts";
+import { type BodyOwner, BoundBody } from "./_bound_body.ts";
 import { DeadlineError } from "./errors.ts";
 import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
 import type { Source, Transport } from "./transport.ts";
@@ -106,7 +108,7 @@ export interface HussarStats {
  * await hussar.close();
  * ```
  */
-export class Hussar implements ConnectionOwner {
+export class Hussar implements ConnectionOwner, BodyOwner {
   /** The scheduler this core runs on. */
   readonly scheduler: Scheduler;
   /** The frame shared by all connections. */
@@ -209,9 +211,12 @@ export class Hussar implements ConnectionOwner {
       this.#maybeDrop(descriptor);
       return descriptor;
     }
-    descriptor.thread = this.scheduler.spawn(this.#bind(descriptor, threadBody(body)), {
-      name: `conn#${conn.id}`,
-    });
+    descriptor.thread = this.scheduler.spawn(
+      new BoundBody(this, descriptor, threadBody(body)).asThreadBody(),
+      {
+        name: `conn#${conn.id}`,
+      },
+    );
     return descriptor;
   }
 
@@ -458,12 +463,11 @@ export class Hussar implements ConnectionOwner {
     else descriptor[GRACE_TIMER] = this.scheduler.setTimeout(ms, end);
   }
 
-  *#bind(descriptor: Descriptor, body: AwayCall<unknown>): AwayCall<void> {
+  /** @internal */
+  [BODY_ENDED](descriptor: Descriptor, failed: boolean, error: unknown): void {
     const conn = descriptor.connection;
     try {
-      yield* body;
-    } catch (error) {
-      this.#handlerFailed(conn, error);
+      if (failed) this.#handlerFailed(conn, error);
     } finally {
       // The handler is done with the connection: close it (sending what is queued).
       conn.close("handler finished");
