@@ -15,6 +15,12 @@
  * - `--api=core`: the core API, `new Hussar({ handler: httpHandler(app) })`
  *   with an `app` that returns a plain `{ status, headers, body }`.
  * - `--api=objects`: the runtime's objects alone, in that loop.
+ * - `--churn`: connection churn instead of keep-alive: each in-memory
+ *   connection sends one `GET` with `Connection: close`, the server answers
+ *   and closes it, and a new one comes on the next macrotask, as an accept
+ *   would (`--connections` at a time, 50 by default); `--requests` counts
+ *   connections. What setting a connection up and down costs the core, the
+ *   HTTP/1.1 engine and (`--api=serve`) the fetch adapter, without sockets.
  *
  * `--warmup=N` requests (default 20,000) run first, then `--requests=N`.
  * Instructions per request are the difference between two runs under
@@ -22,7 +28,7 @@
  * out; `--alone` leaves out the objects' loop that `--api=serve` runs
  * after its own, which `--api=objects` counts alone).
  *
- *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--connections=64] [--requests=200000]
+ *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--connections=64] [--requests=200000] [--churn]
  *   bun scripts/bench/engine.ts
  *   node .build/bench/esm/scripts/bench/engine.js   (after the npm build)
  *   valgrind --tool=callgrind --smc-check=all-non-file deno run -A scripts/bench/engine.ts --slow --requests=20000
@@ -48,6 +54,10 @@ import { option } from "./_args.ts";
 
 const REQUEST = new TextEncoder().encode(
   "GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+);
+/** The churn case's request: one per connection. */
+const REQUEST_CLOSE = new TextEncoder().encode(
+  "GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: h2load\r\nConnection: close\r\n\r\n",
 );
 /** The request above as the runtime's objects would carry it. */
 const URL_ = "http://localhost:8080/";
@@ -109,6 +119,77 @@ async function measure(api: string, connections: number, total: number): Promise
 }
 
 /**
+ * Measures `total` connections of one request each, `parallel` at a time;
+ * resolves with µs of CPU per connection.
+ */
+async function measureChurn(api: string, parallel: number, total: number): Promise<number> {
+  let opened = 0;
+  let ended = 0;
+  let finish!: () => void;
+  let fail!: (error: Error) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const hussar = new Hussar({
+    handler: httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS),
+  });
+  const open = (): void => {
+    opened++;
+    hussar.addConnection(oneShotClient((answered) => {
+      if (!answered) return fail(new Error(`connection ${opened} closed without a response`));
+      if (++ended === total) finish();
+      // The next client comes on a macrotask of its own, as an accept would.
+      else if (opened < total) setImmediate(open);
+    }));
+  };
+  const before = process.cpuUsage();
+  for (let i = 0; i < parallel && i < total; i++) open();
+  await finished;
+  const used = process.cpuUsage(before);
+  await hussar.whenEmpty();
+  await hussar.close();
+  return (used.user + used.system) / total;
+}
+
+/**
+ * A connection that sends one request with `Connection: close` and waits;
+ * `ended(answered)` once the server ends it (`answered`: it wrote a response
+ * and closed, rather than aborting).
+ */
+function oneShotClient(ended: (answered: boolean) => void): Transport {
+  let sent = false;
+  let wrote = false;
+  const source: DirectSource = {
+    read(to) {
+      // The request, then nothing: the peer waits for the response and the close.
+      if (sent) return;
+      sent = true;
+      setImmediate(() => to[ON_CHUNK](REQUEST_CLOSE));
+    },
+    cancel() {},
+  };
+  const sink: DirectSink = {
+    write() {
+      wrote = true;
+    },
+    end: () => ended(wrote),
+    abort: () => ended(false),
+  };
+  return {
+    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
+    get readable(): never {
+      throw new Error("read directly");
+    },
+    get writable(): never {
+      throw new Error("written directly");
+    },
+    [DIRECT_SOURCE]: () => source,
+    [DIRECT_SINK]: () => sink,
+  } as Transport;
+}
+
+/**
  * A connection that sends one request, and another after each write (one
  * response per write: no pipelining) while `more()` says so.
  */
@@ -167,14 +248,26 @@ async function measureObjects(total: number): Promise<number> {
 
 const api = option("api") ?? "serve";
 if (!["serve", "core", "objects"].includes(api)) throw new Error(`--api: unknown ${api}`);
-const connections = Number(option("connections") ?? "64");
+const churn = process.argv.includes("--churn");
+if (churn && api === "objects") throw new Error("--churn: --api=serve or --api=core");
+const connections = Number(option("connections") ?? (churn ? "50" : "64"));
 const requests = Number(option("requests") ?? "200000");
 const warmup = Number(option("warmup") ?? "20000");
 const run = (total: number): Promise<number> =>
-  api === "objects" ? measureObjects(total) : measure(api, connections, total);
+  api === "objects"
+    ? measureObjects(total)
+    : churn
+    ? measureChurn(api, connections, total)
+    : measure(api, connections, total);
 if (warmup > 0) await run(warmup);
 const micros = await run(requests);
-if (api === "objects") {
+if (churn) {
+  console.log(
+    `${api}, churn: ${requests} connections of one request, ${connections} at a time: ${
+      micros.toFixed(2)
+    } µs of CPU per connection`,
+  );
+} else if (api === "objects") {
   console.log(
     `${requests} × (new Request + new Response + arrayBuffer()): ${
       micros.toFixed(2)
@@ -187,7 +280,7 @@ if (api === "objects") {
     } µs of CPU per request`,
   );
 }
-if (api === "serve" && !process.argv.includes("--alone")) {
+if (api === "serve" && !churn && !process.argv.includes("--alone")) {
   // The runtime's share, measured the same way (after its own warm-up).
   if (warmup > 0) await measureObjects(warmup);
   const objects = await measureObjects(requests);
