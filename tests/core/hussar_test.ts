@@ -357,6 +357,35 @@ describe("Hussar: deadlines", () => {
     await assertClean(hussar);
   });
 
+  it("times every connection's deadline with one timer, each expiring at its own time", async () => {
+    const deadlines = [4000, 1000, 3000, 2000, 5000];
+    const expired: [number, number][] = [];
+    let timers = -1;
+    let opened = 0;
+    const { hussar, source, clock } = setup(function* (conn) {
+      const ms = deadlines[opened++];
+      // Moved later, then earlier, then to its own time: the heap keeps up with each move.
+      conn.setDeadline(ms + 500, "later");
+      conn.setDeadline(ms - 500, "earlier");
+      conn.setDeadline(ms, "own");
+      timers = Math.max(timers, hussar.scheduler.timerCount);
+      try {
+        yield* conn.read();
+      } catch (error) {
+        assert.ok(error instanceof DeadlineError);
+        assert.equal(error.reason, "own");
+        expired.push([ms, clock!.now()]);
+      }
+    }, { virtual: true });
+    const clients = deadlines.map(() => source.connect());
+    // The 3000 ms connection's client has left: its read ends, and its deadline goes with it.
+    clients[2].end();
+    await Promise.all(clients.map((client) => client.readAll()));
+    assert.deepEqual(expired, [[1000, 1000], [2000, 2000], [4000, 4000], [5000, 5000]]);
+    assert.equal(timers, 1, "one scheduler timer for all the connections' deadlines");
+    await assertClean(hussar);
+  });
+
   it("moves and clears deadlines without leaving timers", async () => {
     const { hussar, source } = setup(function* (conn) {
       conn.setDeadline(1000, "a");
