@@ -27,8 +27,9 @@ type OwnedSocket = Socket & { [TRANSPORT]: NodeSocketTransport };
  * The transport is also the control of its input (`pause`, `resume`,
  * `cancelled`) and the sink of its output (`write`, `writev`, `end`,
  * `abort`), and the socket's listeners are shared by every socket: closures
- * per socket cost each idle connection about 0.8 KiB. Those methods are for
- * the transport's own input and output; use `readable` and `writable`.
+ * per socket cost each idle connection about 0.8 KiB. `drain` and `finish`
+ * are listened to only while waited for. Those methods are for the
+ * transport's own input and output; use `readable` and `writable`.
  */
 export class NodeSocketTransport implements Transport, PushSocketControl, SocketSink {
   readonly info: ConnectionInfo;
@@ -51,8 +52,6 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     (socket as OwnedSocket)[TRANSPORT] = this;
     socket.on("data", NodeSocketTransport.#onData);
     socket.on("end", NodeSocketTransport.#onEnd);
-    socket.on("drain", NodeSocketTransport.#onDrain);
-    socket.on("finish", NodeSocketTransport.#onFinish);
     socket.on("error", NodeSocketTransport.#onError);
     socket.on("close", NodeSocketTransport.#onClose);
   }
@@ -70,6 +69,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
   }
 
   static #onDrain(this: OwnedSocket): void {
+    this.off("drain", NodeSocketTransport.#onDrain);
     const transport = this[TRANSPORT];
     const drain = transport.#drain;
     transport.#drain = null;
@@ -77,6 +77,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
   }
 
   static #onFinish(this: OwnedSocket): void {
+    this.off("finish", NodeSocketTransport.#onFinish);
     const transport = this[TRANSPORT];
     const finish = transport.#finish;
     transport.#finish = null;
@@ -150,6 +151,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     }
     // true: Node took the bytes and its buffer is below its mark; false: wait for it to drain.
     if (below) return;
+    socket.on("drain", NodeSocketTransport.#onDrain);
     return new Promise((resolve, reject) => (this.#drain = { resolve, reject }));
   }
 
@@ -160,6 +162,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     }
     return new Promise<void>((resolve, reject) => {
       this.#finish = { resolve, reject };
+      this.#socket.on("finish", NodeSocketTransport.#onFinish);
       this.#socket.end();
     }).then(() => {
       this.#writeDone = true;
