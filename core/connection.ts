@@ -2,7 +2,6 @@ import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../sc
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
 import { concatBytes } from "../internal/bytes.ts";
 import {
-  type DirectReader,
   type DirectSink,
   directSinkOf,
   type DirectSource,
@@ -71,7 +70,7 @@ export interface ConnectionOwner {
  * await hussar.close();
  * ```
  */
-export class Connection implements DirectReader {
+export class Connection {
   /** Unique within its core, increasing. */
   readonly id: number;
   /** Facts about the peer. */

@@ -25,7 +25,7 @@ import {
 } from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineHeap } from "./_deadlines.ts";
-import { type BodyOwner, BoundBody } from "./_bound_body.ts";
+import { BoundBody } from "./_bound_body.ts";
 import { DeadlineError } from "./errors.ts";
 import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
 import type { Source, Transport } from "./transport.ts";
@@ -108,7 +108,7 @@ export interface HussarStats {
  * await hussar.close();
  * ```
  */
-export class Hussar implements ConnectionOwner, BodyOwner {
+export class Hussar implements ConnectionOwner {
   /** The scheduler this core runs on. */
   readonly scheduler: Scheduler;
   /** The frame shared by all connections. */
