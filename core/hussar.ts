@@ -211,12 +211,8 @@ export class Hussar implements ConnectionOwner {
       this.#maybeDrop(descriptor);
       return descriptor;
     }
-    descriptor.thread = this.scheduler.spawn(
-      new BoundBody(this, descriptor, threadBody(body)).asThreadBody(),
-      {
-        name: `conn#${conn.id}`,
-      },
-    );
+    const bound = new BoundBody(this, descriptor, threadBody(body));
+    descriptor.thread = this.scheduler.spawn(bound.asThreadBody(), { name: `conn#${conn.id}` });
     return descriptor;
   }
 
