@@ -7,25 +7,10 @@
 
 import { httpDate, type HttpResponse } from "../httputil/mod.ts";
 
-/** A HEAD response's body: only its length is sent, as Content-Length. */
-export class LengthOnly {
-  constructor(readonly length: number) {}
-}
+/** A response body being streamed. */
+export type StreamedBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/** A response body as it is written. */
-export type Body =
-  | Uint8Array
-  | string
-  | LengthOnly
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
-  | null
-  | undefined;
-
-export function cancelBody(
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | LengthOnly,
-): void {
-  if (body instanceof LengthOnly) return;
+export function cancelBody(body: StreamedBody): void {
   if (body instanceof ReadableStream) body.cancel().catch(() => {});
   else body[Symbol.asyncIterator]().return?.().then(undefined, () => {});
 }
@@ -41,16 +26,16 @@ const CONNECTION_FIELDS = new Set([
 
 /**
  * The response's field list: `:status`, the app's fields (names lower-case,
- * connection-specific ones dropped, §8.2.2), Content-Length for a body of
- * known length, and Date unless given.
+ * connection-specific ones dropped, §8.2.2), Content-Length when the
+ * body's `length` is known (not null), and Date unless given.
  */
 export function responseFields(
   status: number,
   headers: HttpResponse["headers"],
-  body: Body,
+  length: number | null,
 ): [string, string][] {
   const fields: [string, string][] = [[":status", String(status)]];
-  const known = body instanceof Uint8Array || body instanceof LengthOnly;
+  const known = length !== null;
   let date = false;
   const pairs: Iterable<readonly [string, string]> = headers === undefined
     ? []
@@ -64,7 +49,7 @@ export function responseFields(
     if (lower === "date") date = true;
     fields.push([lower, value]);
   }
-  if (known) fields.push(["content-length", String(body.length)]);
+  if (known) fields.push(["content-length", String(length)]);
   if (!date) fields.push(["date", httpDate()]);
   return fields;
 }

@@ -7,6 +7,7 @@
 
 import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from "./frame.ts";
 import { type Http2Settings, SettingId } from "./settings.ts";
+import { headerFramesLength, writeHeaderFrames } from "./_output.ts";
 
 /**
  * Writes a frame header (§4.1) at `out[offset]`.
@@ -113,20 +114,8 @@ export function serializeHeaders(
   endStream: boolean,
   maxFrameSize = 16384,
 ): Uint8Array {
-  const n = headerBlock.length;
-  const frames = n === 0 ? 1 : Math.ceil(n / maxFrameSize);
-  const out = new Uint8Array(frames * FRAME_HEADER_LENGTH + n);
-  let at = 0;
-  for (let i = 0; i < frames; i++) {
-    const from = i * maxFrameSize;
-    const length = Math.min(maxFrameSize, n - from);
-    const flags = (i === frames - 1 ? FrameFlag.END_HEADERS : 0) |
-      (i === 0 && endStream ? FrameFlag.END_STREAM : 0);
-    const type = i === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
-    writeFrameHeader(out, at, length, type, flags, streamId);
-    out.set(headerBlock.subarray(from, from + length), at + FRAME_HEADER_LENGTH);
-    at += FRAME_HEADER_LENGTH + length;
-  }
+  const out = new Uint8Array(headerFramesLength(headerBlock.length, maxFrameSize));
+  writeHeaderFrames(out, 0, streamId, headerBlock, endStream, maxFrameSize);
   return out;
 }
 

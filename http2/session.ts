@@ -18,6 +18,7 @@ import {
   isStandardMethod,
 } from "../httputil/mod.ts";
 import { type HttpLimits, logTo, resolveHttpLimits } from "../httputil/server.ts";
+import { isShortAscii } from "../internal/bytes.ts";
 import { resolveLogger } from "../internal/logger.ts";
 import {
   type AwayCall,
@@ -35,9 +36,7 @@ import { type Frame, FrameParser, FrameType, type HeadersFrame } from "./frame.t
 import { HpackDecoder, HpackEncoder } from "./hpack.ts";
 import { type Http2RequestHead, validateRequestHeaders, validateTrailers } from "./request.ts";
 import {
-  dataFrameHeader,
   serializeGoaway,
-  serializeHeaders,
   serializePing,
   serializeRstStream,
   serializeSettings,
@@ -46,7 +45,8 @@ import {
 } from "./serialize.ts";
 import { applySettings, type Http2Settings, INITIAL_SETTINGS } from "./settings.ts";
 import { RequestBody } from "./_request_body.ts";
-import { type Body, cancelBody, errorResponse, LengthOnly, responseFields } from "./_response.ts";
+import { cancelBody, errorResponse, responseFields, type StreamedBody } from "./_response.ts";
+import { COPIED_DATA, dataFrame, dataHeader, responseFrames } from "./_output.ts";
 
 /**
  * One request as an {@linkcode Http2App} sees it: the validated head, the
@@ -693,7 +693,8 @@ class Session {
         }
         if (stream.body !== null && stream.body.failure !== null) throw stream.body.failure;
       }
-      yield* this.#respond(stream, response);
+      const rest = this.#respond(stream, response);
+      if (rest !== null) yield* this.#sendRest(stream, rest);
       if (response.onWritten !== undefined) this.#conn.whenWritten(response.onWritten);
     } catch (error) {
       if (response !== undefined) response.onWritten?.(error);
@@ -718,7 +719,8 @@ class Session {
   /** An error response in place of the app's; if even that fails, the stream is reset. */
   *#answerError(stream: Stream, response: HttpResponse): AwayCall<void> {
     try {
-      yield* this.#respond(stream, response);
+      const rest = this.#respond(stream, response);
+      if (rest !== null) yield* this.#sendRest(stream, rest);
     } catch (error) {
       if (stream.aborted === null && this.#conn.isAlive()) {
         this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, describe(error));
@@ -726,51 +728,67 @@ class Session {
     }
   }
 
-  /** Writes a response: HEADERS (and CONTINUATION), then DATA within the windows (§6.9). */
-  *#respond(stream: Stream, response: HttpResponse): AwayCall<void> {
+  /**
+   * Writes a response's HEADERS (CONTINUATION past the peer's frame size)
+   * and, when it fits the windows (§6.9), one frame and the output's room,
+   * its whole body with them: one buffer, one write, nothing to wait for.
+   * Returns the body still to send (bytes or a stream), or null.
+   */
+  #respond(stream: Stream, response: HttpResponse): Uint8Array | StreamedBody | null {
     const { status } = response;
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`an HTTP/2 response status must be 200-599, not ${status}`);
     }
-    let body: Body = response.body;
-    if (typeof body === "string") body = new TextEncoder().encode(body);
-    if (stream.head.method === "HEAD" || isNullBodyStatus(status)) {
-      if (body !== null && body !== undefined && !(body instanceof Uint8Array)) cancelBody(body);
+    const given = response.body;
+    // A short ASCII string is its own bytes: copied into the frame, never encoded apart.
+    let body: Uint8Array | string | null = null;
+    let streamed: StreamedBody | null = null;
+    if (typeof given === "string") body = isShortAscii(given) ? given : ENCODER.encode(given);
+    else if (given instanceof Uint8Array) body = given;
+    else if (given !== null && given !== undefined) streamed = given;
+    let length = body === null ? null : body.length;
+    const head = stream.head.method === "HEAD";
+    if (head || isNullBodyStatus(status)) {
+      if (streamed !== null) cancelBody(streamed);
       // A HEAD response says the length its body would have (RFC 9110 §9.3.2).
-      body = stream.head.method === "HEAD" && body instanceof Uint8Array
-        ? new LengthOnly(body.length)
-        : null;
+      if (!head) length = null;
+      body = streamed = null;
     }
-    const fields = responseFields(status, response.headers, body);
-    const bytes = body instanceof Uint8Array ? body : null;
-    const streamed =
-      body === null || body === undefined || bytes !== null || body instanceof LengthOnly
-        ? null
-        : body;
-    const endWithHeaders = streamed === null && (bytes === null || bytes.length === 0);
+    const fields = responseFields(status, response.headers, length);
     this.#checkStream(stream);
+    const n = body === null ? 0 : body.length;
+    const conn = this.#conn;
+    const max = this.#peer.maxFrameSize;
+    const whole = streamed === null && n > 0 && n <= stream.sendWindow &&
+      n <= this.#sendWindow && n <= max && conn.bufferedAmount <= conn.highWaterMark;
+    if (whole) {
+      stream.sendWindow -= n;
+      this.#sendWindow -= n;
+    }
+    const block = this.#encoder.encode(fields);
     this.#send(
-      serializeHeaders(
+      responseFrames(
         stream.streamId,
-        this.#encoder.encode(fields),
-        endWithHeaders,
-        this.#peer.maxFrameSize,
+        block,
+        max,
+        streamed === null && n === 0,
+        whole ? body : null,
       ),
     );
     stream.headersSent = true;
-    if (endWithHeaders) return;
-    if (bytes !== null) return yield* this.#sendData(stream, bytes, true);
-    yield* this.#sendStream(
-      stream,
-      streamed as ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-    );
+    if (streamed !== null) return streamed;
+    if (whole || body === null || n === 0) return null;
+    return typeof body === "string" ? ENCODER.encode(body) : body;
+  }
+
+  /** The body {@linkcode #respond} could not send at once, within the windows. */
+  *#sendRest(stream: Stream, rest: Uint8Array | StreamedBody): AwayCall<void> {
+    if (rest instanceof Uint8Array) yield* this.#sendData(stream, rest, true);
+    else yield* this.#sendStream(stream, rest);
   }
 
   /** A body stream, chunk by chunk; cancelled if the stream ends first. */
-  *#sendStream(
-    stream: Stream,
-    body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-  ): AwayCall<void> {
+  *#sendStream(stream: Stream, body: StreamedBody): AwayCall<void> {
     const iterator = body instanceof ReadableStream
       ? null
       : (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -805,10 +823,13 @@ class Session {
     const id = stream.streamId;
     let at = 0;
     do {
-      const size = yield* this.#sendable(stream, bytes.length - at);
+      let size = this.#sendable(stream, bytes.length - at);
+      if (size < 0) size = yield* this.#waitSendable(stream, bytes.length - at);
       const last = end && at + size === bytes.length;
-      this.#send(dataFrameHeader(id, size, last));
-      if (size > 0) {
+      if (size <= COPIED_DATA) {
+        this.#send(dataFrame(id, bytes, at, size, last));
+      } else {
+        this.#send(dataHeader(id, size, last));
         this.#send(at === 0 && size === bytes.length ? bytes : bytes.subarray(at, at + size));
       }
       at += size;
@@ -816,34 +837,45 @@ class Session {
   }
 
   /**
-   * How many of `wanted` bytes may go now (at least one, unless none are
-   * wanted): parks while the peer's windows are closed or the output is
-   * above its high-water mark, bound by `writeTimeoutMs`.
+   * How many of `wanted` bytes may go now without waiting, taken from the
+   * windows (at least one, unless none are wanted), or -1 when the peer's
+   * windows are closed or the output is above its high-water mark.
    */
-  *#sendable(stream: Stream, wanted: number): AwayCall<number> {
+  #sendable(stream: Stream, wanted: number): number {
+    this.#checkStream(stream);
+    const conn = this.#conn;
+    if (conn.bufferedAmount > conn.highWaterMark) return -1;
+    if (wanted === 0) return 0;
+    let size = wanted;
+    if (size > stream.sendWindow) size = stream.sendWindow;
+    if (size > this.#sendWindow) size = this.#sendWindow;
+    if (size > this.#peer.maxFrameSize) size = this.#peer.maxFrameSize;
+    if (size <= 0) return -1;
+    stream.sendWindow -= size;
+    this.#sendWindow -= size;
+    return size;
+  }
+
+  /**
+   * {@linkcode #sendable} once it says something may go: parks while the
+   * windows are closed or the output is above its high-water mark, bound by
+   * `writeTimeoutMs`.
+   */
+  *#waitSendable(stream: Stream, wanted: number): AwayCall<number> {
     const conn = this.#conn;
     for (;;) {
-      this.#checkStream(stream);
       if (conn.bufferedAmount > conn.highWaterMark) {
         conn.whenWritten(() => this.#wake(stream));
         yield* this.#park(stream, "the client took no output in time", "output");
-        continue;
+      } else {
+        yield* this.#park(
+          stream,
+          "the client opened no window in time",
+          this.#sendWindow > 0 ? "stream" : "window",
+        );
       }
-      if (wanted === 0) return 0;
-      let size = wanted;
-      if (size > stream.sendWindow) size = stream.sendWindow;
-      if (size > this.#sendWindow) size = this.#sendWindow;
-      if (size > this.#peer.maxFrameSize) size = this.#peer.maxFrameSize;
-      if (size > 0) {
-        stream.sendWindow -= size;
-        this.#sendWindow -= size;
-        return size;
-      }
-      yield* this.#park(
-        stream,
-        "the client opened no window in time",
-        this.#sendWindow > 0 ? "stream" : "window",
-      );
+      const size = this.#sendable(stream, wanted);
+      if (size >= 0) return size;
     }
   }
 
@@ -888,27 +920,21 @@ class Session {
   #timedOut(stream: Stream): void {
     // The timer is cancelled once the app has answered: nothing of a response is out yet.
     if (stream.aborted !== null || !this.#conn.isAlive()) return;
-    const text = new TextEncoder().encode("request handler timed out\n");
+    const text = "request handler timed out\n";
     const fits = text.length <= stream.sendWindow && text.length <= this.#sendWindow;
     const fields = responseFields(
       503,
       [["content-type", "text/plain; charset=utf-8"]],
-      fits ? text : null,
-    );
-    this.#send(
-      serializeHeaders(
-        stream.streamId,
-        this.#encoder.encode(fields),
-        !fits,
-        this.#peer.maxFrameSize,
-      ),
+      fits ? text.length : null,
     );
     if (fits) {
       stream.sendWindow -= text.length;
       this.#sendWindow -= text.length;
-      this.#send(dataFrameHeader(stream.streamId, text.length, true));
-      this.#send(text);
     }
+    const block = this.#encoder.encode(fields);
+    this.#send(
+      responseFrames(stream.streamId, block, this.#peer.maxFrameSize, true, fits ? text : null),
+    );
     stream.headersSent = true;
     if (!stream.remoteEnded) {
       this.#send(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
@@ -1047,6 +1073,7 @@ class Session {
 /** How long a stream's thread may outlive its stream before it is ended (as the core's grace). */
 const GRACE_MS = 1000;
 const EMPTY = new Uint8Array(0);
+const ENCODER = new TextEncoder();
 
 /** What a malformed request's app never sees (it is answered by status). */
 const BAD_HEAD: Http2RequestHead = {

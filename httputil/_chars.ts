@@ -154,16 +154,5 @@ export function trimOwsEnd(s: string, start: number, end: number): number {
   return end;
 }
 
-/** Strings up to this length are checked for ASCII, to be copied as they are rather than encoded. */
-const SHORT_TEXT = 1024;
-
-/**
- * Whether `text` is short and all ASCII: then its UTF-8 bytes are its char
- * codes, as many as it has chars, and copying them costs less than a call
- * to `TextEncoder` and the buffer it allocates.
- */
-export function isShortAscii(text: string): boolean {
-  if (text.length > SHORT_TEXT) return false;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
+/** Shared with http2/: see internal/bytes.ts. */
+export { isShortAscii } from "../internal/bytes.ts";

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pooledBytes } from "../internal/bytes.ts";
 import { httpDate } from "./date.ts";
 import { InvalidHeaderError } from "./errors.ts";
 import { isToken } from "./headers.ts";
@@ -175,31 +176,6 @@ function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, s
 }
 
 /**
- * Output buffers of at most `SLAB_PIECE` bytes are cut from a shared slab, as
- * Node's `Buffer` pool does: a buffer of its own per head would cost an
- * allocation outside the JavaScript heap each time (most of a small
- * response's cost on Deno and Node). A slab lives while any piece of it is
- * unwritten; pieces are never reused.
- */
-const SLAB = 4096;
-const SLAB_PIECE = 1024;
-let slab = new ArrayBuffer(SLAB);
-let slabAt = 0;
-
-/** A new buffer of `size` bytes for the transport to keep: a slab piece when small. */
-function output(size: number): Uint8Array {
-  if (size > SLAB_PIECE) return new Uint8Array(size);
-  if (slabAt + size > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    slabAt = 0;
-  }
-  // A view made by the constructor: `subarray` looks up a species constructor first.
-  const piece = new Uint8Array(slab, slabAt, size);
-  slabAt += size;
-  return piece;
-}
-
-/**
  * Writes the head into the shared buffer and returns it followed by `tail`
  * (bytes, or an ASCII string: see `isShortAscii`), as one new buffer: a
  * slab piece if `pooled`. A nested call (from a header value's `toString`)
@@ -223,7 +199,7 @@ function produce(
     if (typeof tail === "string") putLatin1(tail);
     const size = at;
     const total = tail === null || typeof tail === "string" ? size : size + tail.length;
-    const out = pooled ? output(total) : new Uint8Array(total);
+    const out = pooled ? pooledBytes(total) : new Uint8Array(total);
     out.set(size === scratch.length ? scratch : new Uint8Array(scratch.buffer, 0, size));
     if (tail !== null && typeof tail !== "string") out.set(tail, size);
     return out;

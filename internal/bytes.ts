@@ -9,3 +9,42 @@ export function concatBytes(chunks: readonly Uint8Array[], size?: number): Uint8
   }
   return out;
 }
+
+/** Strings up to this length are checked for ASCII, to be copied as they are rather than encoded. */
+const SHORT_TEXT = 1024;
+
+/**
+ * Whether `text` is short and all ASCII: then its UTF-8 bytes are its char
+ * codes, as many as it has chars, and copying them costs less than a call
+ * to `TextEncoder` and the buffer it allocates.
+ */
+export function isShortAscii(text: string): boolean {
+  if (text.length > SHORT_TEXT) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Output buffers of at most `SLAB_PIECE` bytes are cut from a shared slab, as
+ * Node's `Buffer` pool does: a buffer of its own per response would cost an
+ * allocation outside the JavaScript heap each time (most of a small
+ * response's cost on Deno and Node). A slab lives while any piece of it is
+ * unwritten; pieces are never reused.
+ */
+const SLAB = 4096;
+const SLAB_PIECE = 1024;
+let slab = new ArrayBuffer(SLAB);
+let slabAt = 0;
+
+/** A new buffer of `size` bytes for the transport to keep: a slab piece when small. */
+export function pooledBytes(size: number): Uint8Array {
+  if (size > SLAB_PIECE) return new Uint8Array(size);
+  if (slabAt + size > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    slabAt = 0;
+  }
+  // A view made by the constructor: `subarray` looks up a species constructor first.
+  const piece = new Uint8Array(slab, slabAt, size);
+  slabAt += size;
+  return piece;
+}
