@@ -10,40 +10,55 @@ import type { HttpResponse } from "../httputil/respond.ts";
 import { requestUrl } from "../httputil/request_url.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import { answer, buildRequest, type ErrorResponder, requestHasBody } from "./_exchange.ts";
-import { ClientSignal } from "./_client_signal.ts";
-import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
+import { Completion, Info } from "./_completion.ts";
+import type { FetchHandler } from "./types.ts";
 
 const NO_BODY = { failure: null };
 
 /** An {@linkcode Http2App} serving `handler`, its errors answered by `onError`. */
 export function fetchHttp2App(handler: FetchHandler, onError: ErrorResponder): Http2App {
-  return function* (exchange: Http2Exchange): AwayCall<HttpResponse> {
-    const { head, body, info: conn } = exchange;
-    const client = new ClientSignal();
-    let settleCompleted!: (error?: unknown) => void;
-    const completed = new Promise<void>((resolve, reject) => {
-      settleCompleted = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    completed.catch(() => {}); // a handler need not look at it
-    // Until the response is complete, a stream that ends means the client went away.
-    exchange.onAbort((reason) => {
-      client.abort(new DOMException(`the stream ended: ${reason}`, "AbortError"));
-      settleCompleted(new Error(`response not completed: ${reason}`));
-    });
+  return function* (stream: Http2Exchange): AwayCall<HttpResponse> {
+    const { head, body, info: conn } = stream;
+    const exchange = new StreamExchange(stream);
     const request = buildRequest(
       requestUrl(head, conn),
       head.method,
       head.headers,
       body !== null && requestHasBody(head.method, true) ? body.stream() : null,
-      client,
+      exchange,
     );
-    const info: ServeHandlerInfo = {
-      remoteAddr: conn.remoteAddr,
-      localAddr: conn.localAddr,
-      completed,
-    };
-    const { parts } = yield* wait(answer(handler, request, info, onError, client, body ?? NO_BODY));
+    const info = new Info(conn.remoteAddr, conn.localAddr, exchange);
+    const { parts } = yield* wait(
+      answer(handler, request, info, onError, exchange, body ?? NO_BODY),
+    );
     if (parts === null) throw new TypeError("a protocol upgrade is not possible over HTTP/2");
-    return { ...parts, onWritten: settleCompleted };
+    const onWritten = (error?: unknown): void => exchange.written(error);
+    return { ...parts, onWritten };
   };
+}
+
+/**
+ * One stream as its handler sees it: `request.signal` aborts, and
+ * `info.completed` rejects, if the stream ends before its response is
+ * complete; the stream is watched only once one is asked for.
+ */
+class StreamExchange extends Completion {
+  readonly #stream: Http2Exchange;
+  #watching = false;
+
+  constructor(stream: Http2Exchange) {
+    super();
+    this.#stream = stream;
+  }
+
+  protected override watch(): void {
+    if (this.#watching || this.isWritten) return;
+    this.#watching = true;
+    this.#stream.onAbort((reason) =>
+      this.clientLeft(
+        new DOMException(`the stream ended: ${reason}`, "AbortError"),
+        new Error(`response not completed: ${reason}`),
+      )
+    );
+  }
 }

@@ -1,16 +1,15 @@
 import type { Connection } from "../core/connection.ts";
-import type { NetAddress } from "../core/transport.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
 import { answer, buildRequest, errorResponder, requestHasBody } from "./_exchange.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
-import { ClientSignal } from "./_client_signal.ts";
+import { Completion, Info } from "./_completion.ts";
 import { requestUrl } from "../httputil/request_url.ts";
 import { markUpgradable } from "../internal/upgrade.ts";
 import { upgradeResponse } from "./_upgrade.ts";
-import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
+import type { FetchHandler } from "./types.ts";
 
 /** Options for {@linkcode fetchApp}. */
 export interface FetchAppOptions {
@@ -56,7 +55,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       exchange,
     );
     markUpgradable(request, incoming.head);
-    const info = new Info(conn, exchange);
+    const info = new Info(conn.info.remoteAddr, conn.info.localAddr, exchange);
     const { upgrade, parts } = yield* wait(
       answer(handler, request, info, onError, exchange, incoming.body),
     );
@@ -66,40 +65,12 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
 }
 
 /**
- * A handler's `info`, whose `completed` (a getter on the prototype: an
- * object literal with a getter costs V8 a slow path each time) is made on
- * first read.
+ * One HTTP/1.1 exchange as its handler sees it: `request.signal` aborts,
+ * and `info.completed` rejects, if the connection closes before the
+ * response is written; the connection is watched only once one is asked for.
  */
-class Info implements ServeHandlerInfo {
-  readonly remoteAddr: NetAddress;
-  readonly localAddr: NetAddress;
-  readonly #exchange: Exchange;
-
-  constructor(conn: Connection, exchange: Exchange) {
-    this.remoteAddr = conn.info.remoteAddr;
-    this.localAddr = conn.info.localAddr;
-    this.#exchange = exchange;
-  }
-
-  get completed(): Promise<void> {
-    return this.#exchange.completed();
-  }
-}
-
-const WRITTEN = { error: undefined };
-
-/**
- * One exchange as its handler sees it: `request.signal` aborts, and
- * `info.completed` rejects, if the connection closes before the response is
- * written. Neither is made, nor the connection watched, until the handler
- * (or a response stream that waits) asks: most never do.
- */
-class Exchange extends ClientSignal {
+class Exchange extends Completion {
   readonly #conn: Connection;
-  /** How the response ended: {@linkcode WRITTEN}, a failure, or `null` while under way. */
-  #outcome: { error: unknown } | null = null;
-  #completed: Promise<void> | null = null;
-  #settle: ((outcome: { error: unknown }) => void) | null = null;
   #onClose: (() => void) | null = null;
 
   constructor(conn: Connection) {
@@ -107,40 +78,20 @@ class Exchange extends ClientSignal {
     this.#conn = conn;
   }
 
-  /** `info.completed`, made on first use. */
-  completed(): Promise<void> {
-    if (this.#completed !== null) return this.#completed;
-    const outcome = this.#outcome;
-    if (outcome === WRITTEN) return (this.#completed = Promise.resolve());
-    this.#completed = outcome !== null ? Promise.reject(outcome.error) : new Promise(
-      (resolve, reject) => {
-        this.#settle = ({ error }) => (error === undefined ? resolve() : reject(error));
-      },
-    );
-    this.#completed.catch(() => {}); // a handler need not look at how it ends
-    if (outcome === null) this.watch();
-    return this.#completed;
-  }
-
-  /** The response was written (no argument) or could not be. */
-  written(error?: unknown): void {
+  override written(error?: unknown): void {
     if (this.#onClose !== null) this.#conn.offClose(this.#onClose);
-    this.#end(error === undefined ? WRITTEN : { error });
+    super.written(error);
   }
 
   /** Until the response is complete, a connection that dies means the client went away. */
   protected override watch(): void {
-    if (this.#onClose !== null || this.#outcome === WRITTEN) return;
+    if (this.#onClose !== null || this.isWritten) return;
     this.#onClose = () => {
-      this.abort(new DOMException("the client closed the connection", "AbortError"));
-      this.#end({ error: new Error(`response not completed: ${this.#conn.closeReason}`) });
+      this.clientLeft(
+        new DOMException("the client closed the connection", "AbortError"),
+        new Error(`response not completed: ${this.#conn.closeReason}`),
+      );
     };
     this.#conn.onClose(this.#onClose);
-  }
-
-  #end(outcome: { error: unknown }): void {
-    if (this.#outcome !== null) return;
-    this.#outcome = outcome;
-    this.#settle?.(outcome);
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * What a fetch handler may ask of its exchange, made only when it asks:
+ * `request.signal` (a {@linkcode ClientSignal}) and `info.completed`. Most
+ * handlers look at neither, so neither is made, nor the client watched,
+ * unless one is read. HTTP/1.1 (`fetch_app.ts`) and HTTP/2
+ * (`_fetch_h2.ts`) say how their client is watched.
+ *
+ * @module
+ */
+import type { NetAddress } from "../core/transport.ts";
+import { ClientSignal } from "./_client_signal.ts";
+import type { ServeHandlerInfo } from "./types.ts";
+
+const WRITTEN = { error: undefined };
+
+/**
+ * One exchange's `request.signal` and `info.completed`: the signal aborts,
+ * and `completed` rejects, if the client goes before the response is
+ * written. A subclass's `watch()` starts watching the client and calls
+ * {@linkcode Completion.clientLeft} when it goes.
+ */
+export abstract class Completion extends ClientSignal {
+  /** How the response ended: {@linkcode WRITTEN}, a failure, or `null` while under way. */
+  #outcome: { error: unknown } | null = null;
+  #completed: Promise<void> | null = null;
+  #settle: ((outcome: { error: unknown }) => void) | null = null;
+
+  /** `info.completed`, made on first use. */
+  completed(): Promise<void> {
+    if (this.#completed !== null) return this.#completed;
+    const outcome = this.#outcome;
+    if (outcome === WRITTEN) return (this.#completed = Promise.resolve());
+    this.#completed = outcome !== null ? Promise.reject(outcome.error) : new Promise(
+      (resolve, reject) => {
+        this.#settle = ({ error }) => (error === undefined ? resolve() : reject(error));
+      },
+    );
+    this.#completed.catch(() => {}); // a handler need not look at how it ends
+    if (outcome === null) this.watch();
+    return this.#completed;
+  }
+
+  /** The response was written (no argument) or could not be. */
+  written(error?: unknown): void {
+    this.#end(error === undefined ? WRITTEN : { error });
+  }
+
+  /** Whether the response was written: there is no client left to watch. */
+  protected get isWritten(): boolean {
+    return this.#outcome === WRITTEN;
+  }
+
+  /** The client went before the response was complete: the signal aborts, `completed` rejects. */
+  protected clientLeft(abort: unknown, failure: Error): void {
+    this.abort(abort);
+    this.#end({ error: failure });
+  }
+
+  #end(outcome: { error: unknown }): void {
+    if (this.#outcome !== null) return;
+    this.#outcome = outcome;
+    this.#settle?.(outcome);
+  }
+}
+
+/**
+ * A handler's `info`, whose `completed` (a getter on the prototype: an
+ * object literal with a getter costs V8 a slow path each time) is made on
+ * first read.
+ */
+export class Info implements ServeHandlerInfo {
+  readonly remoteAddr: NetAddress;
+  readonly localAddr: NetAddress;
+  readonly #completion: Completion;
+
+  constructor(remoteAddr: NetAddress, localAddr: NetAddress, completion: Completion) {
+    this.remoteAddr = remoteAddr;
+    this.localAddr = localAddr;
+    this.#completion = completion;
+  }
+
+  get completed(): Promise<void> {
+    return this.#completion.completed();
+  }
+}
