@@ -25,16 +25,18 @@ const CONNECTION_FIELDS = new Set([
 ]);
 
 /**
- * The response's field list: `:status`, the app's fields (names lower-case,
- * connection-specific ones dropped, §8.2.2), Content-Length when the
- * body's `length` is known (not null), and Date unless given.
+ * The response's field list, flat (`[name, value, ...]`) into `out`:
+ * `:status`, the app's fields (names lower-case, connection-specific ones
+ * dropped, §8.2.2), Content-Length when the body's `length` is known (not
+ * null), and Date unless given.
  */
 export function responseFields(
   status: number,
   headers: HttpResponse["headers"],
   length: number | null,
-): [string, string][] {
-  const fields: [string, string][] = [[":status", String(status)]];
+  out: string[] = [],
+): string[] {
+  out.push(":status", String(status));
   const known = length !== null;
   let date = false;
   const pairs: Iterable<readonly [string, string]> = headers === undefined
@@ -47,11 +49,11 @@ export function responseFields(
     if (CONNECTION_FIELDS.has(lower)) continue;
     if (lower === "content-length" && known) continue;
     if (lower === "date") date = true;
-    fields.push([lower, value]);
+    out.push(lower, value);
   }
-  if (known) fields.push(["content-length", String(length)]);
-  if (!date) fields.push(["date", httpDate()]);
-  return fields;
+  if (known) out.push("content-length", String(length));
+  if (!date) out.push("date", httpDate());
+  return out;
 }
 
 /** A plain-text response for a status the session answers itself. */

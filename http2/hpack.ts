@@ -297,7 +297,8 @@ const NOT_INDEXED = new Set([
  * const decoder = new HpackDecoder();
  * const fields: [string, string][] = [[":status", "200"], ["Content-Type", "text/plain"]];
  * const first = encoder.encode(fields).slice(); // the encoder's buffer is reused: copy to keep
- * const second = encoder.encode(fields); // content-type is now a dynamic table index
+ * // A flat list does as well; content-type is now a dynamic table index.
+ * const second = encoder.encode([":status", "200", "content-type", "text/plain"]);
  * console.log(first.length, second.length); // 10 2
  * console.log(decoder.decode(first)); // [":status", "200", "content-type", "text/plain"]
  * console.log(decoder.decode(second)); // the same, from the decoder's table
@@ -342,19 +343,28 @@ export class HpackEncoder {
   }
 
   /**
-   * Encodes a header list into one block. Names and values are byte
-   * strings; a char above U+00FF throws a `TypeError` (validate fields
-   * before, as the HTTP/1.1 serialiser does). The returned bytes are this
-   * encoder's buffer: use or copy them before the next call.
+   * Encodes a header list into one block: `[name, value]` pairs, or a flat
+   * list `[name, value, name, value, ...]` as {@linkcode HpackDecoder.decode}
+   * gives. Names and values are byte strings; a char above U+00FF throws a
+   * `TypeError` (validate fields before, as the HTTP/1.1 serialiser does).
+   * The returned bytes are this encoder's buffer: use or copy them before
+   * the next call.
    */
-  encode(fields: Iterable<readonly [string, string]>): Uint8Array {
+  encode(fields: Iterable<readonly [string, string]> | readonly string[]): Uint8Array {
     this.#pos = 0;
     if (this.#pending !== -1) {
       if (this.#minPending < this.#pending) this.#integer(this.#minPending, 5, 0x20);
       this.#integer(this.#pending, 5, 0x20);
       this.#minPending = this.#pending = -1;
     }
-    for (const [rawName, value] of fields) this.#field(rawName.toLowerCase(), value);
+    if (Array.isArray(fields) && typeof fields[0] === "string") {
+      const flat = fields as readonly string[];
+      for (let i = 0; i + 1 < flat.length; i += 2) this.#field(flat[i].toLowerCase(), flat[i + 1]);
+    } else {
+      for (const [name, value] of fields as Iterable<readonly [string, string]>) {
+        this.#field(name.toLowerCase(), value);
+      }
+    }
     return this.#buf.subarray(0, this.#pos);
   }
 

@@ -191,8 +191,8 @@ class Stream implements Http2Exchange {
   thread: Thread | null = null;
   /** The thread waits for a window or for the output to drain. */
   parked = false;
-  /** The request timeout and the grace before the thread is ended. */
-  timers: TimerHandle[] = [];
+  /** The grace before the thread of an aborted stream is ended. */
+  grace: TimerHandle | null = null;
   /** Runs while the app waits for body bytes. */
   bodyTimer: TimerHandle | null = null;
   #listeners: ((reason: string) => void)[] | null = null;
@@ -239,6 +239,8 @@ class Session {
   readonly #encoder = new HpackEncoder();
   readonly #peer: Http2Settings = { ...INITIAL_SETTINGS };
   readonly #streams = new Map<number, Stream>();
+  readonly #fields: string[] = [];
+  readonly #responseFields: string[] = [];
   /** The highest stream id the client used (§5.1.1). */
   #lastStreamId = NO_STREAMS;
   /** The highest stream the app was given (or answered for it): our GOAWAY's last id (§6.8). */
@@ -352,10 +354,12 @@ class Session {
     const id = frame.streamId;
     // The block is decoded whatever becomes of the stream: the HPACK state must stay in step
     // (§4.3). A list past the limits is decoded whole, then fails its stream only (431).
-    let fields: string[] = [];
+    // One array for every block: what is kept of it is copied out (validate*).
+    const fields = this.#fields;
+    fields.length = 0;
     let invalid: Http2Error | null = null;
     try {
-      fields = this.#decoder.decode(frame.headerBlock);
+      this.#decoder.decode(frame.headerBlock, fields);
     } catch (error) {
       if (!(error instanceof Http2Error) || error.scope === "connection") throw error;
       invalid = error;
@@ -683,8 +687,15 @@ class Session {
           ? this.#scheduler.setTimeout(settings.requestTimeoutMs, () => this.#timedOut(stream))
           : null;
         try {
-          const result = this.#app(stream);
-          response = yield* appResult(result);
+          // The app's result, waited for if it is a Promise or run if it is a thread.
+          const result = this.#app(stream) as
+            & Partial<PromiseLike<HttpResponse>>
+            & Partial<Generator<ThreadYield, HttpResponse, Signal>>;
+          response = typeof result?.then === "function"
+            ? yield* wait(result as PromiseLike<HttpResponse>)
+            : typeof result?.next === "function"
+            ? yield* result as Generator<ThreadYield, HttpResponse, Signal>
+            : result as HttpResponse;
         } finally {
           timer?.cancel();
         }
@@ -754,7 +765,9 @@ class Session {
       if (!head) length = null;
       body = streamed = null;
     }
-    const fields = responseFields(status, response.headers, length);
+    const fields = this.#responseFields;
+    fields.length = 0;
+    responseFields(status, response.headers, length, fields);
     this.#checkStream(stream);
     const n = body === null ? 0 : body.length;
     const conn = this.#conn;
@@ -970,16 +983,16 @@ class Session {
     this.#wake(stream);
     const thread = stream.thread;
     if (thread !== null && thread.alive) {
-      stream.timers.push(this.#scheduler.setTimeout(GRACE_MS, () => {
+      stream.grace = this.#scheduler.setTimeout(GRACE_MS, () => {
         if (thread.alive) this.#scheduler.kill(thread);
-      }));
+      });
     }
   }
 
   /** A stream's thread ended: it no longer counts; a request still sending is told to stop (§8.1). */
   #streamDone(stream: Stream): void {
-    for (const timer of stream.timers) timer.cancel();
-    stream.timers = [];
+    stream.grace?.cancel();
+    stream.grace = null;
     stream.bodyTimer?.cancel();
     stream.bodyTimer = null;
     if (this.#streams.get(stream.streamId) !== stream) return;
@@ -1094,17 +1107,6 @@ function withStream(error: Http2Error, id: number): Http2Error {
     id,
     error.status,
   );
-}
-
-/** The app's result, waited for if it is a Promise or run if it is a thread. */
-function* appResult(result: ReturnType<Http2App>): AwayCall<HttpResponse> {
-  if (typeof (result as PromiseLike<unknown>)?.then === "function") {
-    return yield* wait(result as PromiseLike<HttpResponse>);
-  }
-  if (typeof (result as Generator)?.next === "function") {
-    return yield* result as Generator<ThreadYield, HttpResponse, Signal>;
-  }
-  return result as HttpResponse;
 }
 
 function describe(error: unknown): string {
