@@ -299,6 +299,9 @@ class Session {
         if (chunk === null) return;
         this.#parser.push(chunk);
         for (;;) {
+          // §10.5: a peer that does not read gets nothing more read, so that what we owe it
+          // (PING and SETTINGS ACKs, answers) stops at the output's high-water mark.
+          if (conn.bufferedAmount > conn.highWaterMark && !(yield* this.#drainOutput())) return;
           try {
             const frame = this.#parser.next();
             if (frame === null) break;
@@ -1013,6 +1016,34 @@ class Session {
   /** Queues bytes for the client; nothing once the connection is closing. */
   #send(bytes: Uint8Array): void {
     if (this.#conn.isAlive()) this.#conn.write(bytes);
+  }
+
+  /**
+   * Reads nothing until the output is back under its high-water mark; past
+   * `writeTimeoutMs` the connection is aborted (false), as HTTP/1.1 does
+   * with a client that takes no output.
+   */
+  *#drainOutput(): AwayCall<boolean> {
+    const conn = this.#conn;
+    this.#setDeadline("output", this.#settings.writeTimeoutMs);
+    try {
+      yield* conn.flush();
+    } catch (error) {
+      if (error instanceof DeadlineError) {
+        conn.abort("write timeout: the client took no output in time");
+        return false;
+      }
+      if (error instanceof ConnectionClosedError) return false;
+      throw error;
+    }
+    this.#deadline = "";
+    if (this.#started) {
+      conn.clearDeadline();
+      this.#updateDeadline();
+    } else {
+      this.#setDeadline("preface", this.#settings.headersTimeoutMs);
+    }
+    return true;
   }
 
   /** The connection deadline that fits: a header block under way, or idle with no stream. */

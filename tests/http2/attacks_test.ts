@@ -11,15 +11,24 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import {
+  CONNECTION_PREFACE,
   ErrorCode,
   errorCodeName,
   type Frame,
   FrameFlag,
+  FrameParser,
   FrameType,
   type GoawayFrame,
+  HpackEncoder,
+  http2Handler,
   serializeFrame,
+  serializeHeaders,
+  serializePing,
   serializeRstStream,
+  serializeSettings,
 } from "../../http2/mod.ts";
+import { Hussar } from "../../core/hussar.ts";
+import { FakeSource } from "../../sources/fake.ts";
 import type { HttpServer } from "../../serve/mod.ts";
 import type { ServeOptions } from "../../serve/types.ts";
 import { concatBytes } from "../../internal/bytes.ts";
@@ -348,5 +357,66 @@ describe("HTTP/2 attacks on serve() with default options", () => {
     assert.deepEqual([errorCodeName(frame.errorCode), frame.lastStreamId], ["NO_ERROR", last]);
     await raw.closed();
     await recovers(watch);
+  });
+});
+
+describe("HTTP/2 attacks on the session, in memory", () => {
+  it("PINGs from a client that never reads: their ACKs stop at the output's high-water mark, the connection is aborted after writeTimeoutMs, a fresh client is served", async () => {
+    const highWaterMark = 2048;
+    const hussar = new Hussar({
+      handler: http2Handler(() => ({ status: 200, body: "ok" }), { writeTimeoutMs: 300 }),
+      highWaterMark,
+      logger: false,
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    let peak = 0;
+    hussar.scheduler.watch({
+      onTurn() {
+        for (const { connection } of hussar.descriptors()) {
+          if (connection.bufferedAmount > peak) peak = connection.bufferedAmount;
+        }
+      },
+    });
+    try {
+      const attacker = source.connect({ paused: true });
+      // Fewer than the flood limit (1000 a second), but 15 KB of ACKs: seven times the mark.
+      const pings = new Array(900).fill(serializePing(new Uint8Array(8)));
+      attacker.write(concatBytes([CONNECTION_PREFACE, serializeSettings({}), ...pings]));
+      // Aborted: the server holds it no more (its pending write stays with the paused client).
+      await until(() => hussar.connectionCount === 0, 10_000, "the attacker's connection to end");
+      // Past the mark by at most the frame that crossed it: one ACK (17 octets).
+      assert.ok(peak > highWaterMark, `the output reached the mark (peak ${peak})`);
+      assert.ok(peak <= highWaterMark + 17, `peak output ${peak} octets`);
+
+      const fresh = source.connect();
+      const request = new HpackEncoder().encode([
+        [":method", "GET"],
+        [":scheme", "http"],
+        [":authority", "a.test"],
+        [":path", "/"],
+      ]);
+      fresh.write(
+        concatBytes([
+          CONNECTION_PREFACE,
+          serializeSettings({}),
+          serializeHeaders(1, request, true),
+        ]),
+      );
+      const parser = new FrameParser({ preface: false });
+      let body = "";
+      while (!body.endsWith("ok")) {
+        const chunk = await fresh.read();
+        assert.ok(chunk !== null, "the fresh client's connection ended before its answer");
+        parser.push(chunk);
+        for (let frame = parser.next(); frame !== null; frame = parser.next()) {
+          if (frame.type === FrameType.DATA) body += new TextDecoder().decode(frame.data);
+        }
+      }
+      fresh.end();
+      await until(() => hussar.connectionCount === 0, 10_000, "both connections to be gone");
+    } finally {
+      await hussar.close();
+    }
   });
 });
