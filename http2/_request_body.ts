@@ -7,6 +7,8 @@
  * @module
  */
 
+import { HeaderList } from "../httputil/mod.ts";
+
 /** A request body fed by the session and read by the handler. */
 export class RequestBody {
   /** Why the body failed (a limit, a deadline, a reset), or `null`: the engine answers it. */
@@ -14,6 +16,7 @@ export class RequestBody {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #ended = false;
+  #trailers: HeaderList | null = null;
   #wake: (() => void) | null = null;
   #taken = false;
   #cancelled = false;
@@ -53,10 +56,16 @@ export class RequestBody {
     return true;
   }
 
-  /** END_STREAM: nothing more will come. */
-  end(): void {
+  /** END_STREAM, on DATA or on `trailers` (validated, §8.1): nothing more will come. */
+  end(trailers: HeaderList | null = null): void {
     this.#ended = true;
+    this.#trailers = trailers;
     this.#notify();
+  }
+
+  /** The trailer fields that ended the body (§8.1); empty before its end or without any. */
+  get trailers(): HeaderList {
+    return this.#trailers ?? new HeaderList();
   }
 
   /** The body cannot be completed; queued bytes are dropped and returned (to credit them). */

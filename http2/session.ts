@@ -11,6 +11,7 @@ import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
 import type { HussarHandler } from "../core/hussar.ts";
 import type { ConnectionInfo } from "../core/transport.ts";
 import {
+  type HeaderList,
   HttpError,
   type HttpResponse,
   type HttpServerOptions,
@@ -63,9 +64,16 @@ export interface Http2Exchange {
   /**
    * The request body, or null when there is none. `stream()` gives it once;
    * `failure` is set when it could not be completed (a limit, a deadline, a
-   * reset): the client's fault, which the session answers.
+   * reset): the client's fault, which the session answers. `trailers` are
+   * the fields of a HEADERS block that ended the body (§8.1), validated as
+   * {@linkcode validateTrailers} does; empty until the body has ended, and
+   * when it ended without them (as HTTP/1.1's `BodyReader.trailers`).
    */
-  readonly body: { stream(): ReadableStream<Uint8Array>; readonly failure: unknown } | null;
+  readonly body: {
+    stream(): ReadableStream<Uint8Array>;
+    readonly failure: unknown;
+    readonly trailers: HeaderList;
+  } | null;
   /**
    * Calls `listener` once if the stream ends before its response is
    * complete: the client reset it (RST_STREAM), the connection was lost, or
@@ -450,7 +458,7 @@ class Session {
         stream.streamId,
       );
     }
-    // §8.1: trailers end the stream; they are checked, then dropped (a Request has none).
+    // §8.1: trailers end the stream; they are checked, then kept for the app (a Request has none).
     if (!endStream) {
       throw new Http2Error(
         ErrorCode.PROTOCOL_ERROR,
@@ -459,12 +467,14 @@ class Session {
         stream.streamId,
       );
     }
+    let trailers: HeaderList;
     try {
-      validateTrailers(fields, { maxHeaderCount: this.#settings.limits.maxHeaderCount });
+      trailers = validateTrailers(fields, { maxHeaderCount: this.#settings.limits.maxHeaderCount });
     } catch (error) {
       throw error instanceof Http2Error ? withStream(error, stream.streamId) : error;
     }
-    this.#remoteEnd(stream);
+    stream.remoteEnded = true;
+    stream.body?.end(trailers);
   }
 
   #data(id: number, data: Uint8Array, flowLength: number, endStream: boolean): void {
