@@ -201,6 +201,9 @@ class Stream implements Http2Exchange {
   parked = false;
   /** The grace before the thread of an aborted stream is ended. */
   grace: TimerHandle | null = null;
+  /** The app has not answered yet, and must by `due` (`requestTimeoutMs`). */
+  answering = false;
+  due = 0;
   /** Runs while the app waits for body bytes. */
   bodyTimer: TimerHandle | null = null;
   #listeners: ((reason: string) => void)[] | null = null;
@@ -248,6 +251,11 @@ class Session {
   readonly #peer: Http2Settings = { ...INITIAL_SETTINGS };
   readonly #streams = new Map<number, Stream>();
   readonly #fields: string[] = [];
+  /** Streams whose app has not answered, oldest first (and some that have, dropped lazily). */
+  #waiting: Stream[] = [];
+  /** Of those, how many still wait. */
+  #answering = 0;
+  #requestTimer: TimerHandle | null = null;
   readonly #responseFields: string[] = [];
   /** The highest stream id the client used (§5.1.1). */
   #lastStreamId = NO_STREAMS;
@@ -696,9 +704,7 @@ class Session {
       if (early !== null) {
         response = early;
       } else {
-        const timer = settings.requestTimeoutMs > 0
-          ? this.#scheduler.setTimeout(settings.requestTimeoutMs, () => this.#timedOut(stream))
-          : null;
+        if (settings.requestTimeoutMs > 0) this.#awaitAnswer(stream);
         try {
           // The app's result, waited for if it is a Promise or run if it is a thread.
           const result = this.#app(stream) as
@@ -710,7 +716,7 @@ class Session {
             ? yield* result as Generator<ThreadYield, HttpResponse, Signal>
             : result as HttpResponse;
         } finally {
-          timer?.cancel();
+          this.#answered(stream);
         }
         if (response === undefined || response === null) {
           throw new TypeError("the app returned no response");
@@ -940,6 +946,55 @@ class Session {
   }
 
   /**
+   * Times the app's answer to `stream`. Every stream gets the same
+   * `requestTimeoutMs`, so their deadlines come in the order the streams
+   * do: one timer, for the oldest, serves them all.
+   */
+  #awaitAnswer(stream: Stream): void {
+    const ms = this.#settings.requestTimeoutMs;
+    stream.answering = true;
+    stream.due = this.#scheduler.now() + ms;
+    this.#answering++;
+    this.#waiting.push(stream);
+    this.#requestTimer ??= this.#scheduler.setTimeout(ms, this.#onRequestTimer);
+  }
+
+  /** The app answered (or the stream ended): it is timed no more. */
+  #answered(stream: Stream): void {
+    if (!stream.answering) return;
+    stream.answering = false;
+    if (--this.#answering === 0) {
+      this.#waiting.length = 0;
+      this.#requestTimer?.cancel();
+      this.#requestTimer = null;
+    } else if (this.#waiting.length > 2 * this.#answering + 32) {
+      // Answered streams are dropped from the queue lazily, but never let them dominate it.
+      this.#waiting = this.#waiting.filter((s) => s.answering);
+    }
+  }
+
+  /** The oldest deadline passed: every stream past its own gets a 503; the timer moves on. */
+  readonly #onRequestTimer = (): void => {
+    this.#requestTimer = null;
+    const waiting = this.#waiting;
+    const now = this.#scheduler.now();
+    let i = 0;
+    for (; i < waiting.length; i++) {
+      const stream = waiting[i];
+      if (!stream.answering) continue;
+      if (stream.due > now) break;
+      this.#answered(stream);
+      this.#timedOut(stream);
+    }
+    if (this.#answering === 0) return;
+    this.#waiting = waiting.slice(i).filter((s) => s.answering);
+    this.#requestTimer = this.#scheduler.setTimeout(
+      this.#waiting[0].due - now,
+      this.#onRequestTimer,
+    );
+  };
+
+  /**
    * `requestTimeoutMs` passed before the app answered: a 503, and the app
    * is told (its thread ends after the grace period if it does not).
    */
@@ -1014,8 +1069,11 @@ class Session {
       this.#send(serializeRstStream(stream.streamId, ErrorCode.NO_ERROR));
     }
     stream.remoteEnded = true;
-    const dropped = stream.body?.fail(new HttpError(400, "response complete")) ?? 0;
-    this.#credit(null, dropped);
+    const body = stream.body;
+    if (body !== null) {
+      // What was queued and not read is dropped and credited; an unfinished body fails.
+      this.#credit(null, body.fail(body.finished ? null : new HttpError(400, "response complete")));
+    }
     if (this.#streams.size > 0) return;
     if (this.#goaway || this.#peerGoaway) this.#conn.close("HTTP/2 connection done");
     else this.#updateDeadline();
@@ -1114,6 +1172,8 @@ class Session {
 
   /** The session ends: every stream still open is aborted, and its thread ended. */
   #end(): void {
+    this.#requestTimer?.cancel();
+    this.#requestTimer = null;
     const reason = this.#conn.closeReason || "connection closed";
     for (const stream of [...this.#streams.values()]) {
       this.#abortStream(stream, reason);

@@ -56,6 +56,30 @@ describe("HTTP/2 limits and timeouts through serve()", () => {
     await holdsNothing(server);
   });
 
+  it("requestTimeoutMs: each stream has its own deadline; one that answers in time is not touched", async () => {
+    const aborted: string[] = [];
+    const server = await start((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/fast") return new Response("fast");
+      request.signal.addEventListener("abort", () => aborted.push(path), { once: true });
+      return new Promise<Response>(() => {});
+    }, { requestTimeoutMs: 300 });
+    const raw = await RawClient.connect(server.port!);
+    try {
+      raw.send(raw.headers(1, "GET", "/first", true));
+      // A later stream, while the first one's deadline runs.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      raw.send(raw.headers(3, "GET", "/second", true), raw.headers(5, "GET", "/fast", true));
+      assert.deepEqual(await answer(raw, 5), ["200", "fast"]);
+      assert.deepEqual(await answer(raw, 1), ["503", "request handler timed out\n"]);
+      assert.deepEqual(await answer(raw, 3), ["503", "request handler timed out\n"]);
+      assert.deepEqual(aborted, ["/first", "/second"]);
+    } finally {
+      raw.close();
+    }
+    await holdsNothing(server);
+  });
+
   it("bodyTimeoutMs: a client silent while its body is read gets 408, then RST_STREAM(NO_ERROR)", async () => {
     const server = await start(async (request) => new Response(await request.text()), {
       bodyTimeoutMs: 200,
