@@ -698,52 +698,68 @@ class Session {
 
   /** A stream's thread: the app's response (or `early`'s), written within the windows. */
   *#serveStream(stream: Stream, early: HttpResponse | null): AwayCall<void> {
-    const settings = this.#settings;
     let response: HttpResponse | undefined;
     try {
       if (early !== null) {
         response = early;
       } else {
-        if (settings.requestTimeoutMs > 0) this.#awaitAnswer(stream);
-        try {
-          // The app's result, waited for if it is a Promise or run if it is a thread.
-          const result = this.#app(stream) as
-            & Partial<PromiseLike<HttpResponse>>
-            & Partial<Generator<ThreadYield, HttpResponse, Signal>>;
-          response = typeof result?.then === "function"
-            ? yield* wait(result as PromiseLike<HttpResponse>)
-            : typeof result?.next === "function"
-            ? yield* result as Generator<ThreadYield, HttpResponse, Signal>
-            : result as HttpResponse;
-        } finally {
-          this.#answered(stream);
+        // The app's result, waited for if it is a Promise or run if it is a thread (and then
+        // timed: an answer at once needs no deadline).
+        const result = this.#app(stream) as
+          & Partial<PromiseLike<HttpResponse>>
+          & Partial<Generator<ThreadYield, HttpResponse, Signal>>;
+        const waits = typeof result?.then === "function" || typeof result?.next === "function";
+        if (!waits) response = result as HttpResponse;
+        else {
+          this.#awaitAnswer(stream);
+          try {
+            response = typeof result.then === "function"
+              ? yield* wait(result as PromiseLike<HttpResponse>)
+              : yield* result as Generator<ThreadYield, HttpResponse, Signal>;
+          } finally {
+            this.#answered(stream);
+          }
         }
-        if (response === undefined || response === null) {
-          throw new TypeError("the app returned no response");
-        }
-        if (stream.body !== null && stream.body.failure !== null) throw stream.body.failure;
+        this.#checkAnswer(stream, response);
       }
       const rest = this.#respond(stream, response);
       if (rest !== null) yield* this.#sendRest(stream, rest);
       if (response.onWritten !== undefined) this.#conn.whenWritten(response.onWritten);
     } catch (error) {
       if (response !== undefined) response.onWritten?.(error);
-      if (stream.aborted !== null || !this.#conn.isAlive()) return;
-      if (stream.headersSent) {
-        return this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, describe(error));
-      }
-      if (error instanceof HttpError) {
-        yield* this.#answerError(stream, errorResponse(error.status, error.message));
-        return;
-      }
-      settings.onError(error);
-      const text = settings.debug
-        ? `internal server error: ${describe(error)}`
-        : "internal server error";
-      yield* this.#answerError(stream, errorResponse(500, text));
+      const answer = this.#failed(stream, error);
+      if (answer !== null) yield* this.#answerError(stream, answer);
     } finally {
       this.#streamDone(stream);
     }
+  }
+
+  /** Throws if the app gave no response, or the request body failed meanwhile (the client's fault). */
+  #checkAnswer(stream: Stream, response: HttpResponse | undefined): asserts response {
+    if (response === undefined || response === null) {
+      throw new TypeError("the app returned no response");
+    }
+    if (stream.body !== null && stream.body.failure !== null) throw stream.body.failure;
+  }
+
+  /**
+   * A stream's response failed: nothing more if the stream or connection
+   * is gone, RST_STREAM if the head went out, else the answer to send (the
+   * error's status, or a 500 and `onError`).
+   */
+  #failed(stream: Stream, error: unknown): HttpResponse | null {
+    if (stream.aborted !== null || !this.#conn.isAlive()) return null;
+    if (stream.headersSent) {
+      this.#resetStream(stream.streamId, ErrorCode.INTERNAL_ERROR, describe(error));
+      return null;
+    }
+    if (error instanceof HttpError) return errorResponse(error.status, error.message);
+    const settings = this.#settings;
+    settings.onError(error);
+    return errorResponse(
+      500,
+      settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
+    );
   }
 
   /** An error response in place of the app's; if even that fails, the stream is reset. */
@@ -952,6 +968,7 @@ class Session {
    */
   #awaitAnswer(stream: Stream): void {
     const ms = this.#settings.requestTimeoutMs;
+    if (ms <= 0) return;
     stream.answering = true;
     stream.due = this.#scheduler.now() + ms;
     this.#answering++;
@@ -963,11 +980,9 @@ class Session {
   #answered(stream: Stream): void {
     if (!stream.answering) return;
     stream.answering = false;
-    if (--this.#answering === 0) {
-      this.#waiting.length = 0;
-      this.#requestTimer?.cancel();
-      this.#requestTimer = null;
-    } else if (this.#waiting.length > 2 * this.#answering + 32) {
+    // With none left the timer stays: it finds nothing when it fires, or serves the next ones.
+    if (--this.#answering === 0) this.#waiting.length = 0;
+    else if (this.#waiting.length > 2 * this.#answering + 32) {
       // Answered streams are dropped from the queue lazily, but never let them dominate it.
       this.#waiting = this.#waiting.filter((s) => s.answering);
     }
@@ -1075,6 +1090,8 @@ class Session {
       this.#credit(null, body.fail(body.finished ? null : new HttpError(400, "response complete")));
     }
     if (this.#streams.size > 0) return;
+    this.#requestTimer?.cancel();
+    this.#requestTimer = null;
     if (this.#goaway || this.#peerGoaway) this.#conn.close("HTTP/2 connection done");
     else this.#updateDeadline();
   }
