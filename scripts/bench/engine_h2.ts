@@ -32,8 +32,10 @@ import type { Transport } from "../../core/transport.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
+  type DirectReader,
   type DirectSink,
   type DirectSource,
+  ON_CHUNK,
 } from "../../internal/direct_io.ts";
 import { httpHandler } from "../../httputil/server.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
@@ -126,7 +128,7 @@ interface Counter {
  * END_STREAM and DATA octets.
  */
 function client(counter: Counter, streams: number): Transport {
-  let reader: ((chunk: Uint8Array | null) => void) | null = null;
+  let reader: DirectReader | null = null;
   let queue: Uint8Array[] = [];
   let nextId = 1;
   let first = true;
@@ -149,11 +151,11 @@ function client(counter: Counter, streams: number): Transport {
     queue = [];
     const to = reader;
     reader = null;
-    setImmediate(() => to(chunk));
+    setImmediate(() => to[ON_CHUNK](chunk));
   };
   const source: DirectSource = {
-    read(onChunk) {
-      reader = onChunk;
+    read(to) {
+      reader = to;
       deliver();
     },
     cancel() {},
