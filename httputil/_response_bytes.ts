@@ -24,21 +24,29 @@ const KEEP_ALIVE_OPTION = ascii("connection: keep-alive\r\n");
 /**
  * A head is written into this buffer, reused by every response, then copied
  * out at its exact size: one allocation per head, no string built for it.
+ * A pooled head is written straight into the output slab instead (see
+ * `produce`): `scratch` is then the slab and `base` where the head starts.
  */
-let scratch: Uint8Array = new Uint8Array(1024);
+let reusable: Uint8Array = new Uint8Array(1024);
+let scratch: Uint8Array = reusable;
+let base = 0;
 let at = 0;
 /** The buffer is being written (a header value's `toString` may serialise too). */
 let busy = false;
 /** A buffer grown past this by a huge head is dropped after it, not kept. */
 const KEPT_SCRATCH = 16 * 1024;
 
+/** Makes room for `n` more bytes: a larger buffer of its own, what is written so far copied in. */
 function room(n: number): void {
   if (at + n <= scratch.length) return;
-  let size = scratch.length * 2;
-  while (size < at + n) size *= 2;
+  const used = at - base;
+  let size = 1024;
+  while (size < used + n) size *= 2;
   const grown = new Uint8Array(size);
-  grown.set(scratch.subarray(0, at));
+  grown.set(scratch.subarray(base, at));
   scratch = grown;
+  base = 0;
+  at = used;
 }
 
 function putBytes(bytes: Uint8Array): void {
@@ -179,31 +187,20 @@ function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, s
  * Node's `Buffer` pool does: a buffer of its own per head would cost an
  * allocation outside the JavaScript heap each time (most of a small
  * response's cost on Deno and Node). A slab lives while any piece of it is
- * unwritten; pieces are never reused.
+ * unwritten; pieces are never reused. A pooled head is written in place,
+ * where its piece begins, so it is neither copied nor viewed twice.
  */
 const SLAB = 4096;
 const SLAB_PIECE = 1024;
-let slab = new ArrayBuffer(SLAB);
+let slab = new Uint8Array(SLAB);
 let slabAt = 0;
 
-/** A new buffer of `size` bytes for the transport to keep: a slab piece when small. */
-function output(size: number): Uint8Array {
-  if (size > SLAB_PIECE) return new Uint8Array(size);
-  if (slabAt + size > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    slabAt = 0;
-  }
-  // A view made by the constructor: `subarray` looks up a species constructor first.
-  const piece = new Uint8Array(slab, slabAt, size);
-  slabAt += size;
-  return piece;
-}
-
 /**
- * Writes the head into the shared buffer and returns it followed by `tail`
- * (bytes, or an ASCII string: see `isShortAscii`), as one new buffer: a
- * slab piece if `pooled`. A nested call (from a header value's `toString`)
- * gets a buffer of its own to write in.
+ * Writes the head (and a string `tail`) into the shared buffer, or in place
+ * in the slab if `pooled`, and returns it followed by `tail` (bytes, or an
+ * ASCII string: see `isShortAscii`) as one new buffer: a slab piece if
+ * `pooled` and small. A nested call (from a header value's `toString`)
+ * writes in a buffer of its own and returns a buffer of its own.
  */
 function produce(
   head: ResponseHead,
@@ -214,26 +211,52 @@ function produce(
 ): Uint8Array {
   const nested = busy;
   const outer = scratch;
+  const outerBase = base;
   const outerAt = at;
-  if (nested) scratch = new Uint8Array(1024);
+  const inSlab = pooled && !nested;
+  if (inSlab) {
+    if (slabAt + SLAB_PIECE > SLAB) {
+      slab = new Uint8Array(SLAB);
+      slabAt = 0;
+    }
+    scratch = slab;
+    base = slabAt;
+  } else {
+    scratch = nested ? new Uint8Array(1024) : reusable;
+    base = 0;
+  }
+  at = base;
   busy = true;
-  at = 0;
   try {
     writeHead(head, options, contentLength);
     if (typeof tail === "string") putLatin1(tail);
-    const size = at;
-    const total = tail === null || typeof tail === "string" ? size : size + tail.length;
-    const out = pooled ? output(total) : new Uint8Array(total);
-    out.set(size === scratch.length ? scratch : new Uint8Array(scratch.buffer, 0, size));
-    if (tail !== null && typeof tail !== "string") out.set(tail, size);
+    const size = at - base;
+    const bytes = tail === null || typeof tail === "string" ? null : tail;
+    const total = bytes === null ? size : size + bytes.length;
+    if (inSlab && scratch === slab && total <= SLAB_PIECE) {
+      // In place: the piece is where the head was written.
+      if (bytes !== null) slab.set(bytes, at);
+      slabAt = base + total;
+      // A view made by the constructor: `subarray` looks up a species constructor first.
+      return new Uint8Array(slab.buffer, base, total);
+    }
+    // Too large for a piece (or nested, when the slab's free part is the outer head's).
+    const out = new Uint8Array(total);
+    out.set(new Uint8Array(scratch.buffer, base, size));
+    if (bytes !== null) out.set(bytes, size);
     return out;
   } finally {
     if (nested) {
       scratch = outer;
+      base = outerBase;
       at = outerAt;
     } else {
       busy = false;
-      if (scratch.length > KEPT_SCRATCH) scratch = new Uint8Array(1024);
+      // A buffer grown for a huge head is let go; one grown out of the slab is the slab's.
+      if (!inSlab && scratch.length <= KEPT_SCRATCH) reusable = scratch;
+      scratch = reusable;
+      base = 0;
+      at = 0;
     }
   }
 }
