@@ -10,6 +10,7 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { CR, HTAB, isTokenString, latin1, LF, SP, TARGET, TCHAR } from "./_chars.ts";
 import { appendTrusted, bareCr, bareLf, fieldSpan, scanFieldLine } from "./_parse_fields.ts";
 import { checkTargetForm, isHostSyntax } from "./_parse_target.ts";
+import { beginHead, endHead, headString, lowerOfLast } from "./_head_strings.ts";
 
 /**
  * How the body of a request is delimited (RFC 9112 §6.3): `none` when the
@@ -328,17 +329,18 @@ export function parseRequestHead(
   } else {
     framing = NO_BODY;
   }
-  // One decode for the whole head, then slices of it: far cheaper than a
-  // string per method, target, name and value.
-  const text = latin1(buf, methodStart, p);
-  const method = text.slice(0, methodEnd - methodStart);
-  const target = text.slice(targetStart - methodStart, targetEnd - methodStart);
+  // The strings a client sends again come from a cache; the others are slices
+  // of the head's text, decoded once: far cheaper than a string each.
+  beginHead(buf, methodStart, p);
+  const method = headString(methodStart, methodEnd);
+  const target = headString(targetStart, targetEnd);
   const headers = new HeaderList();
   for (let k = 0; k < count * 4; k += 4) {
-    const name = text.slice(spans[k] - methodStart, spans[k + 1] - methodStart);
-    const value = text.slice(spans[k + 2] - methodStart, spans[k + 3] - methodStart);
-    appendTrusted(headers, name, name.toLowerCase(), value);
+    const name = headString(spans[k], spans[k + 1]);
+    const lower = lowerOfLast(name);
+    appendTrusted(headers, name, lower, headString(spans[k + 2], spans[k + 3]));
   }
+  endHead();
   return {
     method,
     target,
