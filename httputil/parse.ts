@@ -8,7 +8,7 @@ import { HttpError } from "./errors.ts";
 import { HeaderList } from "./headers.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { CR, HTAB, isTokenString, latin1, LF, SP, TARGET, TCHAR } from "./_chars.ts";
-import { appendTrusted, bareCr, bareLf, fieldSpan, scanFieldLine } from "./_parse_fields.ts";
+import { bareCr, bareLf, fieldSpan, fillTrusted, scanFieldLine } from "./_parse_fields.ts";
 import { checkTargetForm, isHostSyntax } from "./_parse_target.ts";
 import { beginHead, endHead, headString, lowerOfLast } from "./_head_strings.ts";
 
@@ -334,13 +334,19 @@ export function parseRequestHead(
   beginHead(buf, methodStart, p);
   const method = headString(methodStart, methodEnd);
   const target = headString(targetStart, targetEnd);
-  const headers = new HeaderList();
-  for (let k = 0; k < count * 4; k += 4) {
+  // Lists of the exact size: grown by `push`, each would take room for 17.
+  const names = new Array<string>(count);
+  const lowers = new Array<string>(count);
+  const values = new Array<string>(count);
+  for (let i = 0, k = 0; i < count; i++, k += 4) {
     const name = headString(spans[k], spans[k + 1]);
-    const lower = lowerOfLast(name);
-    appendTrusted(headers, name, lower, headString(spans[k + 2], spans[k + 3]));
+    names[i] = name;
+    lowers[i] = lowerOfLast(name);
+    values[i] = headString(spans[k + 2], spans[k + 3]);
   }
   endHead();
+  const headers = new HeaderList();
+  fillTrusted(headers, names, lowers, values);
   return {
     method,
     target,
