@@ -348,17 +348,25 @@ function writeHead(
   scratch[at++] = 0x0a;
 }
 
-/** `serializeResponse`'s bytes, in a slab piece if `pooled`. */
+/**
+ * A string body as the serialiser takes it: itself when short and ASCII
+ * (its bytes are its char codes, copied next to the head), else its UTF-8 bytes.
+ */
+export function outgoingText(text: string): Uint8Array | string {
+  return isShortAscii(text) ? text : encoder.encode(text);
+}
+
+/**
+ * `serializeResponse`'s bytes, in a slab piece if `pooled`. A string `body`
+ * must be one {@linkcode outgoingText} returned.
+ */
 export function wholeResponseBytes(
   head: ResponseHead,
   body: Uint8Array | string | null,
   options: Omit<SerializeResponseOptions, "contentLength">,
   pooled: boolean,
 ): Uint8Array {
-  // A short ASCII string is its own bytes: copied into the buffer, never encoded apart.
-  const bytes = typeof body === "string"
-    ? (isShortAscii(body) ? body : encoder.encode(body))
-    : body ?? EMPTY;
+  const bytes = body ?? EMPTY;
   const sent = options.requestMethod !== "HEAD" && !isNullBodyStatus(head.status);
   // Head and body in one buffer: one allocation, one write.
   return produce(head, options, bytes.length, sent && bytes.length > 0 ? bytes : null, pooled);

@@ -7,11 +7,8 @@ import {
   type ResponseHead,
   type SerializeResponseOptions,
 } from "./serialize.ts";
-import { headBytes, wholeResponseBytes } from "./_response_bytes.ts";
+import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
-import { isShortAscii } from "./_chars.ts";
-
-const encoder = new TextEncoder();
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -135,10 +132,7 @@ export function respondNow(
   request: RequestContext = DEFAULT_CONTEXT,
 ): AwayCall<void> | null {
   const given = response.body;
-  // A short ASCII string is its own bytes: the serializer copies it next to the head.
-  const body = typeof given === "string"
-    ? (isShortAscii(given) ? given : encoder.encode(given))
-    : given;
+  const body = typeof given === "string" ? outgoingText(given) : given;
   if (
     body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array
   ) {
