@@ -17,7 +17,10 @@ import { latin1 } from "./_chars.ts";
 
 /** Strings longer than this are never cached. */
 const CACHED = 64;
-/** Strings up to this long are built char by char on a miss; longer ones are decoded. */
+/**
+ * Strings up to this long are cheap to build (char by char, see `latin1`) and
+ * cached at their first miss; longer ones at their second (see `headString`).
+ */
 const SHORT = 12;
 const SLOTS = 512;
 const strings: string[] = new Array(SLOTS).fill("");
@@ -29,7 +32,8 @@ const missed = new Int32Array(SLOTS);
 let lastSlot = -1;
 
 /** The head being read, and its text once decoded (by the first string that needs it). */
-let headBytes: Uint8Array = new Uint8Array(0);
+const EMPTY = new Uint8Array(0);
+let headBytes: Uint8Array = EMPTY;
 let headStart = 0;
 let headEnd = 0;
 let headText: string | null = null;
@@ -47,8 +51,6 @@ export function endHead(): void {
   headBytes = EMPTY;
   headText = null;
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** `[start, end)` of the head as a slice of its text, decoded once for all such slices. */
 function sliced(start: number, end: number): string {
