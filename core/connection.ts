@@ -117,6 +117,8 @@ export class Connection {
   #closeReason = "";
   #parked: Thread | null = null;
   #wakeQueued = false;
+  /** The last wake-back signal pushed, reused for the next one to the same thread. */
+  #wakeSignal: Signal | null = null;
   /** Promise waiters (`readAndWait`, `writeAndWait`), made on first use. */
   #waiters: (() => void)[] | null = null;
   /** `whenWritten()` callbacks, by the `bytesWritten` each waits for (increasing); made on first use. */
@@ -446,11 +448,22 @@ export class Connection {
     this.#notify();
   }
 
-  /** @internal The managing thread asks whom to wake: the parked thread, or null if none is parked now. */
-  [TAKE_WAKE](): Thread | null {
+  /**
+   * @internal The core asks what to push: the wake-back signal for the
+   * parked thread, or null if none is parked now. One signal object per
+   * connection and thread, reused: at most one is in flight (`#wakeQueued`).
+   */
+  [TAKE_WAKE](): Signal | null {
     const thread = this.#parked;
-    if (thread === null) this.#wakeQueued = false;
-    return thread;
+    if (thread === null) {
+      this.#wakeQueued = false;
+      return null;
+    }
+    let signal = this.#wakeSignal;
+    if (signal === null || signal.target !== thread) {
+      signal = this.#wakeSignal = { target: thread, kind: "wakeback", connection: this };
+    }
+    return signal;
   }
 
   #takeInput(): Uint8Array | null | undefined {

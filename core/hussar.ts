@@ -1,7 +1,6 @@
 import {
   type AwayCall,
   Scheduler,
-  type Signal,
   type Thread,
   type ThreadGenerator,
   type TimerHandle,
@@ -358,10 +357,8 @@ export class Hussar implements ConnectionOwner {
   [WAKE](conn: Connection): void {
     // Straight to the parked thread: a wake through the managing thread would cost a
     // signal and a turn more. The managing thread expires deadlines.
-    const thread = conn[TAKE_WAKE]();
-    if (thread !== null) {
-      this.scheduler.push({ target: thread, kind: "wakeback", connection: conn } as Signal);
-    }
+    const signal = conn[TAKE_WAKE]();
+    if (signal !== null) this.scheduler.push(signal);
   }
 
   /** @internal */

@@ -10,12 +10,15 @@ import { HttpError } from "./errors.ts";
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from "./_chars.ts";
 
 type TrustedAppend = (list: HeaderList, name: string, lower: string, value: string) => void;
+type TrustedFill = (list: HeaderList, names: string[], lowers: string[], values: string[]) => void;
 
 let trustedAppend: TrustedAppend | undefined;
+let trustedFill: TrustedFill | undefined;
 
-/** Called once by HeaderList's static block to hand over its private append. */
-export function registerTrustedAppend(fn: TrustedAppend): void {
-  trustedAppend = fn;
+/** Called once by HeaderList's static block to hand over its private append and fill. */
+export function registerTrusted(append: TrustedAppend, fill: TrustedFill): void {
+  trustedAppend = append;
+  trustedFill = fill;
 }
 
 /**
@@ -24,6 +27,19 @@ export function registerTrustedAppend(fn: TrustedAppend): void {
  */
 export function appendTrusted(list: HeaderList, name: string, lower: string, value: string): void {
   trustedAppend!(list, name, lower, value);
+}
+
+/**
+ * Gives an empty `list` the fields the scanner validated, as three lists of
+ * the same length (taken, not copied) whose `lowers` are the names' lower case.
+ */
+export function fillTrusted(
+  list: HeaderList,
+  names: string[],
+  lowers: string[],
+  values: string[],
+): void {
+  trustedFill!(list, names, lowers, values);
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pooledBytes } from "../internal/bytes.ts";
+import { cutPiece, slabFree, slabRoom } from "../internal/bytes.ts";
 import { httpDate } from "./date.ts";
 import { InvalidHeaderError } from "./errors.ts";
 import { isToken } from "./headers.ts";
@@ -25,21 +25,29 @@ const KEEP_ALIVE_OPTION = ascii("connection: keep-alive\r\n");
 /**
  * A head is written into this buffer, reused by every response, then copied
  * out at its exact size: one allocation per head, no string built for it.
+ * A pooled head is written straight into the output slab instead (see
+ * `produce`): `scratch` is then the slab and `base` where the head starts.
  */
-let scratch: Uint8Array = new Uint8Array(1024);
+let reusable: Uint8Array = new Uint8Array(1024);
+let scratch: Uint8Array = reusable;
+let base = 0;
 let at = 0;
 /** The buffer is being written (a header value's `toString` may serialise too). */
 let busy = false;
 /** A buffer grown past this by a huge head is dropped after it, not kept. */
 const KEPT_SCRATCH = 16 * 1024;
 
+/** Makes room for `n` more bytes: a larger buffer of its own, what is written so far copied in. */
 function room(n: number): void {
   if (at + n <= scratch.length) return;
-  let size = scratch.length * 2;
-  while (size < at + n) size *= 2;
+  const used = at - base;
+  let size = 1024;
+  while (size < used + n) size *= 2;
   const grown = new Uint8Array(size);
-  grown.set(scratch.subarray(0, at));
+  grown.set(scratch.subarray(base, at));
   scratch = grown;
+  base = 0;
+  at = used;
 }
 
 function putBytes(bytes: Uint8Array): void {
@@ -176,10 +184,11 @@ function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, s
 }
 
 /**
- * Writes the head into the shared buffer and returns it followed by `tail`
- * (bytes, or an ASCII string: see `isShortAscii`), as one new buffer: a
- * slab piece if `pooled`. A nested call (from a header value's `toString`)
- * gets a buffer of its own to write in.
+ * Writes the head (and a string `tail`) into the shared buffer, or in place
+ * in the slab if `pooled`, and returns it followed by `tail` (bytes, or an
+ * ASCII string: see `isShortAscii`) as one new buffer: a slab piece if
+ * `pooled` and small. A nested call (from a header value's `toString`)
+ * writes in a buffer of its own and returns a buffer of its own.
  */
 function produce(
   head: ResponseHead,
@@ -190,26 +199,51 @@ function produce(
 ): Uint8Array {
   const nested = busy;
   const outer = scratch;
+  const outerBase = base;
   const outerAt = at;
-  if (nested) scratch = new Uint8Array(1024);
+  // A pooled head is written in place in the slab's free part, so it is neither copied nor
+  // viewed twice (a nested call would write over the outer head's place there).
+  const inSlab = pooled && !nested;
+  if (inSlab) {
+    scratch = slabRoom();
+    base = slabFree();
+  } else {
+    scratch = nested ? new Uint8Array(1024) : reusable;
+    base = 0;
+  }
+  at = base;
   busy = true;
-  at = 0;
   try {
     writeHead(head, options, contentLength);
     if (typeof tail === "string") putLatin1(tail);
-    const size = at;
-    const total = tail === null || typeof tail === "string" ? size : size + tail.length;
-    const out = pooled ? pooledBytes(total) : new Uint8Array(total);
-    out.set(size === scratch.length ? scratch : new Uint8Array(scratch.buffer, 0, size));
-    if (tail !== null && typeof tail !== "string") out.set(tail, size);
+    const size = at - base;
+    const bytes = tail === null || typeof tail === "string" ? null : tail;
+    const total = bytes === null ? size : size + bytes.length;
+    if (inSlab) {
+      // In place: the piece is where the head was written (unless it outgrew the slab).
+      const piece = cutPiece(scratch, base, total);
+      if (piece !== null) {
+        if (bytes !== null) piece.set(bytes, size);
+        return piece;
+      }
+    }
+    // Too large for a piece (or nested, when the slab's free part is the outer head's).
+    const out = new Uint8Array(total);
+    out.set(new Uint8Array(scratch.buffer, base, size));
+    if (bytes !== null) out.set(bytes, size);
     return out;
   } finally {
     if (nested) {
       scratch = outer;
+      base = outerBase;
       at = outerAt;
     } else {
       busy = false;
-      if (scratch.length > KEPT_SCRATCH) scratch = new Uint8Array(1024);
+      // A buffer grown for a huge head is let go; one grown out of the slab is the slab's.
+      if (!inSlab && scratch.length <= KEPT_SCRATCH) reusable = scratch;
+      scratch = reusable;
+      base = 0;
+      at = 0;
     }
   }
 }
@@ -301,17 +335,25 @@ function writeHead(
   scratch[at++] = 0x0a;
 }
 
-/** `serializeResponse`'s bytes, in a slab piece if `pooled`. */
+/**
+ * A string body as the serialiser takes it: itself when short and ASCII
+ * (its bytes are its char codes, copied next to the head), else its UTF-8 bytes.
+ */
+export function outgoingText(text: string): Uint8Array | string {
+  return isShortAscii(text) ? text : encoder.encode(text);
+}
+
+/**
+ * `serializeResponse`'s bytes, in a slab piece if `pooled`. A string `body`
+ * must be one {@linkcode outgoingText} returned.
+ */
 export function wholeResponseBytes(
   head: ResponseHead,
   body: Uint8Array | string | null,
   options: Omit<SerializeResponseOptions, "contentLength">,
   pooled: boolean,
 ): Uint8Array {
-  // A short ASCII string is its own bytes: copied into the buffer, never encoded apart.
-  const bytes = typeof body === "string"
-    ? (isShortAscii(body) ? body : encoder.encode(body))
-    : body ?? EMPTY;
+  const bytes = body ?? EMPTY;
   const sent = options.requestMethod !== "HEAD" && !isNullBodyStatus(head.status);
   // Head and body in one buffer: one allocation, one write.
   return produce(head, options, bytes.length, sent && bytes.length > 0 ? bytes : null, pooled);

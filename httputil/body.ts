@@ -28,6 +28,9 @@ export interface BodyOptions {
  */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/** The pending pieces of a body that has none yet: shared, never added to. */
+const NO_PIECES: Uint8Array[] = [];
+
 /**
  * Reads one request body from a connection, on demand: nothing is read from
  * the socket until the body is asked for, so a handler that never reads a
@@ -67,7 +70,8 @@ export class BodyReader {
   #expectContinue: boolean;
   #remaining: number;
   #decoder: ChunkedDecoder | null = null;
-  #pending: Uint8Array[] = [];
+  /** Decoded pieces not yet returned; the shared empty list until there is one (most bodies have none). */
+  #pending: Uint8Array[] = NO_PIECES;
   #done: boolean;
   #bytesRead = 0;
   #started = false;
@@ -254,18 +258,24 @@ export class BodyReader {
     return undefined;
   }
 
+  /** The list of pending pieces, made on first use. */
+  #pieces(): Uint8Array[] {
+    if (this.#pending === NO_PIECES) this.#pending = [];
+    return this.#pending;
+  }
+
   #consume(chunk: Uint8Array | null): void {
     if (chunk === null) throw new HttpError(400, "connection ended before the body was complete");
     if (this.#decoder === null) {
       const take = Math.min(this.#remaining, chunk.length);
-      this.#pending.push(chunk.subarray(0, take));
+      this.#pieces().push(chunk.subarray(0, take));
       this.#remaining -= take;
       if (take < chunk.length) this.#conn.unread(chunk.subarray(take));
       if (this.#remaining === 0) this.#done = true;
       return;
     }
     const result = this.#decoder.decode(chunk);
-    for (const piece of result.data) if (piece.length > 0) this.#pending.push(piece);
+    for (const piece of result.data) if (piece.length > 0) this.#pieces().push(piece);
     if (result.done) {
       this.#done = true;
       if (result.consumed < chunk.length) this.#conn.unread(chunk.subarray(result.consumed));

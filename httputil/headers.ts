@@ -6,7 +6,7 @@
 
 import { InvalidHeaderError } from "./errors.ts";
 import { FIELD_VALUE, HTAB, isTokenString, SP } from "./_chars.ts";
-import { registerTrustedAppend } from "./_parse_fields.ts";
+import { registerTrusted } from "./_parse_fields.ts";
 
 /**
  * Whether `s` is an HTTP token (RFC 9110 §5.6.2), the syntax of a field name
@@ -97,12 +97,16 @@ export class HeaderList implements Iterable<[string, string]> {
   #values: string[] = [];
 
   static {
-    // The parser appends fields it has already validated byte by byte; this
+    // The parser adds fields it has already validated byte by byte; this
     // hands it a non-public way in, so the public API can always validate.
-    registerTrustedAppend((list, name, lower, value) => {
+    registerTrusted((list, name, lower, value) => {
       list.#names.push(name);
       list.#lower.push(lower);
       list.#values.push(value);
+    }, (list, names, lowers, values) => {
+      list.#names = names;
+      list.#lower = lowers;
+      list.#values = values;
     });
   }
 

@@ -7,11 +7,8 @@ import {
   type ResponseHead,
   type SerializeResponseOptions,
 } from "./serialize.ts";
-import { headBytes, wholeResponseBytes } from "./_response_bytes.ts";
+import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
-import { isShortAscii } from "./_chars.ts";
-
-const encoder = new TextEncoder();
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -135,14 +132,25 @@ export function respondNow(
   request: RequestContext = DEFAULT_CONTEXT,
 ): AwayCall<void> | null {
   const given = response.body;
-  // A short ASCII string is its own bytes: the serializer copies it next to the head.
-  const body = typeof given === "string"
-    ? (isShortAscii(given) ? given : encoder.encode(given))
-    : given;
+  const body = typeof given === "string" ? outgoingText(given) : given;
   if (
     body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array
   ) {
-    return endNow(startResponse(conn, response, request, body?.length ?? 0, body ?? null));
+    const length = body?.length ?? 0;
+    writeResponseHead(conn, response, request, length, body ?? null);
+    // All of it is queued: the peer's end of input no longer means it gave up (see `#finish`).
+    conn.watchPeerEnd(false);
+    if (conn.keepAlive && conn.flushed()) return null;
+    // The client is to be waited for: a writer, ended, does it.
+    const writer = new ResponseWriter(
+      conn,
+      false,
+      isBodyless(response, request),
+      length,
+      request.writeTimeoutMs,
+      length,
+    );
+    return endNow(writer);
   }
   return respondStreamed(conn, response, request, body);
 }
@@ -407,18 +415,33 @@ export function respondOn(
   request: RequestContext = DEFAULT_CONTEXT,
   contentLength: number | null = null,
 ): ResponseWriter {
-  return startResponse(conn, response, request, contentLength, null);
+  writeResponseHead(conn, response, request, contentLength, null);
+  const nullBody = isNullBodyStatus(response.status);
+  // HTTP/1.0 cannot read chunked encoding: an unknown length is delimited by the close.
+  const chunked = contentLength === null && request.version !== "1.0" && !nullBody;
+  const bodyless = isBodyless(response, request);
+  return new ResponseWriter(
+    conn,
+    chunked && !bodyless,
+    bodyless,
+    contentLength,
+    request.writeTimeoutMs,
+  );
 }
 
-/** {@linkcode respondOn}, with the whole body given at once (written along with the head). */
-function startResponse(
+/** Whether the response has no body to send: to a HEAD, or by its status. */
+function isBodyless(response: Omit<HttpResponse, "body">, request: RequestContext): boolean {
+  return request.method === "HEAD" || isNullBodyStatus(response.status);
+}
+
+/** Writes the head of `response` on `conn`, with `body` if it is given whole. */
+function writeResponseHead(
   conn: Connection,
   response: Omit<HttpResponse, "body">,
   request: RequestContext,
   contentLength: number | null,
   body: Uint8Array | string | null,
-): ResponseWriter {
-  const bodyless = request.method === "HEAD" || isNullBodyStatus(response.status);
+): void {
   // An HTTP/1.0 client cannot read chunked encoding: an unknown length ends with the connection.
   const closeDelimited = contentLength === null && request.version === "1.0" &&
     !isNullBodyStatus(response.status);
@@ -439,15 +462,6 @@ function startResponse(
   // Pieces of the serialiser's slab: these bytes go to the transport only.
   conn.write(
     body === null ? headBytes(head, options, true) : wholeResponseBytes(head, body, options, true),
-  );
-  const chunked = contentLength === null && !closeDelimited && !isNullBodyStatus(response.status);
-  return new ResponseWriter(
-    conn,
-    chunked && !bodyless,
-    bodyless,
-    contentLength,
-    request.writeTimeoutMs,
-    body?.length ?? 0,
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { InvalidHeaderError } from "./errors.ts";
 import { isToken } from "./headers.ts";
-import { checkValue, headBytes, wholeResponseBytes } from "./_response_bytes.ts";
+import { checkValue, headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
 
 /**
  * The head of a response: status, optional reason phrase, header fields.
@@ -102,7 +102,12 @@ export function serializeResponse(
   body: Uint8Array | string | null = null,
   options: Omit<SerializeResponseOptions, "contentLength"> = {},
 ): Uint8Array {
-  return wholeResponseBytes(head, body, options, false);
+  return wholeResponseBytes(
+    head,
+    typeof body === "string" ? outgoingText(body) : body,
+    options,
+    false,
+  );
 }
 
 /**

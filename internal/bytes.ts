@@ -32,19 +32,51 @@ export function isShortAscii(text: string): boolean {
  * unwritten; pieces are never reused.
  */
 const SLAB = 4096;
+/** The largest piece cut from the slab. */
 const SLAB_PIECE = 1024;
-let slab = new ArrayBuffer(SLAB);
+let slab = new Uint8Array(SLAB);
 let slabAt = 0;
 
 /** A new buffer of `size` bytes for the transport to keep: a slab piece when small. */
 export function pooledBytes(size: number): Uint8Array {
   if (size > SLAB_PIECE) return new Uint8Array(size);
   if (slabAt + size > SLAB) {
-    slab = new ArrayBuffer(SLAB);
+    slab = new Uint8Array(SLAB);
     slabAt = 0;
   }
+  return cut(size);
+}
+
+/**
+ * The slab, with at least `SLAB_PIECE` bytes free from {@linkcode slabFree}:
+ * a writer fills them in place, then {@linkcode cutPiece} takes what it wrote
+ * (nothing is copied).
+ */
+export function slabRoom(): Uint8Array {
+  if (slabAt + SLAB_PIECE > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabAt = 0;
+  }
+  return slab;
+}
+
+/** Where the free part of the slab begins. */
+export function slabFree(): number {
+  return slabAt;
+}
+
+/**
+ * Takes the `size` bytes written in place at {@linkcode slabFree} of
+ * `room` (what {@linkcode slabRoom} gave), or `null` if the slab moved on
+ * meanwhile (renewed, or a piece cut): the writer copies out instead.
+ */
+export function cutPiece(room: Uint8Array, at: number, size: number): Uint8Array | null {
+  return room === slab && at === slabAt && size <= SLAB_PIECE ? cut(size) : null;
+}
+
+function cut(size: number): Uint8Array {
   // A view made by the constructor: `subarray` looks up a species constructor first.
-  const piece = new Uint8Array(slab, slabAt, size);
+  const piece = new Uint8Array(slab.buffer, slabAt, size);
   slabAt += size;
   return piece;
 }

@@ -223,6 +223,32 @@ describe("httpHandler: keep-alive and pipelining", () => {
     await server.finish();
   });
 
+  it("sends every response whole, small or large, head or body, pipelined back to back", async () => {
+    // Heads are written where their output buffers are cut from a shared slab: a large head
+    // or body among small ones must neither be cut short nor overwrite its neighbours.
+    const sizes = [0, 10, 900, 1000, 1100, 3000, 5000, 20, 4000, 9000, 1];
+    const server = serve((request) => {
+      const n = Number(request.head.target.slice(1));
+      const big = request.head.headers.get("x-big") === "head";
+      return {
+        status: 200,
+        headers: [["x-fill", (big ? "h" : "") + "v".repeat(big ? n : 3)]],
+        body: big ? `${n}` : "b".repeat(n),
+      };
+    });
+    const raw = sizes.map((n, i) =>
+      `GET /${n} HTTP/1.1\r\nHost: a\r\nX-Big: ${i % 2 ? "head" : "body"}\r\n\r\n`
+    ).join("");
+    const responses = parseResponses(await server.exchange(raw));
+    assert.equal(responses.length, sizes.length);
+    sizes.forEach((n, i) => {
+      const big = i % 2 === 1;
+      assert.equal(header(responses[i], "x-fill"), (big ? "h" : "") + "v".repeat(big ? n : 3));
+      assert.equal(responses[i].body, big ? `${n}` : "b".repeat(n));
+    });
+    await server.finish();
+  });
+
   it("answers pipelined requests in request order, even when later ones finish first", async () => {
     const server = serve(function* (request) {
       const delay = Number(request.head.target.slice(1));
