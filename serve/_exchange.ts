@@ -64,7 +64,7 @@ export function buildRequest(
   url: string,
   method: string,
   headers: Iterable<readonly [string, string]>,
-  body: ReadableStream<Uint8Array> | null,
+  body: ReadableStream<Uint8Array> | Uint8Array | null,
   client: SignalSource,
 ): Request {
   try {
@@ -72,7 +72,7 @@ export function buildRequest(
     // cheaper than an init's list of pairs on Node and Bun, the same on Deno.
     const request = method === "GET" && body === null
       ? signalledRequest(url, undefined, client)
-      // Node's fetch requires `duplex` for a streamed body.
+      // Node's fetch requires `duplex` for a streamed body (and takes it for bytes).
       : signalledRequest(url, { method, body, duplex: "half" } as RequestInit, client);
     const fields = request.headers;
     for (const [name, value] of headers) fields.append(name, value);
