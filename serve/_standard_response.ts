@@ -48,7 +48,11 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
     if (new.target === undefined) {
       throw new TypeError("Class constructor Response cannot be invoked without 'new'");
     }
-    const response = Reflect.construct(Native, [body, init], new.target) as Remembered;
+    // `new Native` unless subclassed: Reflect.construct and its argument list cost more.
+    const response =
+      (new.target === (Response as unknown)
+        ? new Native(body, init)
+        : Reflect.construct(Native, [body, init], new.target)) as Remembered;
     if (typeof body === "string") {
       response[STRING_BODY] = body;
       if (addText) {

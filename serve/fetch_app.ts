@@ -4,13 +4,11 @@ import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import type { BodyReader } from "../httputil/body.ts";
-import { type AwayCall, wait } from "../scheduler/mod.ts";
 import { answer, buildRequest, errorResponder, requestHasBody } from "./_exchange.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { ClientSignal } from "./_client_signal.ts";
 import { requestUrl } from "../httputil/request_url.ts";
 import { markUpgradable } from "../internal/upgrade.ts";
-import { upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 /** Options for {@linkcode fetchApp}. */
@@ -45,7 +43,7 @@ export interface FetchAppOptions {
  */
 export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): HttpApp {
   const onError = errorResponder(options.onError, resolveLogger(options.logger));
-  return function* (incoming: IncomingRequest, conn: Connection): AwayCall<HttpResponse> {
+  return function (incoming: IncomingRequest, conn: Connection): Promise<HttpResponse> {
     const { method, headers, framing } = incoming.head;
     const exchange = new Exchange(conn);
     const hasBody = requestHasBody(method, framing.kind !== "none");
@@ -58,11 +56,9 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     );
     markUpgradable(request, incoming.head);
     const info = new Info(conn, exchange);
-    const { upgrade, parts } = yield* wait(
-      answer(handler, request, info, onError, exchange, incoming.body),
-    );
     const onWritten = (error?: unknown): void => exchange.written(error);
-    return upgrade !== null ? upgradeResponse(upgrade, onWritten) : { ...parts, onWritten };
+    // A Promise the engine's thread waits for once: no generator of ours in between.
+    return answer(handler, request, info, onError, exchange, incoming.body, onWritten);
   };
 }
 

@@ -118,6 +118,26 @@ for (const harness of harnesses) {
       await server.close();
     });
 
+    it("sends a Response subclass made with a string as a Response, its class kept", async () => {
+      class Greeting extends Response {
+        constructor(name: string) {
+          super(`hello ${name}`, { headers: { "x-kind": "greeting" } });
+        }
+      }
+      let kept = false;
+      const server = await harness.serve(() => {
+        const greeting = new Greeting("you");
+        kept = greeting instanceof Greeting && greeting instanceof Response;
+        return greeting;
+      });
+      const [response] = parseResponses(await server.exchange(GET()));
+      assert.equal(kept, true);
+      assert.equal(response.body, "hello you");
+      assert.equal(header(response, "x-kind"), "greeting");
+      assert.equal(header(response, "content-type"), "text/plain;charset=UTF-8");
+      await server.close();
+    });
+
     it("keeps several Set-Cookie headers apart", async () => {
       const server = await harness.serve(() => {
         const headers = new Headers();
