@@ -8,6 +8,7 @@
  */
 import type { Logger } from "../internal/logger.ts";
 import { HttpError } from "../httputil/errors.ts";
+import { HeaderList } from "../httputil/headers.ts";
 import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
@@ -64,7 +65,7 @@ export function requestHasBody(method: string, framed: boolean): boolean {
 export function buildRequest(
   url: string,
   method: string,
-  headers: Iterable<readonly [string, string]>,
+  headers: HeaderList | Iterable<readonly [string, string]>,
   body: ReadableStream<Uint8Array> | Uint8Array | null,
   client: SignalSource,
 ): Request {
@@ -76,7 +77,8 @@ export function buildRequest(
       // Node's fetch requires `duplex` for a streamed body (and takes it for bytes).
       : signalledRequest(url, { method, body, duplex: "half" } as RequestInit, client);
     const fields = request.headers;
-    for (const [name, value] of headers) fields.append(name, value);
+    if (headers instanceof HeaderList) headers.forEach(appendField, fields);
+    else for (const [name, value] of headers) fields.append(name, value);
     return request;
   } catch (error) {
     throw new HttpError(
@@ -84,6 +86,10 @@ export function buildRequest(
       `invalid request: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+function appendField(this: Headers, value: string, name: string): void {
+  this.append(name, value);
 }
 
 /** A request body as the engine reads it (an `IncomingRequest`'s `BodyReader`, a shuttle's body). */
