@@ -156,6 +156,33 @@ export class BodyReader {
   }
 
   /**
+   * The whole body in one buffer, if it has a `Content-Length` of at most
+   * `maxBytes` and every byte of it is already received (a small upload
+   * that came with its head): then it counts as read, and no
+   * `100 Continue` is sent (RFC 9110 §10.1.1: the content is already here).
+   * Otherwise `undefined`, with nothing consumed. Never waits. The buffer
+   * may be a view of the connection's input.
+   */
+  takeReceived(maxBytes: number): Uint8Array | undefined {
+    const remaining = this.#remaining;
+    if (
+      this.#started || this.#failure !== null || this.#framing.kind !== "length" ||
+      remaining > maxBytes || this.#conn.bufferedInput < remaining
+    ) return undefined;
+    this.#started = true;
+    this.#expectContinue = false;
+    try {
+      while (!this.#done) this.#consume(this.#conn.readNow() ?? null);
+    } catch (error) {
+      throw (this.#failure = error);
+    }
+    const pieces = this.#pending;
+    this.#pending = [];
+    this.#bytesRead += remaining;
+    return concatBytes(pieces, remaining);
+  }
+
+  /**
    * Decodes the body bytes already received, without waiting for more and
    * without counting as a read: they stay for the reader, and a framing
    * error among them is known now ({@linkcode BodyReader.failure}), before a

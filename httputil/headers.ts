@@ -202,6 +202,20 @@ export class HeaderList implements Iterable<[string, string]> {
     for (let i = 0; i < names.length; i++) yield [names[i], values[i]];
   }
 
+  /**
+   * Calls `callback(value, name)` for each field, in insertion order, names
+   * as given (as `Headers.forEach` does, with `thisArg` as its `this`):
+   * no iterator, nor a pair per field.
+   */
+  forEach<T = undefined>(
+    callback: (this: T, value: string, name: string) => void,
+    thisArg?: T,
+  ): void {
+    const names = this.#names;
+    const values = this.#values;
+    for (let i = 0; i < names.length; i++) callback.call(thisArg as T, values[i], names[i]);
+  }
+
   /** Same as {@linkcode HeaderList.entries}. */
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();

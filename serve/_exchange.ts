@@ -8,12 +8,14 @@
  */
 import type { Logger } from "../internal/logger.ts";
 import { HttpError } from "../httputil/errors.ts";
-import type { ResponseBody } from "../httputil/respond.ts";
+import { HeaderList } from "../httputil/headers.ts";
+import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import { resolveBody } from "./_response_body.ts";
 import { standardizeResponse, takeStringBody } from "./_standard_response.ts";
+import { upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
 // The same response on every runtime (Bun leaves a string body's Content-Type implicit),
@@ -63,8 +65,8 @@ export function requestHasBody(method: string, framed: boolean): boolean {
 export function buildRequest(
   url: string,
   method: string,
-  headers: Iterable<readonly [string, string]>,
-  body: ReadableStream<Uint8Array> | null,
+  headers: HeaderList | Iterable<readonly [string, string]>,
+  body: ReadableStream<Uint8Array> | Uint8Array | null,
   client: SignalSource,
 ): Request {
   try {
@@ -72,10 +74,11 @@ export function buildRequest(
     // cheaper than an init's list of pairs on Node and Bun, the same on Deno.
     const request = method === "GET" && body === null
       ? signalledRequest(url, undefined, client)
-      // Node's fetch requires `duplex` for a streamed body.
+      // Node's fetch requires `duplex` for a streamed body (and takes it for bytes).
       : signalledRequest(url, { method, body, duplex: "half" } as RequestInit, client);
     const fields = request.headers;
-    for (const [name, value] of headers) fields.append(name, value);
+    if (headers instanceof HeaderList) headers.forEach(appendField, fields);
+    else for (const [name, value] of headers) fields.append(name, value);
     return request;
   } catch (error) {
     throw new HttpError(
@@ -83,6 +86,10 @@ export function buildRequest(
       `invalid request: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+function appendField(this: Headers, value: string, name: string): void {
+  this.append(name, value);
 }
 
 /** A request body as the engine reads it (an `IncomingRequest`'s `BodyReader`, a shuttle's body). */
@@ -94,13 +101,17 @@ export interface BodyState {
   readonly failure: unknown;
 }
 
-/** A `Response` taken apart for writing. */
+/** What to call once the response is written (no argument), or could not be (the error). */
+export type OnWritten = (error?: unknown) => void;
+
+/** A `Response` taken apart for writing: for the HTTP/1.1 engine, an `HttpResponse` as it is. */
 export interface ResponseParts {
   status: number;
   statusText: string | undefined;
   headers: Headers;
   /** Bytes when complete at once (so a Content-Length can be given), a stream otherwise. */
   body: ResponseBody;
+  onWritten: OnWritten | undefined;
 }
 
 /**
@@ -113,6 +124,7 @@ function responseParts(
   response: Response,
   method: string,
   client: SignalSource,
+  onWritten: OnWritten | undefined,
 ): ResponseParts | Promise<ResponseParts> {
   // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
   const headers = response.headers;
@@ -122,10 +134,16 @@ function responseParts(
   if (method === "HEAD" || isNullBodyStatus(status)) {
     // No body goes out: an endless stream would otherwise hang.
     if (text === undefined) response.body?.cancel().catch(() => {});
-    return { status, statusText, headers, body: null };
+    return { status, statusText, headers, body: null, onWritten };
   }
-  if (text !== undefined) return { status, statusText, headers, body: text };
-  return resolveBody(response.body, client).then((body) => ({ status, statusText, headers, body }));
+  if (text !== undefined) return { status, statusText, headers, body: text, onWritten };
+  return resolveBody(response.body, client).then((body) => ({
+    status,
+    statusText,
+    headers,
+    body,
+    onWritten,
+  }));
 }
 
 /** What the handler answered: a response to write, or a protocol switch to carry out. */
@@ -141,7 +159,28 @@ export type Answer =
  * `onError` (or the default 500 if that fails too), unless it is the
  * client's: the client is gone, or its body failed (rethrown, so that the
  * engine answers 400/408/413 and closes; never reported as the app's).
+ *
+ * Given `onWritten`, it answers as the HTTP/1.1 engine takes it: the
+ * response's parts with `onWritten`, or the 101 that carries out the
+ * upgrade (no object in between, nor a step more).
  */
+export function answer(
+  handler: FetchHandler,
+  request: Request,
+  info: ServeHandlerInfo,
+  onError: ErrorResponder,
+  client: SignalSource,
+  body: BodyState,
+): Promise<Answer>;
+export function answer(
+  handler: FetchHandler,
+  request: Request,
+  info: ServeHandlerInfo,
+  onError: ErrorResponder,
+  client: SignalSource,
+  body: BodyState,
+  onWritten: OnWritten,
+): Promise<HttpResponse>;
 export async function answer(
   handler: FetchHandler,
   request: Request,
@@ -149,7 +188,8 @@ export async function answer(
   onError: ErrorResponder,
   client: SignalSource,
   body: BodyState,
-): Promise<Answer> {
+  onWritten?: OnWritten,
+): Promise<Answer | HttpResponse> {
   let response: Response;
   try {
     // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
@@ -168,7 +208,10 @@ export async function answer(
     response = await onError(error);
   }
   const upgrade = takeUpgrade(request, response);
-  if (upgrade !== null) return { upgrade, parts: null };
-  const parts = responseParts(response, request.method, client);
-  return { upgrade: null, parts: parts instanceof Promise ? await parts : parts };
+  if (upgrade !== null) {
+    return onWritten === undefined ? { upgrade, parts: null } : upgradeResponse(upgrade, onWritten);
+  }
+  let parts = responseParts(response, request.method, client, onWritten);
+  if (parts instanceof Promise) parts = await parts;
+  return onWritten === undefined ? { upgrade: null, parts } : parts;
 }

@@ -22,13 +22,18 @@
  *   connections. What setting a connection up and down costs the core, the
  *   HTTP/1.1 engine and (`--api=serve`) the fetch adapter, without sockets.
  *
+ * `--method=POST` sends `POST /echo` with a 1 KiB body (in the same chunk
+ * as the head, as a small upload arrives) instead of `GET /`; the handler
+ * reads it as text and echoes it, and the objects' loop does the same with
+ * a `Request` of that body.
+ *
  * `--warmup=N` requests (default 20,000) run first, then `--requests=N`.
  * Instructions per request are the difference between two runs under
  * callgrind, at N and 2N requests, divided by N (start-up and warm-up cancel
  * out; `--alone` leaves out the objects' loop that `--api=serve` runs
  * after its own, which `--api=objects` counts alone).
  *
- *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--connections=64] [--requests=200000] [--churn]
+ *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--method=GET|POST] [--connections=64] [--requests=200000] [--churn]
  *   bun scripts/bench/engine.ts
  *   node .build/bench/esm/scripts/bench/engine.js   (after the npm build)
  *   valgrind --tool=callgrind --smc-check=all-non-file deno run -A scripts/bench/engine.ts --slow --requests=20000
@@ -52,20 +57,36 @@ import type { HttpApp } from "../../httputil/server.ts";
 import { fetchHandler, HELLO } from "./_handlers.ts";
 import { option } from "./_args.ts";
 
+const METHOD = option("method") ?? "GET";
+if (METHOD !== "GET" && METHOD !== "POST") throw new Error(`--method: unknown ${METHOD}`);
+/** The POST's body: 1 KiB of JSON-ish text. */
+const POSTED = `{"data":"${"x".repeat(1024 - 11)}"}`;
 const REQUEST = new TextEncoder().encode(
-  "GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+  METHOD === "GET"
+    ? "GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n"
+    : "POST /echo HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n" +
+      `Content-Type: application/json\r\nContent-Length: ${POSTED.length}\r\n\r\n${POSTED}`,
 );
 /** The churn case's request: one per connection. */
 const REQUEST_CLOSE = new TextEncoder().encode(
   "GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: h2load\r\nConnection: close\r\n\r\n",
 );
 /** The request above as the runtime's objects would carry it. */
-const URL_ = "http://localhost:8080/";
+const URL_ = METHOD === "GET" ? "http://localhost:8080/" : "http://localhost:8080/echo";
 const HEADERS: [string, string][] = [
   ["host", "localhost:8080"],
   ["user-agent", "wrk"],
   ["accept", "*/*"],
+  ...(METHOD === "GET" ? [] : [
+    ["content-type", "application/json"],
+    ["content-length", String(POSTED.length)],
+  ] as [string, string][]),
 ];
+const BODY = new TextEncoder().encode(POSTED);
+/** The last byte of every response (that of its body). */
+const LAST_BYTE = (METHOD === "GET" ? HELLO : POSTED).charCodeAt(
+  (METHOD === "GET" ? HELLO : POSTED).length - 1,
+);
 
 /**
  * The default limits and deadlines, or with `--slow` (for runs under
@@ -83,12 +104,13 @@ const TIMEOUTS = process.argv.includes("--slow")
   }
   : {};
 
-/** The core API's hello world: a plain response object. */
-const coreApp: HttpApp = () => ({
-  status: 200,
-  headers: [["content-type", "text/plain;charset=UTF-8"]],
-  body: HELLO,
-});
+/** The core API's hello world (a plain response object), or its echo of a POST's body. */
+const coreApp: HttpApp = METHOD === "GET"
+  ? () => ({ status: 200, headers: [["content-type", "text/plain;charset=UTF-8"]], body: HELLO })
+  : function* (request) {
+    const body = yield* request.body.readAll();
+    return { status: 200, headers: [["content-type", "application/json"]], body };
+  };
 const ADDRESS = { transport: "tcp", hostname: "127.0.0.1", port: 8080 } as const;
 
 /** Measures `total` requests over `connections` connections; resolves with µs of CPU per request. */
@@ -205,7 +227,9 @@ function client(more: () => boolean, closed: () => void): Transport {
     cancel() {},
   };
   const sink: DirectSink = {
-    write() {
+    write(chunk) {
+      // One write per response, ending with its body: else the next request would go out early.
+      if (chunk[chunk.length - 1] !== LAST_BYTE) throw new Error("a response came in pieces");
       if (!more()) return;
       if (reader === null) return void (pending = true);
       const deliver = reader;
@@ -230,25 +254,36 @@ function client(more: () => boolean, closed: () => void): Transport {
 
 /**
  * What the runtime's own objects cost for one request of `serve()`'s: a
- * `Request` with the same URL and headers, a `Response` of the same body,
- * and that body read to the end. Resolves with µs of CPU per iteration.
+ * `Request` with the same URL and headers (and body, read as text for a
+ * POST), a `Response` of the same body, and that body read to the end.
+ * Resolves with µs of CPU per iteration.
  */
 async function measureObjects(total: number): Promise<number> {
   const before = process.cpuUsage();
   let bytes = 0;
   for (let i = 0; i < total; i++) {
-    const request = new Request(URL_, { method: "GET", headers: HEADERS });
-    const response = new Response(HELLO);
-    bytes += (await response.arrayBuffer()).byteLength + request.method.length;
+    let response: Response;
+    if (METHOD === "GET") {
+      const request = new Request(URL_, { method: "GET", headers: HEADERS });
+      response = new Response(request.method === "GET" ? HELLO : "");
+    } else {
+      const request = new Request(URL_, { method: "POST", headers: HEADERS, body: BODY.slice() });
+      response = new Response(await request.text(), {
+        headers: { "content-type": "application/json" },
+      });
+    }
+    bytes += (await response.arrayBuffer()).byteLength;
   }
   const used = process.cpuUsage(before);
-  if (bytes !== total * (HELLO.length + 3)) throw new Error("objects loop miscounted");
+  const size = METHOD === "GET" ? HELLO.length : POSTED.length;
+  if (bytes !== total * size) throw new Error("objects loop miscounted");
   return (used.user + used.system) / total;
 }
 
 const api = option("api") ?? "serve";
 if (!["serve", "core", "objects"].includes(api)) throw new Error(`--api: unknown ${api}`);
 const churn = process.argv.includes("--churn");
+if (churn && METHOD !== "GET") throw new Error("--churn sends GET only: leave out --method");
 if (churn && api === "objects") throw new Error("--churn: --api=serve or --api=core");
 const connections = Number(option("connections") ?? (churn ? "50" : "64"));
 const requests = Number(option("requests") ?? "200000");
@@ -269,13 +304,13 @@ if (churn) {
   );
 } else if (api === "objects") {
   console.log(
-    `${requests} × (new Request + new Response + arrayBuffer()): ${
+    `${requests} × ${METHOD} (new Request + new Response + arrayBuffer()): ${
       micros.toFixed(2)
     } µs of CPU each`,
   );
 } else {
   console.log(
-    `${api}: ${requests} requests over ${connections} connections: ${
+    `${api}: ${requests} ${METHOD} requests over ${connections} connections: ${
       micros.toFixed(2)
     } µs of CPU per request`,
   );

@@ -127,6 +127,34 @@ describe("BodyReader", () => {
     assert.equal(output, "HTTP/1.1 100 Continue\r\n\r\ndone");
   });
 
+  it("takes a small body received whole with its head, leaving what follows, with no 100 Continue", async () => {
+    const { output } = await withConnection([
+      "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhelloNEXT",
+    ], function* (conn) {
+      const head = (yield* waitForHeaders(conn))!;
+      const reader = new BodyReader(conn, head.framing, { expectContinue: true });
+      const body = decode(reader.takeReceived(5)!);
+      const next = decode((yield* conn.read())!);
+      const again = reader.takeReceived(5);
+      conn.write(encode(`${body} ${reader.finished} ${reader.bytesRead} ${next} ${again}`));
+    });
+    assert.equal(output, "hello true 5 NEXT undefined");
+  });
+
+  it("takes nothing of a body not all received, too long or chunked: the reader gets it all", async () => {
+    const { output } = await withConnection(["hel", "lo"], function* (conn) {
+      conn.unread((yield* conn.read())!); // "hel" is received, "lo" not yet
+      const reader = new BodyReader(conn, { kind: "length", length: 5 });
+      const partial = reader.takeReceived(1024);
+      const tooLong = new BodyReader(conn, { kind: "length", length: 3 }).takeReceived(2);
+      const chunked = new BodyReader(conn, { kind: "chunked" }).takeReceived(1024);
+      const started = reader.started;
+      const body = decode(yield* reader.readAll());
+      conn.write(encode(`${partial} ${tooLong} ${chunked} ${started} ${body}`));
+    });
+    assert.equal(output, "undefined undefined undefined false hello");
+  });
+
   it("has nothing to read for a body framed as none", async () => {
     const { output } = await withConnection(["EXTRA"], function* (conn) {
       const reader = new BodyReader(conn, { kind: "none" });

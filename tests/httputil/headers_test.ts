@@ -55,6 +55,15 @@ describe("HeaderList", () => {
     assert.equal(headers.size, 3);
   });
 
+  it("calls forEach's callback with value and name, in order, with thisArg as this", () => {
+    const headers = new HeaderList([["Content-Type", "text/plain"], ["X-A", "1"], ["x-a", "2"]]);
+    const seen: string[] = [];
+    headers.forEach(function (this: string[], value, name) {
+      this.push(`${name}=${value}`);
+    }, seen);
+    assert.deepEqual(seen, ["Content-Type=text/plain", "X-A=1", "x-a=2"]);
+  });
+
   it("returns null and [] for absent names", () => {
     const headers = new HeaderList();
     assert.equal(headers.get("x"), null);

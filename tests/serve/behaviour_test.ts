@@ -52,6 +52,28 @@ for (const harness of harnesses) {
       await server.close();
     });
 
+    it("gives a body that came with its head, or after it, as a stream the handler can read", async () => {
+      const server = await harness.serve(async (request) => {
+        const reader = request.body!.getReader();
+        let text = "";
+        for (let step = await reader.read(); !step.done; step = await reader.read()) {
+          text += new TextDecoder().decode(step.value);
+        }
+        return new Response(`${request.bodyUsed} ${text}`);
+      });
+      const client = await server.connect();
+      client.write("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+      await client.waitFor(/abc$/);
+      client.write("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nde");
+      await tick(20); // the head and part of the body first, as a slow client sends them
+      client.write("fghi");
+      await client.waitFor(/defghi$/);
+      client.end();
+      const text = await client.readText();
+      assert.deepEqual(parseResponses(text).map((r) => r.body), ["true abc", "true defghi"]);
+      await server.close();
+    });
+
     it("sends every Fetch body type with the right framing and content type", async () => {
       const bodies: Record<string, () => BodyInit> = {
         "/text": () => "text",
@@ -93,6 +115,26 @@ for (const harness of harnesses) {
       assert.match(byPath["/form"].body, /name="field"\r\n\r\nvalue/);
       assert.equal(byPath["/stream"].body, "stream");
       assert.equal(header(byPath["/stream"], "transfer-encoding"), "chunked");
+      await server.close();
+    });
+
+    it("sends a Response subclass made with a string as a Response, its class kept", async () => {
+      class Greeting extends Response {
+        constructor(name: string) {
+          super(`hello ${name}`, { headers: { "x-kind": "greeting" } });
+        }
+      }
+      let kept = false;
+      const server = await harness.serve(() => {
+        const greeting = new Greeting("you");
+        kept = greeting instanceof Greeting && greeting instanceof Response;
+        return greeting;
+      });
+      const [response] = parseResponses(await server.exchange(GET()));
+      assert.equal(kept, true);
+      assert.equal(response.body, "hello you");
+      assert.equal(header(response, "x-kind"), "greeting");
+      assert.equal(header(response, "content-type"), "text/plain;charset=UTF-8");
       await server.close();
     });
 
