@@ -20,7 +20,9 @@
  * Each line `stats` on stdin is answered with `stats <json>`: the heap in
  * use after a full collection (`heapUsed`, bytes) and the bytes allocated
  * since the start (`allocated`; null where the runtime does not count them,
- * Node 20), from the runtime's heap statistics. `snapshot <path>` writes a
+ * Node 20), from the runtime's heap statistics; `allocated` with
+ * `allocated <json>`, that count alone, with no collection (which would
+ * slow the requests right after it). `snapshot <path>` writes a
  * heap snapshot in V8's format there (Bun's `generateHeapSnapshot("v8")`,
  * else `node:v8`) and answers `snapshot <path>`. A full collection needs
  * `--expose-gc` on Node and Deno (the driver passes it); Bun has `Bun.gc`.
@@ -103,15 +105,20 @@ async function start(server: string, port: number, h2: boolean): Promise<void> {
 
 /** The runtime's heap statistics, after a full collection for `heapUsed`. */
 function stats(): { heapUsed: number; allocated: number | null } {
-  const before = getHeapStatistics() as { total_allocated_bytes?: number };
+  const before = allocated();
   const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
   if (g.Bun !== undefined) g.Bun.gc(true);
   else if (g.gc !== undefined) g.gc();
   else throw new Error("no gc(): run with --expose-gc");
   return {
     heapUsed: getHeapStatistics().used_heap_size,
-    allocated: before.total_allocated_bytes ?? null,
+    allocated: before,
   };
+}
+
+/** Bytes allocated since the start (a counter: no collection), or null where not counted. */
+function allocated(): number | null {
+  return (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes ?? null;
 }
 
 /** Writes a heap snapshot (V8's format, which Bun also writes) to `path`. */
@@ -132,6 +139,7 @@ function answerStats(): void {
       const line = pending.slice(0, end).trim();
       pending = pending.slice(end + 1);
       if (line === "stats") process.stdout.write(`stats ${JSON.stringify(stats())}\n`);
+      if (line === "allocated") process.stdout.write(`allocated ${JSON.stringify(allocated())}\n`);
       if (line.startsWith("snapshot ")) {
         process.stdout.write(`snapshot ${snapshot(line.slice(9))}\n`);
       }

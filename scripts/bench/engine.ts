@@ -43,9 +43,8 @@
 import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
+import { directTransport } from "./_direct.ts";
 import {
-  DIRECT_SINK,
-  DIRECT_SOURCE,
   type DirectReader,
   type DirectSink,
   type DirectSource,
@@ -111,7 +110,6 @@ const coreApp: HttpApp = METHOD === "GET"
     const body = yield* request.body.readAll();
     return { status: 200, headers: [["content-type", "application/json"]], body };
   };
-const ADDRESS = { transport: "tcp", hostname: "127.0.0.1", port: 8080 } as const;
 
 /** Measures `total` requests over `connections` connections; resolves with µs of CPU per request. */
 async function measure(api: string, connections: number, total: number): Promise<number> {
@@ -198,17 +196,7 @@ function oneShotClient(ended: (answered: boolean) => void): Transport {
     end: () => ended(wrote),
     abort: () => ended(false),
   };
-  return {
-    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
-    get readable(): never {
-      throw new Error("read directly");
-    },
-    get writable(): never {
-      throw new Error("written directly");
-    },
-    [DIRECT_SOURCE]: () => source,
-    [DIRECT_SINK]: () => sink,
-  } as Transport;
+  return directTransport(source, sink);
 }
 
 /**
@@ -239,17 +227,7 @@ function client(more: () => boolean, closed: () => void): Transport {
     end: closed,
     abort: closed,
   };
-  return {
-    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
-    get readable(): never {
-      throw new Error("read directly");
-    },
-    get writable(): never {
-      throw new Error("written directly");
-    },
-    [DIRECT_SOURCE]: () => source,
-    [DIRECT_SINK]: () => sink,
-  } as Transport;
+  return directTransport(source, sink);
 }
 
 /**

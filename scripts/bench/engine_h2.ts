@@ -29,9 +29,8 @@ import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
+import { directTransport } from "./_direct.ts";
 import {
-  DIRECT_SINK,
-  DIRECT_SOURCE,
   type DirectReader,
   type DirectSink,
   type DirectSource,
@@ -64,7 +63,6 @@ const TIMEOUTS = process.argv.includes("--slow")
     writeTimeoutMs: 6_000_000,
   }
   : {};
-const ADDRESS = { transport: "tcp", hostname: "127.0.0.1", port: 8080 } as const;
 const SILENT = { info() {}, warn() {}, error: console.error };
 
 /** h2load's request: these fields, the first block with literals, the next ones all indexed. */
@@ -207,17 +205,7 @@ function client(counter: Counter, streams: number): Transport {
       counter.fail(reason);
     },
   };
-  return {
-    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
-    get readable(): never {
-      throw new Error("read directly");
-    },
-    get writable(): never {
-      throw new Error("written directly");
-    },
-    [DIRECT_SOURCE]: () => source,
-    [DIRECT_SINK]: () => sink,
-  } as Transport;
+  return directTransport(source, sink);
 }
 
 function allocated(): number | null {

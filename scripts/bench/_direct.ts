@@ -1,0 +1,31 @@
+/**
+ * In-memory connections for the engine benchmarks (`engine.ts`,
+ * `engine_h2.ts`): a transport the core reads and writes directly, with no
+ * socket and no Web stream in between.
+ *
+ * @module
+ */
+import type { Transport } from "../../core/transport.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectSink,
+  type DirectSource,
+} from "../../internal/direct_io.ts";
+
+const ADDRESS = { transport: "tcp", hostname: "127.0.0.1", port: 8080 } as const;
+
+/** A transport over `source` and `sink` alone (its Web streams throw if asked for). */
+export function directTransport(source: DirectSource, sink: DirectSink): Transport {
+  return {
+    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
+    get readable(): never {
+      throw new Error("read directly");
+    },
+    get writable(): never {
+      throw new Error("written directly");
+    },
+    [DIRECT_SOURCE]: () => source,
+    [DIRECT_SINK]: () => sink,
+  } as Transport;
+}
