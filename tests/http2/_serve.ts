@@ -12,13 +12,18 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import process from "node:process";
+import assert from "node:assert/strict";
 import {
   CONNECTION_PREFACE,
+  type DataFrame,
+  ErrorCode,
   type Frame,
   FrameParser,
   FrameType,
+  type GoawayFrame,
   HpackDecoder,
   HpackEncoder,
+  type RstStreamFrame,
   serializeHeaders,
   serializeSettings,
   SETTINGS_ACK,
@@ -149,6 +154,84 @@ export function skipWithout(path: string, what: string): string | false {
   // Deno and Bun do not print a skip's reason: say it here.
   console.log(`tests/http2: ${skip}`);
   return skip;
+}
+
+/** curl and h2load where Debian puts them (h2load elsewhere: `HUSSAR_H2LOAD`). */
+export const CURL = "/usr/bin/curl";
+export const H2LOAD = process.env.HUSSAR_H2LOAD ?? "/usr/bin/h2load";
+
+/** curl's answer: the body, then the HTTP version it spoke on a line of its own. */
+export async function curl(args: string[]): Promise<{ body: string; version: string }> {
+  const { code, out, err } = await run(CURL, [
+    "-sS",
+    "--max-time",
+    "20",
+    "-w",
+    "\n%{http_version}",
+    ...args,
+  ]);
+  assert.equal(code, 0, err);
+  const at = out.lastIndexOf("\n");
+  return { body: out.slice(0, at), version: out.slice(at + 1) };
+}
+
+/** h2load's 2000 requests to `/load`, 10 at a time on each of 4 connections: every one a 200. */
+export async function h2loadCompletes(port: number): Promise<void> {
+  const { code, out, err } = await run(H2LOAD, [
+    "-n",
+    "2000",
+    "-c",
+    "4",
+    "-m",
+    "10",
+    "-T",
+    "30",
+    `http://127.0.0.1:${port}/load`,
+  ]);
+  assert.equal(code, 0, out + err);
+  assert.match(out, /2000 succeeded, 0 failed, 0 errored/, out);
+  assert.match(out, /status codes: 2000 2xx/, out);
+}
+
+/**
+ * Graceful shutdown with a stream open (RFC 9113 §6.8), over raw frames:
+ * GOAWAY(NO_ERROR) names stream 1 as the last, a stream opened after it is
+ * refused, and stream 1 finishes before `shutdown()` settles. Resolves with
+ * the server, its connection closed, for the caller's checks.
+ */
+export async function shutsDownGracefully(options: ServeOptions = {}): Promise<HttpServer> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered = 0;
+  const server = await start(async () => {
+    entered++;
+    await gate;
+    return new Response("finished");
+  }, options);
+  const raw = await RawClient.connect(server.port!);
+  try {
+    raw.send(raw.headers(1, "GET", "/slow", true));
+    await until(() => entered === 1, 10_000, "the handler to run");
+    let stopped = false;
+    const stopping = server.shutdown().then(() => stopped = true);
+    const goaway = await raw.next((f) => f.type === FrameType.GOAWAY) as GoawayFrame;
+    assert.deepEqual([goaway.errorCode, goaway.lastStreamId], [ErrorCode.NO_ERROR, 1]);
+    // A stream opened after it is refused; the handler never sees it.
+    raw.send(raw.headers(3, "GET", "/late", true));
+    const refused = await raw.next((f) => f.type === FrameType.RST_STREAM) as RstStreamFrame;
+    assert.deepEqual([refused.streamId, refused.errorCode], [3, ErrorCode.REFUSED_STREAM]);
+    assert.equal(stopped, false);
+    release();
+    const data = await raw.next((f) => f.type === FrameType.DATA && f.streamId === 1) as DataFrame;
+    assert.equal(new TextDecoder().decode(data.data), "finished");
+    assert.equal(data.endStream, true);
+    await raw.closed();
+    await stopping;
+    assert.equal(entered, 1);
+  } finally {
+    raw.close();
+  }
+  return server;
 }
 
 /**

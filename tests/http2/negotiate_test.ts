@@ -10,24 +10,7 @@ import assert from "node:assert/strict";
 import { connect } from "../sources/_socket_client.ts";
 import { serve } from "../../serve/mod.ts";
 import { selfSignedCertificate } from "../_tls.ts";
-import { holdsNothing, run, skipWithout, start } from "./_serve.ts";
-
-const CURL = "/usr/bin/curl";
-
-/** curl's answer: the body, then the HTTP version it spoke on a line of its own. */
-async function curl(args: string[]): Promise<{ body: string; version: string }> {
-  const { code, out, err } = await run(CURL, [
-    "-sS",
-    "--max-time",
-    "20",
-    "-w",
-    "\n%{http_version}",
-    ...args,
-  ]);
-  assert.equal(code, 0, err);
-  const at = out.lastIndexOf("\n");
-  return { body: out.slice(0, at), version: out.slice(at + 1) };
-}
+import { CURL, curl, holdsNothing, skipWithout, start } from "./_serve.ts";
 
 const echo = async (request: Request): Promise<Response> =>
   new Response(`${request.method} ${request.url} ${await request.text()}`, {

@@ -10,48 +10,26 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
-import process from "node:process";
-import {
-  type DataFrame,
-  ErrorCode,
-  FrameType,
-  type GoawayFrame,
-  type RstStreamFrame,
-  serializeData,
-  serializePing,
-} from "../../http2/mod.ts";
+import { type DataFrame, FrameType, serializeData, serializePing } from "../../http2/mod.ts";
 import { connect as connectSocket } from "../sources/_socket_client.ts";
 import { selfSignedCertificate } from "../_tls.ts";
 import { until } from "../_until.ts";
 import {
   closeClient,
   connect,
+  CURL,
+  curl,
+  H2LOAD,
+  h2loadCompletes,
   RawClient,
   request,
-  run,
+  shutsDownGracefully,
   skipWithout,
   start,
   workersHoldNothing,
 } from "./_serve.ts";
 
-const CURL = "/usr/bin/curl";
-const H2LOAD = process.env.HUSSAR_H2LOAD ?? "/usr/bin/h2load";
 const WORKERS = { workers: 1 };
-
-/** curl's answer: the body, then the HTTP version it spoke on a line of its own. */
-async function curl(args: string[]): Promise<{ body: string; version: string }> {
-  const { code, out, err } = await run(CURL, [
-    "-sS",
-    "--max-time",
-    "20",
-    "-w",
-    "\n%{http_version}",
-    ...args,
-  ]);
-  assert.equal(code, 0, err);
-  const at = out.lastIndexOf("\n");
-  return { body: out.slice(0, at), version: out.slice(at + 1) };
-}
 
 const echo = async (request: Request): Promise<Response> =>
   new Response(`${request.method} ${request.url} ${await request.text()}`);
@@ -314,39 +292,8 @@ describe("serve() in worker mode speaks HTTP/2", () => {
   });
 
   it("shutdown() sends GOAWAY from the worker, lets the open stream finish and refuses new ones", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let entered = 0;
-    const server = await start(async () => {
-      entered++;
-      await gate;
-      return new Response("finished");
-    }, WORKERS);
-    const raw = await RawClient.connect(server.port!);
-    try {
-      raw.send(raw.headers(1, "GET", "/slow", true));
-      await until(() => entered === 1, 10_000, "the handler to run");
-      let stopped = false;
-      const stopping = server.shutdown().then(() => stopped = true);
-      const goaway = await raw.next((f) => f.type === FrameType.GOAWAY) as GoawayFrame;
-      assert.deepEqual([goaway.errorCode, goaway.lastStreamId], [ErrorCode.NO_ERROR, 1]);
-      raw.send(raw.headers(3, "GET", "/late", true));
-      const refused = await raw.next((f) => f.type === FrameType.RST_STREAM) as RstStreamFrame;
-      assert.deepEqual([refused.streamId, refused.errorCode], [3, ErrorCode.REFUSED_STREAM]);
-      assert.equal(stopped, false);
-      release();
-      const data = await raw.next((f) =>
-        f.type === FrameType.DATA && f.streamId === 1
-      ) as DataFrame;
-      assert.equal(new TextDecoder().decode(data.data), "finished");
-      assert.equal(data.endStream, true);
-      await raw.closed();
-      await stopping;
-      assert.equal(entered, 1);
-      assert.equal(server.hussar.stats().shuttles, 0);
-    } finally {
-      raw.close();
-    }
+    const server = await shutsDownGracefully(WORKERS);
+    assert.equal(server.hussar.stats().shuttles, 0);
   });
 
   it("completes h2load's 2000 requests, 10 at a time on each of 4 connections, every one a 200", {
@@ -356,20 +303,7 @@ describe("serve() in worker mode speaks HTTP/2", () => {
       async (request) => new Response(`${request.method} ${(await request.text()).length}`),
       WORKERS,
     );
-    const { code, out, err } = await run(H2LOAD, [
-      "-n",
-      "2000",
-      "-c",
-      "4",
-      "-m",
-      "10",
-      "-T",
-      "30",
-      `http://127.0.0.1:${server.port}/load`,
-    ]);
-    assert.equal(code, 0, out + err);
-    assert.match(out, /2000 succeeded, 0 failed, 0 errored/, out);
-    assert.match(out, /status codes: 2000 2xx/, out);
+    await h2loadCompletes(server.port!);
     await workersHoldNothing(server);
   });
 });
