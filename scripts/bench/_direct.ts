@@ -1,10 +1,12 @@
 /**
- * In-memory connections for the engine benchmarks (`engine.ts`,
- * `engine_h2.ts`): a transport the core reads and writes directly, with no
- * socket and no Web stream in between.
+ * What the engine benchmarks (`engine.ts`, `engine_h2.ts`) share:
+ * in-memory connections, a transport the core reads and writes directly
+ * with no socket and no Web stream in between, and the deadlines they run
+ * with.
  *
  * @module
  */
+import process from "node:process";
 import type { Transport } from "../../core/transport.ts";
 import {
   DIRECT_SINK,
@@ -29,3 +31,19 @@ export function directTransport(source: DirectSource, sink: DirectSink): Transpo
     [DIRECT_SINK]: () => sink,
   } as Transport;
 }
+
+/**
+ * The default limits and deadlines, or with `--slow` (for runs under
+ * valgrind, where compiling a first burst of code may take seconds) the
+ * same deadlines stretched a hundredfold: still armed, moved and cancelled
+ * as often, so they cost the same.
+ */
+export const TIMEOUTS = process.argv.includes("--slow")
+  ? {
+    headersTimeoutMs: 3_000_000,
+    bodyTimeoutMs: 3_000_000,
+    keepAliveTimeoutMs: 500_000,
+    requestTimeoutMs: 6_000_000,
+    writeTimeoutMs: 6_000_000,
+  }
+  : {};

@@ -43,7 +43,7 @@
 import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { directTransport } from "./_direct.ts";
+import { directTransport, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -87,22 +87,6 @@ const LAST_BYTE = (METHOD === "GET" ? HELLO : POSTED).charCodeAt(
   (METHOD === "GET" ? HELLO : POSTED).length - 1,
 );
 
-/**
- * The default limits and deadlines, or with `--slow` (for runs under
- * valgrind, where compiling a first burst of code may take seconds) the
- * same deadlines stretched a hundredfold: still armed, moved and cancelled
- * as often, so they cost the same.
- */
-const TIMEOUTS = process.argv.includes("--slow")
-  ? {
-    headersTimeoutMs: 3_000_000,
-    bodyTimeoutMs: 3_000_000,
-    keepAliveTimeoutMs: 500_000,
-    requestTimeoutMs: 6_000_000,
-    writeTimeoutMs: 6_000_000,
-  }
-  : {};
-
 /** The core API's hello world (a plain response object), or its echo of a POST's body. */
 const coreApp: HttpApp = METHOD === "GET"
   ? () => ({ status: 200, headers: [["content-type", "text/plain;charset=UTF-8"]], body: HELLO })
@@ -110,6 +94,13 @@ const coreApp: HttpApp = METHOD === "GET"
     const body = yield* request.body.readAll();
     return { status: 200, headers: [["content-type", "application/json"]], body };
   };
+
+/** The engine on in-memory connections: the core API's app, or `serve()`'s stack. */
+function engine(api: string): Hussar {
+  return new Hussar({
+    handler: httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS),
+  });
+}
 
 /** Measures `total` requests over `connections` connections; resolves with µs of CPU per request. */
 async function measure(api: string, connections: number, total: number): Promise<number> {
@@ -120,9 +111,7 @@ async function measure(api: string, connections: number, total: number): Promise
     finish = resolve;
     fail = reject;
   });
-  const hussar = new Hussar({
-    handler: httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS),
-  });
+  const hussar = engine(api);
   const before = process.cpuUsage();
   for (let i = 0; i < connections; i++) {
     hussar.addConnection(client(() => {
@@ -151,9 +140,7 @@ async function measureChurn(api: string, parallel: number, total: number): Promi
     finish = resolve;
     fail = reject;
   });
-  const hussar = new Hussar({
-    handler: httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS),
-  });
+  const hussar = engine(api);
   const open = (): void => {
     opened++;
     hussar.addConnection(oneShotClient((answered) => {

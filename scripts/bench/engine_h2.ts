@@ -29,7 +29,7 @@ import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { directTransport } from "./_direct.ts";
+import { directTransport, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -53,16 +53,6 @@ import {
 import { fetchHandler, HELLO } from "./_handlers.ts";
 import { option } from "./_args.ts";
 
-/** As engine.ts: the default deadlines, or with `--slow` (valgrind) a hundredfold longer. */
-const TIMEOUTS = process.argv.includes("--slow")
-  ? {
-    headersTimeoutMs: 3_000_000,
-    bodyTimeoutMs: 3_000_000,
-    keepAliveTimeoutMs: 500_000,
-    requestTimeoutMs: 6_000_000,
-    writeTimeoutMs: 6_000_000,
-  }
-  : {};
 const SILENT = { info() {}, warn() {}, error: console.error };
 
 /** h2load's request: these fields, the first block with literals, the next ones all indexed. */
