@@ -353,7 +353,6 @@ async function measureThroughput(
   server: Child,
   settings: Settings,
 ): Promise<CaseResult> {
-  const pid = server.pid;
   const load = (seconds: number): LoadOptions => ({
     url: `http://127.0.0.1:${port}${spec.path}`,
     connections: spec.connections,
@@ -365,11 +364,7 @@ async function measureThroughput(
   const h = await h2load(load(settings.h2loadSeconds), spec);
   const problem = h2loadProblem(h);
   if (problem !== null) throw new Error(`h2load: ${problem}`);
-  const before = await server.allocated();
-  const cpuBefore = cpuSeconds(pid);
-  const w = await wrk(load(settings.seconds), spec.script);
-  const cpu = cpuSeconds(pid) - cpuBefore;
-  const after = await server.allocated();
+  const { result: w, per } = await metered(server, () => wrk(load(settings.seconds), spec.script));
   if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
   return {
     ...base,
@@ -377,21 +372,35 @@ async function measureThroughput(
     p50Ms: w.p50Ms,
     p99Ms: w.p99Ms,
     bytesPerSecond: spec.payload === undefined ? undefined : w.requestsPerSecond * spec.payload,
-    cpuUsPerRequest: (cpu * 1e6) / w.requests,
-    bytesAllocatedPerRequest: allocatedPer(before, after, w.requests),
-    rssAfterKiB: rssKiB(pid),
+    ...per(w.requests),
+    rssAfterKiB: rssKiB(server.pid),
     h2loadRequestsPerSecond: h.requestsPerSecond,
     h2loadSucceeded: h.succeeded,
   };
 }
 
-function allocatedPer(
-  before: number | null,
-  after: number | null,
-  count: number,
-): number | undefined {
-  if (before === null || after === null || count === 0) return undefined;
-  return (after - before) / count;
+/**
+ * Runs `run` and measures the server meanwhile: `per(count)` gives its CPU
+ * µs and the bytes its heap allocated per request (or connection) of `count`.
+ */
+async function metered<T>(server: Child, run: () => Promise<T>): Promise<{
+  result: T;
+  per(count: number): { cpuUsPerRequest: number; bytesAllocatedPerRequest: number | undefined };
+}> {
+  const before = await server.allocated();
+  const cpuBefore = cpuSeconds(server.pid);
+  const result = await run();
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const after = await server.allocated();
+  return {
+    result,
+    per: (count) => ({
+      cpuUsPerRequest: (cpu * 1e6) / count,
+      bytesAllocatedPerRequest: before === null || after === null || count === 0
+        ? undefined
+        : (after - before) / count,
+    }),
+  };
 }
 
 /**
@@ -418,11 +427,10 @@ async function measureChurn(base: CaseResult, port: number, server: Child): Prom
   const warm = parseH2load(await churn(CHURN_CONNECTIONS / 10));
   const warmProblem = h2loadProblem(warm);
   if (warmProblem !== null) throw new Error(`h2load (warm-up): ${warmProblem}`);
-  const before = await server.allocated();
-  const cpuBefore = cpuSeconds(server.pid);
-  const h = parseH2load(await churn(CHURN_CONNECTIONS));
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
-  const after = await server.allocated();
+  const { result: h, per } = await metered(
+    server,
+    async () => parseH2load(await churn(CHURN_CONNECTIONS)),
+  );
   const problem = h2loadProblem(h);
   if (problem !== null) throw new Error(`h2load: ${problem}`);
   if (h.succeeded !== CHURN_CONNECTIONS) {
@@ -431,8 +439,7 @@ async function measureChurn(base: CaseResult, port: number, server: Child): Prom
   return {
     ...base,
     connectionsPerSecond: h.requestsPerSecond,
-    cpuUsPerRequest: (cpu * 1e6) / h.succeeded,
-    bytesAllocatedPerRequest: allocatedPer(before, after, h.succeeded),
+    ...per(h.succeeded),
     rssAfterKiB: rssKiB(server.pid),
     h2loadSucceeded: h.succeeded,
   };
@@ -476,16 +483,11 @@ async function measureH2(
     return h;
   };
   await load(settings.h2Warmup);
-  const before = await server.allocated();
-  const cpuBefore = cpuSeconds(server.pid);
-  const h = await load(settings.h2Requests);
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
-  const after = await server.allocated();
+  const { result: h, per } = await metered(server, () => load(settings.h2Requests));
   return {
     ...base,
     requestsPerSecond: h.requestsPerSecond,
-    cpuUsPerRequest: (cpu * 1e6) / h.succeeded,
-    bytesAllocatedPerRequest: allocatedPer(before, after, h.succeeded),
+    ...per(h.succeeded),
     rssAfterKiB: rssKiB(server.pid),
     h2loadRequestsPerSecond: h.requestsPerSecond,
     h2loadSucceeded: h.succeeded,
