@@ -156,9 +156,10 @@ export function skipWithout(path: string, what: string): string | false {
   return skip;
 }
 
-/** curl and h2load where Debian puts them (h2load elsewhere: `HUSSAR_H2LOAD`). */
+/** curl, h2load and nghttp where Debian puts them (elsewhere: `HUSSAR_H2LOAD`, `HUSSAR_NGHTTP`). */
 export const CURL = "/usr/bin/curl";
 export const H2LOAD = process.env.HUSSAR_H2LOAD ?? "/usr/bin/h2load";
+export const NGHTTP = process.env.HUSSAR_NGHTTP ?? "/usr/bin/nghttp";
 
 /** curl's answer: the body, then the HTTP version it spoke on a line of its own. */
 export async function curl(args: string[]): Promise<{ body: string; version: string }> {

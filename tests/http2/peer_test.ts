@@ -1,10 +1,7 @@
 import { after, before, describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import process from "node:process";
 import {
   applySettings,
   FrameParser,
@@ -22,7 +19,7 @@ import {
   validateRequestHeaders,
 } from "../../http2/mod.ts";
 import { concat, parseEveryWay } from "./_h2.ts";
-import { request } from "./_serve.ts";
+import { H2LOAD, NGHTTP, request, run, skipWithout } from "./_serve.ts";
 
 /**
  * A minimal HTTP/2 server made of the http2/ modules alone, on a plain TCP
@@ -200,37 +197,17 @@ describe("http2 modules against a real peer: Node's http2 client", () => {
   });
 });
 
-/** Runs `command`, resolving with its exit code and output. */
-function run(command: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => out += s);
-  child.stderr.setEncoding("utf8").on("data", (s: string) => out += s);
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, out })));
-}
-
-const NGHTTP = process.env.HUSSAR_NGHTTP ?? "/usr/bin/nghttp";
-const H2LOAD = process.env.HUSSAR_H2LOAD ?? "/usr/bin/h2load";
-/** nghttp and h2load come from Debian's nghttp2-client: skipped without it, except under CI. */
-function skipWithout(path: string): string | false {
-  if (existsSync(path) || process.env.CI === "true") return false;
-  const skip = `no ${path} (apt-get install nghttp2-client): skipped`;
-  // Deno and Bun do not print a skip's reason: say it here.
-  console.log(`tests/http2/peer_test.ts: ${skip}`);
-  return skip;
-}
-
 describe("http2 modules against a real peer: nghttp (nghttp2-client)", () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   before(async () => server = await startServer());
   after(() => server.close());
 
   it("serves its concurrent requests (Huffman-coded, indexed fields; its PRIORITY frames)", {
-    skip: skipWithout(NGHTTP),
+    skip: skipWithout(NGHTTP, "nghttp2-client"),
   }, async () => {
     const base = `http://127.0.0.1:${server.port}`;
     const long = "v".repeat(3000);
-    const { code, out: stdout } = await run(NGHTTP, [
+    const { code, out: stdout, err } = await run(NGHTTP, [
       "--timeout=20",
       "-H",
       `x-long: ${long}`,
@@ -242,7 +219,7 @@ describe("http2 modules against a real peer: nghttp (nghttp2-client)", () => {
       `${base}/two`,
       `${base}/three`,
     ]);
-    assert.equal(code, 0, stdout);
+    assert.equal(code, 0, stdout + err);
     assert.deepEqual(server.seen.errors, []);
     // nghttp writes the bodies one after the other, in the order they complete.
     for (const path of ["/one?x=1", "/two", "/three"]) {
@@ -273,7 +250,7 @@ describe("http2 modules against a real peer: h2load (nghttp2-client)", () => {
   after(() => server.close());
 
   it("completes 300 requests, 10 at a time on each of 3 connections, every one a 200", {
-    skip: skipWithout(H2LOAD),
+    skip: skipWithout(H2LOAD, "nghttp2-client"),
   }, async () => {
     // h2load takes the 30 paths in turn: our encoder keeps adding their x-echo-path (over 200
     // octets each) to its 4 KiB table and evicting, and h2load's decoder must agree every time.
@@ -281,7 +258,7 @@ describe("http2 modules against a real peer: h2load (nghttp2-client)", () => {
       { length: 30 },
       (_, i) => `http://127.0.0.1:${server.port}/load/${i}/${"p".repeat(200)}`,
     );
-    const { code, out } = await run(H2LOAD, [
+    const { code, out, err } = await run(H2LOAD, [
       "-n",
       "300",
       "-c",
@@ -292,7 +269,7 @@ describe("http2 modules against a real peer: h2load (nghttp2-client)", () => {
       "20",
       ...paths,
     ]);
-    assert.equal(code, 0, out);
+    assert.equal(code, 0, out + err);
     assert.match(out, /300 succeeded, 0 failed, 0 errored/, out);
     assert.match(out, /status codes: 300 2xx/, out);
     assert.deepEqual(server.seen.errors, []);

@@ -10,9 +10,15 @@ import process from "node:process";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { H2LOAD, h2loadCompletes, holdsNothing, run, skipWithout, start } from "./_serve.ts";
-
-const NGHTTP = process.env.HUSSAR_NGHTTP ?? "/usr/bin/nghttp";
+import {
+  H2LOAD,
+  h2loadCompletes,
+  holdsNothing,
+  NGHTTP,
+  run,
+  skipWithout,
+  start,
+} from "./_serve.ts";
 
 const handler = async (request: Request): Promise<Response> => {
   const body = request.body === null ? "" : `${(await request.arrayBuffer()).byteLength} octets`;
