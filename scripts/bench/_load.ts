@@ -1,7 +1,10 @@
 /**
  * The load generators: `wrk` (the headline: req/s and latency percentiles)
  * and `h2load --h1` (exact request and status counts, the cross-check),
- * each pinned with `taskset`, and the parsing of their reports.
+ * each pinned with `taskset`, and the parsing of their reports. Each run
+ * also says how busy the generator itself was (`clientCpu`, its CPU time
+ * over the run's wall time, from the shell's `times`): near 1, the one core
+ * it has was the bottleneck, not the server.
  *
  * @module
  */
@@ -16,6 +19,12 @@ export interface WrkResult {
   p99Ms: number;
   /** Socket errors (connect, read, write, timeout) and non-2xx/3xx answers. */
   errors: string[];
+  /** wrk's socket error counts (0 when it printed none). */
+  socketErrors: { connect: number; read: number; write: number; timeout: number };
+  /** Non-2xx/3xx answers. */
+  non2xx: number;
+  /** The generator's CPU time ÷ the run's wall time (1: its core was busy throughout). */
+  clientCpu?: number;
 }
 
 /** What `h2load` reports. */
@@ -28,6 +37,8 @@ export interface H2loadResult {
   timeout: number;
   status2xx: number;
   statusOther: number;
+  /** The generator's CPU time ÷ the run's wall time (1: its core was busy throughout). */
+  clientCpu?: number;
 }
 
 /** A load generator's invocation. */
@@ -60,8 +71,39 @@ export function run(command: string[], timeoutMs: number): Promise<string> {
   });
 }
 
-/** `wrk` for `seconds`, with an optional Lua script. */
-export async function wrk(options: LoadOptions, script?: string): Promise<WrkResult> {
+/**
+ * Runs a load generator to completion as {@linkcode run} does, and how busy
+ * it was: its CPU time (user + system, from the shell's `times`, which
+ * counts the children it waited for) ÷ the wall time of the call.
+ */
+export async function runTimed(
+  command: string[],
+  timeoutMs: number,
+): Promise<{ out: string; clientCpu: number }> {
+  const started = performance.now();
+  const out = await run(
+    ["sh", "-c", '"$@"; s=$?; echo "#times"; times; exit $s', "sh", ...command],
+    timeoutMs,
+  );
+  const wall = (performance.now() - started) / 1000;
+  const at = out.lastIndexOf("#times\n");
+  return { out: out.slice(0, at), clientCpu: childCpuSeconds(out.slice(at + 7)) / wall };
+}
+
+/** The children's user + system seconds from `times` (its second line: `0m1.5s 0m0.2s`). */
+export function childCpuSeconds(times: string): number {
+  const line = times.trim().split("\n")[1] ?? "";
+  let total = 0;
+  for (const [, m, s] of line.matchAll(/(\d+)m([\d.]+)s/g)) total += Number(m) * 60 + Number(s);
+  return total;
+}
+
+/** `wrk` for `seconds`, with an optional Lua script and extra request header lines. */
+export async function wrk(
+  options: LoadOptions,
+  script?: string,
+  headers: readonly string[] = [],
+): Promise<WrkResult> {
   const command = [
     "taskset",
     "-c",
@@ -75,8 +117,10 @@ export async function wrk(options: LoadOptions, script?: string): Promise<WrkRes
     "--latency",
   ];
   if (script !== undefined) command.push("-s", script);
+  for (const header of headers) command.push("-H", header);
   command.push(options.url);
-  return parseWrk(await run(command, (options.seconds + 30) * 1000));
+  const { out, clientCpu } = await runTimed(command, (options.seconds + 30) * 1000);
+  return { ...parseWrk(out), clientCpu };
 }
 
 /** Parses `wrk --latency` output. */
@@ -89,11 +133,16 @@ export function parseWrk(text: string): WrkResult {
     throw new Error(`unexpected wrk output:\n${text}`);
   }
   const errors: string[] = [];
-  const socket = /Socket errors: (.*)/.exec(text);
-  if (socket !== null) errors.push(`socket errors: ${socket[1]}`);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  if (socket !== null) errors.push(`socket errors: ${socket[0].slice(15)}`);
+  const [connect, read, write, timeout] = socket === null
+    ? [0, 0, 0, 0]
+    : socket.slice(1).map(Number);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
   if (non2xx !== null) errors.push(`${non2xx[1]} non-2xx/3xx responses`);
   return {
+    socketErrors: { connect, read, write, timeout },
+    non2xx: non2xx === null ? 0 : Number(non2xx[1]),
     requests: Number(requests[1]),
     seconds: toMs(requests[2], requests[3]) / 1000,
     requestsPerSecond: Number(rps[1]),
@@ -127,7 +176,8 @@ export async function h2load(
   if (extra.bodyFile !== undefined) command.push("-d", extra.bodyFile);
   for (const header of extra.headers ?? []) command.push("-H", header);
   command.push(options.url);
-  return parseH2load(await run(command, (options.seconds + 30) * 1000));
+  const { out, clientCpu } = await runTimed(command, (options.seconds + 30) * 1000);
+  return { ...parseH2load(out), clientCpu };
 }
 
 /** Parses h2load's summary. */

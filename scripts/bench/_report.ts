@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { spread } from "./_stats.ts";
 
 /**
  * The contenders, in display order: hussar's `serve()` and core API, the
@@ -48,13 +49,28 @@ export interface CaseResult {
   kibPerConnection?: number;
   /** Memory case: JavaScript heap in use per connection, after full collections. */
   heapKibPerConnection?: number;
+  /** Footprint case: server RSS right after `wrk -c8` on a fresh process, in KiB. */
+  footprintKiB?: number;
+  /** Footprint case: heap in use after that load, after a full collection, in KiB. */
+  heapAfterLoadKiB?: number;
+  /** The load generator's CPU time ÷ wall time (near 1: it, not the server, was the limit). */
+  clientCpu?: number;
+  /** Churn case: the server closed after `Connection: close` without saying so in its answer. */
+  closeUnannounced?: boolean;
+  /** Measured runs the figures are the median of (in rounds, contenders in turn). */
+  runs?: number;
+  /** The case's judged figure ({@linkcode metricOf}) of each measured run, in the order run. */
+  samples?: number[];
 }
 
 /** Every contender against the native server on one case and runtime. */
 export interface Ratio {
   runtime: string;
   case: string;
-  /** The compared figure: `req/s`, `bytes/s`, `conn/s` or `KiB/conn` (RSS, lower is better). */
+  /**
+   * The compared figure: `req/s`, `bytes/s`, `conn/s`, `KiB/conn` (RSS per
+   * idle connection) or `MiB RSS` (after load); lower is better for the last two.
+   */
   metric: string;
   /** The native server's figure. */
   native: number;
@@ -65,6 +81,9 @@ export interface Ratio {
 /** The figure a case is judged by. */
 export function metricOf(result: CaseResult): { name: string; value: number } | null {
   if (result.missing !== undefined) return null;
+  if (result.footprintKiB !== undefined) {
+    return { name: "MiB RSS", value: result.footprintKiB / 1024 };
+  }
   if (result.kibPerConnection !== undefined) {
     return { name: "KiB/conn", value: result.kibPerConnection };
   }
@@ -111,21 +130,48 @@ export function ratioTable(results: CaseResult[]): string {
   for (const ratio of ratios(results)) {
     const value = ratio.metric === "bytes/s"
       ? `${fixed(ratio.native / 2 ** 20, 0)} MiB/s`
-      : ratio.metric === "KiB/conn"
-      ? `${fixed(ratio.native, 1)} KiB/conn`
+      : ratio.metric === "KiB/conn" || ratio.metric === "MiB RSS"
+      ? `${fixed(ratio.native, 1)} ${ratio.metric}`
       : `${thousands(ratio.native)} ${ratio.metric}`;
+    const native = find(results, ratio.runtime, ratio.case, "native")!;
+    const samples = native.samples ?? [];
     rows.push([
       ratio.runtime,
       ratio.case,
-      value,
+      samples.length > 1 ? `${value} ±${(spread(samples) * 100).toFixed(0)}%` : value,
       ...shown.map((s) => {
         const r = ratio.overNative[s];
-        if (r !== undefined) return `${r.toFixed(2)}×`;
-        return isMissing(results, ratio.runtime, ratio.case, s) ? "missing" : "";
+        if (r === undefined) {
+          return isMissing(results, ratio.runtime, ratio.case, s) ? "missing" : "";
+        }
+        const range = roundRatios(native, find(results, ratio.runtime, ratio.case, s)!);
+        return range.length > 1
+          ? `${r.toFixed(2)}× (${Math.min(...range).toFixed(2)}-${Math.max(...range).toFixed(2)})`
+          : `${r.toFixed(2)}×`;
       }),
     ]);
   }
   return markdown(rows);
+}
+
+/** The result of `server` on one case and runtime. */
+export function find(
+  results: readonly CaseResult[],
+  runtime: string,
+  name: string,
+  server: string,
+): CaseResult | undefined {
+  return results.find((r) => r.runtime === runtime && r.case === name && r.server === server);
+}
+
+/**
+ * `result`'s figure ÷ `other`'s in each round both ran ([] unless both have
+ * one sample per round): how far the ratio moved between rounds.
+ */
+export function roundRatios(other: CaseResult, result: CaseResult): number[] {
+  const a = result.samples ?? [];
+  const b = other.samples ?? [];
+  return a.length !== b.length ? [] : a.map((value, i) => value / b[i]);
 }
 
 function isMissing(results: CaseResult[], runtime: string, name: string, server: string): boolean {
@@ -173,7 +219,9 @@ export function table(results: CaseResult[]): string {
     "B alloc/req",
     "RSS after MiB",
     "req/s (h2load)",
+    "client CPU",
     "memory",
+    "runs",
     "÷ native",
   ]];
   for (const r of results) {
@@ -193,11 +241,17 @@ export function table(results: CaseResult[]): string {
       thousands(r.bytesAllocatedPerRequest),
       r.rssAfterKiB === undefined ? "-" : fixed(r.rssAfterKiB / 1024, 0),
       thousands(r.h2loadRequestsPerSecond),
-      r.kibPerConnection === undefined
+      r.clientCpu === undefined ? "-" : `${(r.clientCpu * 100).toFixed(0)}%`,
+      r.footprintKiB !== undefined
+        ? `${fixed(r.footprintKiB / 1024, 1)} MiB RSS after load, heap ${
+          fixed((r.heapAfterLoadKiB ?? 0) / 1024, 1)
+        } MiB`
+        : r.kibPerConnection === undefined
         ? "-"
         : `${fixed(r.kibPerConnection, 1)} KiB/conn RSS, ${
           fixed(r.heapKibPerConnection, 2)
         } heap (RSS ${fixed((r.rssWithKiB ?? 0) / 1024, 0)} MiB)`,
+      r.runs === undefined ? "1" : String(r.runs),
       r.missing !== undefined
         ? `missing: ${r.missing}`
         : overNative === null
@@ -209,7 +263,7 @@ export function table(results: CaseResult[]): string {
 }
 
 /** Rows (the first the header) as a Markdown table, readable as plain text too. */
-function markdown(rows: string[][]): string {
+export function markdown(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: string[]): string =>
     `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;

@@ -7,29 +7,42 @@
  * and default options everywhere (hussar's limits and deadlines on).
  *
  *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node,node20]
- *     [--case=memory,get,post,pipeline,stream,upload,churn,h2]
- *     [--server=hussar,core,native,raw,floor,srvx,hono] [--idle=10000] [--out=docs/bench]
- *     [--no-build]
+ *     [--case=footprint,memory,get,post,pipeline,stream,upload,churn,h2]
+ *     [--server=hussar,core,native,raw,floor,srvx,hono] [--rounds=4] [--fresh-rounds=2]
+ *     [--idle=10000] [--out=docs/bench] [--no-build]
  *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (tables and chart again)
  *
- * Each contender runs alone in its own process pinned to core 0; the load
- * generators (`wrk`, then `h2load --h1` as a cross-check that fails the run
- * on any error or non-2xx answer) and the idle-connection client are pinned
- * to core 1, on 127.0.0.1. Every case is warmed up first (`--quick` too:
- * hussar's code is still being compiled in its first second). Node runs the
- * npm build, made first into `.build/bench` (skip with `--no-build`).
- * From the server's heap statistics (`_server.ts`) come the bytes allocated
- * per request and the heap per idle connection, beside RSS. `churn` opens
- * one connection per request (`Connection: close`, h2load, a bounded count,
- * 50 at a time). `h2` is HTTP/2 over cleartext with prior knowledge:
- * `h2load -c10 -m10` GETs a bounded count of `/` (in a time limit) from a
- * server process of its own (`_server.ts --h2`: `Deno.serve`, `Bun.serve`
- * with `http2: true`, `node:http2`, hussar's `serve()`); any failed or
- * errored request fails the row, and a hussar that does not answer HTTP/2
- * has its row marked missing, with the reason, instead. Prints the table
- * and the ratios to the native server, and writes `results.json` and
- * `bench.svg` into `--out` (default `docs/bench`; not written when a filter
- * narrows the run, unless `--out` is given).
+ * Each contender runs in its own process pinned to core 0; the load
+ * generators and the idle-connection client are pinned to core 1, on
+ * 127.0.0.1. The machine is shared and its speed drifts, so contenders are
+ * measured in rounds, in turn (A B C A B C ...): all of a runtime's
+ * contenders are started, each is warmed up on a case (`wrk`, then
+ * `h2load --h1` as a cross-check that fails the case on any error or
+ * non-2xx answer), then each gets `--rounds` short measured `wrk` runs in
+ * turn; every figure of a cell is the median of its runs, printed with its
+ * spread, and each ratio is of medians, with the range of the single
+ * rounds' ratios beside it. `footprint` (RSS right after `wrk -c8` on a
+ * fresh process, and the heap left after a full collection) and `memory`
+ * (idle keep-alive connections: RSS and heap per connection) take a fresh
+ * process per contender and round (`--fresh-rounds`), footprint first.
+ * `churn` opens one connection per request (`Connection: close`, 50 at a
+ * time, `wrk`, which reconnects whenever the server closes: Bun.serve closes
+ * without saying so, which h2load counts as failures). `h2` is HTTP/2 over
+ * cleartext with prior knowledge: `h2load -c10 -m10` GETs a bounded count
+ * of `/` (in a time limit) from server processes of their own
+ * (`_server.ts --h2`: `Deno.serve`, `Bun.serve` with `http2: true`,
+ * `node:http2`, hussar's `serve()`); any failed or errored request fails
+ * the cell, and a hussar that does not answer HTTP/2 has its row marked
+ * missing, with the reason, instead. Every run also records how busy the
+ * load generator's own core was (`clientCpu`: near 100%, the generator
+ * and not the server set the figure). From the server's heap statistics
+ * (`_server.ts`) come the bytes allocated per request and the heap in use.
+ *
+ * Prints the table, the ratios to the native server and the targets of
+ * issues 15 and 16 (`_targets.ts`) beside the run's figures, and writes
+ * `results.json` and `bench.svg` into `--out` (default `docs/bench`; not
+ * written when a filter narrows the run, unless `--out` is given). Node runs
+ * the npm build, made first into `.build/bench` (skip with `--no-build`).
  *
  * `raw` (`_raw.ts`) counts request heads and writes canned bytes: no server
  * goes faster on the runtime. `floor` (`_floor.ts`) is the least a server
@@ -43,6 +56,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { connect } from "node:net";
 import {
   h2load,
   h2loadProblem,
@@ -50,10 +64,13 @@ import {
   type LoadOptions,
   parseH2load,
   run,
+  runTimed,
   wrk,
+  type WrkResult,
 } from "./_load.ts";
 import {
   type CaseResult,
+  metricOf,
   missingNotes,
   ratios,
   ratioTable,
@@ -62,6 +79,9 @@ import {
   svgChart,
   table,
 } from "./_report.ts";
+import { combineRuns, type RunFigures } from "./_rounds.ts";
+import { spread } from "./_stats.ts";
+import { judgeTargets, targetTable } from "./_targets.ts";
 import { STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import { binary, list, option } from "./_args.ts";
 import { buildForNode } from "./_node_build.ts";
@@ -74,12 +94,32 @@ const SERVER_CPU = "0";
 const LOAD_CPU = "1";
 /** `node` is the current LTS (`node_lts.ts`); `node20` the oldest Node `engines` allows. */
 const RUNTIMES = ["deno", "bun", "node", "node20"] as const;
-// Memory first, on a fresh process warmed up only by hello-world requests.
-const CASES = ["memory", "get", "post", "pipeline", "stream", "upload", "churn", "h2"] as const;
-/** The cases contenders that are not whole servers answer (all others answer all). */
+const CASES = [
+  "footprint",
+  "memory",
+  "get",
+  "post",
+  "pipeline",
+  "stream",
+  "upload",
+  "churn",
+  "h2",
+] as const;
+/**
+ * The cases measured on a fresh process per contender and round: the
+ * footprint under load (RSS after `wrk -c8`), then on the same process the
+ * idle connections.
+ */
+const FRESH_CASES: readonly string[] = ["footprint", "memory"];
+/**
+ * The cases of contenders that answer only some (all others answer all):
+ * the raw loop and the floor are not whole servers, and the core API's
+ * memory is not compared with anything.
+ */
 const PARTIAL: Record<string, readonly string[]> = {
-  raw: ["memory", "get", "pipeline", "churn"],
+  raw: ["get", "pipeline", "churn"],
   floor: ["memory", "get", "post", "pipeline"],
+  core: ["get", "post", "pipeline", "stream", "upload", "churn"],
 };
 /** The contenders with an HTTP/2 server (the `h2` case). */
 const H2_SERVERS: readonly string[] = ["hussar", "native"];
@@ -97,40 +137,57 @@ const NATIVE_H2: Record<string, string> = {
   node: "node:http2",
   node20: "node:http2",
 };
-/** Connections of the churn case, and how many at a time. */
-const CHURN_CONNECTIONS = 20_000;
+/** Connections of the churn case at a time. */
 const CHURN_PARALLEL = 50;
 const ECHO_BYTES = 1024;
 const UPLOAD_BYTES = 16 * 2 ** 20;
 const STREAM_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
 
 interface Settings {
-  /** wrk's measured run and h2load's run, in seconds. */
+  /** Measured runs of each contender on each case, taken in turn (A B C A B C ...). */
+  rounds: number;
+  /** One measured wrk run, in (whole) seconds. */
   seconds: number;
-  h2loadSeconds: number;
-  /** Unrecorded wrk run before each case (whole seconds; 0: none). */
+  /** Unrecorded wrk run before a contender's rounds of each case (whole seconds; 0: none). */
   warmupSeconds: number;
+  /** The h2load --h1 cross-check after the warm-up, in seconds. */
+  h2loadSeconds: number;
+  /** One measured churn run (wrk, `Connection: close`), in seconds. */
+  churnSeconds: number;
+  /** The footprint case's load (`wrk -c8`) on a fresh process, in seconds. */
+  footprintSeconds: number;
+  /** Fresh processes per contender for the memory and footprint cases, in turn. */
+  freshRounds: number;
   idleConnections: number;
-  /** The `h2` case: requests of the warm-up and of the measured run. */
+  /** The `h2` case: requests of the warm-up and of each measured run. */
   h2Warmup: number;
   h2Requests: number;
 }
 
+// wrk takes whole seconds.
 const FULL: Settings = {
-  seconds: 3,
-  h2loadSeconds: 2,
-  warmupSeconds: 2,
+  rounds: 4,
+  seconds: 1,
+  warmupSeconds: 1,
+  h2loadSeconds: 1,
+  churnSeconds: 1,
+  footprintSeconds: 5,
+  freshRounds: 2,
   idleConnections: 10_000,
   h2Warmup: 20_000,
-  h2Requests: 100_000,
+  h2Requests: 50_000,
 };
 const QUICK: Settings = {
+  rounds: 2,
   seconds: 1,
-  h2loadSeconds: 1,
   warmupSeconds: 1,
+  h2loadSeconds: 1,
+  churnSeconds: 1,
+  footprintSeconds: 2,
+  freshRounds: 1,
   idleConnections: 10_000,
   h2Warmup: 5_000,
-  h2Requests: 20_000,
+  h2Requests: 10_000,
 };
 /** An h2load run of the `h2` case that takes longer than this fails. */
 const H2_TIME_LIMIT_MS = 120_000;
@@ -346,36 +403,55 @@ function throughputCase(name: string, files: Record<string, string>): Throughput
   throw new Error(`no such case ${name}`);
 }
 
-async function measureThroughput(
-  base: CaseResult,
-  spec: Throughput,
-  port: number,
-  server: Child,
-  settings: Settings,
-): Promise<CaseResult> {
-  const load = (seconds: number): LoadOptions => ({
+/** A contender's server process, running. */
+interface Running {
+  server: ServerName;
+  child: Child;
+  port: number;
+}
+
+/**
+ * How a case is measured on a running contender: `prepare` once before the
+ * rounds (warm-up and cross-checks; figures measured once, or `missing`),
+ * then `run` once per round.
+ */
+interface CaseMeasure {
+  prepare(c: Running): Promise<Partial<RunFigures>>;
+  run(c: Running): Promise<RunFigures>;
+}
+
+function throughputMeasure(spec: Throughput, settings: Settings): CaseMeasure {
+  const load = (port: number, seconds: number): LoadOptions => ({
     url: `http://127.0.0.1:${port}${spec.path}`,
     connections: spec.connections,
     seconds,
     cpus: LOAD_CPU,
   });
-  if (settings.warmupSeconds > 0) await wrk(load(settings.warmupSeconds), spec.script);
-  // h2load first: it also warms the server up for wrk's headline figures.
-  const h = await h2load(load(settings.h2loadSeconds), spec);
-  const problem = h2loadProblem(h);
-  if (problem !== null) throw new Error(`h2load: ${problem}`);
-  const { result: w, per } = await metered(server, () => wrk(load(settings.seconds), spec.script));
-  if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
   return {
-    ...base,
-    requestsPerSecond: w.requestsPerSecond,
-    p50Ms: w.p50Ms,
-    p99Ms: w.p99Ms,
-    bytesPerSecond: spec.payload === undefined ? undefined : w.requestsPerSecond * spec.payload,
-    ...per(w.requests),
-    rssAfterKiB: rssKiB(server.pid),
-    h2loadRequestsPerSecond: h.requestsPerSecond,
-    h2loadSucceeded: h.succeeded,
+    async prepare({ port }) {
+      if (settings.warmupSeconds > 0) await wrk(load(port, settings.warmupSeconds), spec.script);
+      // h2load counts every answer: any error or non-2xx fails the contender's case.
+      const h = await h2load(load(port, settings.h2loadSeconds), spec);
+      const problem = h2loadProblem(h);
+      if (problem !== null) throw new Error(`h2load: ${problem}`);
+      return { h2loadRequestsPerSecond: h.requestsPerSecond, h2loadSucceeded: h.succeeded };
+    },
+    async run({ port, child }) {
+      const { result: w, per } = await metered(
+        child,
+        () => wrk(load(port, settings.seconds), spec.script),
+      );
+      if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
+      return {
+        requestsPerSecond: w.requestsPerSecond,
+        p50Ms: w.p50Ms,
+        p99Ms: w.p99Ms,
+        bytesPerSecond: spec.payload === undefined ? undefined : w.requestsPerSecond * spec.payload,
+        ...per(w.requests),
+        rssAfterKiB: rssKiB(child.pid),
+        clientCpu: w.clientCpu,
+      };
+    },
   };
 }
 
@@ -404,44 +480,79 @@ async function metered<T>(server: Child, run: () => Promise<T>): Promise<{
 }
 
 /**
- * One request per connection (`Connection: close`): h2load opens
- * {@linkcode CHURN_CONNECTIONS}, {@linkcode CHURN_PARALLEL} at a time, after
- * a tenth as many to warm up; connections/s, and CPU and bytes allocated per
+ * Whether the server closes a connection after answering a request with
+ * `Connection: close`, and says so (`Connection: close` in its answer; RFC
+ * 9112 §9.6 makes that a SHOULD): Bun.serve closes without saying, which
+ * h2load takes for a failure of every later request of that client.
+ */
+function closeBehaviour(port: number): Promise<{ announced: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    let received = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error("the server kept the connection open 5 s after a Connection: close answer"));
+    }, 5_000);
+    socket.setEncoding("latin1");
+    socket.on("data", (text: string) => (received += text));
+    socket.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on("end", () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const head = received.slice(0, received.indexOf("\r\n\r\n"));
+      if (!head.startsWith("HTTP/1.1 200")) {
+        reject(new Error(`unexpected answer ${JSON.stringify(head.slice(0, 40))}`));
+      } else resolve({ announced: /\r\nconnection: *close\r?$/im.test(head) });
+    });
+    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  });
+}
+
+/**
+ * One request per connection (`Connection: close`), {@linkcode CHURN_PARALLEL}
+ * at a time: `wrk`, which opens a new connection whenever the server closes
+ * one (h2load gives up on a client whose server closes without saying so).
+ * A server that closes unannounced costs wrk one read error per connection
+ * (it sent the next request on it, or saw the end of it without a warning);
+ * nothing else may fail. Connections/s, and CPU and bytes allocated per
  * connection.
  */
-async function measureChurn(base: CaseResult, port: number, server: Child): Promise<CaseResult> {
-  const churn = (count: number): Promise<string> =>
-    run([
-      "taskset",
-      "-c",
-      LOAD_CPU,
-      "h2load",
-      "--h1",
-      "-t1",
-      `-c${CHURN_PARALLEL}`,
-      `-n${count}`,
-      "-H",
-      "Connection: close",
-      `http://127.0.0.1:${port}/`,
-    ], 180_000);
-  const warm = parseH2load(await churn(CHURN_CONNECTIONS / 10));
-  const warmProblem = h2loadProblem(warm);
-  if (warmProblem !== null) throw new Error(`h2load (warm-up): ${warmProblem}`);
-  const { result: h, per } = await metered(
-    server,
-    async () => parseH2load(await churn(CHURN_CONNECTIONS)),
-  );
-  const problem = h2loadProblem(h);
-  if (problem !== null) throw new Error(`h2load: ${problem}`);
-  if (h.succeeded !== CHURN_CONNECTIONS) {
-    throw new Error(`h2load: ${h.succeeded} of ${CHURN_CONNECTIONS} succeeded`);
-  }
+function churnMeasure(settings: Settings): CaseMeasure {
+  const unannounced = new Map<Running, boolean>();
+  const churn = async (c: Running, seconds: number): Promise<WrkResult> => {
+    const options = {
+      url: `http://127.0.0.1:${c.port}/`,
+      connections: CHURN_PARALLEL,
+      seconds,
+      cpus: LOAD_CPU,
+    };
+    const w = await wrk(options, undefined, ["Connection: close"]);
+    const { connect, read, write, timeout } = w.socketErrors;
+    const tolerated = unannounced.get(c) ? w.requests + CHURN_PARALLEL : 0;
+    if (connect + timeout + w.non2xx > 0 || read + write > tolerated || w.requests === 0) {
+      throw new Error(`wrk: ${w.requests} answers; ${w.errors.join("; ")}`);
+    }
+    return w;
+  };
   return {
-    ...base,
-    connectionsPerSecond: h.requestsPerSecond,
-    ...per(h.succeeded),
-    rssAfterKiB: rssKiB(server.pid),
-    h2loadSucceeded: h.succeeded,
+    async prepare(c) {
+      const { announced } = await closeBehaviour(c.port);
+      unannounced.set(c, !announced);
+      await churn(c, settings.warmupSeconds);
+      return announced ? {} : { closeUnannounced: true };
+    },
+    async run(c) {
+      const { result: w, per } = await metered(c.child, () => churn(c, settings.churnSeconds));
+      return {
+        connectionsPerSecond: w.requestsPerSecond,
+        ...per(w.requests),
+        rssAfterKiB: rssKiB(c.child.pid),
+        clientCpu: w.clientCpu,
+      };
+    },
   };
 }
 
@@ -459,52 +570,78 @@ async function h2Refusal(url: string): Promise<string | null> {
 
 /**
  * The `h2` case: `h2load -c10 -m10` (h2c, prior knowledge) GETs `/`, a
- * warm-up then the measured count, each bounded by {@linkcode H2_TIME_LIMIT_MS};
- * every request must succeed with a 2xx. A hussar that does not speak HTTP/2
- * yet gives a row marked missing, with curl's answer as the reason.
+ * warm-up then the measured count each round, each bounded by
+ * {@linkcode H2_TIME_LIMIT_MS}; every request must succeed with a 2xx. A
+ * hussar that does not speak HTTP/2 gives a row marked missing, with curl's
+ * answer as the reason.
  */
-async function measureH2(
-  base: CaseResult,
-  port: number,
-  server: Child,
-  settings: Settings,
-): Promise<CaseResult> {
-  const url = `http://127.0.0.1:${port}/`;
-  if (base.server === "hussar") {
-    const refusal = await h2Refusal(url);
-    if (refusal !== null) return { ...base, missing: refusal };
-  }
-  const load = async (count: number): Promise<H2loadResult> => {
+function h2Measure(settings: Settings): CaseMeasure {
+  const load = async (port: number, count: number): Promise<H2loadResult> => {
+    const url = `http://127.0.0.1:${port}/`;
     const h2 = ["h2load", "-t1", "-c10", "-m10", `-n${count}`, url];
-    const h = parseH2load(await run(["taskset", "-c", LOAD_CPU, ...h2], H2_TIME_LIMIT_MS));
+    const { out, clientCpu } = await runTimed(["taskset", "-c", LOAD_CPU, ...h2], H2_TIME_LIMIT_MS);
+    const h = { ...parseH2load(out), clientCpu };
     const problem = h2loadProblem(h) ??
       (h.succeeded === count ? null : `${h.succeeded} of ${count} succeeded`);
     if (problem !== null) throw new Error(`h2load: ${problem}`);
     return h;
   };
-  await load(settings.h2Warmup);
-  const { result: h, per } = await metered(server, () => load(settings.h2Requests));
   return {
-    ...base,
-    requestsPerSecond: h.requestsPerSecond,
-    ...per(h.succeeded),
-    rssAfterKiB: rssKiB(server.pid),
-    h2loadRequestsPerSecond: h.requestsPerSecond,
-    h2loadSucceeded: h.succeeded,
+    async prepare({ server, port }) {
+      if (server === "hussar") {
+        const refusal = await h2Refusal(`http://127.0.0.1:${port}/`);
+        if (refusal !== null) return { missing: refusal };
+      }
+      await load(port, settings.h2Warmup);
+      return {};
+    },
+    async run({ port, child }) {
+      const { result: h, per } = await metered(child, () => load(port, settings.h2Requests));
+      return {
+        requestsPerSecond: h.requestsPerSecond,
+        ...per(h.succeeded),
+        rssAfterKiB: rssKiB(child.pid),
+        h2loadRequestsPerSecond: h.requestsPerSecond,
+        h2loadSucceeded: h.succeeded,
+        clientCpu: h.clientCpu,
+      };
+    },
   };
 }
 
-async function measureMemory(
-  base: CaseResult,
-  server: Child,
-  port: number,
-  count: number,
-): Promise<CaseResult> {
-  // Warm up the hello-world path so that compiled code is not counted per connection.
-  await wrk({ url: `http://127.0.0.1:${port}/`, connections: 8, seconds: 1, cpus: LOAD_CPU });
+/**
+ * The footprint under load, on a fresh process: `wrk -c8` GETs `/` for
+ * `seconds`; the server's RSS right after, its heap in use after a full
+ * collection, and CPU and bytes allocated per request meanwhile.
+ */
+async function measureFootprint(c: Running, seconds: number): Promise<RunFigures> {
+  const options = { url: `http://127.0.0.1:${c.port}/`, connections: 8, seconds, cpus: LOAD_CPU };
+  const { result: w, per } = await metered(c.child, () => wrk(options));
+  if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
+  const footprintKiB = rssKiB(c.child.pid);
+  return {
+    requestsPerSecond: w.requestsPerSecond,
+    ...per(w.requests),
+    footprintKiB,
+    heapAfterLoadKiB: (await c.child.stats()).heapUsed / 1024,
+    clientCpu: w.clientCpu,
+  };
+}
+
+/**
+ * `count` idle keep-alive connections (`_idle_clients.ts`, one request each):
+ * RSS and heap in use (after full collections) per connection. `warm`: a
+ * second of hello-world requests first, so that compiled code is not
+ * counted per connection (not needed after the footprint case's load).
+ */
+async function measureMemory(c: Running, count: number, warm: boolean): Promise<RunFigures> {
+  const { child, port } = c;
+  if (warm) {
+    await wrk({ url: `http://127.0.0.1:${port}/`, connections: 8, seconds: 1, cpus: LOAD_CPU });
+  }
   await sleep(500);
-  const heapBefore = (await server.stats()).heapUsed;
-  const before = rssKiB(server.pid);
+  const heapBefore = (await child.stats()).heapUsed;
+  const before = rssKiB(child.pid);
   const client = new Child([
     "taskset",
     "-c",
@@ -520,8 +657,8 @@ async function measureMemory(
     const line = await client.line("open ", 120_000);
     const [, opened, dropped] = /open (\d+) dropped (\d+)/.exec(line)!.map(Number);
     // At once: the earliest connections reach the servers' keep-alive timeout (5 s) soon.
-    const withConnections = rssKiB(server.pid);
-    const heapWith = (await server.stats()).heapUsed;
+    const withConnections = rssKiB(child.pid);
+    const heapWith = (await child.stats()).heapUsed;
     client.process.stdin!.end();
     await client.line("closed ", 10_000);
     if (opened !== count || dropped > 0) {
@@ -531,7 +668,6 @@ async function measureMemory(
       );
     }
     return {
-      ...base,
       connections: count,
       rssBeforeKiB: before,
       rssWithKiB: withConnections,
@@ -543,46 +679,232 @@ async function measureMemory(
   }
 }
 
-/** Runs one case against a running contender. */
-function measure(
-  base: CaseResult,
-  server: Child,
-  port: number,
-  settings: Settings,
-  files: Record<string, string>,
-): Promise<CaseResult> {
-  switch (base.case) {
-    case "memory":
-      return measureMemory(base, server, port, settings.idleConnections);
-    case "churn":
-      return measureChurn(base, port, server);
-    case "h2":
-      return measureH2(base, port, server, settings);
-  }
-  return measureThroughput(base, throughputCase(base.case, files), port, server, settings);
-}
-
 /** One case's figure, as the run prints it. */
 function summary(result: CaseResult): string {
   if (result.missing !== undefined) return `missing: ${result.missing}`;
+  const samples = result.samples ?? [];
+  const spreadNote = samples.length > 1 ? ` ±${(spread(samples) * 100).toFixed(0)}%` : "";
+  if (result.footprintKiB !== undefined) {
+    return `${(result.footprintKiB / 1024).toFixed(1)} MiB RSS after load${spreadNote} (heap ${
+      ((result.heapAfterLoadKiB ?? 0) / 1024).toFixed(1)
+    } MiB)`;
+  }
   if (result.kibPerConnection !== undefined) {
-    return `${result.kibPerConnection.toFixed(1)} KiB/conn (heap ${
+    return `${result.kibPerConnection.toFixed(1)} KiB/conn${spreadNote} (heap ${
       result.heapKibPerConnection!.toFixed(2)
     })`;
   }
+  const client = result.clientCpu === undefined
+    ? ""
+    : `, client ${(result.clientCpu * 100).toFixed(0)}% busy`;
   if (result.connectionsPerSecond !== undefined) {
-    return `${Math.round(result.connectionsPerSecond)} conn/s`;
+    return `${Math.round(result.connectionsPerSecond)} conn/s${spreadNote} (${
+      result.cpuUsPerRequest!.toFixed(1)
+    } µs CPU${client})`;
   }
-  return `${Math.round(result.requestsPerSecond!)} req/s (${
+  return `${Math.round(result.requestsPerSecond!)} req/s${spreadNote} (${
     result.cpuUsPerRequest!.toFixed(1)
-  } µs CPU)`;
+  } µs CPU${client})`;
+}
+
+/** What a run has measured so far, and what failed. */
+interface Tally {
+  results: CaseResult[];
+  failures: string[];
+}
+
+function failed(tally: Tally, what: string, error: unknown): void {
+  // The case does not count for this contender; the others go on, and the run fails at the end.
+  const message = error instanceof Error ? error.message : String(error);
+  tally.failures.push(`${what}: ${message}`);
+  console.log(`${what}: FAILED: ${message}`);
+}
+
+/**
+ * One case on running contenders: each is prepared, then measured once per
+ * round, in turn (A B C A B C ...), so that a spell of load on the machine
+ * falls on all of them; each cell is the median of its runs.
+ */
+async function inRounds(
+  runtime: string,
+  name: string,
+  label: string,
+  contenders: readonly Running[],
+  measure: CaseMeasure,
+  rounds: number,
+  tally: Tally,
+): Promise<void> {
+  const cells = new Map<
+    Running,
+    { base: CaseResult; extra: Partial<RunFigures>; runs: RunFigures[] }
+  >();
+  for (const c of contenders) {
+    const base: CaseResult = { runtime, case: name, server: c.server, label };
+    try {
+      const extra = await measure.prepare(c);
+      if (extra.missing !== undefined) {
+        tally.results.push({ ...base, ...extra });
+        console.log(`${runtime} ${name} ${c.server}: missing: ${extra.missing}`);
+      } else cells.set(c, { base, extra, runs: [] });
+    } catch (error) {
+      failed(tally, `${runtime} ${name} ${c.server}`, error);
+    }
+  }
+  for (let round = 1; round <= rounds; round++) {
+    const figures: string[] = [];
+    for (const [c, cell] of cells) {
+      try {
+        const figuresOfRun = await measure.run(c);
+        cell.runs.push(figuresOfRun);
+        const value = metricOf({ ...cell.base, ...figuresOfRun })!;
+        figures.push(`${c.server} ${Math.round(value.value)}`);
+      } catch (error) {
+        failed(tally, `${runtime} ${name} ${c.server} (round ${round})`, error);
+        cells.delete(c);
+      }
+    }
+    console.log(`${runtime} ${name} round ${round}/${rounds}: ${figures.join(", ")}`);
+  }
+  for (const { base, extra, runs } of cells.values()) {
+    const result = combineRuns(base, runs, extra);
+    tally.results.push(result);
+    console.log(`${runtime} ${name} ${base.server}: ${summary(result)}`);
+  }
+}
+
+/** Starts a contender's server process pinned to the server's core; resolves once it listens. */
+async function startServer(
+  runtime: string,
+  server: ServerName,
+  port: number,
+  h2: boolean,
+): Promise<Running> {
+  const child = new Child(
+    ["taskset", "-c", SERVER_CPU, ...serverCommand(runtime, server, port, h2)],
+    "pipe",
+  );
+  try {
+    await child.line("ready", 30_000);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { server, child, port };
+}
+
+/**
+ * The memory and footprint cases, each contender on a fresh process per
+ * round, in turn: the footprint load first (it also warms up the process
+ * for the idle connections), then the idle connections.
+ */
+async function freshCases(
+  runtime: string,
+  servers: readonly ServerName[],
+  cases: readonly string[],
+  settings: Settings,
+  nextPort: () => number,
+  tally: Tally,
+): Promise<void> {
+  const runs = new Map<string, RunFigures[]>();
+  const broken = new Set<string>();
+  for (let round = 1; round <= settings.freshRounds; round++) {
+    for (const server of servers) {
+      const own = cases.filter((name) => hasCase(server, name) && !broken.has(`${name} ${server}`));
+      if (own.length === 0) continue;
+      let c: Running;
+      try {
+        c = await startServer(runtime, server, nextPort(), false);
+      } catch (error) {
+        for (const name of own) broken.add(`${name} ${server}`);
+        failed(tally, `${runtime} ${own.join(",")} ${server}`, error);
+        continue;
+      }
+      try {
+        for (const name of own) {
+          const key = `${name} ${server}`;
+          try {
+            const figures = name === "footprint"
+              ? await measureFootprint(c, settings.footprintSeconds)
+              : await measureMemory(c, settings.idleConnections, !own.includes("footprint"));
+            runs.set(key, [...(runs.get(key) ?? []), figures]);
+            const value = metricOf({ runtime, case: name, server, label: "", ...figures })!;
+            console.log(
+              `${runtime} ${name} round ${round}/${settings.freshRounds}: ${server} ${
+                value.value.toFixed(1)
+              } ${value.name}`,
+            );
+          } catch (error) {
+            broken.add(key);
+            runs.delete(key);
+            failed(tally, `${runtime} ${name} ${server} (round ${round})`, error);
+          }
+        }
+      } finally {
+        await c.child.stop();
+      }
+    }
+  }
+  for (const name of cases) {
+    for (const server of servers) {
+      const figures = runs.get(`${name} ${server}`);
+      if (figures === undefined) continue;
+      const base: CaseResult = { runtime, case: name, server, label: NATIVE[runtime] };
+      const result = combineRuns(base, figures);
+      tally.results.push(result);
+      console.log(`${runtime} ${name} ${server}: ${summary(result)}`);
+    }
+  }
+}
+
+/** Whether `server` answers case `name` (the partial contenders answer some). */
+function hasCase(server: ServerName, name: string): boolean {
+  return (PARTIAL[server] ?? CASES).includes(name) &&
+    (name !== "h2" || H2_SERVERS.includes(server));
+}
+
+/** The HTTP/1.1 load cases or the `h2` case on every contender at once, in rounds. */
+async function loadCases(
+  runtime: string,
+  servers: readonly ServerName[],
+  cases: readonly string[],
+  h2: boolean,
+  settings: Settings,
+  files: Record<string, string>,
+  nextPort: () => number,
+  tally: Tally,
+): Promise<void> {
+  const running: Running[] = [];
+  try {
+    for (const server of servers) {
+      if (!cases.some((name) => hasCase(server, name))) continue;
+      try {
+        running.push(await startServer(runtime, server, nextPort(), h2));
+      } catch (error) {
+        failed(tally, `${runtime} ${server}${h2 ? " (h2)" : ""}`, error);
+      }
+    }
+    for (const name of cases) {
+      const measure = name === "h2"
+        ? h2Measure(settings)
+        : name === "churn"
+        ? churnMeasure(settings)
+        : throughputMeasure(throughputCase(name, files), settings);
+      const label = (h2 ? NATIVE_H2 : NATIVE)[runtime];
+      const contenders = running.filter((c) => hasCase(c.server, name));
+      await inRounds(runtime, name, label, contenders, measure, settings.rounds, tally);
+    }
+  } finally {
+    for (const c of running) await c.child.stop();
+  }
 }
 
 /** `--report=results.json`: prints the table and redraws the chart of an earlier run. */
 async function replot(path: string): Promise<void> {
   const report = JSON.parse(readFileSync(path, "utf8"));
   console.log(
-    `${table(report.results)}\n\n${ratioTable(report.results)}${missingNotes(report.results)}`,
+    `${table(report.results)}\n\n${ratioTable(report.results)}${
+      missingNotes(report.results)
+    }\n\nTargets:\n\n${targetTable(judgeTargets(report.results))}`,
   );
   const title = `hussar and others ÷ the native server (${report.machine.cpus} cores, ${
     report.date.slice(0, 10)
@@ -600,13 +922,25 @@ async function main(): Promise<void> {
   const previous = option("report");
   if (previous !== undefined) return await replot(previous);
   const quick = process.argv.includes("--quick");
-  const idle = option("idle");
   const settings = { ...(quick ? QUICK : FULL) };
-  if (idle !== undefined) settings.idleConnections = Number(idle);
+  const counts = {
+    idle: "idleConnections",
+    rounds: "rounds",
+    "fresh-rounds": "freshRounds",
+  } as const;
+  for (const [name, key] of Object.entries(counts)) {
+    const value = option(name);
+    if (value === undefined) continue;
+    if (!/^[1-9]\d*$/.test(value)) {
+      throw new Error(`--${name}: a positive whole number, not ${value}`);
+    }
+    settings[key] = Number(value);
+  }
   const runtimes = list("runtime", RUNTIMES);
   const cases = list("case", CASES);
   const servers = list("server", SERVERS);
-  const filtered = ["runtime", "case", "server", "idle"].some((name) => option(name) !== undefined);
+  const filtered = ["runtime", "case", "server", "idle", ...Object.keys(counts)]
+    .some((name) => option(name) !== undefined);
   const outDir = option("out") ?? (filtered ? undefined : join(ROOT, "docs", "bench"));
   const started = Date.now();
   if (runtimes.some((r) => r.startsWith("node")) && !process.argv.includes("--no-build")) {
@@ -614,60 +948,31 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), "hussar-bench-"));
   const files = fixtures(dir);
-  const results: CaseResult[] = [];
-  const failures: string[] = [];
+  const tally: Tally = { results: [], failures: [] };
   let port = 18_080;
+  const nextPort = (): number => ++port;
   try {
     for (const runtime of runtimes) {
-      for (const server of servers) {
-        if (ONLY_ON[server] !== undefined && !ONLY_ON[server].includes(runtime)) continue;
-        // The HTTP/2 case has a server process of its own (node:http2 speaks no HTTP/1.1).
-        for (const h2 of [false, true]) {
-          const own = cases.filter((name) =>
-            (name === "h2") === h2 && (PARTIAL[server] ?? CASES).includes(name) &&
-            (name !== "h2" || H2_SERVERS.includes(server))
-          );
-          if (own.length === 0) continue;
-          port++;
-          const child = new Child([
-            "taskset",
-            "-c",
-            SERVER_CPU,
-            ...serverCommand(runtime, server, port, h2),
-          ], "pipe");
-          try {
-            await child.line("ready", 30_000);
-            for (const name of own) {
-              const label = (h2 ? NATIVE_H2 : NATIVE)[runtime];
-              const base: CaseResult = { runtime, case: name, server, label };
-              process.stdout.write(`${runtime} ${server} ${name} ... `);
-              let result: CaseResult;
-              try {
-                result = await measure(base, child, port, settings, files);
-              } catch (error) {
-                // The case does not count; the others go on, and the run fails at the end.
-                const message = error instanceof Error ? error.message : String(error);
-                failures.push(`${runtime} ${server} ${name}: ${message}`);
-                console.log(`FAILED: ${message}`);
-                continue;
-              }
-              results.push(result);
-              console.log(summary(result));
-            }
-          } finally {
-            await child.stop();
-          }
-        }
+      const own = servers.filter((s) => ONLY_ON[s] === undefined || ONLY_ON[s].includes(runtime));
+      const fresh = cases.filter((name) => FRESH_CASES.includes(name));
+      if (fresh.length > 0) await freshCases(runtime, own, fresh, settings, nextPort, tally);
+      // The HTTP/2 case has server processes of its own (node:http2 speaks no HTTP/1.1).
+      for (const h2 of [false, true]) {
+        const load = cases.filter((name) => !FRESH_CASES.includes(name) && (name === "h2") === h2);
+        if (load.length === 0) continue;
+        await loadCases(runtime, own, load, h2, settings, files, nextPort, tally);
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const { results, failures } = tally;
+  const judged = judgeTargets(results);
   const seconds = (Date.now() - started) / 1000;
   console.log(
-    `\n${table(results)}\n\n${ratioTable(results)}${missingNotes(results)}\n\n(${
-      seconds.toFixed(0)
-    } s)`,
+    `\n${table(results)}\n\n${ratioTable(results)}${missingNotes(results)}\n\nTargets:\n\n${
+      targetTable(judged)
+    }\n\n(${seconds.toFixed(0)} s)`,
   );
   if (outDir !== undefined) {
     mkdirSync(outDir, { recursive: true });
@@ -680,6 +985,7 @@ async function main(): Promise<void> {
       results,
       failures,
       ratios: ratios(results),
+      targets: judged,
     };
     writeFileSync(join(outDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
     const title = `hussar and others ÷ the native server (${machine.cpus} cores, ${
