@@ -8,7 +8,7 @@
  *
  *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node,node20]
  *     [--case=footprint,memory,get,post,pipeline,stream,upload,churn,h2]
- *     [--server=hussar,core,native,raw,floor,srvx,hono] [--rounds=4] [--fresh-rounds=2]
+ *     [--server=hussar,core,native,raw,floor,srvx,hono] [--rounds=3] [--fresh-rounds=2]
  *     [--idle=10000] [--out=docs/bench] [--no-build]
  *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (tables and chart again)
  *
@@ -166,7 +166,7 @@ interface Settings {
 
 // wrk takes whole seconds.
 const FULL: Settings = {
-  rounds: 4,
+  rounds: 3,
   seconds: 1,
   warmupSeconds: 1,
   h2loadSeconds: 1,
@@ -628,6 +628,9 @@ async function measureFootprint(c: Running, seconds: number): Promise<RunFigures
   };
 }
 
+/** A round that could not be measured as it should (the machine's load), not a server's fault. */
+class Unmeasured extends Error {}
+
 /**
  * `count` idle keep-alive connections (`_idle_clients.ts`, one request each):
  * RSS and heap in use (after full collections) per connection. `warm`: a
@@ -662,7 +665,7 @@ async function measureMemory(c: Running, count: number, warm: boolean): Promise<
     client.process.stdin!.end();
     await client.line("closed ", 10_000);
     if (opened !== count || dropped > 0) {
-      throw new Error(
+      throw new Unmeasured(
         `${opened} of ${count} connections opened, ${dropped} closed by the server before ` +
           "all were answered (a loaded machine: the keep-alive timeout passed)",
       );
@@ -702,9 +705,18 @@ function summary(result: CaseResult): string {
       result.cpuUsPerRequest!.toFixed(1)
     } µs CPU${client})`;
   }
-  return `${Math.round(result.requestsPerSecond!)} req/s${spreadNote} (${
-    result.cpuUsPerRequest!.toFixed(1)
-  } µs CPU${client})`;
+  const rate = result.bytesPerSecond === undefined
+    ? `${Math.round(result.requestsPerSecond!)} req/s`
+    : `${(result.bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
+  return `${rate}${spreadNote} (${result.cpuUsPerRequest!.toFixed(1)} µs CPU per request${client})`;
+}
+
+/** A run's judged figure with its unit, for the progress lines. */
+function shortFigure(result: CaseResult): string {
+  const { name, value } = metricOf(result)!;
+  return name === "bytes/s"
+    ? `${(value / 2 ** 20).toFixed(0)} MiB/s`
+    : `${value.toFixed(value < 100 ? 1 : 0)} ${name}`;
 }
 
 /** What a run has measured so far, and what failed. */
@@ -756,8 +768,7 @@ async function inRounds(
       try {
         const figuresOfRun = await measure.run(c);
         cell.runs.push(figuresOfRun);
-        const value = metricOf({ ...cell.base, ...figuresOfRun })!;
-        figures.push(`${c.server} ${Math.round(value.value)}`);
+        figures.push(`${c.server} ${shortFigure({ ...cell.base, ...figuresOfRun })}`);
       } catch (error) {
         failed(tally, `${runtime} ${name} ${c.server} (round ${round})`, error);
         cells.delete(c);
@@ -807,6 +818,7 @@ async function freshCases(
 ): Promise<void> {
   const runs = new Map<string, RunFigures[]>();
   const broken = new Set<string>();
+  const unmeasured = new Map<string, string>();
   for (let round = 1; round <= settings.freshRounds; round++) {
     for (const server of servers) {
       const own = cases.filter((name) => hasCase(server, name) && !broken.has(`${name} ${server}`));
@@ -827,16 +839,21 @@ async function freshCases(
               ? await measureFootprint(c, settings.footprintSeconds)
               : await measureMemory(c, settings.idleConnections, !own.includes("footprint"));
             runs.set(key, [...(runs.get(key) ?? []), figures]);
-            const value = metricOf({ runtime, case: name, server, label: "", ...figures })!;
+            const figure = shortFigure({ runtime, case: name, server, label: "", ...figures });
             console.log(
-              `${runtime} ${name} round ${round}/${settings.freshRounds}: ${server} ${
-                value.value.toFixed(1)
-              } ${value.name}`,
+              `${runtime} ${name} round ${round}/${settings.freshRounds}: ${server} ${figure}`,
             );
           } catch (error) {
+            const what = `${runtime} ${name} ${server} (round ${round})`;
+            if (error instanceof Unmeasured) {
+              // Not counted; the other rounds go on, and the cell fails only if none counts.
+              unmeasured.set(key, `${what}: ${error.message}`);
+              console.log(`${what}: not counted: ${error.message}`);
+              continue;
+            }
             broken.add(key);
             runs.delete(key);
-            failed(tally, `${runtime} ${name} ${server} (round ${round})`, error);
+            failed(tally, what, error);
           }
         }
       } finally {
@@ -847,6 +864,10 @@ async function freshCases(
   for (const name of cases) {
     for (const server of servers) {
       const figures = runs.get(`${name} ${server}`);
+      const why = unmeasured.get(`${name} ${server}`);
+      if (figures === undefined && why !== undefined && !broken.has(`${name} ${server}`)) {
+        tally.failures.push(`${why} (no round counted)`);
+      }
       if (figures === undefined) continue;
       const base: CaseResult = { runtime, case: name, server, label: NATIVE[runtime] };
       const result = combineRuns(base, figures);
