@@ -459,11 +459,21 @@ function writeResponseHead(
     version: request.version,
     requestMethod: request.method,
   };
+  if (body !== null && typeof body !== "string" && body.length >= BODY_ALONE_BYTES) {
+    // A large body leaves as it is, after its head: copying it next to the head (a new buffer
+    // of its size) costs more than the write of its own it may take (Node gathers both).
+    conn.write(headBytes(head, options, true));
+    if (!isBodyless(response, request)) conn.write(body);
+    return;
+  }
   // Pieces of the serialiser's slab: these bytes go to the transport only.
   conn.write(
     body === null ? headBytes(head, options, true) : wholeResponseBytes(head, body, options, true),
   );
 }
+
+/** Bodies from this size on are written after their head, not copied next to it. */
+const BODY_ALONE_BYTES = 16 * 1024;
 
 /** The headers as the serializer reads them: a `Headers` as pairs, anything else as it is. */
 function toPairs(headers: HttpResponse["headers"]): ResponseHead["headers"] {
