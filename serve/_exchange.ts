@@ -13,7 +13,7 @@ import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
-import { resolveBody } from "./_response_body.ts";
+import { resolveBody, SizedBody } from "./_response_body.ts";
 import { standardizeResponse, takeStringBody } from "./_standard_response.ts";
 import { upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
@@ -137,13 +137,18 @@ function responseParts(
     return { status, statusText, headers, body: null, onWritten };
   }
   if (text !== undefined) return { status, statusText, headers, body: text, onWritten };
-  return resolveBody(response.body, client).then((body) => ({
-    status,
-    statusText,
-    headers,
-    body,
-    onWritten,
-  }));
+  return resolveBody(response.body, client).then((body) =>
+    body instanceof SizedBody
+      ? { status, statusText, headers: sized(headers, body.size), body: body.stream, onWritten }
+      : { status, statusText, headers, body, onWritten }
+  );
+}
+
+/** `headers` with the body's `Content-Length` (a copy: a `Response`'s may be immutable). */
+function sized(headers: Headers, size: number): Headers {
+  const copy = new Headers(headers);
+  copy.set("content-length", String(size));
+  return copy;
 }
 
 /** What the handler answered: a response to write, or a protocol switch to carry out. */

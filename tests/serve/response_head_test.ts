@@ -16,6 +16,20 @@ const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 const encode = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 const BIG = 2 * 1024 * 1024; // past Bun's 16 KiB first chunk and past the gathering cap
 
+const PART = 64 * 1024;
+/** Parts of a body, each filled with its own letter. */
+const PARTS = ["a", "b", "c", "d"].map((letter) => new Uint8Array(PART).fill(letter.charCodeAt(0)));
+
+/** A stream of `parts` that is complete at once (each part a fresh copy). */
+function completeStream(parts: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const part of parts) controller.enqueue(part.slice());
+      controller.close();
+    },
+  });
+}
+
 const head = (...fields: string[]): string =>
   ["HTTP/1.1 200 OK", ...fields, "connection: close"].join("\r\n");
 
@@ -104,6 +118,11 @@ const cases: Record<string, Case> = {
       ),
     head: head("content-length: 6"),
   },
+  "a big stream that is complete at once": {
+    // Several chunks past the size hussar joins: sent as they are, with their length.
+    body: () => new Response(completeStream(PARTS)),
+    head: head(`content-length: ${PARTS.length * PART}`),
+  },
   "a stream that waits": {
     body: () =>
       new Response(
@@ -161,6 +180,19 @@ for (const harness of harnesses) {
           );
         }
         assert.deepEqual(actual, expected);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("sends a big body complete at once in several chunks whole and in order", async () => {
+      const server = await harness.serve(() => new Response(completeStream(PARTS)));
+      try {
+        const text = await server.exchange(
+          "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+        assert.equal(body, ["a", "b", "c", "d"].map((letter) => letter.repeat(PART)).join(""));
       } finally {
         await server.close();
       }
