@@ -157,10 +157,13 @@ function toMs(value: string, unit: string): number {
   return Number(value) * factor;
 }
 
-/** `h2load --h1` for `seconds`; `pipeline` requests in flight per connection. */
+/**
+ * `h2load --h1` for `seconds`, or for `requests` in all (then `seconds` is
+ * only the time limit); `pipeline` requests in flight per connection.
+ */
 export async function h2load(
   options: LoadOptions,
-  extra: { pipeline?: number; bodyFile?: string; headers?: string[] } = {},
+  extra: { pipeline?: number; bodyFile?: string; headers?: string[]; requests?: number } = {},
 ): Promise<H2loadResult> {
   const command = [
     "taskset",
@@ -171,7 +174,7 @@ export async function h2load(
     "-t1",
     `-c${options.connections}`,
     `-m${extra.pipeline ?? 1}`,
-    `-D${options.seconds}`,
+    extra.requests === undefined ? `-D${options.seconds}` : `-n${extra.requests}`,
   ];
   if (extra.bodyFile !== undefined) command.push("-d", extra.bodyFile);
   for (const header of extra.headers ?? []) command.push("-H", header);
