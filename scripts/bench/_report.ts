@@ -289,7 +289,8 @@ function escapeXml(text: string): string {
 /**
  * A grouped bar chart, one panel per runtime, one group per case, each bar
  * a contender's figure relative to the native server (native = 1). For the
- * memory case the figure is KiB per connection, where lower is better.
+ * memory case the figure is KiB per connection and for the footprint case
+ * MiB of RSS after load, where lower is better.
  */
 export function svgChart(results: CaseResult[], title: string): string {
   const runtimes = [...new Set(results.map((r) => r.runtime))];
@@ -334,7 +335,7 @@ export function svgChart(results: CaseResult[], title: string): string {
   });
   parts.push(
     `<text x="${10 + CHARTED.length * 110}" y="40" fill="#555">relative to native = 1 ` +
-      `(memory: KiB/conn, lower is better)</text>`,
+      `(memory: KiB/conn, footprint: MiB RSS; lower is better)</text>`,
   );
   runtimes.forEach((runtime, p) => {
     const left = 10 + p * panelWidth + 40;
