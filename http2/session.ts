@@ -199,7 +199,9 @@ class Stream implements Http2Exchange {
   thread: Thread | null = null;
   /** The thread waits for a window or for the output to drain. */
   parked = false;
-  /** The grace before the thread of an aborted stream is ended. */
+  /** The app's Promise has not settled (the stream has no thread meanwhile). */
+  pending = false;
+  /** The grace before the thread of an aborted stream is ended (or, pending, the stream). */
   grace: TimerHandle | null = null;
   /** The app has not answered yet, and must by `due` (`requestTimeoutMs`). */
   answering = false;
@@ -432,9 +434,8 @@ class Session {
     this.#streams.set(id, stream);
     this.#lastProcessed = id;
     this.#conn.phase = "handling";
-    stream.thread = this.#scheduler.spawn(this.#serveStream(stream, early), {
-      name: `conn#${this.#conn.id}/h2#${id}`,
-    });
+    if (early !== null) this.#settle(stream, early, NONE);
+    else this.#start(stream);
     // The last id a client can use (§5.1.1): no stream can follow, so the connection is drained.
     if (id === MAX_STREAM_ID) this.#shutdown();
   }
@@ -696,38 +697,115 @@ class Session {
 
   // ---- streams ----
 
-  /** A stream's thread: the app's response (or `early`'s), written within the windows. */
-  *#serveStream(stream: Stream, early: HttpResponse | null): AwayCall<void> {
-    let response: HttpResponse | undefined;
+  /**
+   * Calls the app for a new stream. An answer given at once, or by a
+   * Promise, is written as soon as it is there ({@linkcode #settle}); a
+   * thread's body runs as the stream's thread. No thread is made for a
+   * stream unless something must wait.
+   */
+  #start(stream: Stream): void {
+    let result: HttpResponse | PromiseLike<HttpResponse> | AppThread;
     try {
-      if (early !== null) {
-        response = early;
-      } else {
-        // The app's result, waited for if it is a Promise or run if it is a thread (and then
-        // timed: an answer at once needs no deadline).
-        const result = this.#app(stream) as
-          & Partial<PromiseLike<HttpResponse>>
-          & Partial<Generator<ThreadYield, HttpResponse, Signal>>;
-        const waits = typeof result?.then === "function" || typeof result?.next === "function";
-        if (!waits) response = result as HttpResponse;
-        else {
-          this.#awaitAnswer(stream);
-          try {
-            response = typeof result.then === "function"
-              ? yield* wait(result as PromiseLike<HttpResponse>)
-              : yield* result as Generator<ThreadYield, HttpResponse, Signal>;
-          } finally {
-            this.#answered(stream);
-          }
+      result = this.#app(stream);
+    } catch (error) {
+      return this.#settle(stream, undefined, error);
+    }
+    if (typeof (result as AppThread)?.next === "function") {
+      return this.#spawn(stream, result as AppThread, undefined, null, NONE);
+    }
+    if (typeof (result as PromiseLike<HttpResponse>)?.then !== "function") {
+      return this.#settle(stream, result as HttpResponse, NONE);
+    }
+    // Timed until it settles; a stream ended meanwhile is done after the grace period.
+    this.#awaitAnswer(stream);
+    stream.pending = true;
+    (result as PromiseLike<HttpResponse>).then(
+      (response) => this.#landed(stream, response, NONE),
+      (error) => this.#landed(stream, undefined, error),
+    );
+  }
+
+  /** The app's Promise settled (in a microtask: what is written is flushed at its end). */
+  #landed(stream: Stream, response: HttpResponse | undefined, error: unknown): void {
+    stream.pending = false;
+    this.#answered(stream);
+    if (stream.aborted !== null || this.#streams.get(stream.streamId) !== stream) {
+      // Nobody is left to answer: the response is dropped (a body stream cancelled).
+      const body = response?.body;
+      if (body != null && typeof body !== "string" && !(body instanceof Uint8Array)) {
+        cancelBody(body);
+      }
+      response?.onWritten?.(stream.aborted ?? new ConnectionClosedError("the stream ended"));
+      return this.#streamDone(stream);
+    }
+    this.#settle(stream, response, error);
+  }
+
+  /**
+   * Writes the app's answer now when it needs no waiting; a body that must
+   * wait for windows, or a failure (`error` unless {@linkcode NONE}), is
+   * left to a thread.
+   */
+  #settle(stream: Stream, response: HttpResponse | undefined, error: unknown): void {
+    let rest: Uint8Array | StreamedBody | null = null;
+    if (error === NONE) {
+      try {
+        this.#checkAnswer(stream, response);
+        rest = this.#respond(stream, response);
+        if (rest === null) {
+          if (response.onWritten !== undefined) this.#conn.whenWritten(response.onWritten);
+          return this.#streamDone(stream);
+        }
+      } catch (failure) {
+        error = failure;
+      }
+    }
+    this.#spawn(stream, null, response, rest, error);
+  }
+
+  /** Runs the rest of a stream's exchange (see {@linkcode #serveStream}) as its thread. */
+  #spawn(
+    stream: Stream,
+    app: AppThread | null,
+    response: HttpResponse | undefined,
+    rest: Uint8Array | StreamedBody | null,
+    error: unknown,
+  ): void {
+    stream.thread = this.#scheduler.spawn(
+      this.#serveStream(stream, app, response, rest, error),
+      { name: `conn#${this.#conn.id}/h2#${stream.streamId}` },
+    );
+  }
+
+  /**
+   * A stream's thread: runs the app when it is a thread (timed), sends the
+   * `rest` of a response's body within the windows, or answers a failure
+   * (`error`); the stream is done when it ends.
+   */
+  *#serveStream(
+    stream: Stream,
+    app: AppThread | null,
+    response: HttpResponse | undefined,
+    rest: Uint8Array | StreamedBody | null,
+    error: unknown,
+  ): AwayCall<void> {
+    try {
+      if (error !== NONE) throw error;
+      if (app !== null) {
+        this.#awaitAnswer(stream);
+        try {
+          response = yield* app;
+        } finally {
+          this.#answered(stream);
         }
         this.#checkAnswer(stream, response);
+        rest = this.#respond(stream, response);
       }
-      const rest = this.#respond(stream, response);
       if (rest !== null) yield* this.#sendRest(stream, rest);
-      if (response.onWritten !== undefined) this.#conn.whenWritten(response.onWritten);
-    } catch (error) {
-      if (response !== undefined) response.onWritten?.(error);
-      const answer = this.#failed(stream, error);
+      if (response!.onWritten !== undefined) this.#conn.whenWritten(response!.onWritten);
+    } catch (failure) {
+      if (response !== undefined) response.onWritten?.(failure);
+      const answer = this.#failed(stream, failure);
       if (answer !== null) yield* this.#answerError(stream, answer);
     } finally {
       this.#streamDone(stream);
@@ -1065,15 +1143,17 @@ class Session {
     this.#credit(null, dropped);
     this.#wake(stream);
     const thread = stream.thread;
-    if (thread !== null && thread.alive) {
+    if (thread !== null ? thread.alive : stream.pending) {
       stream.grace = this.#scheduler.setTimeout(GRACE_MS, () => {
-        if (thread.alive) this.#scheduler.kill(thread);
+        if (thread === null) this.#streamDone(stream);
+        else if (thread.alive) this.#scheduler.kill(thread);
       });
     }
   }
 
   /** A stream's thread ended: it no longer counts; a request still sending is told to stop (§8.1). */
   #streamDone(stream: Stream): void {
+    this.#answered(stream);
     stream.grace?.cancel();
     stream.grace = null;
     stream.bodyTimer?.cancel();
@@ -1204,6 +1284,10 @@ class Session {
 /** How long a stream's thread may outlive its stream before it is ended (as the core's grace). */
 const GRACE_MS = 1000;
 const EMPTY = new Uint8Array(0);
+/** No failure: the app answered. */
+const NONE: unique symbol = Symbol("none");
+
+type AppThread = Generator<ThreadYield, HttpResponse, Signal>;
 const ENCODER = new TextEncoder();
 
 /** What a malformed request's app never sees (it is answered by status). */

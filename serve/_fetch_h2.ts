@@ -8,16 +8,19 @@
 import type { Http2App, Http2Exchange } from "../http2/session.ts";
 import type { HttpResponse } from "../httputil/respond.ts";
 import { requestUrl } from "../httputil/request_url.ts";
-import { type AwayCall, wait } from "../scheduler/mod.ts";
 import { answer, buildRequest, type ErrorResponder, requestHasBody } from "./_exchange.ts";
 import { Completion, Info } from "./_completion.ts";
 import type { FetchHandler } from "./types.ts";
 
 const NO_BODY = { failure: null };
 
-/** An {@linkcode Http2App} serving `handler`, its errors answered by `onError`. */
+/**
+ * An {@linkcode Http2App} serving `handler`, its errors answered by
+ * `onError`: a Promise the session writes once it settles (no thread, nor
+ * generator, per stream unless the response must wait for windows).
+ */
 export function fetchHttp2App(handler: FetchHandler, onError: ErrorResponder): Http2App {
-  return function* (stream: Http2Exchange): AwayCall<HttpResponse> {
+  return function (stream: Http2Exchange): Promise<HttpResponse> {
     const { head, body, info: conn } = stream;
     const exchange = new StreamExchange(stream);
     const request = buildRequest(
@@ -28,12 +31,9 @@ export function fetchHttp2App(handler: FetchHandler, onError: ErrorResponder): H
       exchange,
     );
     const info = new Info(conn.remoteAddr, conn.localAddr, exchange);
-    const { parts } = yield* wait(
-      answer(handler, request, info, onError, exchange, body ?? NO_BODY),
-    );
-    if (parts === null) throw new TypeError("a protocol upgrade is not possible over HTTP/2");
     const onWritten = (error?: unknown): void => exchange.written(error);
-    return { ...parts, onWritten };
+    // No upgrade can be pending: only the HTTP/1.1 engine marks a request upgradable.
+    return answer(handler, request, info, onError, exchange, body ?? NO_BODY, onWritten);
   };
 }
 

@@ -41,6 +41,7 @@ import { fetchApp } from "../../serve/fetch_app.ts";
 import { fetchHttp2App } from "../../serve/_fetch_h2.ts";
 import { errorResponder } from "../../serve/_exchange.ts";
 import { type Http2App, http2Handler } from "../../http2/session.ts";
+import type { HttpResponse } from "../../httputil/respond.ts";
 import { negotiateHandler } from "../../http2/negotiate.ts";
 import { CONNECTION_PREFACE } from "../../http2/frame.ts";
 import { HpackEncoder } from "../../http2/hpack.ts";
@@ -222,6 +223,8 @@ async function measure(
   };
   const app = api === "core"
     ? coreApp
+    : api === "core-async"
+    ? (e: Parameters<Http2App>[0]) => Promise.resolve(coreApp(e) as HttpResponse)
     : fetchHttp2App(fetchHandler, errorResponder(undefined, SILENT));
   const hussar = new Hussar({
     handler: negotiateHandler(
@@ -245,7 +248,7 @@ async function measure(
 }
 
 const api = option("api") ?? "serve";
-if (!["serve", "core"].includes(api)) throw new Error(`--api: unknown ${api}`);
+if (!["serve", "core", "core-async"].includes(api)) throw new Error(`--api: unknown ${api}`);
 const connections = Number(option("connections") ?? "10");
 const streams = Number(option("streams") ?? "10");
 const requests_ = Number(option("requests") ?? "100000");
