@@ -73,6 +73,8 @@ export interface BunSocketLike<T> {
 
 /** The socket handlers of `Bun.listen`. */
 export interface BunSocketHandlersLike<T> {
+  /** What `data` is given: `"uint8array"` for a plain `Uint8Array` (the default is a Buffer). */
+  binaryType?: "buffer" | "uint8array";
   open?(socket: BunSocketLike<T>): void;
   handshake?(socket: BunSocketLike<T>, success: boolean, error: Error | null): void;
   data?(socket: BunSocketLike<T>, chunk: Uint8Array): void;

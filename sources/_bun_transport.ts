@@ -80,10 +80,9 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     this.#settle();
   }
 
-  /** The `data` handler. */
+  /** The `data` handler (the listener asks Bun for plain `Uint8Array`s, not Buffers). */
   onData(chunk: Uint8Array): void {
-    // A plain view, not the Buffer: Buffer#slice shares memory where Uint8Array#slice copies.
-    this.#input.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.#input.push(chunk);
   }
 
   /** The `drain` handler: the kernel takes bytes again. */

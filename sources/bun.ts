@@ -69,6 +69,9 @@ class BunListener extends ListenerBase<BunSocketTransport> {
 
   /** Bun calls these for every socket of the listener. */
   readonly handlers = {
+    // Plain Uint8Arrays: a Buffer would need a view of its own (Buffer#slice shares memory where
+    // Uint8Array#slice copies), and reading its `buffer` costs Bun more than the view.
+    binaryType: "uint8array" as const,
     open: (socket: BunSocket): void => {
       if (this.closed) {
         socket.terminate();
