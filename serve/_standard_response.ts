@@ -75,7 +75,10 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
       response[STRING_BODY] = body;
       if (addText) {
         const headers = response.headers;
-        if (!headers.has("content-type")) headers.set("content-type", TEXT_TYPE);
+        // With no fields given there is none to look for.
+        if (init?.headers === undefined || !headers.has("content-type")) {
+          headers.set("content-type", TEXT_TYPE);
+        }
       }
     }
     return response;
