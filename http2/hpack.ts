@@ -94,6 +94,7 @@ export class HpackDecoder {
   readonly #maxString: number;
   // Cursor of the block being decoded (saves returning pairs from helpers).
   #pos = 0;
+  #changes = 0;
 
   /** Creates a decoder with an empty dynamic table. */
   constructor(options: HpackDecoderOptions = {}) {
@@ -111,6 +112,16 @@ export class HpackDecoder {
   /** The dynamic table's current maximum size, as last set by the encoder (§4.2). */
   get maxTableSize(): number {
     return this.#table.maxSize;
+  }
+
+  /**
+   * How many times the state that decoding depends on has changed (an entry
+   * added to the dynamic table, its size updated, a new limit set): a block
+   * decoded again with the same count gives the same fields, or the same
+   * error.
+   */
+  get changes(): number {
+    return this.#changes;
   }
 
   /** Entries of the dynamic table, newest first, as `[name, value]` (for tests and debugging). */
@@ -131,6 +142,7 @@ export class HpackDecoder {
    */
   setMaxTableSize(limit: number): void {
     this.#limit = limit;
+    this.#changes++;
     if (limit < this.#table.maxSize) this.#updateRequired = true;
   }
 
@@ -165,6 +177,7 @@ export class HpackDecoder {
           throw new CompressionError(`table size update to ${size} above ${this.#limit}`);
         }
         table.setMaxSize(size);
+        this.#changes++;
         this.#updateRequired = false;
         continue;
       } else {
@@ -173,7 +186,10 @@ export class HpackDecoder {
         const index = this.#integer(block, indexing ? 6 : 4);
         name = index === 0 ? this.#string(block) : this.#name(index);
         value = this.#string(block);
-        if (indexing) table.add(name, value);
+        if (indexing) {
+          table.add(name, value);
+          this.#changes++;
+        }
       }
       if (this.#updateRequired) {
         throw new CompressionError("missing table size update after a lowered limit");

@@ -46,6 +46,7 @@ import {
 } from "./serialize.ts";
 import { applySettings, type Http2Settings, INITIAL_SETTINGS } from "./settings.ts";
 import { RequestBody } from "./_request_body.ts";
+import { HeadCache } from "./_head_cache.ts";
 import { cancelBody, errorResponse, responseFields, type StreamedBody } from "./_response.ts";
 import { COPIED_DATA, dataFrame, dataHeader, responseFrames } from "./_output.ts";
 
@@ -253,6 +254,7 @@ class Session {
   readonly #peer: Http2Settings = { ...INITIAL_SETTINGS };
   readonly #streams = new Map<number, Stream>();
   readonly #fields: string[] = [];
+  readonly #heads = new HeadCache();
   /** Streams whose app has not answered, oldest first (and some that have, dropped lazily). */
   #waiting: Stream[] = [];
   /** Of those, how many still wait. */
@@ -378,14 +380,21 @@ class Session {
     // One array for every block: what is kept of it is copied out (validate*).
     const fields = this.#fields;
     fields.length = 0;
-    let invalid: Http2Error | null = null;
-    try {
-      this.#decoder.decode(frame.headerBlock, fields);
-    } catch (error) {
-      if (!(error instanceof Http2Error) || error.scope === "connection") throw error;
-      invalid = error;
-    }
+    const decoder = this.#decoder;
+    const block = frame.headerBlock;
+    const changes = decoder.changes;
     const open = this.#streams.get(id);
+    // A new stream's block as the last one, with the decoder as it was then: the same head.
+    const cached = open === undefined ? this.#heads.get(block, changes) : null;
+    let invalid: Http2Error | null = null;
+    if (cached === null) {
+      try {
+        decoder.decode(block, fields);
+      } catch (error) {
+        if (!(error instanceof Http2Error) || error.scope === "connection") throw error;
+        invalid = error;
+      }
+    }
     if (open !== undefined) {
       if (invalid !== null) throw withStream(invalid, id);
       return this.#trailers(open, fields, frame.endStream);
@@ -405,14 +414,15 @@ class Session {
       return this.#refuse(id, "too many concurrent streams");
     }
     const settings = this.#settings;
-    let head = BAD_HEAD;
-    if (invalid === null) {
+    let head = cached ?? BAD_HEAD;
+    if (invalid === null && cached === null) {
       try {
         head = validateRequestHeaders(fields, {
           requireHost: settings.requireHost,
           maxHeaderCount: settings.limits.maxHeaderCount,
           maxUriLength: settings.limits.maxUriLength,
         });
+        if (decoder.changes === changes) this.#heads.set(block, changes, head);
       } catch (error) {
         if (!(error instanceof Http2Error)) throw error;
         invalid = error;
