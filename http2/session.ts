@@ -1,7 +1,8 @@
 /**
  * The HTTP/2 session (RFC 9113): one connection's thread reads the frames,
  * keeps the stream table, the HPACK decoder and the flow-control windows,
- * and runs each request as a thread of its own.
+ * and calls the app for each request; a stream gets a thread of its own
+ * when it must wait.
  *
  * @module
  */
@@ -84,8 +85,10 @@ export interface Http2Exchange {
 }
 
 /**
- * An application served over HTTP/2: called once per stream, it returns
- * the response (directly, by Promise, or as a thread's result).
+ * An application served over HTTP/2: called once per stream, on the
+ * session's thread as the stream's HEADERS arrive, it returns the response
+ * (directly, by Promise, or as the result of a generator, which runs as
+ * the stream's own thread).
  */
 export type Http2App = (
   exchange: Http2Exchange,
@@ -129,8 +132,11 @@ type Resolved = HttpLimits & {
  * bodies flow-controlled by what the app reads, responses sent within the
  * peer's windows and frame size, RST_STREAM both ways, stream errors
  * answered with RST_STREAM and connection errors with GOAWAY, and a
- * graceful GOAWAY when `shutdown` aborts (open streams finish). Each
- * stream runs on a thread of its own. See docs/http2.md.
+ * graceful GOAWAY when `shutdown` aborts (open streams finish). The app
+ * is called as each stream's HEADERS arrive; an answer given at once or by
+ * a Promise is written when it is there, and a stream runs on a thread of
+ * its own only when it must wait (a thread body, a body past the windows).
+ * See docs/http2.md.
  *
  * @example
  * ```ts
