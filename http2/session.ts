@@ -743,6 +743,16 @@ class Session {
 
   /** The app's Promise settled (in a microtask: what is written is flushed at its end). */
   #landed(stream: Stream, response: HttpResponse | undefined, error: unknown): void {
+    try {
+      this.#land(stream, response, error);
+    } catch (failure) {
+      // The session's own fault, outside any thread: its connection cannot go on.
+      this.#settings.onError(failure);
+      this.#conn.abort(`HTTP/2 session failed: ${describe(failure)}`);
+    }
+  }
+
+  #land(stream: Stream, response: HttpResponse | undefined, error: unknown): void {
     stream.pending = false;
     this.#answered(stream);
     if (stream.aborted !== null || this.#streams.get(stream.streamId) !== stream) {
