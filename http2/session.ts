@@ -830,7 +830,7 @@ class Session {
       if (rest !== null) yield* this.#sendRest(stream, rest);
       if (response!.onWritten !== undefined) this.#conn.whenWritten(response!.onWritten);
     } catch (failure) {
-      if (response !== undefined) response.onWritten?.(failure);
+      response?.onWritten?.(failure);
       const answer = this.#failed(stream, failure);
       if (answer !== null) yield* this.#answerError(stream, answer);
     } finally {
