@@ -127,6 +127,8 @@ class Timer implements TimerHandle, HeapEntry {
 }
 
 const START_KIND = "start";
+/** Microtask ticks (see `Scheduler#landSettled`) between two ticks of the host event loop. */
+const MICRO_TICKS = 16;
 const noop = (): void => {};
 
 /** What the default `onError` reports to the logger. */
@@ -188,6 +190,10 @@ export class Scheduler {
   /** When the clock's alarm is set for (Infinity: none). */
   #alarmAt = Infinity;
   #tickScheduled = false;
+  /** A tick is queued as a microtask, for threads whose Promise settled (see `#landSettled`). */
+  #microScheduled = false;
+  /** Microtask ticks left before the host event loop must run again (reset by a macrotask tick). */
+  #microBudget = MICRO_TICKS;
   #stopped = false;
   #idleCheckScheduled = false;
   #idleWaiters: (() => void)[] = [];
@@ -434,6 +440,34 @@ export class Scheduler {
 
   #tick = (): void => {
     this.#tickScheduled = false;
+    this.#microBudget = MICRO_TICKS;
+    this.#runTicks();
+  };
+
+  /**
+   * A thread's Promise settled (in a microtask, never inside a turn): its
+   * thread resumes in this same microtask checkpoint rather than on the next
+   * `setImmediate`, which on Node is the next event-loop iteration (a poll
+   * and an immediate queue more per exchange). Bounded, so that Promises
+   * settling in a loop still let the host loop and its I/O run.
+   */
+  #landSettled(signal: Signal): void {
+    for (const watcher of this.#watchers) watcher.onPush?.(signal);
+    this.#public.push(signal);
+    if (this.#microScheduled || this.#stopped || this.#inTurn) return;
+    if (this.#microBudget === 0) return this.#requestTick();
+    this.#microBudget--;
+    this.#microScheduled = true;
+    queueMicrotask(this.#microTick);
+  }
+
+  #microTick = (): void => {
+    this.#microScheduled = false;
+    if (this.#stopped || this.#inTurn || this.#public.length === 0) return;
+    this.#runTicks();
+  };
+
+  #runTicks(): void {
     if (this.#stopped) return;
     let turns = 0;
     this.#tickStart = this.#clock.now();
@@ -448,7 +482,7 @@ export class Scheduler {
       this.#tickStart = null;
     }
     this.#afterTick();
-  };
+  }
 
   /** Decides what happens after a burst of turns: another tick, an alarm, or idleness. */
   #afterTick(): void {
@@ -476,9 +510,9 @@ export class Scheduler {
       const turn = this.#turn;
       setImmediate(() => {
         this.#idleCheckScheduled = false;
-        if (
-          this.#stopped || this.#turn !== turn || this.#tickScheduled || this.#public.length > 0
-        ) return;
+        if (this.#stopped || this.#tickScheduled || this.#public.length > 0) return;
+        // A microtask tick ran since: look again one macrotask after it.
+        if (this.#turn !== turn) return this.#afterTick();
         const due = this.#nextTimerDue();
         if (due !== Infinity && this.#clock.idle?.(due)) this.#requestTick();
       });
@@ -660,7 +694,7 @@ export class Scheduler {
       if (!thread[AWAITING]) return; // killed meanwhile, and already accounted for
       thread[AWAITING] = false;
       this.#pendingWaits--;
-      this.#enqueue(settled, false);
+      this.#landSettled(settled);
     };
     promise.then(
       (value) => {

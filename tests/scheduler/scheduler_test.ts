@@ -336,6 +336,43 @@ describe("Scheduler: running", () => {
     assert.equal(scheduler.pendingWaitCount, 0);
   });
 
+  it("resumes a thread whose Promise settled before the host loop's next macrotask", async () => {
+    const scheduler = new Scheduler();
+    const order: string[] = [];
+    scheduler.spawn(function* () {
+      // Settled by a chain of microtasks, as a fetch handler's answer is.
+      const value = yield* wait((async () => {
+        await null;
+        setImmediate(() => order.push("next macrotask"));
+        await null;
+        return "answer";
+      })());
+      order.push(`resumed with ${value}`);
+    });
+    await scheduler.run();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, ["resumed with answer", "next macrotask"]);
+  });
+
+  it("lets the host loop run between a few such resumes: Promises settling in a loop do not starve it", async () => {
+    const scheduler = new Scheduler();
+    let resumes = 0;
+    let resumesBeforeMacrotask = -1;
+    setImmediate(() => (resumesBeforeMacrotask = resumes));
+    const looping = scheduler.spawn(function* () {
+      for (let i = 0; i < 1000; i++) {
+        yield* wait(Promise.resolve(i));
+        resumes++;
+      }
+    });
+    await looping.finished;
+    assert.equal(resumes, 1000);
+    assert.ok(
+      resumesBeforeMacrotask >= 0 && resumesBeforeMacrotask < 100,
+      `resumes before the host loop's macrotask ran: ${resumesBeforeMacrotask}`,
+    );
+  });
+
   it("run() does not wait for a thread parked on a signal nobody will send", async () => {
     const scheduler = new Scheduler();
     const parked = scheduler.spawn(function* () {
