@@ -132,9 +132,11 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     this.#settle();
   }
 
-  /** Output sink: one buffer. */
+  /** Output sink: one buffer (a response, most often: no array made for it). */
   write(chunk: Uint8Array): Promise<void> | void {
-    return this.writev([chunk]);
+    const socket = this.#socket;
+    if (socket.destroyed) throw this.#failure ?? new Error("connection closed");
+    return this.#written(socket.write(chunk));
   }
 
   /** Output sink: corked, so Node sends the buffers with one `writev` instead of one write each. */
@@ -142,16 +144,16 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     const socket = this.#socket;
     if (socket.destroyed) throw this.#failure ?? new Error("connection closed");
     let below = true;
-    if (chunks.length === 1) {
-      below = socket.write(chunks[0]);
-    } else {
-      socket.cork();
-      for (const chunk of chunks) below = socket.write(chunk);
-      socket.uncork();
-    }
-    // true: Node took the bytes and its buffer is below its mark; false: wait for it to drain.
+    socket.cork();
+    for (const chunk of chunks) below = socket.write(chunk);
+    socket.uncork();
+    return this.#written(below);
+  }
+
+  /** `below` true: Node took the bytes and its buffer is below its mark; false: wait for it to drain. */
+  #written(below: boolean): Promise<void> | void {
     if (below) return;
-    socket.on("drain", NodeSocketTransport.#onDrain);
+    this.#socket.on("drain", NodeSocketTransport.#onDrain);
     return new Promise((resolve, reject) => (this.#drain = { resolve, reject }));
   }
 
