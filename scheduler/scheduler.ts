@@ -448,13 +448,14 @@ export class Scheduler {
    * A thread's Promise settled (in a microtask, never inside a turn): its
    * thread resumes in this same microtask checkpoint rather than on the next
    * `setImmediate`, which on Node is the next event-loop iteration (a poll
-   * and an immediate queue more per exchange). Bounded, so that Promises
-   * settling in a loop still let the host loop and its I/O run.
+   * and an immediate queue more per exchange). Not when a tick is coming
+   * anyway (it takes the signal along: no tick more), and bounded, so that
+   * Promises settling in a loop still let the host loop and its I/O run.
    */
   #landSettled(signal: Signal): void {
     for (const watcher of this.#watchers) watcher.onPush?.(signal);
     this.#public.push(signal);
-    if (this.#microScheduled || this.#stopped || this.#inTurn) return;
+    if (this.#microScheduled || this.#tickScheduled || this.#stopped || this.#inTurn) return;
     if (this.#microBudget === 0) return this.#requestTick();
     this.#microBudget--;
     this.#microScheduled = true;
