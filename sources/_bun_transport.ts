@@ -1,7 +1,7 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
 import type { BunSocketLike } from "../internal/runtime_types.ts";
-import { closeAction, lingerBound } from "./_timing.ts";
+import { closeAction, endLinger, LINGER_EXPIRED, type Lingerer, startLinger } from "./_timing.ts";
 import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
@@ -21,7 +21,7 @@ import {
  * spares each connection the closures of separate ones. Those methods are
  * for the transport's own input and output; use `readable` and `writable`.
  */
-export class BunSocketTransport implements Transport, PushSocketControl, SocketSink {
+export class BunSocketTransport implements Transport, PushSocketControl, SocketSink, Lingerer {
   readonly info: ConnectionInfo;
   /** Our output as a stream, made only if asked for (the owning connection writes directly). */
   #writable: WritableStream<Uint8Array> | null = null;
@@ -34,7 +34,7 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   #failure: unknown = null;
   #unsent: Uint8Array | null = null;
   #sent: { resolve(): void; reject(error: unknown): void } | null = null;
-  #stopLinger: (() => void) | null = null;
+  #lingering = false;
 
   constructor(socket: BunSocketLike<unknown>, info: ConnectionInfo) {
     this.#socket = socket;
@@ -113,7 +113,7 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   /** The `close` handler: the socket is gone. */
   onClose(error?: unknown): void {
     this.#closed = true;
-    this.#stopLinger?.();
+    if (this.#lingering) endLinger(this);
     if (error !== undefined && error !== null) this.#failure ??= error;
     if (this.#failure === null) {
       // A clean close: once our side is shut down, Bun reports the peer's FIN this way
@@ -164,6 +164,11 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     if (!this.#closed) this.#socket.terminate(); // a reset
   }
 
+  /** The peer did not end its side in time. */
+  [LINGER_EXPIRED](): void {
+    if (!this.#closed) this.#socket.end();
+  }
+
   /** Closes the socket once both directions are done with it. */
   #settle(): void {
     const action = closeAction({
@@ -172,15 +177,14 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
       inputCancelled: this.#input.cancelled,
       peerEnded: this.#peerEnded,
       closed: this.#closed || this.#aborted,
-      lingering: this.#stopLinger !== null,
+      lingering: this.#lingering,
     });
     if (action === "close") this.#socket.end();
     if (action !== "linger") return;
     // Input left unread: read and drop it until the peer's FIN, so closing does not reset.
     this.#socket.shutdown();
-    this.#stopLinger = lingerBound(() => {
-      if (!this.#closed) this.#socket.end();
-    });
+    this.#lingering = true;
+    startLinger(this);
     this.#socket.resume();
   }
 }

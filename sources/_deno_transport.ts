@@ -1,6 +1,6 @@
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "../internal/runtime_types.ts";
-import { closeAction, lingerBound } from "./_timing.ts";
+import { closeAction, endLinger, LINGER_EXPIRED, type Lingerer, startLinger } from "./_timing.ts";
 import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
@@ -32,7 +32,7 @@ const MAX_READ = 64 * 1024;
  * held per connection. `write` and `end` are for the transport's own
  * output; use `writable`.
  */
-export class DenoConnTransport implements Transport, DirectSource, SocketSink {
+export class DenoConnTransport implements Transport, DirectSource, SocketSink, Lingerer {
   #readable: ReadableStream<Uint8Array> | null = null;
   #direct = false;
   readonly info: ConnectionInfo;
@@ -221,7 +221,7 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
   /** Reads and drops input until the peer's FIN (or a bound), so closing does not reset. */
   async #linger(): Promise<void> {
     this.#lingering = true;
-    const stop = lingerBound(() => this.#close());
+    startLinger(this);
     const scratch = this.#buffer ?? new Uint8Array(MIN_READ);
     try {
       if (this.#reading !== null) await this.#reading;
@@ -229,8 +229,13 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink {
     } catch {
       // Reset by the peer or closed by the bound: either way, done.
     } finally {
-      stop();
+      endLinger(this);
       this.#close();
     }
+  }
+
+  /** The peer did not end its side in time: closing ends the pending read too. */
+  [LINGER_EXPIRED](): void {
+    this.#close();
   }
 }

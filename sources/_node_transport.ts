@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import { PushReadable, type PushSocketControl } from "./_push_readable.ts";
-import { closeAction, lingerBound } from "./_timing.ts";
+import { closeAction, endLinger, LINGER_EXPIRED, type Lingerer, startLinger } from "./_timing.ts";
 import { type SocketSink, socketWritable } from "./_socket_writable.ts";
 import {
   DIRECT_SINK,
@@ -31,7 +31,7 @@ type OwnedSocket = Socket & { [TRANSPORT]: NodeSocketTransport };
  * are listened to only while waited for. Those methods are for the
  * transport's own input and output; use `readable` and `writable`.
  */
-export class NodeSocketTransport implements Transport, PushSocketControl, SocketSink {
+export class NodeSocketTransport implements Transport, PushSocketControl, SocketSink, Lingerer {
   readonly info: ConnectionInfo;
   /** Our output as a stream, made only if asked for (the owning connection writes directly). */
   #writable: WritableStream<Uint8Array> | null = null;
@@ -42,7 +42,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
   #failure: unknown = null;
   #drain: Waiter | null = null;
   #finish: Waiter | null = null;
-  #stopLinger: (() => void) | null = null;
+  #lingering = false;
 
   constructor(socket: Socket, info: ConnectionInfo) {
     this.#socket = socket;
@@ -90,7 +90,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
 
   static #onClose(this: OwnedSocket): void {
     const transport = this[TRANSPORT];
-    transport.#stopLinger?.();
+    if (transport.#lingering) endLinger(transport);
     const error = transport.#failure ?? new Error("connection closed");
     transport.#input.fail(error);
     for (const waiter of [transport.#drain, transport.#finish]) waiter?.reject(error);
@@ -187,6 +187,11 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     }
   }
 
+  /** The peer did not end its side in time. */
+  [LINGER_EXPIRED](): void {
+    this.#socket.destroy();
+  }
+
   /** Closes the socket once both directions are done with it. */
   #settle(): void {
     const action = closeAction({
@@ -195,12 +200,13 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
       inputCancelled: this.#input.cancelled,
       peerEnded: this.#peerEnded,
       closed: this.#socket.destroyed,
-      lingering: this.#stopLinger !== null,
+      lingering: this.#lingering,
     });
     if (action === "close") this.#socket.destroy();
     if (action !== "linger") return;
     // Input left unread: read and drop it until the peer's FIN, so closing does not reset.
-    this.#stopLinger = lingerBound(() => this.#socket.destroy());
+    this.#lingering = true;
+    startLinger(this);
     this.#socket.resume();
   }
 }

@@ -56,7 +56,51 @@ export function closeAction(state: {
   return state.peerEnded || !state.inputCancelled ? "close" : "linger";
 }
 
-/** Bounds a lingering close: `close` runs after {@linkcode LINGER_MS}; returns its cancel. */
-export function lingerBound(close: () => void): () => void {
-  return unrefTimeout(close, LINGER_MS);
+/** What a lingering close calls once its bound ({@linkcode LINGER_MS}) has passed. */
+export const LINGER_EXPIRED: unique symbol = Symbol("lingerExpired");
+
+/** A transport in a lingering close. */
+export interface Lingerer {
+  /** Closes the socket: the peer did not end its side within {@linkcode LINGER_MS}. */
+  [LINGER_EXPIRED](): void;
+}
+
+/**
+ * Transports lingering now, with when their bound passes. Every bound is
+ * {@linkcode LINGER_MS} long, so insertion order is bound order, and one
+ * timer for them all (armed for the oldest) replaces a timer per closing
+ * connection: under connection churn every connection lingers a moment.
+ */
+const lingerers = new Map<Lingerer, number>();
+let sweepArmed = false;
+
+/** Starts `lingerer`'s bound: its `[LINGER_EXPIRED]()` runs after {@linkcode LINGER_MS} unless {@linkcode endLinger} comes first. */
+export function startLinger(lingerer: Lingerer): void {
+  lingerers.set(lingerer, Date.now() + LINGER_MS);
+  if (!sweepArmed) armSweep(LINGER_MS);
+}
+
+/** The lingering close ended (the peer's FIN, or the socket closed): its bound goes. */
+export function endLinger(lingerer: Lingerer): void {
+  lingerers.delete(lingerer);
+}
+
+function armSweep(ms: number): void {
+  sweepArmed = true;
+  unrefTimeout(sweep, ms);
+}
+
+/** Closes those whose bound passed; re-arms for the next one. */
+function sweep(): void {
+  sweepArmed = false;
+  const now = Date.now();
+  for (const [lingerer, due] of lingerers) {
+    if (due > now) return armSweep(due - now);
+    lingerers.delete(lingerer);
+    try {
+      lingerer[LINGER_EXPIRED]();
+    } catch {
+      // Closing a socket that went meanwhile: nothing more to do.
+    }
+  }
 }

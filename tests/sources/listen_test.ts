@@ -564,6 +564,32 @@ function suite(
         client.end();
         assert.equal(await within(client.closed, 3000, "the close"), null);
       }));
+
+    it("ends a lingering close once its bound passes, though the peer never sends its FIN", () =>
+      scoped(async (scope) => {
+        const { accepted, target } = await scope.listen();
+        // Two lingering at once: one sweep of the shared bound closes both.
+        const clients = [await scope.connect(target), await scope.connect(target)];
+        for (const client of clients) {
+          const transport = await accepted.next();
+          const reader = transport.readable.getReader();
+          await client.write("request");
+          await reader.read();
+          await transport.writable.close();
+          await reader.cancel(); // input left unread: the server lingers, reading and dropping
+          await within(client.ended, 2000, "the server's FIN");
+        }
+        // The peers keep sending and never end: only the bound (2 s) closes the sockets, after
+        // which what they send is refused (a reset) and they see their connections closed.
+        const chatter = setInterval(() => {
+          for (const client of clients) client.write("more").catch(() => {});
+        }, 50);
+        try {
+          for (const client of clients) await within(client.closed, 10_000, "the bound's close");
+        } finally {
+          clearInterval(chatter);
+        }
+      }));
   });
 }
 
