@@ -43,7 +43,7 @@
 import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { directTransport, TIMEOUTS } from "./_direct.ts";
+import { allocated, directTransport, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -127,11 +127,14 @@ async function measure(api: string, connections: number, total: number): Promise
   return (used.user + used.system) / total;
 }
 
-/**
- * Measures `total` connections of one request each, `parallel` at a time;
- * resolves with µs of CPU per connection.
- */
-async function measureChurn(api: string, parallel: number, total: number): Promise<number> {
+/** µs of CPU, and bytes allocated where the runtime counts them, per connection. */
+interface ChurnCost {
+  micros: number;
+  bytes: number | null;
+}
+
+/** Measures `total` connections of one request each, `parallel` at a time. */
+async function measureChurn(api: string, parallel: number, total: number): Promise<ChurnCost> {
   let opened = 0;
   let ended = 0;
   let finish!: () => void;
@@ -150,13 +153,18 @@ async function measureChurn(api: string, parallel: number, total: number): Promi
       else if (opened < total) setImmediate(open);
     }));
   };
+  const heapBefore = allocated();
   const before = process.cpuUsage();
   for (let i = 0; i < parallel && i < total; i++) open();
   await finished;
   const used = process.cpuUsage(before);
+  const heapAfter = allocated();
   await hussar.whenEmpty();
   await hussar.close();
-  return (used.user + used.system) / total;
+  return {
+    micros: (used.user + used.system) / total,
+    bytes: heapBefore === null || heapAfter === null ? null : (heapAfter - heapBefore) / total,
+  };
 }
 
 /**
@@ -253,40 +261,38 @@ if (churn && api === "objects") throw new Error("--churn: --api=serve or --api=c
 const connections = Number(option("connections") ?? (churn ? "50" : "64"));
 const requests = Number(option("requests") ?? "200000");
 const warmup = Number(option("warmup") ?? "20000");
-const run = (total: number): Promise<number> =>
-  api === "objects"
-    ? measureObjects(total)
-    : churn
-    ? measureChurn(api, connections, total)
-    : measure(api, connections, total);
-if (warmup > 0) await run(warmup);
-const micros = await run(requests);
 if (churn) {
+  if (warmup > 0) await measureChurn(api, connections, warmup);
+  const { micros, bytes } = await measureChurn(api, connections, requests);
   console.log(
     `${api}, churn: ${requests} connections of one request, ${connections} at a time: ${
       micros.toFixed(2)
-    } µs of CPU per connection`,
-  );
-} else if (api === "objects") {
-  console.log(
-    `${requests} × ${METHOD} (new Request + new Response + arrayBuffer()): ${
-      micros.toFixed(2)
-    } µs of CPU each`,
+    } µs of CPU${
+      bytes === null ? "" : ` and ${(bytes / 1024).toFixed(2)} KiB allocated`
+    } per connection`,
   );
 } else {
+  const run = (total: number): Promise<number> =>
+    api === "objects" ? measureObjects(total) : measure(api, connections, total);
+  if (warmup > 0) await run(warmup);
+  const micros = await run(requests);
   console.log(
-    `${api}: ${requests} ${METHOD} requests over ${connections} connections: ${
-      micros.toFixed(2)
-    } µs of CPU per request`,
+    api === "objects"
+      ? `${requests} × ${METHOD} (new Request + new Response + arrayBuffer()): ${
+        micros.toFixed(2)
+      } µs of CPU each`
+      : `${api}: ${requests} ${METHOD} requests over ${connections} connections: ${
+        micros.toFixed(2)
+      } µs of CPU per request`,
   );
-}
-if (api === "serve" && !churn && !process.argv.includes("--alone")) {
-  // The runtime's share, measured the same way (after its own warm-up).
-  if (warmup > 0) await measureObjects(warmup);
-  const objects = await measureObjects(requests);
-  console.log(
-    `  runtime's Request + Response + body read: ${objects.toFixed(2)} µs; hussar's above it: ${
-      (micros - objects).toFixed(2)
-    } µs`,
-  );
+  if (api === "serve" && !process.argv.includes("--alone")) {
+    // The runtime's share, measured the same way (after its own warm-up).
+    if (warmup > 0) await measureObjects(warmup);
+    const objects = await measureObjects(requests);
+    console.log(
+      `  runtime's Request + Response + body read: ${objects.toFixed(2)} µs; hussar's above it: ${
+        (micros - objects).toFixed(2)
+      } µs`,
+    );
+  }
 }

@@ -26,10 +26,9 @@
  * @module
  */
 import process from "node:process";
-import { getHeapStatistics } from "node:v8";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { directTransport, TIMEOUTS } from "./_direct.ts";
+import { allocated, directTransport, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -197,12 +196,6 @@ function client(counter: Counter, streams: number): Transport {
     },
   };
   return directTransport(source, sink);
-}
-
-function allocated(): number | null {
-  // Bun's node:v8 answers with a figure that is not a count of bytes allocated.
-  if ("Bun" in globalThis) return null;
-  return (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes ?? null;
 }
 
 /** Measures `total` requests; resolves with µs of CPU and bytes allocated per request. */

@@ -7,7 +7,9 @@
  * the objects that came with them are counted by kind and constructor, per
  * connection. `--slow`: connections in the middle of a request head instead
  * (slowloris clients). The heap in use (after a full collection, from the
- * runtime's heap statistics) is printed beside. `--keep=DIR` keeps the two
+ * runtime's heap statistics) is printed beside, and the growth of the
+ * process's RSS per connection (which moves with collection timing and
+ * allocator caches: a figure to repeat). `--keep=DIR` keeps the two
  * snapshots there (`before.heapsnapshot`, `with.heapsnapshot`) for a closer
  * look, such as which objects retain the new ones.
  *
@@ -92,7 +94,8 @@ async function main(): Promise<void> {
     rows.sort((x, y) => y.bytes - x.bytes);
     console.log(
       `${server}, ${count} ${slow ? "slowloris" : "idle keep-alive"} connections: ` +
-        `heap in use ${(((withThem.heap - before.heap) * 1024) / count).toFixed(0)} B each; ` +
+        `heap in use ${(((withThem.heap - before.heap) * 1024) / count).toFixed(0)} B each ` +
+        `(RSS ${(((withThem.rss - before.rss) * 1024) / count).toFixed(0)} B); ` +
         `in the snapshot (native cells included) ${total.toFixed(0)} B each:`,
     );
     for (const row of rows.filter((r) => Math.abs(r.bytes) >= 8).slice(0, top)) {
