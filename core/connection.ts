@@ -461,7 +461,14 @@ export class Connection {
     }
     let signal = this.#wakeSignal;
     if (signal === null || signal.target !== thread) {
-      signal = this.#wakeSignal = { target: thread, kind: "wakeback", connection: this };
+      // `source` from the start: the scheduler sets it on every push, and a property added
+      // later would cost the signal a property array besides its in-object fields.
+      signal = this.#wakeSignal = {
+        target: thread,
+        kind: "wakeback",
+        connection: this,
+        source: null,
+      };
     }
     return signal;
   }
