@@ -76,7 +76,7 @@ let sweepArmed = false;
 
 /** Starts `lingerer`'s bound: its `[LINGER_EXPIRED]()` runs after {@linkcode LINGER_MS} unless {@linkcode endLinger} comes first. */
 export function startLinger(lingerer: Lingerer): void {
-  lingerers.set(lingerer, Date.now() + LINGER_MS);
+  lingerers.set(lingerer, performance.now() + LINGER_MS);
   if (!sweepArmed) armSweep(LINGER_MS);
 }
 
@@ -93,7 +93,7 @@ function armSweep(ms: number): void {
 /** Closes those whose bound passed; re-arms for the next one. */
 function sweep(): void {
   sweepArmed = false;
-  const now = Date.now();
+  const now = performance.now();
   for (const [lingerer, due] of lingerers) {
     if (due > now) return armSweep(due - now);
     lingerers.delete(lingerer);
