@@ -673,21 +673,22 @@ export class Scheduler {
   }
 
   #awaitPromise(thread: Thread, promise: PromiseLike<unknown>): void {
-    const settled = {
-      target: thread,
-      kind: "settled",
-      ok: false,
-      value: undefined,
-      error: undefined,
-    } as {
+    // Every field in the literal: one added later costs the signal a property array.
+    const settled: {
       target: Thread;
       kind: "settled";
       source: Thread;
       ok: boolean;
       value: unknown;
       error: unknown;
+    } = {
+      target: thread,
+      kind: "settled",
+      source: thread,
+      ok: false,
+      value: undefined,
+      error: undefined,
     };
-    settled.source = thread;
     thread[FILTER] = (signal) => signal === settled;
     thread[AWAITING] = true;
     this.#pendingWaits++;
