@@ -25,6 +25,7 @@ import {
   WAKE,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
+import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 
 /** Where a connection is in its life. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -244,6 +245,20 @@ export class Connection {
    */
   readNow(): Uint8Array | null | undefined {
     return this.#takeInput();
+  }
+
+  /**
+   * @internal `read()`'s wait, for a thread that parks in a frame of its own
+   * (see `internal/connection_slots.ts`): it yields next, then calls `[UNPARK]()`.
+   */
+  [PARK_INPUT](): void {
+    this.requireWakeback();
+    this.#park();
+  }
+
+  /** @internal The thread parked by `[PARK_INPUT]()` resumed, or is being killed. */
+  [UNPARK](): void {
+    this.#unpark();
   }
 
   /** Promise form of {@linkcode Connection.read} for code outside threads. */

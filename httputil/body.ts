@@ -6,6 +6,7 @@ import { HttpError } from "./errors.ts";
 import { HeaderList } from "./headers.ts";
 import type { BodyFraming } from "./parse.ts";
 import { continueResponse } from "./serialize.ts";
+import { PREFETCH } from "./_body_slots.ts";
 
 /** Options for reading a request body. */
 export interface BodyOptions {
@@ -188,11 +189,19 @@ export class BodyReader {
    * error among them is known now ({@linkcode BodyReader.failure}), before a
    * response is written. Does nothing while a read is under way.
    */
+  // deno-lint-ignore require-yield
   *prefetch(): AwayCall<void> {
+    this[PREFETCH]();
+  }
+
+  /** @internal {@linkcode BodyReader.prefetch} without a generator: it never waits. */
+  [PREFETCH](): void {
     if (this.#reading || this.#failure !== null) return;
     try {
-      // read() returns at once while input is buffered.
-      while (!this.#done && this.#conn.bufferedInput > 0) this.#consume(yield* this.#conn.read());
+      // Input is buffered: it is taken at once.
+      while (!this.#done && this.#conn.bufferedInput > 0) {
+        this.#consume(this.#conn.readNow() ?? null);
+      }
     } catch (error) {
       this.#failure = error;
     }

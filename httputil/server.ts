@@ -11,7 +11,9 @@ import {
   type TimerHandle,
   wait,
 } from "../scheduler/mod.ts";
+import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+import { PREFETCH } from "./_body_slots.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { defaultMethods, isStandardMethod } from "./methods.ts";
@@ -212,16 +214,41 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     ? new RequestDeadline(conn, getCurrentScheduler(), settings.requestTimeoutMs)
     : null;
   try {
-    // Each exchange has a frame of its own, and the idle wait between two goes through the same
-    // `yield*`: a frame keeps the delegate of a finished `yield*` in its saved registers until that
-    // `yield*` runs again (JavaScriptCore does), so a wait in a `yield*` of its own kept the last
-    // exchange (its Request, Response and generators: 3 KiB on Bun) while the connection idled.
+    // An exchange that waits (for bytes, a Promise, the client) runs its waits in a frame of its
+    // own, and the idle wait after it goes through the same `yield*`: a frame keeps the delegate
+    // of a finished `yield*` in its saved registers until that `yield*` runs again (JavaScriptCore
+    // does), so a wait in a `yield*` of its own kept the last exchange (its Request, Response and
+    // generators: 3 KiB on Bun) while the connection idled. After an exchange that never waited
+    // (the common case: no frame), the idle wait parks right here, with no frame either.
     if (settings.shutdown?.aborted) return conn.close("server shutting down");
     let idle = false;
+    /** The last exchange ran through the `yield*` below, which still holds its frame. */
+    let delegated = false;
     for (;;) {
-      let step: Uint8Array | null | boolean | void;
+      let step: Uint8Array | null | undefined | Ended;
       try {
-        step = yield* (idle ? conn.read() : serveExchange(conn, app, settings, reading, deadline));
+        let rest: AwayCall<Uint8Array | null | Ended> | null = null;
+        if (!idle) {
+          const ended = serveExchange(conn, app, settings, reading, deadline);
+          if (waits(ended)) rest = ended;
+          else step = ended;
+        } else {
+          step = conn.readNow();
+          if (step === undefined && delegated) rest = conn.read();
+          while (step === undefined && rest === null) {
+            conn[PARK_INPUT]();
+            try {
+              yield;
+            } finally {
+              conn[UNPARK]();
+            }
+            step = conn.readNow();
+          }
+        }
+        if (rest !== null) {
+          delegated = !idle;
+          step = yield* rest;
+        }
       } catch (error) {
         if (!idle) throw error;
         if (error instanceof DeadlineError) return closeIdle(conn);
@@ -257,35 +284,84 @@ function closeIdle(conn: Connection): void {
   else conn.close("idle timeout");
 }
 
+/** How an exchange ended: `true` when the connection is kept for another; else it was closed (or handed to an upgrade). */
+type Ended = boolean | void;
+
 /**
- * Reads one request and serves it. Returns `true` when the connection is
- * kept for another; else it has been closed (or handed to an upgrade).
+ * What is left of an exchange: how it ended, or, where something has to wait
+ * (bytes, a Promise, the client), the generator that runs the rest (`yield*` it).
  */
-function* serveExchange(
+type Rest = Ended | AwayCall<Ended>;
+
+/** Whether `rest` is a generator still to run. */
+function waits(rest: Rest): rest is AwayCall<Ended> {
+  return typeof rest === "object";
+}
+
+/**
+ * Reads one request and serves it, with no generator where nothing waits:
+ * a head whole in the input, an app that answers at once, a response queued
+ * under the high-water mark (the common case). See {@linkcode Rest}.
+ */
+function serveExchange(
   conn: Connection,
   app: HttpApp,
   settings: Settings,
   reading: WaitForRequestOptions,
   deadline: RequestDeadline | null,
-): AwayCall<boolean | void> {
+): Rest {
   conn.phase = "waiting";
   conn.setDeadline(settings.headersTimeoutMs, "headers");
   let request: IncomingRequest | null | undefined;
   try {
-    // A head that came whole is read without the generators that wait for one.
-    request = requestNow(conn, reading) ?? (yield* waitForRequest(conn, reading));
+    request = requestNow(conn, reading);
   } catch (error) {
-    if (error instanceof HttpError) return yield* fail(conn, error.status, error.message);
-    if (error instanceof DeadlineError) {
-      // A request was under way: say why it is dropped; a connection that never sent one closes.
-      if (conn.phase === "headers") {
-        return yield* fail(conn, 408, "request head not received in time");
-      }
-      return closeIdle(conn);
-    }
-    if (error instanceof ConnectionClosedError) return;
-    throw error;
+    return headFailed(conn, error);
   }
+  return request === undefined
+    ? serveWaited(conn, app, settings, reading, deadline)
+    : serveRequest(conn, app, settings, request, deadline);
+}
+
+/** {@linkcode serveExchange} for a head not all there yet: waits for it, then serves it. */
+function* serveWaited(
+  conn: Connection,
+  app: HttpApp,
+  settings: Settings,
+  reading: WaitForRequestOptions,
+  deadline: RequestDeadline | null,
+): AwayCall<Ended> {
+  let request: IncomingRequest | null;
+  try {
+    request = yield* waitForRequest(conn, reading);
+  } catch (error) {
+    const failed = headFailed(conn, error);
+    return waits(failed) ? yield* failed : failed;
+  }
+  const rest = serveRequest(conn, app, settings, request, deadline);
+  return waits(rest) ? yield* rest : rest;
+}
+
+/** A head that could not be read: an error status and a close, or a close; others go on up. */
+function headFailed(conn: Connection, error: unknown): Rest {
+  if (error instanceof HttpError) return fail(conn, error.status, error.message);
+  if (error instanceof DeadlineError) {
+    // A request was under way: say why it is dropped; a connection that never sent one closes.
+    if (conn.phase === "headers") return fail(conn, 408, "request head not received in time");
+    return closeIdle(conn);
+  }
+  if (error instanceof ConnectionClosedError) return;
+  throw error;
+}
+
+/** Serves a request whose head is read (`null`: the client closed cleanly instead). */
+function serveRequest(
+  conn: Connection,
+  app: HttpApp,
+  settings: Settings,
+  request: IncomingRequest | null,
+  deadline: RequestDeadline | null,
+): Rest {
   if (request === null) return conn.close("client closed");
   // Closed while its bytes were read (a server shutting down closes connections that wait for a
   // request): nothing could answer it, so the app must not take it; the client sees a close.
@@ -294,12 +370,12 @@ function* serveExchange(
   const { head } = request;
   if (!settings.methods.has(head.method)) {
     // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
-    return yield* (isStandardMethod(head.method)
+    return isStandardMethod(head.method)
       ? fail(conn, 405, `method ${head.method} not allowed`, head.method, [[
         "allow",
         [...settings.methods].join(", "),
       ]])
-      : fail(conn, 501, `method ${head.method} not implemented`));
+      : fail(conn, 501, `method ${head.method} not implemented`);
   }
   if (!head.keepAlive) conn.keepAlive = false;
   const context: RequestContext = {
@@ -313,18 +389,62 @@ function* serveExchange(
   conn.phase = "handling";
   // Until the response is out, the client's end of input means it left.
   conn.watchPeerEnd(true);
-  let response: HttpResponse | void = undefined;
+  deadline?.start(mark);
+  let result: HttpAppResult;
   try {
-    deadline?.start(mark);
+    result = app(request, conn);
+  } catch (error) {
+    deadline?.stop();
+    return answerFailed(conn, settings, request, undefined, mark, error);
+  }
+  if (!isResponse(result)) {
+    return answerLater(conn, settings, request, context, mark, deadline, result);
+  }
+  deadline?.stop();
+  return answer(conn, settings, request, context, mark, result);
+}
+
+/** {@linkcode answer} once an app that answers by Promise or as a thread has answered. */
+function* answerLater(
+  conn: Connection,
+  settings: Settings,
+  request: IncomingRequest,
+  context: RequestContext,
+  mark: number,
+  deadline: RequestDeadline | null,
+  result: HttpAppResult,
+): AwayCall<Ended> {
+  let response: HttpResponse | void;
+  try {
     try {
-      const result = app(request, conn);
-      response = isResponse(result) ? result : yield* runApp(result);
+      response = yield* runApp(result);
     } finally {
       deadline?.stop();
     }
+  } catch (error) {
+    const failed = answerFailed(conn, settings, request, undefined, mark, error);
+    return waits(failed) ? yield* failed : failed;
+  }
+  const rest = answer(conn, settings, request, context, mark, response);
+  return waits(rest) ? yield* rest : rest;
+}
+
+/**
+ * Sends the app's response (or checks that the app wrote one), unless the
+ * request's body broke its framing; then what follows the exchange.
+ */
+function answer(
+  conn: Connection,
+  settings: Settings,
+  request: IncomingRequest,
+  context: RequestContext,
+  mark: number,
+  response: HttpResponse | void,
+): Rest {
+  try {
     // Body bytes that came with the head are decoded now, so a framing error among them
     // is answered (400 and a close) instead of the app's response.
-    if (response !== undefined && !request.body.finished) yield* request.body.prefetch();
+    if (response !== undefined && !request.body.finished) request.body[PREFETCH]();
     // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
     // whatever the app made of it: what follows on the connection cannot be trusted.
     if (request.body.failure !== null) throw request.body.failure;
@@ -337,37 +457,90 @@ function* serveExchange(
       request.body.drainable(settings.maxDrainBytes);
     if (response !== undefined) {
       const rest = respondNow(conn, response, context);
-      if (rest !== null) yield* rest;
+      if (rest !== null) return respondLater(conn, settings, request, mark, response, rest);
       if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
     } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
       throw new TypeError("the app returned no response");
     }
     conn.watchPeerEnd(false);
   } catch (error) {
-    conn.watchPeerEnd(false);
-    if (response !== undefined) response.onWritten?.(error);
-    if (error instanceof ConnectionClosedError) return;
-    const sent = conn.bytesWritten + conn.bufferedAmount > mark;
-    if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
-    const { method } = head;
-    if (error instanceof HttpError) return yield* fail(conn, error.status, error.message, method);
-    if (error instanceof DeadlineError) {
-      return yield* fail(conn, 408, "request body not received in time", method);
-    }
-    settings.onError(error, request);
-    return yield* fail(
-      conn,
-      500,
-      settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
-      method,
-    );
+    return answerFailed(conn, settings, request, response, mark, error);
   }
+  return afterAnswer(conn, settings, request, response);
+}
+
+/** {@linkcode answer} for a response that waits for the client (or streams). */
+function* respondLater(
+  conn: Connection,
+  settings: Settings,
+  request: IncomingRequest,
+  mark: number,
+  response: HttpResponse,
+  rest: AwayCall<void>,
+): AwayCall<Ended> {
+  try {
+    yield* rest;
+    if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
+    conn.watchPeerEnd(false);
+  } catch (error) {
+    const failed = answerFailed(conn, settings, request, response, mark, error);
+    return waits(failed) ? yield* failed : failed;
+  }
+  const after = afterAnswer(conn, settings, request, response);
+  return waits(after) ? yield* after : after;
+}
+
+/**
+ * The app or its response failed: the client gets an error status if
+ * nothing of a response went out, else the connection is aborted.
+ */
+function answerFailed(
+  conn: Connection,
+  settings: Settings,
+  request: IncomingRequest,
+  response: HttpResponse | void,
+  mark: number,
+  error: unknown,
+): Rest {
+  conn.watchPeerEnd(false);
+  if (response !== undefined) response.onWritten?.(error);
+  if (error instanceof ConnectionClosedError) return;
+  const sent = conn.bytesWritten + conn.bufferedAmount > mark;
+  if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
+  const { method } = request.head;
+  if (error instanceof HttpError) return fail(conn, error.status, error.message, method);
+  if (error instanceof DeadlineError) {
+    return fail(conn, 408, "request body not received in time", method);
+  }
+  settings.onError(error, request);
+  return fail(
+    conn,
+    500,
+    settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
+    method,
+  );
+}
+
+/** After the response: an upgrade, a close, or the connection kept for the next request. */
+function afterAnswer(
+  conn: Connection,
+  settings: Settings,
+  request: IncomingRequest,
+  response: HttpResponse | void,
+): Rest {
   if (response?.upgrade !== undefined && response.status === 101) {
-    return yield* runUpgrade(conn, response.upgrade, settings.shutdown);
+    return runUpgrade(conn, response.upgrade, settings.shutdown);
   }
   if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
-  if (request.body.finished) return true;
-  // The next request starts where this body ends: discard a small unread rest, or close.
+  return request.body.finished ? true : drainBody(conn, settings, request);
+}
+
+/** The next request starts where this body ends: discards a small unread rest, or closes. */
+function* drainBody(
+  conn: Connection,
+  settings: Settings,
+  request: IncomingRequest,
+): AwayCall<Ended> {
   conn.phase = "draining";
   conn.setDeadline(settings.bodyTimeoutMs, "drain");
   try {

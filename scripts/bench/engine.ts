@@ -102,8 +102,34 @@ function engine(api: string): Hussar {
   });
 }
 
-/** Measures `total` requests over `connections` connections; resolves with µs of CPU per request. */
-async function measure(api: string, connections: number, total: number): Promise<number> {
+/** What a run cost per request (churn: per connection): µs of CPU, bytes allocated (null: not counted). */
+interface Cost {
+  micros: number;
+  bytes: number | null;
+}
+
+/** The counts a run's cost is measured from. */
+interface Mark {
+  cpu: ReturnType<typeof process.cpuUsage>;
+  heap: number | null;
+}
+
+/** What a run of `total` cost since `started`. */
+function costSince(started: Mark, total: number): Cost {
+  const used = process.cpuUsage(started.cpu);
+  const heap = allocated();
+  return {
+    micros: (used.user + used.system) / total,
+    bytes: heap === null || started.heap === null ? null : (heap - started.heap) / total,
+  };
+}
+
+function start(): Mark {
+  return { heap: allocated(), cpu: process.cpuUsage() };
+}
+
+/** Measures `total` requests over `connections` connections. */
+async function measure(api: string, connections: number, total: number): Promise<Cost> {
   let answered = 0;
   let finish!: () => void;
   let fail!: (error: Error) => void;
@@ -112,7 +138,7 @@ async function measure(api: string, connections: number, total: number): Promise
     fail = reject;
   });
   const hussar = engine(api);
-  const before = process.cpuUsage();
+  const started = start();
   for (let i = 0; i < connections; i++) {
     hussar.addConnection(client(() => {
       if (++answered === total) finish();
@@ -122,19 +148,13 @@ async function measure(api: string, connections: number, total: number): Promise
     }));
   }
   await finished;
-  const used = process.cpuUsage(before);
+  const cost = costSince(started, total);
   await hussar.close();
-  return (used.user + used.system) / total;
-}
-
-/** µs of CPU, and bytes allocated where the runtime counts them, per connection. */
-interface ChurnCost {
-  micros: number;
-  bytes: number | null;
+  return cost;
 }
 
 /** Measures `total` connections of one request each, `parallel` at a time. */
-async function measureChurn(api: string, parallel: number, total: number): Promise<ChurnCost> {
+async function measureChurn(api: string, parallel: number, total: number): Promise<Cost> {
   let opened = 0;
   let ended = 0;
   let finish!: () => void;
@@ -153,18 +173,13 @@ async function measureChurn(api: string, parallel: number, total: number): Promi
       else if (opened < total) setImmediate(open);
     }));
   };
-  const heapBefore = allocated();
-  const before = process.cpuUsage();
+  const started = start();
   for (let i = 0; i < parallel && i < total; i++) open();
   await finished;
-  const used = process.cpuUsage(before);
-  const heapAfter = allocated();
+  const cost = costSince(started, total);
   await hussar.whenEmpty();
   await hussar.close();
-  return {
-    micros: (used.user + used.system) / total,
-    bytes: heapBefore === null || heapAfter === null ? null : (heapAfter - heapBefore) / total,
-  };
+  return cost;
 }
 
 /**
@@ -229,10 +244,9 @@ function client(more: () => boolean, closed: () => void): Transport {
  * What the runtime's own objects cost for one request of `serve()`'s: a
  * `Request` with the same URL and headers (and body, read as text for a
  * POST), a `Response` of the same body, and that body read to the end.
- * Resolves with µs of CPU per iteration.
  */
-async function measureObjects(total: number): Promise<number> {
-  const before = process.cpuUsage();
+async function measureObjects(total: number): Promise<Cost> {
+  const started = start();
   let bytes = 0;
   for (let i = 0; i < total; i++) {
     let response: Response;
@@ -247,10 +261,10 @@ async function measureObjects(total: number): Promise<number> {
     }
     bytes += (await response.arrayBuffer()).byteLength;
   }
-  const used = process.cpuUsage(before);
+  const cost = costSince(started, total);
   const size = METHOD === "GET" ? HELLO.length : POSTED.length;
   if (bytes !== total * size) throw new Error("objects loop miscounted");
-  return (used.user + used.system) / total;
+  return cost;
 }
 
 const api = option("api") ?? "serve";
@@ -261,38 +275,42 @@ if (churn && api === "objects") throw new Error("--churn: --api=serve or --api=c
 const connections = Number(option("connections") ?? (churn ? "50" : "64"));
 const requests = Number(option("requests") ?? "200000");
 const warmup = Number(option("warmup") ?? "20000");
+const run = (total: number): Promise<Cost> =>
+  api === "objects"
+    ? measureObjects(total)
+    : churn
+    ? measureChurn(api, connections, total)
+    : measure(api, connections, total);
+if (warmup > 0) await run(warmup);
+const { micros, bytes } = await run(requests);
+/** Bytes allocated, said after the CPU figure. */
+const heap = bytes === null ? "" : `, ${Math.round(bytes)} B allocated`;
 if (churn) {
-  if (warmup > 0) await measureChurn(api, connections, warmup);
-  const { micros, bytes } = await measureChurn(api, connections, requests);
   console.log(
     `${api}, churn: ${requests} connections of one request, ${connections} at a time: ${
       micros.toFixed(2)
-    } µs of CPU${
-      bytes === null ? "" : ` and ${(bytes / 1024).toFixed(2)} KiB allocated`
-    } per connection`,
+    } µs of CPU${heap} per connection`,
+  );
+} else if (api === "objects") {
+  console.log(
+    `${requests} × ${METHOD} (new Request + new Response + arrayBuffer()): ${
+      micros.toFixed(2)
+    } µs of CPU${heap} each`,
   );
 } else {
-  const run = (total: number): Promise<number> =>
-    api === "objects" ? measureObjects(total) : measure(api, connections, total);
-  if (warmup > 0) await run(warmup);
-  const micros = await run(requests);
   console.log(
-    api === "objects"
-      ? `${requests} × ${METHOD} (new Request + new Response + arrayBuffer()): ${
-        micros.toFixed(2)
-      } µs of CPU each`
-      : `${api}: ${requests} ${METHOD} requests over ${connections} connections: ${
-        micros.toFixed(2)
-      } µs of CPU per request`,
+    `${api}: ${requests} ${METHOD} requests over ${connections} connections: ${
+      micros.toFixed(2)
+    } µs of CPU${heap} per request`,
   );
-  if (api === "serve" && !process.argv.includes("--alone")) {
-    // The runtime's share, measured the same way (after its own warm-up).
-    if (warmup > 0) await measureObjects(warmup);
-    const objects = await measureObjects(requests);
-    console.log(
-      `  runtime's Request + Response + body read: ${objects.toFixed(2)} µs; hussar's above it: ${
-        (micros - objects).toFixed(2)
-      } µs`,
-    );
-  }
+}
+if (api === "serve" && !churn && !process.argv.includes("--alone")) {
+  // The runtime's share, measured the same way (after its own warm-up).
+  if (warmup > 0) await measureObjects(warmup);
+  const objects = (await measureObjects(requests)).micros;
+  console.log(
+    `  runtime's Request + Response + body read: ${objects.toFixed(2)} µs; hussar's above it: ${
+      (micros - objects).toFixed(2)
+    } µs`,
+  );
 }

@@ -1,0 +1,17 @@
+/**
+ * Keys of the `Connection` members a protocol engine uses to wait for input
+ * in its own frame, without the generator a `yield* conn.read()` makes each
+ * time (the HTTP/1.1 engine's idle wait between two requests). Symbol keys
+ * keep them out of the public types.
+ *
+ * @module
+ */
+
+/**
+ * `Connection`: asks for a wake-back when input comes and marks the running
+ * thread parked on the connection; the thread yields next, and once resumed
+ * (or killed) calls `UNPARK`, then takes what came with `readNow()`.
+ */
+export const PARK_INPUT: unique symbol = Symbol("hussar.parkInput");
+/** `Connection`: the thread parked with `PARK_INPUT` resumed (or is being killed). */
+export const UNPARK: unique symbol = Symbol("hussar.unpark");
