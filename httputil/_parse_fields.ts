@@ -10,7 +10,7 @@ import { HttpError } from "./errors.ts";
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from "./_chars.ts";
 
 type TrustedAppend = (list: HeaderList, name: string, lower: string, value: string) => void;
-type TrustedFill = (list: HeaderList, names: string[], lowers: string[], values: string[]) => void;
+type TrustedFill = (list: HeaderList, fields: string[]) => void;
 
 let trustedAppend: TrustedAppend | undefined;
 let trustedFill: TrustedFill | undefined;
@@ -30,16 +30,11 @@ export function appendTrusted(list: HeaderList, name: string, lower: string, val
 }
 
 /**
- * Gives an empty `list` the fields the scanner validated, as three lists of
- * the same length (taken, not copied) whose `lowers` are the names' lower case.
+ * Gives an empty `list` the fields the scanner validated, three entries
+ * each: name, its lower case, value (the list is taken, not copied).
  */
-export function fillTrusted(
-  list: HeaderList,
-  names: string[],
-  lowers: string[],
-  values: string[],
-): void {
-  trustedFill!(list, names, lowers, values);
+export function fillTrusted(list: HeaderList, fields: string[]): void {
+  trustedFill!(list, fields);
 }
 
 /**

@@ -68,6 +68,9 @@ function validated(name: string, value: string): string {
   return v;
 }
 
+/** The fields of a list that has none: shared until its first field, never added to. */
+const NO_FIELDS: string[] = [];
+
 /**
  * An ordered multimap of header fields. Lookups ignore case; iteration yields
  * every field as `[name, value]` in insertion order with the name's original
@@ -92,21 +95,19 @@ function validated(name: string, value: string): string {
  * ```
  */
 export class HeaderList implements Iterable<[string, string]> {
-  #names: string[] = [];
-  #lower: string[] = [];
-  #values: string[] = [];
+  /**
+   * The fields, three entries each: the name as given, its lower case, the
+   * value (one list, not three: a parsed request's headers make one).
+   */
+  #fields: string[] = NO_FIELDS;
 
   static {
     // The parser adds fields it has already validated byte by byte; this
     // hands it a non-public way in, so the public API can always validate.
     registerTrusted((list, name, lower, value) => {
-      list.#names.push(name);
-      list.#lower.push(lower);
-      list.#values.push(value);
-    }, (list, names, lowers, values) => {
-      list.#names = names;
-      list.#lower = lowers;
-      list.#values = values;
+      list.#own().push(name, lower, value);
+    }, (list, fields) => {
+      list.#fields = fields;
     });
   }
 
@@ -124,15 +125,13 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Number of fields (a repeated name counts once per field). */
   get size(): number {
-    return this.#names.length;
+    return this.#fields.length / 3;
   }
 
   /** Adds a field after the existing ones, keeping any of the same name. */
   append(name: string, value: string): void {
     const v = validated(name, value);
-    this.#names.push(name);
-    this.#lower.push(name.toLowerCase());
-    this.#values.push(v);
+    this.#own().push(name, name.toLowerCase(), v);
   }
 
   /**
@@ -142,16 +141,16 @@ export class HeaderList implements Iterable<[string, string]> {
   set(name: string, value: string): void {
     const v = validated(name, value);
     const lower = name.toLowerCase();
-    const at = this.#lower.indexOf(lower);
-    if (at === -1) {
-      this.#names.push(name);
-      this.#lower.push(lower);
-      this.#values.push(v);
+    const fields = this.#fields;
+    let at = 1;
+    while (at < fields.length && fields[at] !== lower) at += 3;
+    if (at >= fields.length) {
+      this.#own().push(name, lower, v);
       return;
     }
-    this.#names[at] = name;
-    this.#values[at] = v;
-    this.#remove(lower, at + 1);
+    fields[at - 1] = name;
+    fields[at + 1] = v;
+    this.#remove(lower, at + 2);
   }
 
   /**
@@ -160,15 +159,15 @@ export class HeaderList implements Iterable<[string, string]> {
    */
   get(name: string): string | null {
     const lower = name.toLowerCase();
-    const all = this.#lower;
+    const fields = this.#fields;
     let result: string | null = null;
-    for (let i = 0; i < all.length; i++) {
-      if (all[i] !== lower) continue;
+    for (let i = 1; i < fields.length; i += 3) {
+      if (fields[i] !== lower) continue;
       if (result === null) {
-        result = this.#values[i];
+        result = fields[i + 1];
         if (lower === "set-cookie") return result;
       } else {
-        result += ", " + this.#values[i];
+        result += ", " + fields[i + 1];
       }
     }
     return result;
@@ -178,16 +177,19 @@ export class HeaderList implements Iterable<[string, string]> {
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
     const out: string[] = [];
-    const all = this.#lower;
-    for (let i = 0; i < all.length; i++) {
-      if (all[i] === lower) out.push(this.#values[i]);
+    const fields = this.#fields;
+    for (let i = 1; i < fields.length; i += 3) {
+      if (fields[i] === lower) out.push(fields[i + 1]);
     }
     return out;
   }
 
   /** Whether a field named `name` is present. */
   has(name: string): boolean {
-    return this.#lower.includes(name.toLowerCase());
+    const lower = name.toLowerCase();
+    const fields = this.#fields;
+    for (let i = 1; i < fields.length; i += 3) if (fields[i] === lower) return true;
+    return false;
   }
 
   /** Removes every field named `name`; returns whether there was one. */
@@ -197,9 +199,8 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** `[name, value]` for each field, in insertion order, names as given. */
   *entries(): IterableIterator<[string, string]> {
-    const names = this.#names;
-    const values = this.#values;
-    for (let i = 0; i < names.length; i++) yield [names[i], values[i]];
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 3) yield [fields[i], fields[i + 2]];
   }
 
   /**
@@ -211,9 +212,10 @@ export class HeaderList implements Iterable<[string, string]> {
     callback: (this: T, value: string, name: string) => void,
     thisArg?: T,
   ): void {
-    const names = this.#names;
-    const values = this.#values;
-    for (let i = 0; i < names.length; i++) callback.call(thisArg as T, values[i], names[i]);
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 3) {
+      callback.call(thisArg as T, fields[i + 2], fields[i]);
+    }
   }
 
   /** Same as {@linkcode HeaderList.entries}. */
@@ -221,22 +223,26 @@ export class HeaderList implements Iterable<[string, string]> {
     return this.entries();
   }
 
+  /** The fields, this list's own to add to (not the shared empty one). */
+  #own(): string[] {
+    return this.#fields === NO_FIELDS ? (this.#fields = []) : this.#fields;
+  }
+
+  /** Removes the fields named `lower` from the field at `from` on (a multiple of 3). */
   #remove(lower: string, from: number): boolean {
-    const all = this.#lower;
+    const fields = this.#fields;
     let kept = from;
-    for (let i = from; i < all.length; i++) {
-      if (all[i] === lower) continue;
+    for (let i = from; i < fields.length; i += 3) {
+      if (fields[i + 1] === lower) continue;
       if (kept !== i) {
-        this.#names[kept] = this.#names[i];
-        this.#lower[kept] = all[i];
-        this.#values[kept] = this.#values[i];
+        fields[kept] = fields[i];
+        fields[kept + 1] = fields[i + 1];
+        fields[kept + 2] = fields[i + 2];
       }
-      kept++;
+      kept += 3;
     }
-    const removed = kept !== all.length;
-    this.#names.length = kept;
-    this.#lower.length = kept;
-    this.#values.length = kept;
-    return removed;
+    if (kept === fields.length) return false;
+    fields.length = kept;
+    return true;
   }
 }

@@ -334,19 +334,17 @@ export function parseRequestHead(
   beginHead(buf, methodStart, p);
   const method = headString(methodStart, methodEnd);
   const target = headString(targetStart, targetEnd);
-  // Lists of the exact size: grown by `push`, each would take room for 17.
-  const names = new Array<string>(count);
-  const lowers = new Array<string>(count);
-  const values = new Array<string>(count);
-  for (let i = 0, k = 0; i < count; i++, k += 4) {
+  // One list of the exact size (grown by `push`, it would take room for 17 entries and more).
+  const fields = new Array<string>(count * 3);
+  for (let i = 0, k = 0; i < fields.length; i += 3, k += 4) {
     const name = headString(spans[k], spans[k + 1]);
-    names[i] = name;
-    lowers[i] = lowerOfLast(name);
-    values[i] = headString(spans[k + 2], spans[k + 3]);
+    fields[i] = name;
+    fields[i + 1] = lowerOfLast(name);
+    fields[i + 2] = headString(spans[k + 2], spans[k + 3]);
   }
   endHead();
   const headers = new HeaderList();
-  fillTrusted(headers, names, lowers, values);
+  fillTrusted(headers, fields);
   return {
     method,
     target,
