@@ -263,10 +263,14 @@ function writeHead(
   options: Omit<SerializeResponseOptions, "contentLength">,
   contentLength: number | null,
 ): void {
+  // Everything is read from `head` and `options` before a header value's `toString` may run
+  // (and serialise another response, with objects the caller may reuse).
   const status = head.status;
+  const { close, keepAliveTimeout, version, requestMethod } = options;
+  const date = options.date !== false;
   const nullBody = isNullBodyStatus(status);
   // A HEAD response may announce the size a GET would get (RFC 9110 §9.3.2): the handler's value.
-  const answersHead = options.requestMethod === "HEAD";
+  const answersHead = requestMethod === "HEAD";
   let headLength: string | null = null;
   putStatusLine(status, head.statusText);
   let hasDate = false;
@@ -301,7 +305,7 @@ function writeHead(
     }
     if (lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive") {
       // Hop-by-hop framing is ours to decide.
-      if (lower === "connection" && /(^|,)\s*keep-alive\s*(,|$)/i.test(checked) && !options.close) {
+      if (lower === "connection" && /(^|,)\s*keep-alive\s*(,|$)/i.test(checked) && !close) {
         putBytes(KEEP_ALIVE_OPTION);
       }
       continue;
@@ -309,7 +313,7 @@ function writeHead(
     if (lower === "date") hasDate = true;
     putField(name, checked);
   }
-  if (!hasDate && options.date !== false) putDate();
+  if (!hasDate && date) putDate();
   if (!nullBody && answersHead) {
     const length = headLength ??
       (contentLength !== null && contentLength > 0 ? contentLength : null);
@@ -321,14 +325,14 @@ function writeHead(
     if (contentLength !== null) {
       putBytes(CONTENT_LENGTH);
       putNumberLine(contentLength);
-    } else if (options.version !== "1.0" && options.requestMethod !== "HEAD") {
+    } else if (version !== "1.0" && requestMethod !== "HEAD") {
       putBytes(CHUNKED);
     }
   }
-  if (options.close) putBytes(CLOSE);
-  else if (options.keepAliveTimeout !== undefined && status >= 200) {
+  if (close) putBytes(CLOSE);
+  else if (keepAliveTimeout !== undefined && status >= 200) {
     // Only a final response leaves an HTTP connection idle (a 101 hands it to another protocol).
-    putKeepAlive(options.keepAliveTimeout);
+    putKeepAlive(keepAliveTimeout);
   }
   room(2);
   scratch[at++] = 0x0d;

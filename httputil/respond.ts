@@ -451,29 +451,44 @@ function writeResponseHead(
   if (keepAlive && request.version === "1.0") {
     headers = [...serializedPairs(headers), ["connection", "keep-alive"]];
   }
-  const head: ResponseHead = { status: response.status, statusText: response.statusText, headers };
-  const options: SerializeResponseOptions = {
-    contentLength,
-    close: !keepAlive,
-    keepAliveTimeout: request.keepAliveTimeout,
-    version: request.version,
-    requestMethod: request.method,
-  };
-  if (body !== null && typeof body !== "string" && body.length >= BODY_ALONE_BYTES) {
-    // A large body leaves as it is, after its head: copying it next to the head (a new buffer
-    // of its size) costs more than the write of its own it may take (Node gathers both).
-    conn.write(headBytes(head, options, true));
-    if (!isBodyless(response, request)) conn.write(body);
-    return;
-  }
+  const head = HEAD;
+  head.status = response.status;
+  head.statusText = response.statusText;
+  head.headers = headers;
+  const options = OPTIONS;
+  options.contentLength = contentLength;
+  options.close = !keepAlive;
+  options.keepAliveTimeout = request.keepAliveTimeout;
+  options.version = request.version;
+  options.requestMethod = request.method;
+  // A large body leaves as it is, after its head: copying it next to the head (a new buffer
+  // of its size) costs more than the write of its own it may take (Node gathers both).
+  const alone = body !== null && typeof body !== "string" && body.length >= BODY_ALONE_BYTES;
   // Pieces of the serialiser's slab: these bytes go to the transport only.
-  conn.write(
-    body === null ? headBytes(head, options, true) : wholeResponseBytes(head, body, options, true),
-  );
+  const bytes = body === null || alone
+    ? headBytes(head, options, true)
+    : wholeResponseBytes(head, body, options, true);
+  head.headers = undefined; // nothing of the response is kept
+  conn.write(bytes);
+  if (alone && !isBodyless(response, request)) conn.write(body as Uint8Array);
 }
 
 /** Bodies from this size on are written after their head, not copied next to it. */
 const BODY_ALONE_BYTES = 16 * 1024;
+
+/**
+ * What `writeResponseHead` hands the serialiser, reused by every response:
+ * the serialiser reads them before it may run other code (a header value's
+ * `toString`), which may serialise another response with them.
+ */
+const HEAD: ResponseHead = { status: 200, statusText: undefined, headers: undefined };
+const OPTIONS: SerializeResponseOptions = {
+  contentLength: null,
+  close: false,
+  keepAliveTimeout: undefined,
+  version: "1.1",
+  requestMethod: "GET",
+};
 
 /** The headers as the serializer reads them: a `Headers` as pairs, anything else as it is. */
 function toPairs(headers: HttpResponse["headers"]): ResponseHead["headers"] {
