@@ -117,6 +117,8 @@ export class Connection {
   #state: ConnectionState = "open";
   #closeReason = "";
   #parked: Thread | null = null;
+  /** The parked thread waits for output to leave (`flush`, `drain`), not for input. */
+  #parkedOnOutput = false;
   #wakeQueued = false;
   /** The last wake-back signal pushed, reused for the next one to the same thread. */
   #wakeSignal: Signal | null = null;
@@ -229,7 +231,7 @@ export class Connection {
       if (chunk !== undefined) return chunk;
       this.requireWakeback();
       // Parked in this frame, not in a nested generator: one frame fewer per wait.
-      this.#park();
+      this.#park(false);
       try {
         yield;
       } finally {
@@ -253,7 +255,7 @@ export class Connection {
    */
   [PARK_INPUT](): void {
     this.requireWakeback();
-    this.#park();
+    this.#park(false);
   }
 
   /** @internal The thread parked by `[PARK_INPUT]()` resumed, or is being killed. */
@@ -344,7 +346,7 @@ export class Connection {
   *flush(): AwayCall<void> {
     while (this.bufferedAmount > this.highWaterMark) {
       this.#throwIfBroken();
-      this.#park();
+      this.#park(true);
       try {
         yield;
       } finally {
@@ -369,7 +371,7 @@ export class Connection {
   *drain(): AwayCall<void> {
     while (this.bufferedAmount > 0) {
       this.#throwIfBroken();
-      this.#park();
+      this.#park(true);
       try {
         yield;
       } finally {
@@ -520,10 +522,14 @@ export class Connection {
     }
   }
 
-  /** Marks the current thread as parked on this connection: its caller yields next. */
-  #park(): void {
+  /**
+   * Marks the current thread as parked on this connection, waiting for
+   * output to leave (`onOutput`) or for input: its caller yields next.
+   */
+  #park(onOutput: boolean): void {
     const thread = getCurrentThread();
     this.#parked = thread;
+    this.#parkedOnOutput = onOutput;
     thread[FILTER] = Connection.#isWake;
   }
 
@@ -533,9 +539,13 @@ export class Connection {
     this.#wakeQueued = false;
   }
 
-  /** Tells whoever waits (a parked thread, or Promise waiters) that something changed. */
-  #notify(): void {
-    if (this.#parked !== null && !this.#wakeQueued) {
+  /**
+   * Tells whoever waits (a parked thread, or Promise waiters) that something
+   * changed; output that left (`input` false) is news only to a thread
+   * waiting for it, not to one parked for input.
+   */
+  #notify(input = true): void {
+    if (this.#parked !== null && !this.#wakeQueued && (input || this.#parkedOnOutput)) {
       // One wake-back in flight at most: it reaches the thread while it is still parked.
       this.#wakeQueued = true;
       this.#owner[WAKE](this);
@@ -652,7 +662,7 @@ export class Connection {
       while (waiters.length > 0 && waiters[0].at <= this.#bytesWritten) waiters.shift()!.callback();
       if (waiters.length === 0) this.#writtenWaiters = null;
     }
-    if (this.#inFlight <= this.highWaterMark) this.#notify();
+    if (this.#inFlight <= this.highWaterMark) this.#notify(false);
   }
 
   /** Ends the sink once nothing is left to write (close() already flushed). */
