@@ -31,7 +31,7 @@ export function isShortAscii(text: string): boolean {
  * response's cost on Deno and Node). A slab lives while any piece of it is
  * unwritten; pieces are never reused.
  */
-const SLAB = 4096;
+const SLAB = 16384;
 /** The largest piece cut from the slab. */
 const SLAB_PIECE = 1024;
 let slab = new Uint8Array(SLAB);
