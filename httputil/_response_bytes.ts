@@ -82,8 +82,39 @@ function putNumberLine(value: number): void {
   scratch[at - 1] = 0x0a;
 }
 
+/**
+ * Field lines written before, as bytes, in a slot per hash of the name and
+ * value: a response's constant fields (its `Content-Type`, say) are checked
+ * char by char the first times, then copied as bytes. A line is kept the
+ * second time running its slot misses with it, so fields that change with
+ * every response never cost a copy.
+ */
+const FIELD_SLOTS = 64;
+const FIELD_CACHED = 128;
+const fieldNames: string[] = new Array(FIELD_SLOTS).fill("");
+const fieldValues: string[] = new Array(FIELD_SLOTS).fill("");
+const fieldLines: (Uint8Array | null)[] = new Array(FIELD_SLOTS).fill(null);
+
 /** `name: value\r\n`, checking the name is a token and the value as {@linkcode checkValue} does. */
 function putField(name: string, value: string): void {
+  const slot = (name.length * 31 + value.length * 7 + name.charCodeAt(0)) & (FIELD_SLOTS - 1);
+  if (fieldNames[slot] === name && fieldValues[slot] === value) {
+    const line = fieldLines[slot];
+    if (line !== null) return putBytes(line);
+    // The second miss in a row: keep the line this time.
+    const offset = at - base; // `room` may move what is written to a larger buffer
+    writeField(name, value);
+    if (at - base - offset <= FIELD_CACHED) fieldLines[slot] = scratch.slice(base + offset, at);
+    return;
+  }
+  writeField(name, value);
+  fieldNames[slot] = name;
+  fieldValues[slot] = value;
+  fieldLines[slot] = null;
+}
+
+/** {@linkcode putField}'s check and copy, char by char. */
+function writeField(name: string, value: string): void {
   const n = name.length;
   if (n === 0) throw new InvalidHeaderError(name);
   let start = 0;

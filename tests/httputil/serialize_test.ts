@@ -134,6 +134,30 @@ describe("serializeResponseHead", () => {
     assert.equal(bytes.filter((b) => b === 0xe9).length, 1);
   });
 
+  it("writes a field repeated over many responses, and fields that share its place, as given", () => {
+    // Lines written again come from a cache of field lines: it must never answer with another's.
+    const head = (headers: [string, string][]): string =>
+      text(serializeResponseHead({ status: 204, headers }, { date: false }));
+    for (let round = 0; round < 4; round++) {
+      for (const value of ["v1", "v2", "v1", "w1"]) {
+        assert.equal(head([["x-a", value]]), `HTTP/1.1 204 No Content\r\nx-a: ${value}\r\n\r\n`);
+      }
+      assert.equal(
+        head([["x-a", " v1 "], ["X-A", "v1"], ["x-b", "v1"]]),
+        "HTTP/1.1 204 No Content\r\nx-a: v1\r\nX-A: v1\r\nx-b: v1\r\n\r\n",
+      );
+      assert.throws(() => head([["x-a", "v\n"]]), InvalidHeaderError);
+    }
+    // A field line longer than a cached one, in a head grown past the serialiser's buffer.
+    const long = "y".repeat(3000);
+    for (let round = 0; round < 3; round++) {
+      assert.equal(
+        head([["x-pad", "p".repeat(2000)], ["x-long", long]]),
+        `HTTP/1.1 204 No Content\r\nx-pad: ${"p".repeat(2000)}\r\nx-long: ${long}\r\n\r\n`,
+      );
+    }
+  });
+
   it("asks to close, and keeps an explicit keep-alive for HTTP/1.0", () => {
     assert.match(
       text(serializeResponseHead({ status: 200 }, { close: true, contentLength: 0 })),
