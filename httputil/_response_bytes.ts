@@ -166,13 +166,24 @@ function putStatusLine(status: number, statusText: string | undefined): void {
 
 let dateText = "";
 let dateLine: Uint8Array = new Uint8Array(0);
+/**
+ * The clock was read for the task running now: the responses it writes (a
+ * scheduler tick writes many) share that reading, and a microtask makes the
+ * next task read it again.
+ */
+let dateRead = false;
+const dateStale = (): void => void (dateRead = false);
 
 /** `date: ...\r\n`, as bytes rebuilt once a second (RFC 9110 §6.6.1). */
 function putDate(): void {
-  const text = httpDate();
-  if (text !== dateText) {
-    dateText = text;
-    dateLine = ascii(`date: ${text}\r\n`);
+  if (!dateRead) {
+    dateRead = true;
+    queueMicrotask(dateStale);
+    const text = httpDate();
+    if (text !== dateText) {
+      dateText = text;
+      dateLine = ascii(`date: ${text}\r\n`);
+    }
   }
   putBytes(dateLine);
 }

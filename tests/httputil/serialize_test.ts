@@ -134,6 +134,25 @@ describe("serializeResponseHead", () => {
     assert.equal(bytes.filter((b) => b === 0xe9).length, 1);
   });
 
+  it("reads the clock for the Date once per task: a later task sees the new second", async () => {
+    const now = Date.now;
+    const dateOf = (): string =>
+      /date: ([^\r]+)\r\n/.exec(text(serializeResponseHead({ status: 204 })))![1];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      Date.now = () => 0;
+      assert.equal(dateOf(), "Thu, 01 Jan 1970 00:00:00 GMT");
+      Date.now = () => 5_000;
+      assert.equal(dateOf(), "Thu, 01 Jan 1970 00:00:00 GMT"); // the same task
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(dateOf(), "Thu, 01 Jan 1970 00:00:05 GMT");
+    } finally {
+      Date.now = now;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.notEqual(dateOf(), "Thu, 01 Jan 1970 00:00:05 GMT");
+  });
+
   it("writes a field repeated over many responses, and fields that share its place, as given", () => {
     // Lines written again come from a cache of field lines: it must never answer with another's.
     const head = (headers: [string, string][]): string =>
