@@ -12,14 +12,15 @@ import {
   wait,
 } from "../scheduler/mod.ts";
 import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
-import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
-import { PREFETCH } from "./_body_slots.ts";
+import { type BodyReader, DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+import { MADE_BODY, PREFETCH } from "./_body_slots.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { defaultMethods, isStandardMethod } from "./methods.ts";
 import { type HttpResponse, type RequestContext, respond, respondNow } from "./respond.ts";
 import { serializeResponse } from "./serialize.ts";
 import {
+  type Incoming,
   type IncomingRequest,
   requestNow,
   waitForRequest,
@@ -312,7 +313,7 @@ function serveExchange(
 ): Rest {
   conn.phase = "waiting";
   conn.setDeadline(settings.headersTimeoutMs, "headers");
-  let request: IncomingRequest | null | undefined;
+  let request: Incoming | null | undefined;
   try {
     request = requestNow(conn, reading);
   } catch (error) {
@@ -331,9 +332,10 @@ function* serveWaited(
   reading: WaitForRequestOptions,
   deadline: RequestDeadline | null,
 ): AwayCall<Ended> {
-  let request: IncomingRequest | null;
+  let request: Incoming | null;
   try {
-    request = yield* waitForRequest(conn, reading);
+    // The engine's own reading: its requests are `Incoming`s.
+    request = (yield* waitForRequest(conn, reading)) as Incoming | null;
   } catch (error) {
     const failed = headFailed(conn, error);
     return waits(failed) ? yield* failed : failed;
@@ -359,7 +361,7 @@ function serveRequest(
   conn: Connection,
   app: HttpApp,
   settings: Settings,
-  request: IncomingRequest | null,
+  request: Incoming | null,
   deadline: RequestDeadline | null,
 ): Rest {
   if (request === null) return conn.close("client closed");
@@ -408,7 +410,7 @@ function serveRequest(
 function* answerLater(
   conn: Connection,
   settings: Settings,
-  request: IncomingRequest,
+  request: Incoming,
   context: RequestContext,
   mark: number,
   deadline: RequestDeadline | null,
@@ -436,7 +438,7 @@ function* answerLater(
 function answer(
   conn: Connection,
   settings: Settings,
-  request: IncomingRequest,
+  request: Incoming,
   context: RequestContext,
   mark: number,
   response: HttpResponse | void,
@@ -444,17 +446,18 @@ function answer(
   try {
     // Body bytes that came with the head are decoded now, so a framing error among them
     // is answered (400 and a close) instead of the app's response.
-    if (response !== undefined && !request.body.finished) request.body[PREFETCH]();
+    const body = request[MADE_BODY]; // none: the request has no body, and the app read none
+    if (response !== undefined && body !== null && !body.finished) body[PREFETCH]();
     // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
     // whatever the app made of it: what follows on the connection cannot be trusted.
-    if (request.body.failure !== null) throw request.body.failure;
+    if (body !== null && body.failure !== null) throw body.failure;
     // The body deadline may still be armed: a response, however long it streams, is not timed.
     conn.clearDeadline();
     conn.phase = "responding";
     // A response never promises keep-alive on a connection about to close: not while the server
     // shuts down, nor when the unread rest of the body is known to be too large to drain.
     context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted &&
-      request.body.drainable(settings.maxDrainBytes);
+      (body === null || body.drainable(settings.maxDrainBytes));
     if (response !== undefined) {
       const rest = respondNow(conn, response, context);
       if (rest !== null) return respondLater(conn, settings, request, mark, response, rest);
@@ -473,7 +476,7 @@ function answer(
 function* respondLater(
   conn: Connection,
   settings: Settings,
-  request: IncomingRequest,
+  request: Incoming,
   mark: number,
   response: HttpResponse,
   rest: AwayCall<void>,
@@ -497,7 +500,7 @@ function* respondLater(
 function answerFailed(
   conn: Connection,
   settings: Settings,
-  request: IncomingRequest,
+  request: Incoming,
   response: HttpResponse | void,
   mark: number,
   error: unknown,
@@ -525,26 +528,23 @@ function answerFailed(
 function afterAnswer(
   conn: Connection,
   settings: Settings,
-  request: IncomingRequest,
+  request: Incoming,
   response: HttpResponse | void,
 ): Rest {
   if (response?.upgrade !== undefined && response.status === 101) {
     return runUpgrade(conn, response.upgrade, settings.shutdown);
   }
   if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
-  return request.body.finished ? true : drainBody(conn, settings, request);
+  const body = request[MADE_BODY];
+  return body === null || body.finished ? true : drainBody(conn, settings, body);
 }
 
 /** The next request starts where this body ends: discards a small unread rest, or closes. */
-function* drainBody(
-  conn: Connection,
-  settings: Settings,
-  request: IncomingRequest,
-): AwayCall<Ended> {
+function* drainBody(conn: Connection, settings: Settings, body: BodyReader): AwayCall<Ended> {
   conn.phase = "draining";
   conn.setDeadline(settings.bodyTimeoutMs, "drain");
   try {
-    if (!(yield* request.body.discard(settings.maxDrainBytes))) {
+    if (!(yield* body.discard(settings.maxDrainBytes))) {
       return conn.close("unread request body");
     }
   } catch {

@@ -5,6 +5,7 @@ import { type BodyOptions, BodyReader } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { parseRequestHead, type ParseRequestOptions, type RequestHead } from "./parse.ts";
+import { MADE_BODY } from "./_body_slots.ts";
 
 const LF = 0x0a;
 
@@ -126,7 +127,7 @@ export function* waitForRequest(
 ): AwayCall<IncomingRequest | null> {
   const head = yield* waitForHeaders(conn, options);
   if (head === null) return null;
-  return incoming(conn, head, options);
+  return new Incoming(conn, head, options);
 }
 
 /**
@@ -138,7 +139,7 @@ export function* waitForRequest(
 export function requestNow(
   conn: Connection,
   options: WaitForRequestOptions = {},
-): IncomingRequest | null | undefined {
+): Incoming | null | undefined {
   const chunk = conn.readNow();
   if (chunk === undefined || chunk === null) return chunk;
   options.onFirstByte?.();
@@ -148,23 +149,49 @@ export function requestNow(
     return undefined;
   }
   if (head.headLength < chunk.length) conn.unread(chunk.subarray(head.headLength));
-  return incoming(conn, head, options);
+  return new Incoming(conn, head, options);
 }
 
-function incoming(
-  conn: Connection,
-  head: RequestHead,
-  options: WaitForRequestOptions,
-): IncomingRequest {
-  // The body options are the request's own unless the client expects a 100 (no object per request).
-  const body = new BodyReader(
-    conn,
-    head.framing,
-    head.expect === null && !("expectContinue" in options) ? options : {
-      maxBodyBytes: options.maxBodyBytes,
-      idleTimeoutMs: options.idleTimeoutMs,
-      expectContinue: head.expect === "100-continue",
-    },
-  );
-  return { head, body };
+/**
+ * @internal An {@linkcode IncomingRequest} as the engine makes it. A request
+ * with no body (most of them) gets its reader only if asked for it: the
+ * engine itself asks with `[MADE_BODY]`, which makes none. A body is read
+ * by a reader made at once, whose size check (413) comes before the app.
+ */
+export class Incoming implements IncomingRequest {
+  readonly head: RequestHead;
+  readonly #conn: Connection;
+  readonly #options: WaitForRequestOptions;
+  #body: BodyReader | null = null;
+
+  constructor(conn: Connection, head: RequestHead, options: WaitForRequestOptions) {
+    this.head = head;
+    this.#conn = conn;
+    this.#options = options;
+    if (head.framing.kind !== "none") this.#body = this.#makeBody();
+  }
+
+  get body(): BodyReader {
+    return this.#body ??= this.#makeBody();
+  }
+
+  /** @internal The body's reader if made; `null`: the request has no body, and none was asked for. */
+  get [MADE_BODY](): BodyReader | null {
+    return this.#body;
+  }
+
+  #makeBody(): BodyReader {
+    const { head } = this;
+    const options = this.#options;
+    // The body options are the request's own unless the client expects a 100 (no object per request).
+    return new BodyReader(
+      this.#conn,
+      head.framing,
+      head.expect === null && !("expectContinue" in options) ? options : {
+        maxBodyBytes: options.maxBodyBytes,
+        idleTimeoutMs: options.idleTimeoutMs,
+        expectContinue: head.expect === "100-continue",
+      },
+    );
+  }
 }

@@ -327,6 +327,28 @@ describe("httpHandler: request bodies", () => {
     await server.finish();
   });
 
+  it("gives a request without a body a reader of no bytes, read or not, on pipelined requests", async () => {
+    // The engine makes the reader of a body-less request only when the app asks for it.
+    const server = serve(function* (request) {
+      if (request.head.target === "/skip") return { status: 200, body: "skipped" };
+      const body = request.body;
+      assert.equal(body, request.body);
+      const bytes = yield* body.readAll();
+      return { status: 200, body: `${bytes.length} ${body.finished} ${body.bytesRead}` };
+    });
+    const text = await server.exchange(
+      GET("/read") + GET("/skip") + GET("/read", "Expect: 100-continue\r\n") + GET("/skip"),
+    );
+    assert.deepEqual(parseResponses(text).map((r) => [r.status, r.body]), [
+      [200, "0 true 0"],
+      [200, "skipped"],
+      [200, "0 true 0"],
+      [200, "skipped"],
+    ]);
+    assert.ok(!text.includes("100 Continue"));
+    await server.finish();
+  });
+
   it("decodes a chunked body, then serves the next pipelined request", async () => {
     const server = serve(echo);
     const text = await server.exchange(
