@@ -269,7 +269,9 @@ function produce(
         return piece;
       }
     }
-    // Too large for a piece (or nested, when the slab's free part is the outer head's).
+    // Too large for a piece (or nested, when the slab's free part is the outer head's, or not
+    // pooled): a buffer of its own, the head (and a string tail) copied out with no view made.
+    if (bytes === null) return scratch.slice(base, at);
     const out = new Uint8Array(total);
     out.set(new Uint8Array(scratch.buffer, base, size));
     if (bytes !== null) out.set(bytes, size);

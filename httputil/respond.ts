@@ -9,6 +9,7 @@ import {
 } from "./serialize.ts";
 import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
+import { SLAB_OUTPUT } from "../internal/bytes.ts";
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -464,10 +465,10 @@ function writeResponseHead(
   // A large body leaves as it is, after its head: copying it next to the head (a new buffer
   // of its size) costs more than the write of its own it may take (Node gathers both).
   const alone = body !== null && typeof body !== "string" && body.length >= BODY_ALONE_BYTES;
-  // Pieces of the serialiser's slab: these bytes go to the transport only.
+  // Pieces of the serialiser's slab (on V8): these bytes go to the transport only.
   const bytes = body === null || alone
-    ? headBytes(head, options, true)
-    : wholeResponseBytes(head, body, options, true);
+    ? headBytes(head, options, SLAB_OUTPUT)
+    : wholeResponseBytes(head, body, options, SLAB_OUTPUT);
   head.headers = undefined; // nothing of the response is kept
   conn.write(bytes);
   if (alone && !isBodyless(response, request)) conn.write(body as Uint8Array);
