@@ -108,8 +108,8 @@ export class Connection {
   #peerEndAborts = false;
   #failure: ConnectionClosedError | null = null;
   #expired: DeadlineError | null = null;
-  /** Corked output (`NO_OUTPUT` when none: an array is made per turn that writes). */
-  #out: Uint8Array[] = NO_OUTPUT;
+  /** Corked output: one buffer as it is (a turn mostly writes one), several in a list; null: none. */
+  #out: Uint8Array | Uint8Array[] | null = null;
   #outBytes = 0;
   #inFlight = 0;
   #bytesRead = 0;
@@ -333,11 +333,14 @@ export class Connection {
       throw this.#failure ?? new ConnectionClosedError(this.#closeReason || "closing");
     }
     if (bytes.length === 0) return;
-    if (this.#out.length === 0) {
+    const out = this.#out;
+    if (out === null) {
       this.#owner[DIRTY](this);
-      this.#out = [bytes];
+      this.#out = bytes;
+    } else if (Array.isArray(out)) {
+      out.push(bytes);
     } else {
-      this.#out.push(bytes);
+      this.#out = [out, bytes];
     }
     this.#outBytes += bytes.length;
   }
@@ -444,7 +447,7 @@ export class Connection {
   abort(reason: string): void {
     if (this.#state === "closed") return;
     if (this.#state === "open") this.#closeReason = reason;
-    this.#out = NO_OUTPUT;
+    this.#out = null;
     this.#outBytes = 0;
     try {
       this.#sink.abort(new ConnectionClosedError(reason));
@@ -600,7 +603,11 @@ export class Connection {
       this.#inFlight += size;
       let pending: Promise<void> | void;
       try {
-        pending = chunks.length === 1 ? sink.write(chunks[0]) : sink.writev!(chunks);
+        pending = !Array.isArray(chunks)
+          ? sink.write(chunks)
+          : chunks.length === 1
+          ? sink.write(chunks[0])
+          : sink.writev!(chunks);
       } catch (error) {
         this.#inFlight -= size;
         this.#fail(`write failed: ${describe(error)}`, error);
@@ -633,8 +640,13 @@ export class Connection {
    * large one on its own (copying it to join it would cost more than a
    * write of its own).
    */
-  #takeOutput(gathers: boolean): Uint8Array[] {
-    const out = this.#out;
+  #takeOutput(gathers: boolean): Uint8Array | Uint8Array[] {
+    const out = this.#out!;
+    if (!Array.isArray(out)) {
+      this.#out = null;
+      this.#outBytes -= out.length;
+      return out;
+    }
     let count = 0;
     let size = 0;
     if (gathers || out.length === 1) {
@@ -648,10 +660,10 @@ export class Connection {
         size += out[count++].length;
       }
     }
-    this.#out = count === out.length ? NO_OUTPUT : out.slice(count);
+    this.#out = count === out.length ? null : out.slice(count);
     this.#outBytes -= size;
     const taken = count === out.length ? out : out.slice(0, count);
-    return gathers || count === 1 ? taken : [concatBytes(taken, size)];
+    return gathers || count === 1 ? taken : concatBytes(taken, size);
   }
 
   #written(size: number): void {
@@ -713,9 +725,6 @@ export class Connection {
     this.#resolveClosed = null;
   }
 }
-
-/** No corked output: shared by every connection, never written to. */
-const NO_OUTPUT: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 /** Writes from this size on are handed to the transport as they are, not joined. */
 const WRITE_ALONE_BYTES = 16 * 1024;
