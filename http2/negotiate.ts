@@ -10,7 +10,8 @@ import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
 import type { Connection } from "../core/connection.ts";
 import type { HussarHandler } from "../core/hussar.ts";
 import { concatBytes } from "../internal/bytes.ts";
-import { type AwayCall, type ThreadGenerator, wait } from "../scheduler/mod.ts";
+import { type Signal, type ThreadGenerator, type ThreadYield, wait } from "../scheduler/mod.ts";
+import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 import { isPreface } from "./frame.ts";
 
 /**
@@ -45,39 +46,145 @@ export function negotiateHandler(
   return (conn, frame, pubframe) =>
     conn.info.alpnProtocol === "h2"
       ? http2(conn, frame, pubframe)
-      : sniff(conn, (h2) => (h2 ? http2 : http1)(conn, frame, pubframe), options.headersTimeoutMs);
+      : new Sniff(conn, http1, http2, frame, pubframe, options.headersTimeoutMs).asThreadBody();
 }
 
-/** Reads until the first bytes tell the preface from anything else, then runs the handler chosen. */
-function* sniff(
-  conn: Connection,
-  choose: (h2: boolean) => ThreadGenerator | PromiseLike<unknown>,
-  headersTimeoutMs: number,
-): AwayCall<unknown> {
-  conn.phase = "waiting";
-  conn.setDeadline(headersTimeoutMs, "headers");
-  let bytes: Uint8Array | null = null;
-  let h2: boolean | null = null;
-  try {
-    while (h2 === null) {
-      const chunk = conn.readNow() ?? (yield* conn.read());
-      if (chunk === null) {
-        // The input ended within a prefix of the preface: put back what came for HTTP/1.1 to judge.
-        h2 = false;
+/** What a step that parks returns: one object for all, since nobody keeps it. */
+const PARKED: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A connection's thread body that reads until the first bytes tell the
+ * preface from anything else, puts them back, then steps the chosen
+ * handler's body. A generator doing so would stay under the handler's for
+ * the connection's life: a frame resumed at every wake, and, on an idle
+ * connection, kept with its register file and closure (about 270 B on V8).
+ * It waits for bytes in no frame either (see `internal/connection_slots.ts`).
+ */
+class Sniff {
+  readonly #conn: Connection;
+  #http1: HussarHandler | null;
+  #http2: HussarHandler | null;
+  #frame: Record<string, unknown> | null;
+  #pubframe: Record<string, unknown> | null;
+  readonly #headersTimeoutMs: number;
+  /** The bytes read so far. */
+  #bytes: Uint8Array | null = null;
+  /** The chosen handler's body, once chosen. */
+  #body: ThreadGenerator | null = null;
+  #state: "new" | "reading" | "parked" | "done" = "new";
+
+  constructor(
+    conn: Connection,
+    http1: HussarHandler,
+    http2: HussarHandler,
+    frame: Record<string, unknown>,
+    pubframe: Record<string, unknown>,
+    headersTimeoutMs: number,
+  ) {
+    this.#conn = conn;
+    this.#http1 = http1;
+    this.#http2 = http2;
+    this.#frame = frame;
+    this.#pubframe = pubframe;
+    this.#headersTimeoutMs = headersTimeoutMs;
+  }
+
+  /** As the core takes a thread's body (a generator's `next`, `return` and `throw`). */
+  asThreadBody(): ThreadGenerator {
+    return this as unknown as ThreadGenerator;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(signal: Signal): IteratorResult<ThreadYield, unknown> {
+    if (this.#body !== null) return this.#body.next(signal);
+    const conn = this.#conn;
+    switch (this.#state) {
+      case "done":
+        return DONE;
+      case "new":
+        conn.phase = "waiting";
+        conn.setDeadline(this.#headersTimeoutMs, "headers");
         break;
-      }
-      bytes = bytes === null ? chunk : concatBytes([bytes, chunk]);
-      h2 = isPreface(bytes);
+      case "parked":
+        conn[UNPARK]();
     }
-  } catch (error) {
-    if (error instanceof DeadlineError) return conn.close("nothing received in time");
-    if (error instanceof ConnectionClosedError) return;
+    this.#state = "reading";
+    let h2: boolean | null = null;
+    try {
+      while (h2 === null) {
+        const chunk = conn.readNow();
+        if (chunk === undefined) {
+          conn[PARK_INPUT]();
+          this.#state = "parked";
+          return PARKED;
+        }
+        if (chunk === null) {
+          // The input ended within a prefix of the preface: put back what came for HTTP/1.1 to judge.
+          h2 = false;
+          break;
+        }
+        const bytes = this.#bytes = this.#bytes === null
+          ? chunk
+          : concatBytes([this.#bytes, chunk]);
+        h2 = isPreface(bytes);
+      }
+    } catch (error) {
+      return this.#failed(error);
+    }
+    return this.#choose(h2, signal);
+  }
+
+  return(value?: unknown): IteratorResult<ThreadYield, unknown> {
+    if (this.#body !== null) return this.#body.return(value);
+    this.#end();
+    return { done: true, value };
+  }
+
+  throw(error: unknown): IteratorResult<ThreadYield, unknown> {
+    if (this.#body !== null) return this.#body.throw(error);
+    return this.#failed(error);
+  }
+
+  /** Runs the handler for `h2` on the bytes read, put back; it goes on in this step. */
+  #choose(h2: boolean, signal: Signal): IteratorResult<ThreadYield, unknown> {
+    const conn = this.#conn;
+    if (this.#bytes !== null) conn.unread(this.#bytes);
+    const body = (h2 ? this.#http2! : this.#http1!)(conn, this.#frame!, this.#pubframe!);
+    this.#bytes =
+      this.#http1 =
+      this.#http2 =
+      this.#frame =
+      this.#pubframe =
+        null;
+    this.#body = typeof (body as PromiseLike<unknown>).then === "function"
+      ? wait(body as PromiseLike<unknown>)
+      : body as ThreadGenerator;
+    return this.#body.next(signal);
+  }
+
+  /** Nothing came in time, or the connection went: the body ends; other errors go on up. */
+  #failed(error: unknown): IteratorResult<ThreadYield, unknown> {
+    this.#end();
+    if (error instanceof DeadlineError) {
+      this.#conn.close("nothing received in time");
+      return DONE;
+    }
+    if (error instanceof ConnectionClosedError) return DONE;
     throw error;
   }
-  if (bytes !== null) conn.unread(bytes);
-  const body = choose(h2);
-  if (typeof (body as PromiseLike<unknown>).then === "function") {
-    return yield* wait(body as PromiseLike<unknown>);
+
+  #end(): void {
+    if (this.#state === "parked") this.#conn[UNPARK]();
+    this.#state = "done";
+    this.#bytes =
+      this.#http1 =
+      this.#http2 =
+      this.#frame =
+      this.#pubframe =
+        null;
   }
-  return yield* body as ThreadGenerator;
 }
