@@ -226,13 +226,16 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
     /** The last exchange ran through the `yield*` below, which still holds its frame. */
     let delegated = false;
     for (;;) {
-      let step: Uint8Array | null | undefined | Ended;
+      let step: Uint8Array | null | undefined | Rest;
       try {
         let rest: AwayCall<Uint8Array | null | Ended> | null = null;
         if (!idle) {
-          const ended = serveExchange(conn, app, settings, reading, deadline);
-          if (waits(ended)) rest = ended;
-          else step = ended;
+          // No local keeps the exchange's generator: a suspended frame keeps its registers.
+          step = serveExchange(conn, app, settings, reading, deadline);
+          if (waits(step)) {
+            rest = step;
+            step = undefined;
+          }
         } else {
           step = conn.readNow();
           if (step === undefined && delegated) rest = conn.read();
