@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CaseResult, missingNotes, ratioTable } from "./bench/_report.ts";
+import { judgeTargets, targetTable } from "./bench/_targets.ts";
 
 /** A table the page holds: its name in the markers, and how it is made from the results. */
 interface Block {
@@ -128,9 +129,14 @@ export const BLOCKS: readonly Block[] = [
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
   },
   {
-    name: "2026-12-06",
-    source: "2026-12-06/results.json",
-    render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
+    name: "2026-12-07",
+    source: "2026-12-07/results.json",
+    render: (json) => {
+      const results = json.results as CaseResult[];
+      return `${fmtRule(ratioTable(results))}\n\nThe targets of issues 15 and 16 in this run:\n\n${
+        fmtRule(targetTable(judgeTargets(results)))
+      }\n\n${provenance(json)}`;
+    },
   },
   {
     name: "floor",
