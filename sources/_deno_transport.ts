@@ -2,6 +2,7 @@ import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "../internal/runtime_types.ts";
 import { closeAction, endLinger, LINGER_EXPIRED, type Lingerer, startLinger } from "./_timing.ts";
 import { type SocketSink, socketWritable } from "./_socket_writable.ts";
+import { concatBytes } from "../internal/bytes.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -20,6 +21,26 @@ import {
  */
 const MIN_READ = 2 * 1024;
 const MAX_READ = 64 * 1024;
+
+/** Buffers under this size are joined to what follows them rather than written alone. */
+const SMALL_WRITE = 16 * 1024;
+/**
+ * Size of a scratch buffer: a 64 KiB chunk and what is in front of it. At
+ * most {@linkcode SCRATCH_BUFFERS} are made, then kept for reuse (a fresh
+ * buffer for each write costs more than the write it spares).
+ */
+const SCRATCH_BYTES = 72 * 1024;
+const SCRATCH_BUFFERS = 16;
+const scratchPool: Uint8Array[] = [];
+let scratchMade = 0;
+
+/** A free scratch buffer, or null when all are in use. */
+function takeScratch(): Uint8Array | null {
+  const scratch = scratchPool.pop();
+  if (scratch !== undefined || scratchMade === SCRATCH_BUFFERS) return scratch ?? null;
+  scratchMade++;
+  return new Uint8Array(SCRATCH_BYTES);
+}
 
 /**
  * One `Deno.Conn` as a {@linkcode Transport}. Reads call `conn.read()` only
@@ -168,6 +189,44 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
   async write(chunk: Uint8Array): Promise<void> {
     for (let offset = 0; offset < chunk.length;) {
       offset += await this.#conn.write(chunk.subarray(offset));
+    }
+  }
+
+  /**
+   * Output sink: several buffers. Deno has no gathered write, so the small
+   * buffers in front of a large one (a chunk's size line, a response head)
+   * are copied with it into a scratch buffer while one is free: one write
+   * per chunk of a chunked body, as `Deno.serve` does, not two. Otherwise
+   * the small ones are joined and the large one goes on its own.
+   */
+  async writev(chunks: readonly Uint8Array[]): Promise<void> {
+    for (let start = 0; start < chunks.length;) {
+      let end = start;
+      let size = 0;
+      while (end < chunks.length && chunks[end].length < SMALL_WRITE) size += chunks[end++].length;
+      if (end === start) {
+        await this.write(chunks[start++]);
+        continue;
+      }
+      const scratch = end < chunks.length && size + chunks[end].length <= SCRATCH_BYTES
+        ? takeScratch()
+        : null;
+      if (scratch === null) {
+        await this.write(concatBytes(chunks.slice(start, end), size));
+        start = end;
+        continue;
+      }
+      size = 0;
+      for (; start <= end; start++) {
+        scratch.set(chunks[start], size);
+        size += chunks[start].length;
+      }
+      try {
+        // Settled, the write has handed every byte to the kernel: the buffer is free again.
+        await this.write(scratch.subarray(0, size));
+      } finally {
+        scratchPool.push(scratch);
+      }
     }
   }
 

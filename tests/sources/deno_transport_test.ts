@@ -78,3 +78,79 @@ describe("DenoConnTransport", () => {
     assert.deepEqual(chunks, ["GET / HTTP/1.1\r\nHost: a\r\n\r\n", null]);
   });
 });
+
+/** A `Deno.Conn` stand-in that records each write's bytes (copied: a scratch buffer is reused). */
+function recordingConn(maxWrite = Infinity): {
+  conn: ConstructorParameters<typeof DenoConnTransport>[0];
+  writes: Uint8Array[];
+} {
+  const writes: Uint8Array[] = [];
+  const conn = {
+    write(bytes: Uint8Array): Promise<number> {
+      const n = Math.min(bytes.length, maxWrite);
+      writes.push(bytes.slice(0, n));
+      return Promise.resolve(n);
+    },
+  } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+  return { conn, writes };
+}
+
+function bytes(length: number, fill: number): Uint8Array {
+  return new Uint8Array(length).fill(fill);
+}
+
+function joined(chunks: readonly Uint8Array[]): number[] {
+  return chunks.flatMap((chunk) => [...chunk]);
+}
+
+describe("DenoConnTransport.writev", () => {
+  it("sends a chunk's small framing and the chunk after it in one write", async () => {
+    const { conn, writes } = recordingConn();
+    const transport = new DenoConnTransport(conn, info);
+    const chunks = [bytes(2, 1), bytes(7, 2), bytes(64 * 1024, 3)];
+    await transport.writev(chunks);
+    assert.equal(writes.length, 1);
+    assert.deepEqual(joined(writes), joined(chunks));
+    // The scratch buffer is reused: the next write's bytes are its own.
+    const next = [bytes(5, 4), bytes(20 * 1024, 5), bytes(3, 6)];
+    await transport.writev(next);
+    assert.deepEqual(writes.slice(1).map((write) => write.length), [5 + 20 * 1024, 3]);
+    assert.deepEqual(joined(writes.slice(1)), joined(next));
+  });
+
+  it("writes large buffers on their own, small runs joined, and past a scratch buffer apart", async () => {
+    const { conn, writes } = recordingConn();
+    const transport = new DenoConnTransport(conn, info);
+    const chunks = [bytes(64 * 1024, 1), bytes(64 * 1024, 2), bytes(9, 3), bytes(100 * 1024, 4)];
+    await transport.writev(chunks);
+    assert.deepEqual(writes.map((write) => write.length), [64 * 1024, 64 * 1024, 9, 100 * 1024]);
+    assert.deepEqual(joined(writes), joined(chunks));
+  });
+
+  it("finishes a joined write the kernel takes in parts", async () => {
+    const { conn, writes } = recordingConn(10_000);
+    const transport = new DenoConnTransport(conn, info);
+    const chunks = [bytes(9, 1), bytes(64 * 1024, 2), bytes(2, 3), bytes(5, 4)];
+    await transport.writev(chunks);
+    assert.equal(writes.length, Math.ceil((9 + 64 * 1024) / 10_000) + 1);
+    assert.deepEqual(joined(writes), joined(chunks));
+  });
+
+  it("rejects when a joined write fails, and the next write still works", async () => {
+    let fail = true;
+    const writes: Uint8Array[] = [];
+    const conn = {
+      write(chunk: Uint8Array): Promise<number> {
+        if (fail) return Promise.reject(new Error("broken pipe"));
+        writes.push(chunk.slice());
+        return Promise.resolve(chunk.length);
+      },
+    } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+    const transport = new DenoConnTransport(conn, info);
+    await assert.rejects(transport.writev([bytes(9, 1), bytes(32 * 1024, 2)]), /broken pipe/);
+    fail = false;
+    const chunks = [bytes(9, 3), bytes(32 * 1024, 4)];
+    await transport.writev(chunks);
+    assert.deepEqual(joined(writes), joined(chunks));
+  });
+});
