@@ -197,5 +197,31 @@ for (const harness of harnesses) {
         await server.close();
       }
     });
+
+    it("sends a stream that waits chunked, each 64 KiB chunk framed whole and in order", async () => {
+      const server = await harness.serve(() =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(PARTS[0].slice());
+              await tick(500); // past the turn in which a complete body shows it is
+              for (const part of PARTS.slice(1)) controller.enqueue(part.slice());
+              controller.close();
+            },
+          }),
+        )
+      );
+      try {
+        const text = await server.exchange(
+          "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n/);
+        const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+        const framed = ["a", "b", "c", "d"].map((letter) => `10000\r\n${letter.repeat(PART)}\r\n`);
+        assert.equal(body, `${framed.join("")}0\r\n\r\n`);
+      } finally {
+        await server.close();
+      }
+    });
   });
 }
