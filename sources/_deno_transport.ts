@@ -22,7 +22,7 @@ import {
 const MIN_READ = 2 * 1024;
 const MAX_READ = 64 * 1024;
 
-/** Buffers under this size are joined to what follows them rather than written alone. */
+/** Buffers under this size are joined to what follows them (as the connection joins them). */
 const SMALL_WRITE = 16 * 1024;
 /**
  * Size of a scratch buffer: a 64 KiB chunk and what is in front of it. At
