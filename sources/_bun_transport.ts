@@ -39,7 +39,9 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   constructor(socket: BunSocketLike<unknown>, info: ConnectionInfo) {
     this.#socket = socket;
     this.info = info;
-    this.#input = new PushReadable(this);
+    // Flowing from the start: pausing each new socket, then resuming it for the first read, cost
+    // Bun an epoll_ctl each and a wake for writability; the first chunk waits here instead.
+    this.#input = new PushReadable(this, true);
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -62,12 +64,10 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     return this.#writable === null ? this : null;
   }
 
-  /**
-   * Input control: stop reading. Done on open (or after the TLS handshake)
-   * until the consumer asks.
-   */
+  /** Input control: stop reading (the consumer has enough, or cancelled). */
   pause(): void {
-    if (!this.#closed) this.#socket.pause();
+    // Input cancelled after our output ended: `#settle` closes or lingers (reading) at once.
+    if (!this.#closed && !(this.#writeDone && this.#input.cancelled)) this.#socket.pause();
   }
 
   /** Input control: read again. */

@@ -26,11 +26,13 @@ const READ_AHEAD = 64 * 1024;
 /**
  * Input from a socket that pushes data through callbacks, to a pull-driven
  * reader: either a `ReadableStream` (made on first use of `stream`) or the
- * connection's direct path (`direct()`). Nothing is read before the first
- * read. The stream resumes the socket only while a read is pending and
- * pauses it as soon as a chunk satisfies it; the direct path lets up to
- * {@linkcode READ_AHEAD} bytes wait. Either way a consumer that stops
- * reading stops the socket.
+ * connection's direct path (`direct()`). A socket given paused has nothing
+ * read before the first read; one given flowing (sparing the pause and
+ * resume of every new connection) has chunks kept, as for the direct path,
+ * until a reader comes. The stream resumes the socket only while a read is
+ * pending and pauses it as soon as a chunk satisfies it; the direct path
+ * lets up to {@linkcode READ_AHEAD} bytes wait. Either way a consumer that
+ * stops reading stops the socket.
  */
 export class PushReadable implements DirectSource {
   #stream: ReadableStream<Uint8Array> | null = null;
@@ -47,8 +49,10 @@ export class PushReadable implements DirectSource {
   /** The reader of a pending read. */
   #reader: DirectReader | null = null;
 
-  constructor(socket: PushSocketControl) {
+  /** `flowing`: the socket is not paused (it delivers data before anyone reads). */
+  constructor(socket: PushSocketControl, flowing = false) {
     this.#socket = socket;
+    this.#paused = !flowing;
   }
 
   /** The stream form (not available once the direct path is taken). */
@@ -57,6 +61,13 @@ export class PushReadable implements DirectSource {
     return this.#stream ??= new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
+        // Chunks a flowing socket delivered before the stream was made, then its end.
+        const queue = this.#queue;
+        this.#queue = null;
+        this.#queued = 0;
+        if (queue !== null) { for (const chunk of queue) controller.enqueue(chunk); }
+        if (this.#state === "ended") controller.close();
+        else if (this.#state === "failed") controller.error(this.#failure);
       },
       pull: () => {
         if (this.#state === "open") this.#socket.resume();
@@ -115,12 +126,13 @@ export class PushReadable implements DirectSource {
   /** Hands a chunk from the socket to the consumer; dropped once not open. */
   push(chunk: Uint8Array): void {
     if (this.#state !== "open") return;
-    if (!this.#direct) {
-      if (this.#controller === null) void this.stream; // made now: its start() sets the controller
-      this.#controller!.enqueue(chunk);
-      if ((this.#controller!.desiredSize ?? 0) <= 0) this.#socket.pause();
+    const controller = this.#controller;
+    if (controller !== null) {
+      controller.enqueue(chunk);
+      if ((controller.desiredSize ?? 0) <= 0) this.#socket.pause();
       return;
     }
+    // The direct path, or no reader yet (the stream's start() takes what waits).
     const reader = this.#reader;
     if (reader !== null) {
       this.#reader = null;

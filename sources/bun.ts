@@ -77,18 +77,15 @@ class BunListener extends ListenerBase<BunSocketTransport> {
         socket.terminate();
         return;
       }
-      socket.setNoDelay?.(true);
       const transport = new BunSocketTransport(
         socket as BunSocketLike<unknown>,
         this.#infoOf(socket),
       );
       socket.data = transport;
       if (!this.tls) {
-        transport.pause();
         this.hand(transport);
         return;
       }
-      // The handshake needs reading, so the socket is paused only once it is done.
       this.handshakeStarted(socket, () => socket.terminate());
     },
     handshake: (socket: BunSocket, success: boolean): void => {
@@ -99,7 +96,6 @@ class BunListener extends ListenerBase<BunSocketTransport> {
       }
       const transport = socket.data;
       if (transport === undefined) return;
-      transport.pause();
       transport.info.alpnProtocol = socket.alpnProtocol || null;
       this.hand(transport);
     },
