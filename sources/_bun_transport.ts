@@ -122,7 +122,8 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     } else {
       this.#input.fail(this.#failure);
     }
-    this.#settleWrite(this.#failure ?? new Error("connection closed"));
+    // An Error (and its stack) only for a write still waiting: every closing connection comes here.
+    if (this.#sent !== null) this.#settleWrite(this.#failure ?? new Error("connection closed"));
   }
 
   /** Output sink: as much as the kernel takes now, the rest on `drain`. */
