@@ -77,6 +77,7 @@ class BunListener extends ListenerBase<BunSocketTransport> {
         socket.terminate();
         return;
       }
+      // No setNoDelay(): Bun sets TCP_NODELAY on every socket it accepts. Nor a pause: see the transport.
       const transport = new BunSocketTransport(
         socket as BunSocketLike<unknown>,
         this.#infoOf(socket),
