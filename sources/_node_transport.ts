@@ -91,9 +91,14 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
   static #onClose(this: OwnedSocket): void {
     const transport = this[TRANSPORT];
     if (transport.#lingering) endLinger(transport);
+    const drain = transport.#drain;
+    const finish = transport.#finish;
+    // An Error (and its stack) only for someone still waiting: every closing connection comes here.
+    if (!transport.#input.open && drain === null && finish === null) return;
     const error = transport.#failure ?? new Error("connection closed");
     transport.#input.fail(error);
-    for (const waiter of [transport.#drain, transport.#finish]) waiter?.reject(error);
+    drain?.reject(error);
+    finish?.reject(error);
     transport.#drain = transport.#finish = null;
   }
 
