@@ -154,12 +154,7 @@ class Sniff {
     const conn = this.#conn;
     if (this.#bytes !== null) conn.unread(this.#bytes);
     const body = (h2 ? this.#http2! : this.#http1!)(conn, this.#frame!, this.#pubframe!);
-    this.#bytes =
-      this.#http1 =
-      this.#http2 =
-      this.#frame =
-      this.#pubframe =
-        null;
+    this.#release();
     this.#body = typeof (body as PromiseLike<unknown>).then === "function"
       ? wait(body as PromiseLike<unknown>)
       : body as ThreadGenerator;
@@ -180,6 +175,11 @@ class Sniff {
   #end(): void {
     if (this.#state === "parked") this.#conn[UNPARK]();
     this.#state = "done";
+    this.#release();
+  }
+
+  /** Drops what only the choice needed: an idle connection keeps none of it. */
+  #release(): void {
     this.#bytes =
       this.#http1 =
       this.#http2 =

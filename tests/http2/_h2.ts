@@ -1,10 +1,17 @@
 /**
  * Helpers of the HTTP/2 tests: hex blocks, field pairs, a seeded random
- * source, and a frame parser run over bytes split every possible way.
+ * source, a frame parser run over bytes split every possible way, and the
+ * answers a server wrote on each stream.
  *
  * @module
  */
-import { type Frame, FrameParser, type FrameParserOptions } from "../../http2/mod.ts";
+import {
+  type Frame,
+  FrameParser,
+  type FrameParserOptions,
+  FrameType,
+  HpackDecoder,
+} from "../../http2/mod.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 
 /** Bytes from hex such as RFC 7541 Appendix C prints them (spaces and newlines ignored). */
@@ -85,4 +92,46 @@ export function parseEveryWay(
     throw new Error(`byte by byte parsed differently: ${JSON.stringify(bytewise)}`);
   }
   return whole;
+}
+
+/** What a server answered on one stream: its `:status` and its DATA as text. */
+export interface StreamAnswer {
+  status: string;
+  body: string;
+}
+
+/**
+ * Reads frames from `client` (a connection that already sent its preface)
+ * until every stream in `ids` has ended, and gives each stream's answer.
+ * Fails if the connection ends first.
+ */
+export async function streamAnswers(
+  client: { read(): Promise<Uint8Array | null> },
+  ids: readonly number[],
+): Promise<Map<number, StreamAnswer>> {
+  const parser = new FrameParser({ preface: false });
+  const decoder = new HpackDecoder();
+  const text = new TextDecoder();
+  const out = new Map<number, StreamAnswer>();
+  const open = new Set(ids);
+  while (open.size > 0) {
+    const chunk = await client.read();
+    if (chunk === null) throw new Error(`the connection ended with streams ${[...open]} open`);
+    parser.push(chunk);
+    for (let frame = parser.next(); frame !== null; frame = parser.next()) {
+      const answer = out.get(frame.streamId) ?? { status: "", body: "" };
+      if (frame.type === FrameType.HEADERS) {
+        const fields = decoder.decode(frame.headerBlock); // name, value, name, value...
+        const at = fields.indexOf(":status");
+        if (at !== -1) answer.status = fields[at + 1];
+      } else if (frame.type === FrameType.DATA) {
+        answer.body += text.decode(frame.data);
+      } else {
+        continue;
+      }
+      out.set(frame.streamId, answer);
+      if (frame.endStream) open.delete(frame.streamId);
+    }
+  }
+  return out;
 }

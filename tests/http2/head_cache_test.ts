@@ -10,8 +10,6 @@ import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import {
   CONNECTION_PREFACE,
-  FrameParser,
-  FrameType,
   type Http2Exchange,
   http2Handler,
   serializeHeaders,
@@ -20,6 +18,7 @@ import {
 import { Hussar } from "../../core/hussar.ts";
 import { FakeSource } from "../../sources/fake.ts";
 import { concatBytes } from "../../internal/bytes.ts";
+import { streamAnswers } from "./_h2.ts";
 
 const text = (s: string): number[] => [...new TextEncoder().encode(s)];
 
@@ -42,33 +41,6 @@ function echoHead(exchange: Http2Exchange): { status: number; body: string } {
   return { status: 200, body };
 }
 
-/** Each stream's DATA as text, until every stream in `ids` has ended. */
-async function bodies(
-  client: ReturnType<FakeSource["connect"]>,
-  ids: number[],
-): Promise<Map<number, string>> {
-  const parser = new FrameParser({ preface: false });
-  const out = new Map<number, string>();
-  const open = new Set(ids);
-  while (open.size > 0) {
-    const chunk = await client.read();
-    assert.ok(chunk !== null, `the connection ended with streams ${[...open]} open`);
-    parser.push(chunk);
-    for (let frame = parser.next(); frame !== null; frame = parser.next()) {
-      if (frame.type === FrameType.DATA) {
-        out.set(
-          frame.streamId,
-          (out.get(frame.streamId) ?? "") + new TextDecoder().decode(frame.data),
-        );
-      }
-      if ((frame.type === FrameType.DATA || frame.type === FrameType.HEADERS) && frame.endStream) {
-        open.delete(frame.streamId);
-      }
-    }
-  }
-  return out;
-}
-
 describe("HTTP/2 request heads of repeated header blocks", () => {
   it("gives a repeated block the head decoding gives, in a list of its own, and follows the dynamic table", async () => {
     const hussar = new Hussar({ handler: http2Handler(echoHead), logger: false });
@@ -87,8 +59,8 @@ describe("HTTP/2 request heads of repeated header blocks", () => {
         serializeHeaders(9, get(added("b.test")), true), // the table: b.test, a.test
         serializeHeaders(11, same, true), // the same bytes now mean b.test
       ]));
-      const got = await bodies(client, [1, 3, 5, 7, 9, 11]);
-      const heads = [1, 3, 5, 7, 9, 11].map((id) => JSON.parse(got.get(id)!));
+      const got = await streamAnswers(client, [1, 3, 5, 7, 9, 11]);
+      const heads = [1, 3, 5, 7, 9, 11].map((id) => JSON.parse(got.get(id)!.body));
       const a = { authority: "a.test", target: "/", headers: [["host", "a.test"]] };
       const b = { authority: "b.test", target: "/", headers: [["host", "b.test"]] };
       assert.deepEqual(heads, [a, a, a, a, b, b]);

@@ -12,7 +12,6 @@ import {
   type DataFrame,
   ErrorCode,
   type Frame,
-  FrameParser,
   FrameType,
   HpackEncoder,
   type Http2Exchange,
@@ -26,6 +25,7 @@ import { Hussar } from "../../core/hussar.ts";
 import { FakeSource } from "../../sources/fake.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 import { holdsNothing, RawClient, start } from "./_serve.ts";
+import { streamAnswers } from "./_h2.ts";
 
 const text = (bytes: string): Uint8Array => new TextEncoder().encode(bytes);
 
@@ -35,33 +35,6 @@ async function echoTrailers(exchange: Http2Exchange): Promise<{ status: number; 
   const read = await new Response(body.stream()).text();
   const { trailers } = body;
   return { status: 200, body: `${read}|${trailers.get("x-checksum")}|${trailers.size}` };
-}
-
-/** Each stream's DATA as text, until every stream in `ids` has ended. */
-async function bodies(
-  client: ReturnType<FakeSource["connect"]>,
-  ids: number[],
-): Promise<Map<number, string>> {
-  const parser = new FrameParser({ preface: false });
-  const out = new Map<number, string>();
-  const open = new Set(ids);
-  while (open.size > 0) {
-    const chunk = await client.read();
-    assert.ok(chunk !== null, `the connection ended with streams ${[...open]} open`);
-    parser.push(chunk);
-    for (let frame = parser.next(); frame !== null; frame = parser.next()) {
-      if (frame.type === FrameType.DATA) {
-        out.set(
-          frame.streamId,
-          (out.get(frame.streamId) ?? "") + new TextDecoder().decode(frame.data),
-        );
-      }
-      if ((frame.type === FrameType.DATA || frame.type === FrameType.HEADERS) && frame.endStream) {
-        open.delete(frame.streamId);
-      }
-    }
-  }
-  return out;
 }
 
 describe("HTTP/2 request trailers (RFC 9113 §8.1)", () => {
@@ -100,9 +73,9 @@ describe("HTTP/2 request trailers (RFC 9113 §8.1)", () => {
         three,
         serializeData(3, text("without"), true),
       ]));
-      const got = await bodies(client, [1, 3]);
-      assert.equal(got.get(1), "with|42|2");
-      assert.equal(got.get(3), "without|null|0");
+      const got = await streamAnswers(client, [1, 3]);
+      assert.equal(got.get(1)!.body, "with|42|2");
+      assert.equal(got.get(3)!.body, "without|null|0");
       client.end();
     } finally {
       await hussar.close();
