@@ -1,6 +1,6 @@
 import { type AwayCall, getCurrentThread, type Signal, type Thread } from "../scheduler/mod.ts";
 import { ConnectionClosedError, type DeadlineError } from "./errors.ts";
-import { concatBytes } from "../internal/bytes.ts";
+import { concatBytes, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 import {
   type DirectSink,
   directSinkOf,
@@ -725,9 +725,6 @@ export class Connection {
     this.#resolveClosed = null;
   }
 }
-
-/** Writes from this size on are handed to the transport as they are, not joined. */
-const WRITE_ALONE_BYTES = 16 * 1024;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

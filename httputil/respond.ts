@@ -9,7 +9,7 @@ import {
 } from "./serialize.ts";
 import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
-import { SLAB_OUTPUT } from "../internal/bytes.ts";
+import { SLAB_OUTPUT, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -464,7 +464,7 @@ function writeResponseHead(
   options.requestMethod = request.method;
   // A large body leaves as it is, after its head: copying it next to the head (a new buffer
   // of its size) costs more than the write of its own it may take (Node gathers both).
-  const alone = body !== null && typeof body !== "string" && body.length >= BODY_ALONE_BYTES;
+  const alone = body !== null && typeof body !== "string" && body.length >= WRITE_ALONE_BYTES;
   // Pieces of the serialiser's slab (on V8): these bytes go to the transport only.
   const bytes = body === null || alone
     ? headBytes(head, options, SLAB_OUTPUT)
@@ -473,9 +473,6 @@ function writeResponseHead(
   conn.write(bytes);
   if (alone && !isBodyless(response, request)) conn.write(body as Uint8Array);
 }
-
-/** Bodies from this size on are written after their head, not copied next to it. */
-const BODY_ALONE_BYTES = 16 * 1024;
 
 /**
  * What `writeResponseHead` hands the serialiser, reused by every response:

@@ -38,6 +38,14 @@ let slab = new Uint8Array(SLAB);
 let slabAt = 0;
 
 /**
+ * Buffers from this size on are written as they are, never copied to join
+ * others: the copy would cost more than the write of their own it spares.
+ * The connection's corked output, the response head and the Deno transport's
+ * gathered write all go by it.
+ */
+export const WRITE_ALONE_BYTES = 16 * 1024;
+
+/**
  * Whether small output buffers are cut from the slab: on V8 (Deno, Node) a
  * buffer of its own is an allocation outside the JavaScript heap, while
  * JavaScriptCore (Bun) allocates a small typed array in its heap, for less

@@ -2,7 +2,7 @@ import type { ConnectionInfo, Transport } from "../core/transport.ts";
 import type { DenoConnLike } from "../internal/runtime_types.ts";
 import { closeAction, endLinger, LINGER_EXPIRED, type Lingerer, startLinger } from "./_timing.ts";
 import { type SocketSink, socketWritable } from "./_socket_writable.ts";
-import { concatBytes } from "../internal/bytes.ts";
+import { concatBytes, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 import {
   DIRECT_SINK,
   DIRECT_SOURCE,
@@ -22,8 +22,6 @@ import {
 const MIN_READ = 2 * 1024;
 const MAX_READ = 64 * 1024;
 
-/** Buffers under this size are joined to what follows them (as the connection joins them). */
-const SMALL_WRITE = 16 * 1024;
 /**
  * Size of a scratch buffer: a 64 KiB chunk and what is in front of it. At
  * most {@linkcode SCRATCH_BUFFERS} are made, then kept for reuse (a fresh
@@ -203,7 +201,9 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
     for (let start = 0; start < chunks.length;) {
       let end = start;
       let size = 0;
-      while (end < chunks.length && chunks[end].length < SMALL_WRITE) size += chunks[end++].length;
+      while (end < chunks.length && chunks[end].length < WRITE_ALONE_BYTES) {
+        size += chunks[end++].length;
+      }
       if (end === start) {
         await this.write(chunks[start++]);
         continue;
