@@ -11,6 +11,7 @@ import { CR, HTAB, isTokenString, latin1, LF, SP, TARGET, TCHAR } from "./_chars
 import { bareCr, bareLf, fieldSpan, fillTrusted, scanFieldLine } from "./_parse_fields.ts";
 import { checkTargetForm, isHostSyntax } from "./_parse_target.ts";
 import { beginHead, endHead, headString, lowerOfLast } from "./_head_strings.ts";
+import { offerHead, repeatedHead } from "./_repeated_head.ts";
 
 /**
  * How the body of a request is delimited (RFC 9112 §6.3): `none` when the
@@ -134,6 +135,10 @@ export function parseRequestHead(
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
   options?: ParseRequestOptions,
 ): RequestHead | null {
+  const requireHost = options?.requireHost !== false;
+  // The same bytes as the last head kept, under the same rules: the same head (see the module).
+  const repeated = repeatedHead(buf, limits, requireHost);
+  if (repeated !== null) return repeated;
   const len = buf.length;
   const maxHead = limits.maxHeadBytes;
   // Scanning stops at the head limit: running out of bytes there means the
@@ -316,7 +321,7 @@ export function parseRequestHead(
     }
   }
 
-  if (http11 && hostCount === 0 && options?.requireHost !== false) {
+  if (http11 && hostCount === 0 && requireHost) {
     throw new HttpError(400, "missing host header");
   }
   let framing: BodyFraming;
@@ -345,7 +350,7 @@ export function parseRequestHead(
   endHead();
   const headers = new HeaderList();
   fillTrusted(headers, fields);
-  return {
+  const head: RequestHead = {
     method,
     target,
     version: http11 ? "1.1" : "1.0",
@@ -355,6 +360,8 @@ export function parseRequestHead(
     framing,
     expect: expectContinue && http11 ? "100-continue" : null,
   };
+  offerHead(buf, head, fields, limits, requireHost);
+  return head;
 }
 
 /** Field lines of the head being parsed: start, name end, value start, value end. */

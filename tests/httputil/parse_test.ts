@@ -485,3 +485,90 @@ describe("parseRequestHead: limits", () => {
     assert.equal(head(req(...many.slice(1))).headers.size, 100);
   });
 });
+
+describe("parseRequestHead: a head sent again", () => {
+  // A head byte for byte the last one kept is compared instead of scanned (`_repeated_head.ts`):
+  // each case sends a head three times first, so that it is kept.
+  const sent = "GET /a HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n";
+  const keep = (raw: string, limits?: ParseLimits, options?: { requireHost?: boolean }) => {
+    for (let i = 0; i < 3; i++) head(raw, limits, options);
+  };
+
+  it("reads it as the first time, with a body or the next request after it", () => {
+    keep(sent);
+    const again = head(sent + "GET /b HTTP/1.1\r\n");
+    assert.equal(again.method, "GET");
+    assert.equal(again.target, "/a");
+    assert.equal(again.version, "1.1");
+    assert.equal(again.headLength, sent.length);
+    assert.equal(again.keepAlive, true);
+    assert.deepEqual(again.framing, { kind: "none" });
+    assert.deepEqual([...again.headers], [
+      ["Host", "localhost:8080"],
+      ["User-Agent", "wrk"],
+      ["Accept", "*/*"],
+    ]);
+    assert.equal(parse(sent.slice(0, -1)), null);
+  });
+
+  it("reads a head that differs by one byte anywhere as itself", () => {
+    for (let at = 0; at < sent.length; at++) {
+      keep(sent);
+      const code = sent.charCodeAt(at);
+      // A letter changes case, anything else becomes a letter: every change is still a head or an error.
+      const other = code >= 0x41 && code <= 0x7a ? code ^ 0x20 : 0x41;
+      const changed = sent.slice(0, at) + String.fromCharCode(other) + sent.slice(at + 1);
+      keep(sent);
+      let expected: unknown;
+      let got: unknown;
+      try {
+        expected = parseRequestHead(bytes(changed), { ...DEFAULT_PARSE_LIMITS });
+      } catch (error) {
+        expected = error;
+      }
+      try {
+        got = parse(changed);
+      } catch (error) {
+        got = error;
+      }
+      assert.deepEqual(got, expected, `byte ${at} changed: ${JSON.stringify(changed)}`);
+    }
+  });
+
+  it("checks it again under other limits, or another Host rule", () => {
+    keep(sent);
+    const strict = { ...DEFAULT_PARSE_LIMITS, maxHeaderCount: 2 };
+    rejects(sent, 431, strict);
+    const hostless = "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n";
+    keep(hostless, DEFAULT_PARSE_LIMITS, { requireHost: false });
+    rejects(hostless, 400, DEFAULT_PARSE_LIMITS);
+    assert.equal(head(hostless, DEFAULT_PARSE_LIMITS, { requireHost: false }).target, "/");
+  });
+
+  it("gives each head fields of its own: an app's edits do not reach the next", () => {
+    keep(sent);
+    const first = head(sent);
+    first.headers.set("host", "elsewhere");
+    first.headers.append("x-added", "1");
+    first.method = "POST";
+    const next = head(sent);
+    assert.equal(next.method, "GET");
+    assert.equal(next.headers.get("host"), "localhost:8080");
+    assert.equal(next.headers.has("x-added"), false);
+    assert.notEqual(next.headers, first.headers);
+  });
+
+  it("keeps the framing and connection options it read", () => {
+    const closing = "POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\n";
+    keep(closing);
+    const again = head(closing + "hello");
+    assert.deepEqual(again.framing, { kind: "length", length: 5 });
+    assert.equal(again.keepAlive, false);
+    const continued =
+      "PUT /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n";
+    keep(continued);
+    const chunked = head(continued);
+    assert.deepEqual(chunked.framing, { kind: "chunked" });
+    assert.equal(chunked.expect, "100-continue");
+  });
+});
