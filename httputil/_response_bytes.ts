@@ -174,8 +174,8 @@ let dateLine: Uint8Array = new Uint8Array(0);
 let dateRead = false;
 const dateStale = (): void => void (dateRead = false);
 
-/** `date: ...\r\n`, as bytes rebuilt once a second (RFC 9110 §6.6.1). */
-function putDate(): void {
+/** `date: ...\r\n`, as bytes rebuilt once a second (RFC 9110 §6.6.1): a new buffer when it changes. */
+function currentDateLine(): Uint8Array {
   if (!dateRead) {
     dateRead = true;
     queueMicrotask(dateStale);
@@ -185,7 +185,7 @@ function putDate(): void {
       dateLine = ascii(`date: ${text}\r\n`);
     }
   }
-  putBytes(dateLine);
+  return dateLine;
 }
 
 let keepAliveSeconds = -1;
@@ -301,8 +301,92 @@ export function headBytes(
   return produce(head, options, options.contentLength ?? null, null, pooled);
 }
 
+/**
+ * The last head written, as what it was written from and, once the same
+ * head came twice running, as its bytes: an app answers with the same
+ * status and fields again and again, and a head whose fields are strings
+ * is a function of these inputs and the `Date` line alone. Such a head is
+ * compared and copied, not checked and written field by field.
+ */
+const SAME_FIELDS = 8;
+/** Name, value, for each field of the last head (its field count in `lastCount`; -1: none). */
+const lastFields: string[] = new Array(2 * SAME_FIELDS).fill("");
+let lastCount = -1;
+let lastStatus = 0;
+let lastStatusText: string | undefined;
+let lastClose: boolean | undefined;
+let lastKeepAlive: number | undefined;
+let lastVersion: string | undefined;
+let lastMethod: string | undefined;
+let lastDate: Uint8Array | null = null;
+let lastLength: number | null = null;
+/** The last head's bytes, once it was written twice running (`null`: not yet). */
+let lastHead: Uint8Array | null = null;
+
+/**
+ * Whether the head to write is the last one again: `true` if so, else its
+ * inputs become the last (`false`), or it cannot be compared (`null`: fields
+ * other than a short array of string pairs).
+ */
+function sameAsLast(
+  head: ResponseHead,
+  options: Omit<SerializeResponseOptions, "contentLength">,
+  contentLength: number | null,
+): boolean | null {
+  const headers = head.headers;
+  let count = 0;
+  if (headers !== undefined) {
+    if (!Array.isArray(headers) || headers.length > SAME_FIELDS) return null;
+    count = headers.length;
+    for (let i = 0; i < count; i++) {
+      const pair = headers[i];
+      if (typeof pair[0] !== "string" || typeof pair[1] !== "string") return null;
+    }
+  }
+  const date = options.date === false ? null : currentDateLine();
+  let same = count === lastCount && head.status === lastStatus &&
+    head.statusText === lastStatusText && options.close === lastClose &&
+    options.keepAliveTimeout === lastKeepAlive && options.version === lastVersion &&
+    options.requestMethod === lastMethod && date === lastDate && contentLength === lastLength;
+  for (let i = 0; same && i < count; i++) {
+    const pair = (headers as readonly (readonly [string, string])[])[i];
+    same = pair[0] === lastFields[2 * i] && pair[1] === lastFields[2 * i + 1];
+  }
+  if (same) return true;
+  for (let i = 0; i < count; i++) {
+    const pair = (headers as readonly (readonly [string, string])[])[i];
+    lastFields[2 * i] = pair[0];
+    lastFields[2 * i + 1] = pair[1];
+  }
+  lastCount = count;
+  lastStatus = head.status;
+  lastStatusText = head.statusText;
+  lastClose = options.close;
+  lastKeepAlive = options.keepAliveTimeout;
+  lastVersion = options.version;
+  lastMethod = options.requestMethod;
+  lastDate = date;
+  lastLength = contentLength;
+  lastHead = null;
+  return false;
+}
+
 /** Writes the head, up to and including the empty line, into the shared buffer. */
 function writeHead(
+  head: ResponseHead,
+  options: Omit<SerializeResponseOptions, "contentLength">,
+  contentLength: number | null,
+): void {
+  const same = sameAsLast(head, options, contentLength);
+  if (same && lastHead !== null) return putBytes(lastHead);
+  const offset = at - base; // `room` may move what is written to a larger buffer
+  writeFields(head, options, contentLength);
+  // The second time running: the bytes are kept (a head that throws is never kept).
+  if (same) lastHead = scratch.slice(base + offset, at);
+}
+
+/** {@linkcode writeHead}'s checks and writes, field by field. */
+function writeFields(
   head: ResponseHead,
   options: Omit<SerializeResponseOptions, "contentLength">,
   contentLength: number | null,
@@ -357,7 +441,7 @@ function writeHead(
     if (lower === "date") hasDate = true;
     putField(name, checked);
   }
-  if (!hasDate && date) putDate();
+  if (!hasDate && date) putBytes(currentDateLine());
   if (!nullBody && answersHead) {
     const length = headLength ??
       (contentLength !== null && contentLength > 0 ? contentLength : null);

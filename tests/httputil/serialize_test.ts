@@ -8,6 +8,7 @@ import {
   serializeRequest,
   serializeResponse,
   serializeResponseHead,
+  type SerializeResponseOptions,
 } from "../../httputil/serialize.ts";
 import { InvalidHeaderError } from "../../httputil/errors.ts";
 import { HeaderList } from "../../httputil/headers.ts";
@@ -174,6 +175,71 @@ describe("serializeResponseHead", () => {
         head([["x-pad", "p".repeat(2000)], ["x-long", long]]),
         `HTTP/1.1 204 No Content\r\nx-pad: ${"p".repeat(2000)}\r\nx-long: ${long}\r\n\r\n`,
       );
+    }
+  });
+
+  it("writes a head sent again as given, and one that differs from it in any input as itself", async () => {
+    // A head written twice running is kept as bytes (`_response_bytes.ts`): each variant comes
+    // after the base head was kept, and must read as it does written field by field (after
+    // another head, which nothing kept).
+    type Case = [{ status: number; headers?: [string, string][] }, SerializeResponseOptions];
+    const written = ([head, options]: Case): string => text(serializeResponseHead(head, options));
+    const fresh = (each: Case): string => {
+      written([{ status: 299 }, {}]);
+      return written(each);
+    };
+    const fields: [string, string][] = [["content-type", "text/plain"], ["x-a", "1"]];
+    const base: Case = [{ status: 200, headers: fields }, {
+      contentLength: 5,
+      keepAliveTimeout: 4,
+    }];
+    /** Of unknown length: chunked, unless to a HEAD or an HTTP/1.0 request. */
+    const streamed: Case = [{ status: 200, headers: fields }, { keepAliveTimeout: 4 }];
+    const pairs: [Case, Case][] = [
+      [base, [{ status: 201, headers: fields }, base[1]]],
+      [base, [{ status: 200, headers: [["content-type", "text/plain"], ["x-a", "2"]] }, base[1]]],
+      [base, [{ status: 200, headers: [["content-type", "text/plain"], ["x-b", "1"]] }, base[1]]],
+      [base, [{ status: 200, headers: [["content-type", "text/plain"]] }, base[1]]],
+      [base, [{ status: 200 }, base[1]]],
+      [base, [base[0], { contentLength: 6, keepAliveTimeout: 4 }]],
+      [base, [base[0], { contentLength: 5, keepAliveTimeout: 9 }]],
+      [base, [base[0], { contentLength: 5 }]],
+      [base, [base[0], { contentLength: 5, keepAliveTimeout: 4, close: true }]],
+      [base, [base[0], { contentLength: 5, keepAliveTimeout: 4, date: false }]],
+      [base, streamed],
+      [streamed, [base[0], { keepAliveTimeout: 4, version: "1.0" }]],
+      [streamed, [base[0], { keepAliveTimeout: 4, requestMethod: "HEAD" }]],
+    ];
+    for (const [kept, variant] of pairs) {
+      const expected = fresh(kept);
+      for (let i = 0; i < 3; i++) assert.equal(written(kept), expected);
+      const wanted = fresh(variant);
+      assert.notEqual(wanted, expected);
+      for (let i = 0; i < 3; i++) written(kept);
+      assert.equal(written(variant), wanted);
+    }
+    // The same array, edited in place between two heads.
+    for (let i = 0; i < 3; i++) written(base);
+    fields[1] = ["x-a", "3"];
+    assert.match(written(base), /\r\nx-a: 3\r\n/);
+    // A head that throws is never kept, however often it comes.
+    for (let i = 0; i < 3; i++) {
+      assert.throws(
+        () => written([{ status: 200, headers: [["x-a", "v\n"]] }, {}]),
+        InvalidHeaderError,
+      );
+    }
+    // A kept head carries the Date of its second: the next second writes a head of its own.
+    const now = Date.now;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      Date.now = () => 0;
+      for (let i = 0; i < 3; i++) assert.match(written(base), /1970 00:00:00 GMT/);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      Date.now = () => 5_000;
+      assert.match(written(base), /1970 00:00:05 GMT/);
+    } finally {
+      Date.now = now;
     }
   });
 
