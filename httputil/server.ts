@@ -214,6 +214,14 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
   const deadline = settings.requestTimeoutMs > 0
     ? new RequestDeadline(conn, getCurrentScheduler(), settings.requestTimeoutMs)
     : null;
+  // One for the connection's life: an exchange's response is written before the next one starts.
+  const context: RequestContext = {
+    method: "GET",
+    version: "1.1",
+    keepAlive: true,
+    keepAliveTimeout: settings.keepAliveAdvertised,
+    writeTimeoutMs: settings.writeTimeoutMs,
+  };
   try {
     // An exchange that waits (for bytes, a Promise, the client) runs its waits in a frame of its
     // own, and the idle wait after it goes through the same `yield*`: a frame keeps the delegate
@@ -231,7 +239,7 @@ function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): A
         let rest: AwayCall<Uint8Array | null | Ended> | null = null;
         if (!idle) {
           // No local keeps the exchange's generator: a suspended frame keeps its registers.
-          step = serveExchange(conn, app, settings, reading, deadline);
+          step = serveExchange(conn, app, settings, reading, deadline, context);
           if (waits(step)) {
             rest = step;
             step = undefined;
@@ -313,18 +321,22 @@ function serveExchange(
   settings: Settings,
   reading: WaitForRequestOptions,
   deadline: RequestDeadline | null,
+  context: RequestContext,
 ): Rest {
   conn.phase = "waiting";
-  conn.setDeadline(settings.headersTimeoutMs, "headers");
   let request: Incoming | null | undefined;
   try {
     request = requestNow(conn, reading);
   } catch (error) {
+    // Its error response is timed as the head was.
+    conn.setDeadline(settings.headersTimeoutMs, "headers");
     return headFailed(conn, error);
   }
-  return request === undefined
-    ? serveWaited(conn, app, settings, reading, deadline)
-    : serveRequest(conn, app, settings, request, deadline);
+  if (request !== undefined) return serveRequest(conn, app, settings, request, deadline, context);
+  // The head is not all there: the client has `headersTimeoutMs` for it (a head read whole at
+  // once needs no deadline; the one in force, if any, is cleared with the head read).
+  conn.setDeadline(settings.headersTimeoutMs, "headers");
+  return serveWaited(conn, app, settings, reading, deadline, context);
 }
 
 /** {@linkcode serveExchange} for a head not all there yet: waits for it, then serves it. */
@@ -334,6 +346,7 @@ function* serveWaited(
   settings: Settings,
   reading: WaitForRequestOptions,
   deadline: RequestDeadline | null,
+  context: RequestContext,
 ): AwayCall<Ended> {
   let request: Incoming | null;
   try {
@@ -343,7 +356,7 @@ function* serveWaited(
     const failed = headFailed(conn, error);
     return waits(failed) ? yield* failed : failed;
   }
-  const rest = serveRequest(conn, app, settings, request, deadline);
+  const rest = serveRequest(conn, app, settings, request, deadline, context);
   return waits(rest) ? yield* rest : rest;
 }
 
@@ -366,6 +379,7 @@ function serveRequest(
   settings: Settings,
   request: Incoming | null,
   deadline: RequestDeadline | null,
+  context: RequestContext,
 ): Rest {
   if (request === null) return conn.close("client closed");
   // Closed while its bytes were read (a server shutting down closes connections that wait for a
@@ -383,13 +397,9 @@ function serveRequest(
       : fail(conn, 501, `method ${head.method} not implemented`);
   }
   if (!head.keepAlive) conn.keepAlive = false;
-  const context: RequestContext = {
-    method: head.method,
-    version: head.version,
-    keepAlive: head.keepAlive,
-    keepAliveTimeout: settings.keepAliveAdvertised,
-    writeTimeoutMs: settings.writeTimeoutMs,
-  };
+  context.method = head.method;
+  context.version = head.version;
+  context.keepAlive = head.keepAlive;
   const mark = conn.bytesWritten + conn.bufferedAmount;
   conn.phase = "handling";
   // Until the response is out, the client's end of input means it left.
