@@ -10,7 +10,7 @@ import { HttpError } from "./errors.ts";
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from "./_chars.ts";
 
 type TrustedAppend = (list: HeaderList, name: string, lower: string, value: string) => void;
-type TrustedFill = (list: HeaderList, fields: string[]) => void;
+type TrustedFill = (list: HeaderList, fields: string[], borrowed: boolean) => void;
 
 let trustedAppend: TrustedAppend | undefined;
 let trustedFill: TrustedFill | undefined;
@@ -31,10 +31,11 @@ export function appendTrusted(list: HeaderList, name: string, lower: string, val
 
 /**
  * Gives an empty `list` the fields the scanner validated, three entries
- * each: name, its lower case, value (the list is taken, not copied).
+ * each: name, its lower case, value. The list is taken, not copied; if
+ * `borrowed` (others read it too), it is copied before any change.
  */
-export function fillTrusted(list: HeaderList, fields: string[]): void {
-  trustedFill!(list, fields);
+export function fillTrusted(list: HeaderList, fields: string[], borrowed = false): void {
+  trustedFill!(list, fields, borrowed);
 }
 
 /**

@@ -31,7 +31,7 @@ let keptRequireHost = true;
 let method = "";
 let target = "";
 let version: "1.0" | "1.1" = "1.1";
-/** Name, lower case, value, for each field: copied for each head made from it (apps may edit theirs). */
+/** Name, lower case, value, for each field: lent to each head made from it (copied if an app edits it). */
 let fields: string[] = [];
 let keepAlive = true;
 let framing: BodyFraming | null = null;
@@ -57,7 +57,7 @@ export function repeatedHead(
   while (i >= 0 && buf[i] === bytes[i]) i--;
   if (i >= 0) return null;
   const headers = new HeaderList();
-  fillTrusted(headers, fields.slice());
+  fillTrusted(headers, fields, true);
   return {
     method,
     target,

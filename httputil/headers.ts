@@ -100,14 +100,17 @@ export class HeaderList implements Iterable<[string, string]> {
    * value (one list, not three: a parsed request's headers make one).
    */
   #fields: string[] = NO_FIELDS;
+  /** `#fields` is not this list's own (the shared empty one, or a head's kept by the parser): copied before a change. */
+  #borrowed = true;
 
   static {
     // The parser adds fields it has already validated byte by byte; this
     // hands it a non-public way in, so the public API can always validate.
     registerTrusted((list, name, lower, value) => {
       list.#own().push(name, lower, value);
-    }, (list, fields) => {
+    }, (list, fields, borrowed) => {
       list.#fields = fields;
+      list.#borrowed = borrowed;
     });
   }
 
@@ -148,8 +151,9 @@ export class HeaderList implements Iterable<[string, string]> {
       this.#own().push(name, lower, v);
       return;
     }
-    fields[at - 1] = name;
-    fields[at + 1] = v;
+    const own = this.#own();
+    own[at - 1] = name;
+    own[at + 1] = v;
     this.#remove(lower, at + 2);
   }
 
@@ -223,14 +227,16 @@ export class HeaderList implements Iterable<[string, string]> {
     return this.entries();
   }
 
-  /** The fields, this list's own to add to (not the shared empty one). */
+  /** The fields, this list's own to change (see `#borrowed`). */
   #own(): string[] {
-    return this.#fields === NO_FIELDS ? (this.#fields = []) : this.#fields;
+    if (!this.#borrowed) return this.#fields;
+    this.#borrowed = false;
+    return this.#fields = this.#fields.slice();
   }
 
   /** Removes the fields named `lower` from the field at `from` on (a multiple of 3). */
   #remove(lower: string, from: number): boolean {
-    const fields = this.#fields;
+    const fields = this.#own();
     let kept = from;
     for (let i = from; i < fields.length; i += 3) {
       if (fields[i + 1] === lower) continue;

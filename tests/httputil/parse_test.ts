@@ -556,6 +556,17 @@ describe("parseRequestHead: a head sent again", () => {
     assert.equal(next.headers.get("host"), "localhost:8080");
     assert.equal(next.headers.has("x-added"), false);
     assert.notEqual(next.headers, first.headers);
+    assert.equal(next.headers.delete("accept"), true);
+    assert.equal(next.headers.delete("accept"), false);
+    assert.deepEqual([...head(sent).headers].map(([name]) => name), [
+      "Host",
+      "User-Agent",
+      "Accept",
+    ]);
+    assert.deepEqual([...first.headers], [["host", "elsewhere"], ["User-Agent", "wrk"], [
+      "Accept",
+      "*/*",
+    ], ["x-added", "1"]]);
   });
 
   it("keeps the framing and connection options it read", () => {
