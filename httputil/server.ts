@@ -7,6 +7,7 @@ import {
   getCurrentScheduler,
   type Scheduler,
   type Signal,
+  type ThreadGenerator,
   type ThreadYield,
   type TimerHandle,
   wait,
@@ -153,7 +154,7 @@ export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): Huss
     maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
     onError: options.onError ?? logTo(resolveLogger(options.logger)),
   };
-  return (conn) => serveConnection(conn, app, settings);
+  return (conn) => new ServeLoop(conn, app, settings).asThreadBody();
 }
 
 /** @internal The default `onError` of both engines: the error goes to the logger. */
@@ -203,87 +204,209 @@ type Settings = HttpLimits & {
   onError: (error: unknown, request: IncomingRequest) => void;
 };
 
-function* serveConnection(conn: Connection, app: HttpApp, settings: Settings): AwayCall<void> {
-  const reading: WaitForRequestOptions = {
-    limits: settings.limits,
-    requireHost: settings.requireHost,
-    maxBodyBytes: settings.maxBodyBytes,
-    idleTimeoutMs: settings.bodyTimeoutMs,
-    onFirstByte: () => void (conn.phase = "headers"),
-  };
-  const deadline = settings.requestTimeoutMs > 0
-    ? new RequestDeadline(conn, getCurrentScheduler(), settings.requestTimeoutMs)
-    : null;
-  // One for the connection's life: an exchange's response is written before the next one starts.
-  const context: RequestContext = {
-    method: "GET",
-    version: "1.1",
-    keepAlive: true,
-    keepAliveTimeout: settings.keepAliveAdvertised,
-    writeTimeoutMs: settings.writeTimeoutMs,
-  };
-  try {
-    // An exchange that waits (for bytes, a Promise, the client) runs its waits in a frame of its
-    // own, and the idle wait after it goes through the same `yield*`: a frame keeps the delegate
-    // of a finished `yield*` in its saved registers until that `yield*` runs again (JavaScriptCore
-    // does), so a wait in a `yield*` of its own kept the last exchange (its Request, Response and
-    // generators: 3 KiB on Bun) while the connection idled. After an exchange that never waited
-    // (the common case: no frame), the idle wait parks right here, with no frame either.
-    if (settings.shutdown?.aborted) return conn.close("server shutting down");
-    let idle = false;
-    /** The last exchange ran through the `yield*` below, which still holds its frame. */
-    let delegated = false;
-    for (;;) {
-      let step: Uint8Array | null | undefined | Rest;
-      try {
-        let rest: AwayCall<Uint8Array | null | Ended> | null = null;
-        if (!idle) {
-          // No local keeps the exchange's generator: a suspended frame keeps its registers.
-          step = serveExchange(conn, app, settings, reading, deadline, context);
-          if (waits(step)) {
-            rest = step;
-            step = undefined;
-          }
-        } else {
-          step = conn.readNow();
-          if (step === undefined && delegated) rest = conn.read();
-          while (step === undefined && rest === null) {
-            conn[PARK_INPUT]();
-            try {
-              yield;
-            } finally {
-              conn[UNPARK]();
-            }
-            step = conn.readNow();
-          }
-        }
-        if (rest !== null) {
-          delegated = !idle;
-          step = yield* rest;
-        }
-      } catch (error) {
-        if (!idle) throw error;
-        if (error instanceof DeadlineError) return closeIdle(conn);
-        if (error instanceof ConnectionClosedError) return;
-        throw error;
+/** What a step that parks returns: one object for all, since nobody keeps it. */
+const PARKED: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A connection's keep-alive loop, as a thread body stepped by its signals:
+ * exchanges one after another, the idle wait between them. A generator
+ * would make a result object at every resume and keep its frame and
+ * register file on every idle connection; this waits for the next request
+ * in no frame (see `internal/connection_slots.ts`), and an exchange that
+ * must wait (bytes, a Promise, the client) runs in a generator of its own,
+ * stepped from here until it ends.
+ */
+class ServeLoop {
+  readonly #conn: Connection;
+  readonly #app: HttpApp;
+  readonly #settings: Settings;
+  readonly #reading: WaitForRequestOptions;
+  /** One for the connection's life: an exchange's response is written before the next one starts. */
+  readonly #context: RequestContext;
+  /** Made at the first step, in the thread (it takes the thread's scheduler). */
+  #deadline: RequestDeadline | null = null;
+  /** What is left of the running exchange, when it had to wait. */
+  #rest: AwayCall<Ended> | null = null;
+  #state: "new" | "serving" | "idle" | "parked" | "done" = "new";
+
+  constructor(conn: Connection, app: HttpApp, settings: Settings) {
+    this.#conn = conn;
+    this.#app = app;
+    this.#settings = settings;
+    this.#reading = {
+      limits: settings.limits,
+      requireHost: settings.requireHost,
+      maxBodyBytes: settings.maxBodyBytes,
+      idleTimeoutMs: settings.bodyTimeoutMs,
+      onFirstByte: () => void (conn.phase = "headers"),
+    };
+    this.#context = {
+      method: "GET",
+      version: "1.1",
+      keepAlive: true,
+      keepAliveTimeout: settings.keepAliveAdvertised,
+      writeTimeoutMs: settings.writeTimeoutMs,
+    };
+  }
+
+  /** As the core takes a thread's body (a generator's `next`, `return` and `throw`). */
+  asThreadBody(): ThreadGenerator {
+    return this as unknown as ThreadGenerator;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(signal: Signal): IteratorResult<ThreadYield, void> {
+    try {
+      return this.#step(this.#rest === null ? null : this.#rest.next(signal));
+    } catch (error) {
+      return this.#failed(error);
+    }
+  }
+
+  throw(error: unknown): IteratorResult<ThreadYield, void> {
+    try {
+      if (this.#rest !== null) return this.#step(this.#rest.throw(error));
+      if (this.#state === "parked") this.#conn[UNPARK]();
+      return this.#idleFailed(error);
+    } catch (thrown) {
+      return this.#failed(thrown);
+    }
+  }
+
+  return(value?: unknown): IteratorResult<ThreadYield, void> {
+    try {
+      const rest = this.#rest;
+      if (rest !== null) {
+        // A `finally` of the exchange may still wait (`yield`): it is not over yet.
+        const step = rest.return(value as Ended);
+        if (!step.done) return step;
       }
-      if (idle) {
-        // The first bytes of the next request, left to be read.
-        if (step === null) return conn.close("client closed");
-        conn.unread(step as Uint8Array);
-        idle = false;
-        continue;
-      }
-      if (!step) return;
-      if (settings.shutdown?.aborted) return conn.close("server shutting down");
-      idle = conn.bufferedInput === 0;
-      if (idle) {
-        conn.phase = "idle";
-        conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+      if (this.#state === "parked") this.#conn[UNPARK]();
+    } catch (error) {
+      return this.#failed(error);
+    }
+    this.#end();
+    return DONE;
+  }
+
+  /**
+   * Runs the loop from where it stopped (`step`: how the exchange that
+   * waited went on) to its next wait, or to its end.
+   */
+  #step(step: IteratorResult<ThreadYield, Ended> | null): IteratorResult<ThreadYield, void> {
+    const conn = this.#conn;
+    const settings = this.#settings;
+    if (step !== null) {
+      if (!step.done) return step;
+      this.#rest = null;
+      if (!this.#served(step.value)) return this.#end();
+    } else {
+      switch (this.#state) {
+        case "done":
+          return DONE;
+        case "new":
+          if (settings.shutdown?.aborted) {
+            conn.close("server shutting down");
+            return this.#end();
+          }
+          if (settings.requestTimeoutMs > 0) {
+            this.#deadline = new RequestDeadline(
+              conn,
+              getCurrentScheduler(),
+              settings.requestTimeoutMs,
+            );
+          }
+          this.#state = "serving";
+          break;
+        case "parked":
+          conn[UNPARK]();
+          this.#state = "idle";
       }
     }
-  } finally {
-    deadline?.dispose();
+    for (;;) {
+      if (this.#state === "idle") {
+        let chunk: Uint8Array | null | undefined;
+        try {
+          chunk = conn.readNow();
+        } catch (error) {
+          return this.#idleFailed(error);
+        }
+        if (chunk === undefined) {
+          conn[PARK_INPUT]();
+          this.#state = "parked";
+          return PARKED;
+        }
+        if (chunk === null) {
+          conn.close("client closed");
+          return this.#end();
+        }
+        // The first bytes of the next request, left to be read.
+        conn.unread(chunk);
+        this.#state = "serving";
+      }
+      const rest = serveExchange(
+        conn,
+        this.#app,
+        settings,
+        this.#reading,
+        this.#deadline,
+        this.#context,
+      );
+      let ended: Ended;
+      if (waits(rest)) {
+        const first = rest.next();
+        if (!first.done) {
+          this.#rest = rest;
+          return first;
+        }
+        ended = first.value;
+      } else {
+        ended = rest;
+      }
+      if (!this.#served(ended)) return this.#end();
+    }
+  }
+
+  /** An exchange ended: whether another may follow (then waited for, if none is buffered). */
+  #served(ended: Ended): boolean {
+    if (!ended) return false;
+    const conn = this.#conn;
+    const settings = this.#settings;
+    if (settings.shutdown?.aborted) {
+      conn.close("server shutting down");
+      return false;
+    }
+    if (conn.bufferedInput === 0) {
+      this.#state = "idle";
+      conn.phase = "idle";
+      conn.setDeadline(settings.keepAliveTimeoutMs, "keep-alive");
+    }
+    return true;
+  }
+
+  /** The wait for a next request failed: no request came in time, or the connection went. */
+  #idleFailed(error: unknown): IteratorReturnResult<undefined> {
+    if (error instanceof DeadlineError) closeIdle(this.#conn);
+    else if (!(error instanceof ConnectionClosedError)) throw error;
+    return this.#end();
+  }
+
+  /** The loop failed: it ends, and the error goes on up (the core aborts the connection). */
+  #failed(error: unknown): never {
+    this.#end();
+    throw error;
+  }
+
+  #end(): IteratorReturnResult<undefined> {
+    this.#state = "done";
+    this.#rest = null;
+    this.#deadline?.dispose();
+    this.#deadline = null;
+    return DONE;
   }
 }
 
