@@ -25,8 +25,10 @@ const KEPT = 1024;
 const bytes = new Uint8Array(KEPT);
 /** Length of the kept head (0: none). */
 let length = 0;
-/** The limits and Host rule it was parsed under: another server's may refuse it. */
-let keptLimits: ParseLimits | null = null;
+/** The limits and Host rule it was parsed under (by value: a caller may change its object): others may refuse it. */
+let maxHeadBytes = 0;
+let maxHeaderCount = 0;
+let maxUriLength = 0;
 let keptRequireHost = true;
 let method = "";
 let target = "";
@@ -49,7 +51,11 @@ export function repeatedHead(
   requireHost: boolean,
 ): RequestHead | null {
   const n = length;
-  if (n === 0 || buf.length < n || limits !== keptLimits || requireHost !== keptRequireHost) {
+  if (
+    n === 0 || buf.length < n || requireHost !== keptRequireHost ||
+    limits.maxHeadBytes !== maxHeadBytes || limits.maxHeaderCount !== maxHeaderCount ||
+    limits.maxUriLength !== maxUriLength
+  ) {
     return null;
   }
   // From the end, where the head must end with CRLFCRLF at the same place: most others miss there.
@@ -90,7 +96,9 @@ export function offerHead(
   }
   bytes.set(buf.length === n ? buf : buf.subarray(0, n));
   length = n;
-  keptLimits = limits;
+  maxHeadBytes = limits.maxHeadBytes;
+  maxHeaderCount = limits.maxHeaderCount;
+  maxUriLength = limits.maxUriLength;
   keptRequireHost = requireHost;
   method = head.method;
   target = head.target;

@@ -539,6 +539,11 @@ describe("parseRequestHead: a head sent again", () => {
     keep(sent);
     const strict = { ...DEFAULT_PARSE_LIMITS, maxHeaderCount: 2 };
     rejects(sent, 431, strict);
+    // The same limits object, changed in place after the head was kept under it.
+    const changing = { ...DEFAULT_PARSE_LIMITS };
+    keep(sent, changing);
+    changing.maxUriLength = 1;
+    rejects(sent, 414, changing);
     const hostless = "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n";
     keep(hostless, DEFAULT_PARSE_LIMITS, { requireHost: false });
     rejects(hostless, 400, DEFAULT_PARSE_LIMITS);
