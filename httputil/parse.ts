@@ -11,7 +11,7 @@ import { CR, HTAB, isTokenString, latin1, LF, SP, TARGET, TCHAR } from "./_chars
 import { bareCr, bareLf, fieldSpan, fillTrusted, scanFieldLine } from "./_parse_fields.ts";
 import { checkTargetForm, isHostSyntax } from "./_parse_target.ts";
 import { beginHead, endHead, headString, lowerOfLast } from "./_head_strings.ts";
-import { offerHead, repeatedHead } from "./_repeated_head.ts";
+import { KEEP_HEAD, type KeepingOptions } from "./_repeated_head.ts";
 
 /**
  * How the body of a request is delimited (RFC 9112 §6.3): `none` when the
@@ -136,9 +136,10 @@ export function parseRequestHead(
   options?: ParseRequestOptions,
 ): RequestHead | null {
   const requireHost = options?.requireHost !== false;
-  // The same bytes as the last head kept, under the same rules: the same head (see the module).
-  const repeated = repeatedHead(buf, limits, requireHost);
-  if (repeated !== null) return repeated;
+  // The connection's last head again, under the same rules: the same head (`_repeated_head.ts`).
+  const kept = (options as KeepingOptions | undefined)?.[KEEP_HEAD];
+  const repeated = kept?.match(buf, limits, requireHost);
+  if (repeated) return repeated;
   const len = buf.length;
   const maxHead = limits.maxHeadBytes;
   // Scanning stops at the head limit: running out of bytes there means the
@@ -360,7 +361,7 @@ export function parseRequestHead(
     framing,
     expect: expectContinue && http11 ? "100-continue" : null,
   };
-  offerHead(buf, head, fields, limits, requireHost);
+  kept?.offer(buf, head, fields, limits, requireHost);
   return head;
 }
 

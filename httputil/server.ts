@@ -15,6 +15,7 @@ import {
 import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 import { type BodyReader, DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { MADE_BODY, PREFETCH } from "./_body_slots.ts";
+import { KEEP_HEAD, type KeepingOptions, KeptHead } from "./_repeated_head.ts";
 import { HttpError } from "./errors.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { defaultMethods, isStandardMethod } from "./methods.ts";
@@ -221,7 +222,8 @@ class ServeLoop {
   readonly #conn: Connection;
   readonly #app: HttpApp;
   readonly #settings: Settings;
-  readonly #reading: WaitForRequestOptions;
+  /** The connection's own: its kept head (`_repeated_head.ts`) is never another's. */
+  readonly #reading: WaitForRequestOptions & KeepingOptions;
   /** One for the connection's life: an exchange's response is written before the next one starts. */
   readonly #context: RequestContext;
   /** Made at the first step, in the thread (it takes the thread's scheduler). */
@@ -240,6 +242,7 @@ class ServeLoop {
       maxBodyBytes: settings.maxBodyBytes,
       idleTimeoutMs: settings.bodyTimeoutMs,
       onFirstByte: () => void (conn.phase = "headers"),
+      [KEEP_HEAD]: new KeptHead(),
     };
     this.#context = {
       method: "GET",

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { parseRequestHead, type RequestHead } from "../../httputil/parse.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "../../httputil/limits.ts";
 import { HttpError } from "../../httputil/errors.ts";
+import { KEEP_HEAD, type KeepingOptions, KeptHead } from "../../httputil/_repeated_head.ts";
 
 /** Latin1 bytes of `s`: one byte per char, so tests can write any byte. */
 function bytes(s: string): Uint8Array {
@@ -11,25 +12,26 @@ function bytes(s: string): Uint8Array {
   return out;
 }
 
-function parse(
-  s: string,
-  limits?: ParseLimits,
-  options?: { requireHost?: boolean },
-): RequestHead | null {
+function parse(s: string, limits?: ParseLimits, options?: KeepingOptions): RequestHead | null {
   return parseRequestHead(bytes(s), limits, options);
 }
 
-function head(s: string, limits?: ParseLimits, options?: { requireHost?: boolean }): RequestHead {
+function head(s: string, limits?: ParseLimits, options?: KeepingOptions): RequestHead {
   const result = parse(s, limits, options);
   assert.ok(result !== null, `expected a complete head for ${JSON.stringify(s)}`);
   return result;
 }
 
-function rejects(s: string, status: number, limits?: ParseLimits): HttpError {
+function rejects(
+  s: string,
+  status: number,
+  limits?: ParseLimits,
+  options?: KeepingOptions,
+): HttpError {
   const shown = JSON.stringify(s.length > 80 ? s.slice(0, 80) + "..." : s);
   let caught: unknown = null;
   try {
-    parse(s, limits);
+    parse(s, limits, options);
   } catch (e) {
     caught = e;
   }
@@ -486,17 +488,36 @@ describe("parseRequestHead: limits", () => {
   });
 });
 
-describe("parseRequestHead: a head sent again", () => {
-  // A head byte for byte the last one kept is compared instead of scanned (`_repeated_head.ts`):
-  // each case sends a head three times first, so that it is kept.
+describe("parseRequestHead: a head sent again on one connection", () => {
+  // A head byte for byte the connection's last one kept is compared instead of scanned
+  // (`_repeated_head.ts`): each case sends a head three times first, so that it is kept.
   const sent = "GET /a HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n";
-  const keep = (raw: string, limits?: ParseLimits, options?: { requireHost?: boolean }) => {
+  const connection = (): KeepingOptions => ({ [KEEP_HEAD]: new KeptHead() });
+  const keep = (raw: string, options: KeepingOptions, limits?: ParseLimits) => {
     for (let i = 0; i < 3; i++) head(raw, limits, options);
   };
 
+  it("keeps a head the second time running, for its own connection only", () => {
+    const own = new KeptHead();
+    const options = { [KEEP_HEAD]: own };
+    head(sent, undefined, options);
+    assert.equal(own.match(bytes(sent), DEFAULT_PARSE_LIMITS, true), null, "kept after one head");
+    head(sent, undefined, options);
+    const again = own.match(bytes(sent), DEFAULT_PARSE_LIMITS, true);
+    assert.equal(again?.target, "/a");
+    const other = new KeptHead();
+    head(sent, undefined, { [KEEP_HEAD]: other });
+    assert.equal(other.match(bytes(sent), DEFAULT_PARSE_LIMITS, true), null);
+    // Another head (of another length: one like the kept one would replace it) is parsed, and the
+    // kept one stays.
+    assert.equal(head(sent.replace("/a", "/bb"), undefined, options).target, "/bb");
+    assert.equal(own.match(bytes(sent), DEFAULT_PARSE_LIMITS, true)?.target, "/a");
+  });
+
   it("reads it as the first time, with a body or the next request after it", () => {
-    keep(sent);
-    const again = head(sent + "GET /b HTTP/1.1\r\n");
+    const options = connection();
+    keep(sent, options);
+    const again = head(sent + "GET /b HTTP/1.1\r\n", undefined, options);
     assert.equal(again.method, "GET");
     assert.equal(again.target, "/a");
     assert.equal(again.version, "1.1");
@@ -508,17 +529,18 @@ describe("parseRequestHead: a head sent again", () => {
       ["User-Agent", "wrk"],
       ["Accept", "*/*"],
     ]);
-    assert.equal(parse(sent.slice(0, -1)), null);
+    assert.equal(parse(sent.slice(0, -1), undefined, options), null);
   });
 
   it("reads a head that differs by one byte anywhere as itself", () => {
+    const options = connection();
     for (let at = 0; at < sent.length; at++) {
-      keep(sent);
+      keep(sent, options);
       const code = sent.charCodeAt(at);
       // A letter changes case, anything else becomes a letter: every change is still a head or an error.
       const other = code >= 0x41 && code <= 0x7a ? code ^ 0x20 : 0x41;
       const changed = sent.slice(0, at) + String.fromCharCode(other) + sent.slice(at + 1);
-      keep(sent);
+      keep(sent, options);
       let expected: unknown;
       let got: unknown;
       try {
@@ -527,7 +549,7 @@ describe("parseRequestHead: a head sent again", () => {
         expected = error;
       }
       try {
-        got = parse(changed);
+        got = parse(changed, undefined, options);
       } catch (error) {
         got = error;
       }
@@ -536,34 +558,37 @@ describe("parseRequestHead: a head sent again", () => {
   });
 
   it("checks it again under other limits, or another Host rule", () => {
-    keep(sent);
+    const options = connection();
+    keep(sent, options);
     const strict = { ...DEFAULT_PARSE_LIMITS, maxHeaderCount: 2 };
-    rejects(sent, 431, strict);
+    rejects(sent, 431, strict, options);
     // The same limits object, changed in place after the head was kept under it.
     const changing = { ...DEFAULT_PARSE_LIMITS };
-    keep(sent, changing);
+    keep(sent, options, changing);
     changing.maxUriLength = 1;
-    rejects(sent, 414, changing);
+    rejects(sent, 414, changing, options);
     const hostless = "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n";
-    keep(hostless, DEFAULT_PARSE_LIMITS, { requireHost: false });
-    rejects(hostless, 400, DEFAULT_PARSE_LIMITS);
-    assert.equal(head(hostless, DEFAULT_PARSE_LIMITS, { requireHost: false }).target, "/");
+    const lenient = { ...options, requireHost: false };
+    keep(hostless, lenient);
+    rejects(hostless, 400, DEFAULT_PARSE_LIMITS, options);
+    assert.equal(head(hostless, DEFAULT_PARSE_LIMITS, lenient).target, "/");
   });
 
   it("gives each head fields of its own: an app's edits do not reach the next", () => {
-    keep(sent);
-    const first = head(sent);
+    const options = connection();
+    keep(sent, options);
+    const first = head(sent, undefined, options);
     first.headers.set("host", "elsewhere");
     first.headers.append("x-added", "1");
     first.method = "POST";
-    const next = head(sent);
+    const next = head(sent, undefined, options);
     assert.equal(next.method, "GET");
     assert.equal(next.headers.get("host"), "localhost:8080");
     assert.equal(next.headers.has("x-added"), false);
     assert.notEqual(next.headers, first.headers);
     assert.equal(next.headers.delete("accept"), true);
     assert.equal(next.headers.delete("accept"), false);
-    assert.deepEqual([...head(sent).headers].map(([name]) => name), [
+    assert.deepEqual([...head(sent, undefined, options).headers].map(([name]) => name), [
       "Host",
       "User-Agent",
       "Accept",
@@ -575,15 +600,16 @@ describe("parseRequestHead: a head sent again", () => {
   });
 
   it("keeps the framing and connection options it read", () => {
+    const options = connection();
     const closing = "POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\n";
-    keep(closing);
-    const again = head(closing + "hello");
+    keep(closing, options);
+    const again = head(closing + "hello", undefined, options);
     assert.deepEqual(again.framing, { kind: "length", length: 5 });
     assert.equal(again.keepAlive, false);
     const continued =
       "PUT /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n";
-    keep(continued);
-    const chunked = head(continued);
+    keep(continued, options);
+    const chunked = head(continued, undefined, options);
     assert.deepEqual(chunked.framing, { kind: "chunked" });
     assert.equal(chunked.expect, "100-continue");
   });
