@@ -6,7 +6,7 @@
  * benchmark's fetch handler, reads the `Response` body and writes the bytes.
  * It checks nothing, has no limits, no deadlines and no streaming: a
  * conforming server can only be slower. Per connection it keeps one small
- * object (and on Deno a 4 KiB read buffer). It answers the `memory`, `get`,
+ * object (and on Deno a 4 KiB read buffer). It answers the `footprint`, `memory`, `get`,
  * `post` and `pipeline` cases (bodies with a `Content-Length` only).
  *
  * @module

@@ -118,7 +118,7 @@ const FRESH_CASES: readonly string[] = ["footprint", "memory"];
  */
 const PARTIAL: Record<string, readonly string[]> = {
   raw: ["get", "pipeline", "churn"],
-  floor: ["memory", "get", "post", "pipeline"],
+  floor: ["footprint", "memory", "get", "post", "pipeline"],
   core: ["get", "post", "pipeline", "stream", "upload", "churn"],
 };
 /** The contenders with an HTTP/2 server (the `h2` case). */
