@@ -61,8 +61,12 @@ type WithSource = Request & { [SOURCE]: SignalSource };
 const SignalledRequest = class Request extends globalThis.Request {
   declare [SOURCE]: SignalSource;
 
-  constructor(url: string, init: RequestInit | undefined, source: SignalSource) {
-    super(url, init);
+  constructor(
+    input: string | globalThis.Request,
+    init: RequestInit | undefined,
+    source: SignalSource,
+  ) {
+    super(input, init);
     this[SOURCE] = source;
   }
 };
@@ -90,9 +94,9 @@ Object.defineProperties(SignalledRequest.prototype, OWN);
 
 /** A `Request` whose `signal` is that of `source` (see the module notes). */
 export function signalledRequest(
-  url: string,
+  input: string | Request,
   init: RequestInit | undefined,
   source: SignalSource,
 ): Request {
-  return new SignalledRequest(url, init, source);
+  return new SignalledRequest(input, init, source);
 }

@@ -13,6 +13,7 @@ import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
+import { FROM_TEMPLATE, requestInput } from "./_request_template.ts";
 import { resolveBody, SizedBody } from "./_response_body.ts";
 import { standardizeResponse, takeStringBody } from "./_standard_response.ts";
 import { upgradeResponse } from "./_upgrade.ts";
@@ -71,11 +72,17 @@ export function buildRequest(
 ): Request {
   try {
     // A GET without a body needs no init (converting one costs), and the fields go in one by one:
-    // cheaper than an init's list of pairs on Node and Bun, the same on Deno.
+    // cheaper than an init's list of pairs on Node and Bun, the same on Deno. A template (Deno)
+    // is copied with `signal: null`, else the copy would follow the template's signal.
+    const input = requestInput(url);
     const request = method === "GET" && body === null
-      ? signalledRequest(url, undefined, client)
+      ? signalledRequest(input, input === url ? undefined : FROM_TEMPLATE, client)
       // Node's fetch requires `duplex` for a streamed body (and takes it for bytes).
-      : signalledRequest(url, { method, body, duplex: "half" } as RequestInit, client);
+      : signalledRequest(
+        input,
+        { method, body, duplex: "half", signal: null } as RequestInit,
+        client,
+      );
     const fields = request.headers;
     if (headers instanceof HeaderList) headers.forEach(appendField, fields);
     else for (const [name, value] of headers) fields.append(name, value);

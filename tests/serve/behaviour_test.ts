@@ -274,6 +274,47 @@ for (const harness of harnesses) {
       await server.close();
     });
 
+    it("gives each request to a URL seen before a Request of its own: fields, body and signal", async () => {
+      // On Deno the second request to a URL is copied from a template (serve/_request_template.ts).
+      const seen: { method: string; url: string; fields: string[][]; body: string }[] = [];
+      const signals: AbortSignal[] = [];
+      let handling!: () => void;
+      const handled = new Promise<void>((resolve) => (handling = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const server = await harness.serve(async (request) => {
+        const fields = [...request.headers].filter(([name]) => name.startsWith("x-"));
+        seen.push({ method: request.method, url: request.url, fields, body: await request.text() });
+        request.headers.set("x-added", "by the handler"); // must not reach the next request
+        signals.push(request.signal);
+        if (request.headers.get("x-n") === "wait") {
+          handling();
+          await gate;
+        }
+        return new Response("ok");
+      });
+      const post = "POST /same?q=1 HTTP/1.1\r\nHost: example.test\r\nX-N: 2\r\n" +
+        "Content-Length: 3\r\n\r\ntwo";
+      const text = await server.exchange(
+        GET("/same?q=1", "X-N: 1\r\n") + post + GET("/same?q=1", "X-N: 3\r\n"),
+      );
+      assert.deepEqual(parseResponses(text).map((r) => r.status), [200, 200, 200]);
+      const url = "http://example.test/same?q=1";
+      assert.deepEqual(seen, [
+        { method: "GET", url, fields: [["x-n", "1"]], body: "" },
+        { method: "POST", url, fields: [["x-n", "2"]], body: "two" },
+        { method: "GET", url, fields: [["x-n", "3"]], body: "" },
+      ]);
+      const client = await server.connect();
+      client.write(GET("/same?q=1", "X-N: wait\r\n"));
+      await handled;
+      client.disconnect();
+      await until(() => signals[3].aborted, 10_000, "the waiting request's signal to abort");
+      release();
+      assert.deepEqual(signals.map((signal) => signal.aborted), [false, false, false, true]);
+      await server.close();
+    });
+
     it("settles request.signal and info.completed first read after the response as it ended", async () => {
       const seen: Record<string, { request: Request; info: ServeHandlerInfo }> = {};
       let handling!: () => void;
