@@ -126,6 +126,29 @@ class Timer implements TimerHandle, HeapEntry {
   }
 }
 
+/**
+ * The signal a thread's Promise settles with. A thread has one such wait at
+ * a time, so its filter is one shared function that knows the class: a
+ * closure made per wait (`signal === settled`) and kept in the thread kept
+ * that signal, and the Promise's value (a whole response), alive through
+ * minor collections, and the young generation grew to its maximum (a
+ * hello-world `serve()`: 12.1 of 480 MB allocated promoted, 1.6 without).
+ */
+class Settled implements Signal {
+  readonly kind = "settled";
+  source: Thread;
+  ok = false;
+  value: unknown = undefined;
+  error: unknown = undefined;
+  [field: string]: unknown;
+
+  constructor(readonly target: Thread) {
+    this.source = target;
+  }
+}
+
+const isSettled = (signal: Signal): boolean => signal instanceof Settled;
+
 const START_KIND = "start";
 /** Microtask ticks (see `Scheduler#landSettled`) between two ticks of the host event loop. */
 const MICRO_TICKS = 16;
@@ -673,23 +696,8 @@ export class Scheduler {
   }
 
   #awaitPromise(thread: Thread, promise: PromiseLike<unknown>): void {
-    // Every field in the literal: one added later costs the signal a property array.
-    const settled: {
-      target: Thread;
-      kind: "settled";
-      source: Thread;
-      ok: boolean;
-      value: unknown;
-      error: unknown;
-    } = {
-      target: thread,
-      kind: "settled",
-      source: thread,
-      ok: false,
-      value: undefined,
-      error: undefined,
-    };
-    thread[FILTER] = (signal) => signal === settled;
+    const settled = new Settled(thread);
+    thread[FILTER] = isSettled;
     thread[AWAITING] = true;
     this.#pendingWaits++;
     const land = (): void => {

@@ -13,6 +13,7 @@ import {
   waitSignalFor,
   wakebackLater,
 } from "../../scheduler/mod.ts";
+import { FILTER } from "../../internal/thread_slots.ts";
 
 function collectErrors(): {
   errors: { error: unknown; thread: Thread | null }[];
@@ -334,6 +335,41 @@ describe("Scheduler: running", () => {
     await scheduler.run();
     assert.equal(value, "late");
     assert.equal(scheduler.pendingWaitCount, 0);
+  });
+
+  it("resumes a thread parked on a Promise only with that Promise's outcome, not a pushed look-alike", async () => {
+    const scheduler = new Scheduler();
+    const seen: unknown[] = [];
+    let settle!: (value: string) => void;
+    const thread = scheduler.spawn(function* () {
+      seen.push(yield* wait(new Promise<string>((resolve) => (settle = resolve))));
+      seen.push((yield).kind); // the look-alike, set aside until now
+    });
+    await new Promise((resolve) => globalThis.setTimeout(resolve, 0));
+    scheduler.push({ target: thread, kind: "settled", ok: true, value: "forged" });
+    await new Promise((resolve) => globalThis.setTimeout(resolve, 0));
+    assert.deepEqual(seen, []);
+    settle("real");
+    await scheduler.run();
+    assert.deepEqual(seen, ["real", "settled"]);
+  });
+
+  it("keeps nothing of a Promise wait in the thread: its filter is one function for every wait", async () => {
+    // A closure per wait, kept in the long-lived thread, kept each wait's outcome (a whole response
+    // in serve()) alive through minor collections: the young generation grew to its maximum.
+    const scheduler = new Scheduler();
+    const filters: unknown[] = [];
+    const thread: Thread = scheduler.spawn(function* () {
+      for (const value of ["a", "b"]) {
+        const promise = Promise.resolve(value);
+        queueMicrotask(() => filters.push(thread[FILTER]));
+        assert.equal(yield* wait(promise), value);
+      }
+    });
+    await scheduler.run();
+    assert.equal(filters.length, 2);
+    assert.equal(typeof filters[0], "function");
+    assert.equal(filters[0], filters[1]);
   });
 
   it("resumes a thread whose Promise settled before the host loop's next macrotask", async () => {
