@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { NetAddress } from "../core/transport.ts";
+import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
 import { ClientSignal } from "./_client_signal.ts";
 import type { ServeHandlerInfo } from "./types.ts";
 
@@ -66,17 +66,28 @@ export abstract class Completion extends ClientSignal {
 /**
  * A handler's `info`, whose `completed` (a getter on the prototype: an
  * object literal with a getter costs V8 a slow path each time) is made on
- * first read.
+ * first read. The addresses are the connection's, read when asked: on Bun
+ * the peer's costs two system calls, which a handler that never looks
+ * need not pay.
  */
 export class Info implements ServeHandlerInfo {
-  readonly remoteAddr: NetAddress;
-  readonly localAddr: NetAddress;
+  readonly #connection: Pick<ConnectionInfo, "remoteAddr" | "localAddr">;
   readonly #completion: Completion;
 
-  constructor(remoteAddr: NetAddress, localAddr: NetAddress, completion: Completion) {
-    this.remoteAddr = remoteAddr;
-    this.localAddr = localAddr;
+  constructor(
+    connection: Pick<ConnectionInfo, "remoteAddr" | "localAddr">,
+    completion: Completion,
+  ) {
+    this.#connection = connection;
     this.#completion = completion;
+  }
+
+  get remoteAddr(): NetAddress {
+    return this.#connection.remoteAddr;
+  }
+
+  get localAddr(): NetAddress {
+    return this.#connection.localAddr;
   }
 
   get completed(): Promise<void> {

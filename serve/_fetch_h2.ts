@@ -30,7 +30,7 @@ export function fetchHttp2App(handler: FetchHandler, onError: ErrorResponder): H
       body !== null && requestHasBody(head.method, true) ? body.stream() : null,
       exchange,
     );
-    const info = new Info(conn.remoteAddr, conn.localAddr, exchange);
+    const info = new Info(conn, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
     // No upgrade can be pending: only the HTTP/1.1 engine marks a request upgradable.
     return answer(handler, request, info, onError, exchange, body ?? NO_BODY, onWritten);

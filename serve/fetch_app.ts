@@ -54,7 +54,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
       exchange,
     );
     markUpgradable(request, incoming.head);
-    const info = new Info(conn.info.remoteAddr, conn.info.localAddr, exchange);
+    const info = new Info(conn.info, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
     // A Promise the engine's thread waits for once: no generator of ours in between.
     return answer(handler, request, info, onError, exchange, incoming.body, onWritten);

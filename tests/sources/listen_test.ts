@@ -203,6 +203,28 @@ function suite(
         assert.deepEqual(client.bytes(), down);
       }));
 
+    it(
+      "still reports the peer's address it gave once the connection is gone",
+      () =>
+        scoped(async (scope) => {
+          const { listener, accepted, target } = await scope.listen();
+          const client = await scope.connect(target);
+          const transport = await accepted.next();
+          const peer = { transport: "tcp", hostname: "127.0.0.1", port: client.socket.localPort };
+          assert.deepEqual(transport.info.remoteAddr, peer);
+          client.end();
+          const reader = transport.readable.getReader();
+          assert.equal((await within(reader.read(), 2000, "the end")).done, true);
+          await transport.writable.close();
+          assert.equal(await within(client.closed, 2000, "the close"), null);
+          const connection = { server: listener.addr.port, client: peer.port! };
+          await until(() => queuedBytes(connection) === null, 5000, "the server's socket gone");
+          // Bun reads the address from the socket when first asked, and a closed socket has none.
+          assert.deepEqual(transport.info.remoteAddr, peer);
+        }),
+      process.platform === "linux" ? false : "reads the kernel's socket table (Linux)",
+    );
+
     it("ends the readable on the peer's FIN, and the server can still answer (half-close)", () =>
       scoped(async (scope) => {
         const { accepted, target } = await scope.listen();
