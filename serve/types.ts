@@ -12,13 +12,18 @@ export type { Logger } from "../internal/logger.ts";
  * ```ts
  * import type { ServeHandlerInfo } from "@hussar/core";
  * function log(info: ServeHandlerInfo): void {
- *   info.completed.then(() => console.log(`answered ${info.remoteAddr.hostname}`), () => {});
+ *   const { hostname } = info.remoteAddr; // read now: on Bun, a closed socket no longer has it
+ *   info.completed.then(() => console.log(`answered ${hostname}`), () => {});
  * }
  * console.log(typeof log);
  * ```
  */
 export interface ServeHandlerInfo {
-  /** The client's address. */
+  /**
+   * The client's address. On Bun it is read from the socket when first
+   * asked, and is the unknown address (`""`, port 0) if that is only once
+   * the connection is gone.
+   */
   readonly remoteAddr: NetAddress;
   /** The server's address for this connection. */
   readonly localAddr: NetAddress;
