@@ -15,7 +15,12 @@ import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import { FROM_TEMPLATE, requestInput } from "./_request_template.ts";
 import { resolveBody, SizedBody } from "./_response_body.ts";
-import { standardizeResponse, takeStringBody } from "./_standard_response.ts";
+import {
+  type Fields,
+  responseFields,
+  standardizeResponse,
+  takeStringBody,
+} from "./_standard_response.ts";
 import { upgradeResponse } from "./_upgrade.ts";
 import type { FetchHandler, ServeHandlerInfo } from "./types.ts";
 
@@ -115,7 +120,8 @@ export type OnWritten = (error?: unknown) => void;
 export interface ResponseParts {
   status: number;
   statusText: string | undefined;
-  headers: Headers;
+  /** The `Response`'s `headers`, or the fields it was made with if nobody read them (see `responseFields`). */
+  headers: Headers | Fields;
   /** Bytes when complete at once (so a Content-Length can be given), a stream otherwise. */
   body: ResponseBody;
   onWritten: OnWritten | undefined;
@@ -133,8 +139,8 @@ function responseParts(
   client: SignalSource,
   onWritten: OnWritten | undefined,
 ): ResponseParts | Promise<ResponseParts> {
-  // Headers first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
-  const headers = response.headers;
+  // Fields first: Bun fills in a body's Content-Type lazily, and loses it once the body is taken.
+  const headers = responseFields(response);
   const status = response.status;
   const statusText = response.statusText || undefined;
   const text = takeStringBody(response);
@@ -152,8 +158,8 @@ function responseParts(
 }
 
 /** `headers` with the body's `Content-Length` (a copy: a `Response`'s may be immutable). */
-function sized(headers: Headers, size: number): Headers {
-  const copy = new Headers(headers);
+function sized(headers: Headers | Fields, size: number): Headers {
+  const copy = new Headers(headers as HeadersInit);
   copy.set("content-length", String(size));
   return copy;
 }

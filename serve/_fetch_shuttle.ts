@@ -116,7 +116,7 @@ export function fetchShuttle(
     const responseHead = {
       status: parts.status,
       statusText: parts.statusText,
-      headers: [...parts.headers],
+      headers: [...parts.headers] as [string, string][], // posted, never changed
     };
     const body = typeof parts.body === "string" ? new TextEncoder().encode(parts.body) : parts.body;
     if (body === null || body === undefined || body instanceof Uint8Array) {

@@ -16,6 +16,12 @@
  *   and racing each read against microtasks to learn that it is complete.
  *   Strings only: they cannot change after the fact, while the bytes of a
  *   buffer the runtime copied at construction could.
+ * - It remembers that a response made with a string and no header fields
+ *   has the one field `Content-Type: text/plain;charset=UTF-8` for as long
+ *   as nobody reads its `headers` (a getter of such responses' class, a
+ *   subclass of the runtime's), so that the server sends that field without
+ *   the runtime's `Headers` (on Deno, reading a response's `headers` and
+ *   walking them allocated 1.3 KiB per response).
  * - On Node, whose `Response` makes a byte stream of every body (Node 26:
  *   `new Response(string)` 6-18 µs, `new Response(null)` 0.5), a response
  *   made with a string is a genuine `Response` made without a body, whose
@@ -34,8 +40,20 @@ const JSON_TYPE = "application/json";
 const STRING_BODY = Symbol.for("hussar.stringBody");
 const SENT = Symbol.for("hussar.sent");
 
+/**
+ * A plain-text response's header fields while nobody has read its `headers`:
+ * {@linkcode TEXT_FIELDS}, or `null` once read (they may have changed).
+ */
+const FIELDS = Symbol("hussar.fields");
+
+/** Header fields as the server writes them. */
+export type Fields = readonly (readonly [string, string])[];
+
+/** The fields of a response made with a string and no fields (the standard's Content-Type). */
+const TEXT_FIELDS: Fields = Object.freeze([Object.freeze(["content-type", TEXT_TYPE] as const)]);
+
 type ResponseClass = typeof Response;
-type Remembered = Response & { [STRING_BODY]?: string | typeof SENT };
+type Remembered = Response & { [STRING_BODY]?: string | typeof SENT; [FIELDS]?: Fields | null };
 
 /** Whether string bodies are made on first use: Node (see the module notes). */
 const LAZY_BODIES = !("Deno" in globalThis) && !("Bun" in globalThis);
@@ -53,7 +71,7 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
   const Native = scope.Response;
   if (Object.hasOwn(Native, STRING_BODY)) return;
   const addText = !new Native("x").headers.has("content-type");
-  let Lazy: LazyClass | null = null;
+  let Text: TextClass | null = null;
   const Response = function (
     this: unknown,
     body?: BodyInit | null,
@@ -63,9 +81,9 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
       throw new TypeError("Class constructor Response cannot be invoked without 'new'");
     }
     if (
-      Lazy !== null && typeof body === "string" && new.target === (Response as unknown) &&
-      !NULL_BODY.has(init?.status as number)
-    ) return new Lazy(body, init);
+      typeof body === "string" && new.target === (Response as unknown) &&
+      !NULL_BODY.has(init?.status as number) && (LAZY_BODIES || init?.headers === undefined)
+    ) return new Text!(body, init);
     // `new Native` unless subclassed: Reflect.construct and its argument list cost more.
     const response =
       (new.target === (Response as unknown)
@@ -93,15 +111,65 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
     writable: true,
   });
   if (Native.json(null).headers.get("content-type") !== JSON_TYPE) jsonDefault(Response, Native);
-  if (LAZY_BODIES) Lazy = lazyResponse(Native, Response);
+  Text = LAZY_BODIES ? lazyResponse(Native, Response) : textResponse(Native, Response, addText);
   scope.Response = Response;
+}
+
+type TextClass = new (text: string, init?: ResponseInit) => Response;
+
+/** Reading `headers` from now on: the fields may change, {@linkcode responseFields} reads them. */
+function fieldsRead(response: Remembered, headers: Headers, addText: boolean): Headers {
+  if (response[FIELDS] !== null) {
+    response[FIELDS] = null;
+    // The runtime's (Bun's) would stay implicit: it goes in before anyone can look.
+    if (addText) headers.set("content-type", TEXT_TYPE);
+  }
+  return headers;
+}
+
+/** A subclass of the runtime's `Response`, named and constructed as `Standard`. */
+function named<T extends TextClass>(Class: T, Standard: ResponseClass): T {
+  Object.defineProperty(Class, "name", { value: "Response" });
+  Object.defineProperty(Class.prototype, "constructor", {
+    value: Standard,
+    configurable: true,
+    writable: true,
+  });
+  return Class;
+}
+
+/**
+ * The class of responses made with a string and no header fields (Deno and
+ * Bun): the runtime's `Response`, whose `headers` getter notes that the
+ * fields may change from now on (see {@linkcode FIELDS}).
+ */
+function textResponse(Native: ResponseClass, Standard: ResponseClass, addText: boolean): TextClass {
+  class TextResponse extends Native {
+    declare [STRING_BODY]: string | typeof SENT;
+    declare [FIELDS]: Fields | null;
+
+    constructor(text: string, init: ResponseInit | undefined) {
+      super(text, init);
+      this[STRING_BODY] = text;
+      this[FIELDS] = TEXT_FIELDS;
+    }
+
+    override get headers(): Headers {
+      return fieldsRead(this, super.headers, addText);
+    }
+
+    override clone(): Response {
+      void this.headers; // its Content-Type goes with the copy
+      return super.clone();
+    }
+  }
+  return named(TextResponse, Standard);
 }
 
 /** The string a lazy response was made with, and the runtime's response of it once made. */
 const TEXT = Symbol("hussar.text");
 const MADE = Symbol("hussar.made");
 
-type LazyClass = new (text: string, init?: ResponseInit) => Response;
 type LazyBody = Remembered & { [TEXT]: string; [MADE]: Response | null };
 
 /**
@@ -109,7 +177,7 @@ type LazyBody = Remembered & { [TEXT]: string; [MADE]: Response | null };
  * use (see the module notes): a subclass of the runtime's `Response`
  * whose body members answer from the runtime's response of that string.
  */
-function lazyResponse(Native: ResponseClass, Standard: ResponseClass): LazyClass {
+function lazyResponse(Native: ResponseClass, Standard: ResponseClass): TextClass {
   const made = (response: LazyBody): Response =>
     response[MADE] ??= new Native(response[TEXT], {
       status: response.status,
@@ -120,14 +188,24 @@ function lazyResponse(Native: ResponseClass, Standard: ResponseClass): LazyClass
     declare [STRING_BODY]: string | typeof SENT;
     declare [TEXT]: string;
     declare [MADE]: Response | null;
+    declare [FIELDS]: Fields | null;
 
     constructor(text: string, init: ResponseInit | undefined) {
       super(null, init);
       this[STRING_BODY] = text;
       this[TEXT] = text;
       this[MADE] = null;
-      const headers = this.headers; // as the runtime's string body: after the init's fields
+      this[FIELDS] = null;
+      if (init?.headers === undefined) {
+        this[FIELDS] = TEXT_FIELDS; // its Content-Type is set when `headers` is first read
+        return;
+      }
+      const headers = super.headers; // as the runtime's string body: after the init's fields
       if (!headers.has("content-type")) headers.set("content-type", TEXT_TYPE);
+    }
+
+    override get headers(): Headers {
+      return fieldsRead(this, super.headers, true);
     }
 
     override get body(): Response["body"] {
@@ -150,8 +228,7 @@ function lazyResponse(Native: ResponseClass, Standard: ResponseClass): LazyClass
       });
     }
   }
-  const Lazy = LazyResponse;
-  Object.defineProperty(Lazy, "name", { value: "Response" });
+  const Lazy = named(LazyResponse, Standard);
   for (const name of ["arrayBuffer", "blob", "bytes", "formData", "json", "text"] as const) {
     if (!(name in Native.prototype)) continue;
     Object.defineProperty(Lazy.prototype, name, {
@@ -162,12 +239,7 @@ function lazyResponse(Native: ResponseClass, Standard: ResponseClass): LazyClass
       writable: true,
     });
   }
-  Object.defineProperty(Lazy.prototype, "constructor", {
-    value: Standard,
-    configurable: true,
-    writable: true,
-  });
-  return Lazy as unknown as LazyClass;
+  return Lazy;
 }
 
 /**
@@ -182,6 +254,16 @@ export function takeStringBody(response: Response): string | undefined {
   if (body === SENT) throw new TypeError("the Response's body is already used");
   (response as Remembered)[STRING_BODY] = SENT;
   return body;
+}
+
+/**
+ * The header fields of `response`, as the server writes them: for a response
+ * made with a string and no fields whose `headers` nobody read, the
+ * standard's Content-Type alone (the runtime's `Headers` are not made);
+ * otherwise its `headers`.
+ */
+export function responseFields(response: Response): Headers | Fields {
+  return (response as Remembered)[FIELDS] ?? response.headers;
 }
 
 /** Gives `Standard.json()` the standard's Content-Type when its init names none. */

@@ -47,6 +47,24 @@ const cases: Record<string, Case> = {
     body: () => new Response("x".repeat(BIG)),
     head: head("content-type: text/plain;charset=UTF-8", `content-length: ${BIG}`),
   },
+  "a string whose fields are changed after it is made": {
+    // hussar sends a plain string's Content-Type without its Headers unless they were read.
+    body: () => {
+      const response = new Response("hello");
+      response.headers.set("content-type", "text/html");
+      response.headers.append("x-a", "1");
+      return response;
+    },
+    head: head("content-type: text/html", "x-a: 1", "content-length: 5"),
+  },
+  "a string whose Content-Type is deleted": {
+    body: () => {
+      const response = new Response("hello");
+      response.headers.delete("content-type");
+      return response;
+    },
+    head: head("content-length: 5"),
+  },
   "a string with its own type": {
     body: () => new Response("<p>", { headers: { "content-type": "text/html" } }),
     head: head("content-type: text/html", "content-length: 3"),

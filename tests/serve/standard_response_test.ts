@@ -44,6 +44,20 @@ describe("a Response made with a string", () => {
     assert.deepEqual([...typed.headers], [["content-type", "application/json"], ["x-a", "1"]]);
   });
 
+  it("carries its Content-Type into a clone and a copy made from it, read or not", async () => {
+    const type = "text/plain;charset=UTF-8";
+    const copies = [
+      new Response("hi").clone(),
+      new Response("hi", new Response("unread")),
+      new Response(new Response("hi").body, new Response("unread")),
+    ];
+    for (const copy of copies) assert.equal(copy.headers.get("content-type"), type);
+    const changed = new Response("hi");
+    changed.headers.set("content-type", "text/html");
+    assert.equal(changed.clone().headers.get("content-type"), "text/html");
+    assert.equal(await copies[0].text(), "hi");
+  });
+
   it("is used once read: a second read rejects and clone() throws", async () => {
     const response = new Response("once");
     assert.equal(response.bodyUsed, false);
