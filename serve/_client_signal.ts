@@ -14,39 +14,9 @@
  * @module
  */
 
-/** Where a request's signal comes from: a {@linkcode ClientSignal}, or a worker-mode shuttle. */
+/** Where a request's signal comes from: an exchange's `Completion` (`_completion.ts`), or a worker-mode shuttle. */
 export interface SignalSource {
   readonly signal: AbortSignal;
-}
-
-/**
- * The signal of one exchange, whose `AbortController` exists only once
- * someone asks for it. A subclass learns of that moment through
- * {@linkcode ClientSignal.watch}, to start watching the client only then.
- */
-export class ClientSignal implements SignalSource {
-  #controller: AbortController | null = null;
-  #aborted: { reason: unknown } | null = null;
-
-  /** The signal (made now if it was not yet; already aborted if the client left). */
-  get signal(): AbortSignal {
-    if (this.#controller === null) {
-      this.#controller = new AbortController();
-      if (this.#aborted !== null) this.#controller.abort(this.#aborted.reason);
-      else this.watch();
-    }
-    return this.#controller.signal;
-  }
-
-  /** Called once, when the signal is made and not aborted: from now on, call `abort` if the client leaves. */
-  protected watch(): void {}
-
-  /** The client left: aborts the signal, now or when it is made. */
-  abort(reason: unknown): void {
-    if (this.#aborted !== null) return;
-    this.#aborted = { reason };
-    this.#controller?.abort(reason);
-  }
 }
 
 const SOURCE = Symbol("hussar.signalSource");
