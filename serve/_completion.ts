@@ -8,8 +8,6 @@
  * @module
  */
 import type { ConnectionInfo, NetAddress } from "../core/transport.ts";
-import { ClientSignal } from "./_client_signal.ts";
-import type { NetAddress } from "../core/transport.ts";
 import type { SignalSource } from "./_client_signal.ts";
 import type { ServeHandlerInfo } from "./types.ts";
 
