@@ -509,7 +509,15 @@ export class Connection {
     }
     if (this.#failure !== null) throw this.#failure;
     if (this.#eof || this.#state !== "open") return null;
-    return undefined;
+    if (this.#readPending) return undefined;
+    // Bytes a push socket (Node, Bun) received while no read was pending: taken in this turn,
+    // not by a read answered in a microtask and a wake-back a host tick later (one per chunk).
+    const queued = this.#source.take?.();
+    if (queued === undefined) return undefined;
+    this.#bytesRead += queued.length;
+    // As `[ON_CHUNK]` would have read ahead (watched) with the chunk still counted as buffered.
+    if (this.#peerEndAborts && queued.length < this.highWaterMark) this.#readAhead();
+    return queued;
   }
 
   /** Why the connection is closed, for those still waiting on it. */

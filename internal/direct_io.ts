@@ -68,6 +68,13 @@ export interface DirectReader {
 /** Where a socket's incoming bytes come from, without a `ReadableStream`. */
 export interface DirectSource {
   /**
+   * Optional: a chunk the socket already received while no read was
+   * pending, handed over now (synchronously), or `undefined` when none
+   * waits (then `read`). Never the end or a failure, which `read` reports.
+   * Not to be called while a read is pending.
+   */
+  take?(): Uint8Array | undefined;
+  /**
    * Asks for the next bytes: calls `reader[ON_CHUNK]` once with them (`null`
    * once the peer has ended), or `reader[ON_READ_ERROR]`; never
    * synchronously. One read at a time.

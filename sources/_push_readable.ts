@@ -94,14 +94,21 @@ export class PushReadable implements DirectSource {
     return this.#state === "cancelled";
   }
 
+  /** Direct path: a chunk that waits, taken now (see {@linkcode DirectSource.take}). */
+  take(): Uint8Array | undefined {
+    const queue = this.#queue;
+    if (queue === null || queue.length === 0) return undefined;
+    const chunk = queue.shift()!;
+    this.#queued -= chunk.length;
+    if (queue.length === 0) this.#queue = null;
+    if (this.#state === "open" && this.#paused && this.#queued < READ_AHEAD) this.#resume();
+    return chunk;
+  }
+
   /** Direct path: the next chunk to `reader` (null at the end), or the failure. */
   read(reader: DirectReader): void {
-    const queue = this.#queue;
-    if (queue !== null && queue.length > 0) {
-      const chunk = queue.shift()!;
-      this.#queued -= chunk.length;
-      if (queue.length === 0) this.#queue = null;
-      if (this.#state === "open" && this.#paused && this.#queued < READ_AHEAD) this.#resume();
+    const chunk = this.take();
+    if (chunk !== undefined) {
       queueMicrotask(() => reader[ON_CHUNK](chunk));
     } else if (this.#state === "failed") {
       const failure = this.#failure;
@@ -139,6 +146,7 @@ export class PushReadable implements DirectSource {
       reader[ON_CHUNK](chunk);
       return;
     }
+    if (chunk.length === 0) return; // no news: `take()` hands over bytes only
     (this.#queue ??= []).push(chunk);
     this.#queued += chunk.length;
     if (this.#queued >= READ_AHEAD) this.#pause();

@@ -5,7 +5,17 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { PushReadable } from "../../sources/_push_readable.ts";
-import { type DirectReader, ON_CHUNK, ON_READ_ERROR } from "../../internal/direct_io.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectReader,
+  ON_CHUNK,
+  ON_READ_ERROR,
+} from "../../internal/direct_io.ts";
+import { Hussar } from "../../core/mod.ts";
+import type { Transport } from "../../core/transport.ts";
+import { Scheduler } from "../../scheduler/mod.ts";
+import { until } from "../_until.ts";
 
 /** A socket control that records what it was asked. */
 function control(): { calls: string[]; pause(): void; resume(): void; cancelled(): void } {
@@ -83,5 +93,74 @@ describe("PushReadable", () => {
     input.direct();
     assert.equal((await readOnce(input))!.length, 16 * 1024);
     assert.deepEqual(socket.calls, ["pause", "resume"]);
+  });
+
+  it("take(): a waiting chunk now, resuming below 64 KiB; never the end or a failure", () => {
+    const socket = control();
+    const input = new PushReadable(socket, true);
+    input.direct();
+    assert.equal(input.take(), undefined, "nothing waits");
+    input.push(new Uint8Array(0));
+    assert.equal(input.take(), undefined, "an empty chunk is no news");
+    for (let i = 0; i < 4; i++) input.push(new Uint8Array(16 * 1024).fill(i));
+    assert.deepEqual(socket.calls, ["pause"]);
+    assert.equal(input.take()![0], 0);
+    assert.deepEqual(socket.calls, ["pause", "resume"]);
+    input.end();
+    assert.equal(input.take()![0], 1, "chunks before the end are still taken");
+    assert.equal(input.take()![0], 2);
+    assert.equal(input.take()![0], 3);
+    assert.equal(input.take(), undefined, "the end is read(), not take()");
+    assert.deepEqual(socket.calls, ["pause", "resume"], "not resumed once ended");
+    const failed = new PushReadable(control(), true);
+    failed.fail(new Error("reset"));
+    assert.equal(failed.take(), undefined);
+  });
+});
+
+/** A transport whose input is `input` (read directly) and whose output is dropped. */
+function pushTransport(input: PushReadable): Transport {
+  const address = { transport: "memory", hostname: "", port: 0 } as const;
+  return {
+    info: { remoteAddr: address, localAddr: address, tls: false },
+    get readable(): never {
+      throw new Error("read directly");
+    },
+    get writable(): never {
+      throw new Error("written directly");
+    },
+    [DIRECT_SOURCE]: () => input.direct(),
+    [DIRECT_SINK]: () => ({ write() {}, end() {}, abort() {} }),
+  } as Transport;
+}
+
+describe("PushReadable under a connection", () => {
+  it("a thread takes the chunks that waited in the same turn, parking only for later ones", async () => {
+    const scheduler = new Scheduler();
+    let resumes = 0;
+    const got: string[] = [];
+    let bytesRead = 0;
+    const hussar = new Hussar({
+      scheduler,
+      *handler(conn) {
+        for (let chunk = yield* conn.read(); chunk !== null; chunk = yield* conn.read()) {
+          got.push(text(chunk)!);
+        }
+        bytesRead = conn.bytesRead;
+      },
+    });
+    const input = new PushReadable(control(), true);
+    for (const part of ["a", "b", "c"]) input.push(bytes(part));
+    const descriptor = hussar.addConnection(pushTransport(input));
+    scheduler.watch({ onResume: (thread) => void (thread === descriptor.thread && resumes++) });
+    await until(() => got.length === 3, 5000, "the three chunks that waited");
+    assert.deepEqual(got, ["a", "b", "c"]);
+    assert.equal(resumes, 1, "started, then read the waiting chunks without parking");
+    input.push(bytes("d"));
+    input.end();
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.deepEqual(got, ["a", "b", "c", "d"]);
+    assert.equal(bytesRead, 4);
   });
 });
