@@ -430,6 +430,20 @@ export class Connection {
   }
 
   /**
+   * Says the peer has sent all it will (its last request asked to close and
+   * was read whole): input reads as ended from now on, and a close that
+   * follows ends the socket as soon as the output is out, with neither the
+   * half-close nor the lingering close that input left unread calls for
+   * (RFC 9112 §9.6). Input already received and not read keeps them: the
+   * peer sent more than it said.
+   */
+  finishInput(): void {
+    if (this.#state !== "open" || this.#eof || this.#next !== null) return;
+    this.#eof = true;
+    this.#source.finish?.();
+  }
+
+  /**
    * Closes gracefully: stops reading, sends what is queued, then ends the
    * stream. Idempotent; the first reason wins.
    */

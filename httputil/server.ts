@@ -673,8 +673,12 @@ function afterAnswer(
   if (response?.upgrade !== undefined && response.status === 101) {
     return runUpgrade(conn, response.upgrade, settings.shutdown);
   }
-  if (!conn.keepAlive || !conn.isAlive()) return conn.close("not kept alive");
   const body = request[MADE_BODY];
+  if (!conn.keepAlive || !conn.isAlive()) {
+    // The client asked to close and was read whole: no lingering close (RFC 9112 §9.6).
+    if (!request.head.keepAlive && (body === null || body.finished)) conn.finishInput();
+    return conn.close("not kept alive");
+  }
   return body === null || body.finished ? true : drainBody(conn, settings, body);
 }
 

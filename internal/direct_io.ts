@@ -82,6 +82,13 @@ export interface DirectSource {
   read(reader: DirectReader): void;
   /** The reader is done (what cancelling the stream does). */
   cancel(): void;
+  /**
+   * Optional: the reader is done and the peer has sent all it will (its last
+   * request asked to close and was read whole). Unlike `cancel`, no input
+   * is left unread, so closing needs no lingering close (RFC 9112 §9.6) and
+   * no half-close before it.
+   */
+  finish?(): void;
 }
 
 /** The key under which a transport offers `() => DirectSource | null`. */

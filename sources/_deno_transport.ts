@@ -125,6 +125,13 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
     this.#settle();
   }
 
+  /** The reader is done and the peer sent all it will: as if its end was read (no lingering close). */
+  finish(): void {
+    if (this.#input !== "open") return;
+    this.#input = "ended";
+    this.#settle();
+  }
+
   /** Bytes to the peer (made on first use; the owning connection writes directly). */
   get writable(): WritableStream<Uint8Array> {
     return this.#writable ??= socketWritable(this);
@@ -230,9 +237,15 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
     }
   }
 
-  /** Output sink: our FIN. */
+  /**
+   * Output sink: our FIN. A half-close first only while input may still
+   * come (open, or left unread for a lingering close) or for TLS's
+   * close_notify: else `close()` alone sends the FIN, sparing an op.
+   */
   async end(): Promise<void> {
-    await this.#conn.closeWrite();
+    if (this.#input === "open" || this.#input === "cancelled" || this.info.tls) {
+      await this.#conn.closeWrite();
+    }
     this.#writeDone = true;
     this.#settle();
   }

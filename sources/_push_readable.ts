@@ -130,6 +130,17 @@ export class PushReadable implements DirectSource {
     this.#socket.cancelled();
   }
 
+  /**
+   * The consumer is done and the peer sent all it will: as if its end was
+   * read, so the owner closes without a lingering close. The socket is not
+   * paused (that would cost a system call on a socket about to close).
+   */
+  finish(): void {
+    if (this.#state !== "open") return;
+    this.#state = "ended";
+    this.#dropDirect();
+  }
+
   /** Hands a chunk from the socket to the consumer; dropped once not open. */
   push(chunk: Uint8Array): void {
     if (this.#state !== "open") return;

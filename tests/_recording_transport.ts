@@ -8,13 +8,16 @@ const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
  * A transport whose peer sends `input` (if any) and then waits without
  * ending its side (an end while a response is owed would mean it left), and
  * whose sink takes every write at once, recording it in `writes` as handed
- * over.
+ * over. `inputEnd()` says how the connection let go of the input first:
+ * `finish` (the peer sent all it will), `cancel` (input may be left unread),
+ * or null (neither yet).
  */
 export function recordingTransport(
   input: Uint8Array | null = null,
-): { transport: Transport; writes: Uint8Array[] } {
+): { transport: Transport; writes: Uint8Array[]; inputEnd(): "finish" | "cancel" | null } {
   const writes: Uint8Array[] = [];
   let pending = input;
+  let inputEnd: "finish" | "cancel" | null = null;
   const transport = {
     info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
     get readable(): never {
@@ -29,7 +32,12 @@ export function recordingTransport(
         pending = null;
         if (chunk !== null) setTimeout(() => reader[ON_CHUNK](chunk), 0);
       },
-      cancel(): void {},
+      cancel(): void {
+        inputEnd ??= "cancel";
+      },
+      finish(): void {
+        inputEnd ??= "finish";
+      },
     }),
     [DIRECT_SINK]: () => ({
       write(chunk: Uint8Array): void {
@@ -39,5 +47,5 @@ export function recordingTransport(
       abort(): void {},
     }),
   } as Transport;
-  return { transport, writes };
+  return { transport, writes, inputEnd: () => inputEnd };
 }

@@ -313,6 +313,71 @@ describe("httpHandler: keep-alive and pipelining", () => {
   });
 });
 
+describe("httpHandler: how a closing connection lets go of its input", () => {
+  /** Serves `raw` on a recording transport; how the input was let go, and the statuses answered. */
+  async function closeAfter(raw: string): Promise<{ end: string | null; statuses: number[] }> {
+    const hussar = new Hussar({
+      handler: httpHandler(function* (request) {
+        // `/read` reads the body; others leave it.
+        if (request.head.target === "/read") yield* request.body.readAll();
+        return { status: 200, body: "ok" };
+      }),
+    });
+    const { transport, writes, inputEnd } = recordingTransport(new TextEncoder().encode(raw));
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    const text = writes.map((bytes) => new TextDecoder().decode(bytes)).join("");
+    return { end: inputEnd(), statuses: parseResponses(text).map((r) => r.status) };
+  }
+
+  it("finishes it after a request that asked to close and was read whole: no lingering close", async () => {
+    assert.deepEqual(
+      await closeAfter("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+      { end: "finish", statuses: [200] },
+    );
+    assert.deepEqual(await closeAfter("GET / HTTP/1.0\r\n\r\n"), {
+      end: "finish",
+      statuses: [200],
+    });
+    assert.deepEqual(
+      await closeAfter(
+        "POST /read HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc",
+      ),
+      { end: "finish", statuses: [200] },
+    );
+  });
+
+  it("cancels it when input may be left unread: bytes after the request, a body unread or not all sent, the server's own close", async () => {
+    // Sent after the request that asked to close: the peer said more than it said it would.
+    assert.deepEqual(
+      await closeAfter(
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /more HTTP/1.1\r\n",
+      ),
+      { end: "cancel", statuses: [200] },
+    );
+    // A body the app left unread.
+    assert.deepEqual(
+      await closeAfter(
+        "POST / HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc",
+      ),
+      { end: "cancel", statuses: [200] },
+    );
+    // The body's last 2 bytes never came: the peer may still be sending them.
+    assert.deepEqual(
+      await closeAfter(
+        "POST / HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 5\r\n\r\nabc",
+      ),
+      { end: "cancel", statuses: [200] },
+    );
+    // A malformed request: the server closes, and the peer may have sent anything after it.
+    assert.deepEqual(await closeAfter("GET / HTTP/1.1\r\nHost h\r\n\r\n"), {
+      end: "cancel",
+      statuses: [400],
+    });
+  });
+});
+
 describe("httpHandler: request bodies", () => {
   it("echoes a Content-Length body however it is fragmented", async () => {
     const server = serve(echo);

@@ -2,6 +2,7 @@ import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { DenoConnTransport } from "../../sources/_deno_transport.ts";
 import { type DirectSource, ON_CHUNK, ON_READ_ERROR } from "../../internal/direct_io.ts";
+import { LINGER_EXPIRED } from "../../sources/_timing.ts";
 
 const info = {
   remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
@@ -152,5 +153,57 @@ describe("DenoConnTransport.writev", () => {
     const chunks = [bytes(9, 3), bytes(32 * 1024, 4)];
     await transport.writev(chunks);
     assert.deepEqual(joined(writes), joined(chunks));
+  });
+});
+
+/** A `Deno.Conn` stand-in that records the close calls; a read waits until close() fails it. */
+function closingConn(): {
+  conn: ConstructorParameters<typeof DenoConnTransport>[0];
+  calls: string[];
+} {
+  const calls: string[] = [];
+  const pending: ((error: Error) => void)[] = [];
+  const conn = {
+    read: (): Promise<number | null> => new Promise((_, reject) => pending.push(reject)),
+    write: (chunk: Uint8Array): Promise<number> => Promise.resolve(chunk.length),
+    closeWrite(): Promise<void> {
+      calls.push("closeWrite");
+      return Promise.resolve();
+    },
+    close() {
+      calls.push("close");
+      for (const reject of pending.splice(0)) reject(new Error("BadResource"));
+    },
+  } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+  return { conn, calls };
+}
+
+describe("DenoConnTransport: closing", () => {
+  it("input finished (the peer sent all it will): close() alone, no half-close, no lingering read", async () => {
+    const { conn, calls } = closingConn();
+    const transport = new DenoConnTransport(conn, info);
+    const source = transport as unknown as DirectSource;
+    source.read({ [ON_CHUNK]() {}, [ON_READ_ERROR]() {} }); // pending, as the connection keeps one
+    source.finish!();
+    await transport.end();
+    assert.deepEqual(calls, ["close"]);
+  });
+
+  it("input cancelled: half-close first, then it lingers (reads) until the peer's end", async () => {
+    const { conn, calls } = closingConn();
+    const transport = new DenoConnTransport(conn, info);
+    (transport as unknown as DirectSource).cancel();
+    await transport.end();
+    assert.deepEqual(calls, ["closeWrite"], "still open: lingering, reading until the peer ends");
+    transport[LINGER_EXPIRED]();
+    assert.deepEqual(calls, ["closeWrite", "close"]);
+  });
+
+  it("over TLS: half-closes first (close_notify) even when input is finished", async () => {
+    const { conn, calls } = closingConn();
+    const transport = new DenoConnTransport(conn, { ...info, tls: true });
+    (transport as unknown as DirectSource).finish!();
+    await transport.end();
+    assert.deepEqual(calls, ["closeWrite", "close"]);
   });
 });

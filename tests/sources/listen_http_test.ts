@@ -1,6 +1,6 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { Hussar } from "../../core/mod.ts";
 import { httpHandler } from "../../httputil/mod.ts";
 import { listen, type Listener } from "../../sources/mod.ts";
@@ -20,6 +20,28 @@ async function fdsSettle(baseline: number | null): Promise<number | null> {
     now = openFds();
   }
   return now;
+}
+
+/**
+ * Whether the server's end of a loopback TCP connection is still held by a
+ * process, from the kernel's socket table (Linux): a socket closed by its
+ * owner has no inode, or is gone. Null without the table.
+ */
+function serverSocketHeld(server: number, client: number): boolean | null {
+  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].filter(existsSync);
+  if (tables.length === 0) return null;
+  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of tables) {
+    for (const line of readFileSync(table, "latin1").split("\n").slice(1)) {
+      // sl local_address rem_address st queues tr:when retrnsmt uid timeout inode ...
+      const fields = line.trim().split(/\s+/);
+      if (!fields[1]?.endsWith(`:${hex(server)}`) || !fields[2]?.endsWith(`:${hex(client)}`)) {
+        continue;
+      }
+      return fields[9] !== "0";
+    }
+  }
+  return false;
 }
 
 async function serveHttp(): Promise<{ hussar: Hussar; listener: Listener }> {
@@ -68,6 +90,27 @@ describe("Hussar over listen()", () => {
     assert.equal(await refused(target), true);
     const after = await fdsSettle(before);
     if (before !== null) assert.ok(after! <= before, `fds: ${before} before, ${after} after`);
+  });
+
+  it("after a request that asked to close, closes its socket at once: no lingering close while the client stays open", async () => {
+    const { hussar, listener } = await serveHttp();
+    const target = { port: listener.addr.port, host: "127.0.0.1" };
+    try {
+      const client = await connect(target);
+      await client.write("GET /bye HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+      await within(client.ended, 5000, "the server's FIN");
+      assert.equal(parseResponses(client.text())[0].body, "GET /bye 0");
+      // The client keeps its side open. A lingering close would hold the server's socket until
+      // the client's FIN or its 2 s bound; the request said all the client will send.
+      const server = listener.addr.port;
+      const port = client.socket.localPort!;
+      for (let i = 0; i < 50 && serverSocketHeld(server, port) === true; i++) await sleep(20);
+      assert.notEqual(serverSocketHeld(server, port), true, "the server still holds its socket");
+      client.end();
+      assert.equal(await within(client.closed, 2000, "the client closing"), null);
+    } finally {
+      await hussar.close();
+    }
   });
 
   it("close() ends idle keep-alive connections and leaves no socket behind", async () => {

@@ -116,6 +116,20 @@ describe("PushReadable", () => {
     failed.fail(new Error("reset"));
     assert.equal(failed.take(), undefined);
   });
+
+  it("finish: reads as ended, not cancelled, without pausing the socket; what comes after is dropped", async () => {
+    const socket = control();
+    const input = new PushReadable(socket);
+    input.direct();
+    void readOnce(input); // pending: let go by finish(), never called
+    assert.deepEqual(socket.calls, ["resume"]);
+    input.finish();
+    assert.equal(input.open, false);
+    assert.equal(input.cancelled, false, "nothing left unread: no lingering close");
+    input.push(bytes("late"));
+    assert.equal(await readOnce(input), null);
+    assert.deepEqual(socket.calls, ["resume"], "neither paused nor told of a cancel");
+  });
 });
 
 /** A transport whose input is `input` (read directly) and whose output is dropped. */
