@@ -36,3 +36,7 @@ export const DEADLINE_AT: unique symbol = Symbol("hussar.deadlineAt");
 export const DEADLINE_DUE: unique symbol = Symbol("hussar.deadlineDue");
 /** `Descriptor`: the timer that ends the thread and connection after the grace period. */
 export const GRACE_TIMER: unique symbol = Symbol("hussar.graceTimer");
+/** `Descriptor`: the live one accepted before it, in the core's list (null: first, or dropped). */
+export const PREV: unique symbol = Symbol("hussar.prev");
+/** `Descriptor`: the live one accepted after it (null: last, or dropped). */
+export const NEXT: unique symbol = Symbol("hussar.next");

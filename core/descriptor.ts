@@ -1,6 +1,6 @@
 import type { Thread, TimerHandle } from "../scheduler/mod.ts";
 import type { Connection } from "./connection.ts";
-import { DEADLINE_AT, DEADLINE_DUE, GRACE_TIMER } from "./_slots.ts";
+import { DEADLINE_AT, DEADLINE_DUE, GRACE_TIMER, NEXT, PREV } from "./_slots.ts";
 
 /**
  * The core's record of one live connection: the connection, the thread
@@ -43,6 +43,10 @@ export class Descriptor {
   [DEADLINE_DUE]: number = Infinity;
   /** @internal Timer that ends the thread and connection after the grace period. */
   [GRACE_TIMER]: TimerHandle | null = null;
+  /** @internal The live descriptor accepted before this one (null: the first, or dropped). */
+  [PREV]: Descriptor | null = null;
+  /** @internal The live descriptor accepted after this one (null: the last, or dropped). */
+  [NEXT]: Descriptor | null = null;
 
   /** @internal Created by `Hussar.addConnection`. */
   constructor(connection: Connection, frame: Record<string, unknown>) {

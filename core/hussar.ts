@@ -18,6 +18,8 @@ import {
   EXPIRE,
   FLUSH,
   GRACE_TIMER,
+  NEXT,
+  PREV,
   SET_DEADLINE,
   TAKE_WAKE,
   WAKE,
@@ -118,7 +120,17 @@ export class Hussar implements ConnectionOwner {
   readonly #maxConnections: number;
   readonly #onError: (error: unknown, conn: Connection) => void;
   readonly #logger: Logger;
-  readonly #descriptors = new Map<Connection, Descriptor>();
+  /**
+   * Live descriptors in acceptance order, a list through the descriptors
+   * themselves; a dropped one keeps no link. A `Map` under churn rehashes its
+   * table every so many connections, and each old table (soon in old space)
+   * keeps its successor and its entries: V8's minor collections, which treat
+   * old space as live, then kept every connection since alive until a major
+   * one (half of a churn's allocation was promoted).
+   */
+  #first: Descriptor | null = null;
+  #last: Descriptor | null = null;
+  #count = 0;
   readonly #sources = new Set<Source>();
   readonly #shuttleSources = new Set<ShuttleSource<ShuttleLike>>();
   readonly #shuttles = new Map<ShuttleLike, Thread>();
@@ -195,10 +207,17 @@ export class Hussar implements ConnectionOwner {
     this.start();
     const conn = new Connection(this, this.#nextConnectionId++, transport, this.#highWaterMark);
     const descriptor = new Descriptor(conn, {});
-    this.#descriptors.set(conn, descriptor);
+    const last = this.#last;
+    if (last === null) this.#first = descriptor;
+    else {
+      last[NEXT] = descriptor;
+      descriptor[PREV] = last;
+    }
+    this.#last = descriptor;
+    this.#count++;
     conn[DESCRIPTOR] = descriptor;
     this.#accepted++;
-    if (this.#closing || this.#descriptors.size > this.#maxConnections) {
+    if (this.#closing || this.#count > this.#maxConnections) {
       conn.abort(this.#closing ? "server closing" : "too many connections");
       return descriptor;
     }
@@ -217,24 +236,34 @@ export class Hussar implements ConnectionOwner {
 
   /** Live descriptors, in acceptance order. */
   descriptors(): IterableIterator<Descriptor> {
-    return this.#descriptors.values();
+    return this.#liveDescriptors().values();
   }
 
   /** Number of live descriptors. */
   get connectionCount(): number {
-    return this.#descriptors.size;
+    return this.#count;
+  }
+
+  /** The live descriptors now, in acceptance order (a copy: dropping one does not disturb it). */
+  #liveDescriptors(): Descriptor[] {
+    const list: Descriptor[] = [];
+    for (let descriptor = this.#first; descriptor !== null; descriptor = descriptor[NEXT]) {
+      list.push(descriptor);
+    }
+    return list;
   }
 
   /** Counts by phase and state, for tests and metrics. */
   stats(): HussarStats {
     const phases: Record<string, number> = {};
     const states: Record<string, number> = {};
-    for (const { connection } of this.#descriptors.values()) {
+    for (let descriptor = this.#first; descriptor !== null; descriptor = descriptor[NEXT]) {
+      const connection = descriptor.connection;
       phases[connection.phase] = (phases[connection.phase] ?? 0) + 1;
       states[connection.state] = (states[connection.state] ?? 0) + 1;
     }
     return {
-      connections: this.#descriptors.size,
+      connections: this.#count,
       phases,
       states,
       accepted: this.#accepted,
@@ -313,7 +342,7 @@ export class Hussar implements ConnectionOwner {
 
   /** Resolves once no descriptor is left (all connections ended and their threads done) and no shuttle thread runs. */
   whenEmpty(): Promise<void> {
-    if (this.#descriptors.size === 0 && this.#shuttles.size === 0) return Promise.resolve();
+    if (this.#count === 0 && this.#shuttles.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
@@ -335,7 +364,7 @@ export class Hussar implements ConnectionOwner {
       // A thread killed before its first turn never reaches the `finally` that forgets it.
       this.#shuttles.delete(shuttle);
     }
-    for (const descriptor of [...this.#descriptors.values()]) {
+    for (const descriptor of this.#liveDescriptors()) {
       descriptor.connection.abort(reason);
       this.#endThreadLater(descriptor, 0);
     }
@@ -487,14 +516,21 @@ export class Hussar implements ConnectionOwner {
     if (conn.state !== "closed" || descriptor.thread?.alive) return;
     this.#cancelDeadline(descriptor);
     this.#cancelGrace(descriptor);
-    this.#descriptors.delete(conn);
+    const prev = descriptor[PREV];
+    const next = descriptor[NEXT];
+    if (prev === null) this.#first = next;
+    else prev[NEXT] = next;
+    if (next === null) this.#last = prev;
+    else next[PREV] = prev;
+    descriptor[PREV] = descriptor[NEXT] = null;
+    this.#count--;
     conn[DESCRIPTOR] = null;
     this.#notifyIfEmpty();
   }
 
   #notifyIfEmpty(): void {
     if (
-      this.#descriptors.size === 0 && this.#shuttles.size === 0 && this.#emptyWaiters.length > 0
+      this.#count === 0 && this.#shuttles.size === 0 && this.#emptyWaiters.length > 0
     ) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];

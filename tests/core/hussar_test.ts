@@ -11,6 +11,7 @@ import {
 } from "../../core/mod.ts";
 import { Scheduler, sleep, VirtualClock, wait } from "../../scheduler/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
+import { NEXT, PREV } from "../../core/_slots.ts";
 import { recordingTransport } from "../_recording_transport.ts";
 import { until } from "../_until.ts";
 
@@ -423,6 +424,34 @@ describe("Hussar: descriptors and introspection", () => {
     assert.deepEqual([...hussar.descriptors()].map((d) => d.connection.id), [1, 3]);
     for (const client of clients) client.end();
     await assertClean(hussar);
+  });
+
+  it("keeps descriptors in acceptance order as the first, middle and last go; a dropped one links to none", async () => {
+    const { hussar, source } = setup(function* (conn) {
+      yield* conn.read();
+    });
+    const clients = [1, 2, 3, 4, 5].map(() => source.connect());
+    await until(() => hussar.connectionCount === 5, 10_000, "five connections");
+    const all = [...hussar.descriptors()];
+    const ids = (): number[] => [...hussar.descriptors()].map((d) => d.connection.id);
+    const end = async (index: number, left: number[]): Promise<void> => {
+      clients[index].end();
+      await until(() => hussar.connectionCount === left.length, 10_000, `#${index + 1} to go`);
+      assert.deepEqual(ids(), left);
+      // A dropped descriptor that linked to live ones would keep them, and all accepted after
+      // them, from the young generation's collections once it sits in the old one.
+      assert.equal(all[index][PREV], null);
+      assert.equal(all[index][NEXT], null);
+    };
+    await end(2, [1, 2, 4, 5]);
+    await end(0, [2, 4, 5]);
+    await end(4, [2, 4]);
+    clients.push(source.connect());
+    await until(() => hussar.connectionCount === 3, 10_000, "a sixth connection");
+    assert.deepEqual(ids(), [2, 4, 6]);
+    for (const client of clients) client.end();
+    await assertClean(hussar);
+    assert.deepEqual(ids(), []);
   });
 
   it("ends a thread that outlives its closed connection after the grace period", async () => {
