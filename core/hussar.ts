@@ -133,7 +133,9 @@ export class Hussar implements ConnectionOwner {
   #count = 0;
   readonly #sources = new Set<Source>();
   readonly #shuttleSources = new Set<ShuttleSource<ShuttleLike>>();
-  readonly #shuttles = new Map<ShuttleLike, Thread>();
+  /** Shuttle threads running, in a list for the same reason as the descriptors (see `#first`). */
+  #shuttles: ShuttleEntry | null = null;
+  #shuttleCount = 0;
   readonly #deadlines: DeadlineHeap;
   #manager: Thread | null = null;
   #managerPoked = false;
@@ -267,7 +269,7 @@ export class Hussar implements ConnectionOwner {
       phases,
       states,
       accepted: this.#accepted,
-      shuttles: this.#shuttles.size,
+      shuttles: this.#shuttleCount,
     };
   }
 
@@ -307,29 +309,48 @@ export class Hussar implements ConnectionOwner {
         if (thread.alive) this.scheduler.kill(thread);
       });
     };
+    const entry: ShuttleEntry = { shuttle, thread: null, prev: null, next: null };
     const thread = this.scheduler.spawn(
-      this.#runShuttle(shuttle, threadBody(body), () => {
+      this.#runShuttle(entry, threadBody(body), () => {
         signal?.removeEventListener("abort", onAbort);
         grace?.cancel();
       }),
       { name: `shuttle#${shuttle.id}` },
     );
     if (!thread.alive) return;
-    this.#shuttles.set(shuttle, thread);
+    entry.thread = thread;
+    const first = this.#shuttles;
+    if (first !== null) {
+      entry.next = first;
+      first.prev = entry;
+    }
+    this.#shuttles = entry;
+    this.#shuttleCount++;
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
   }
 
-  *#runShuttle(shuttle: ShuttleLike, body: AwayCall<unknown>, ended: () => void): AwayCall<void> {
+  *#runShuttle(entry: ShuttleEntry, body: AwayCall<unknown>, ended: () => void): AwayCall<void> {
     try {
       yield* body;
     } catch (error) {
-      this.#shuttleFailed(shuttle, error);
+      this.#shuttleFailed(entry.shuttle, error);
     } finally {
       ended();
-      this.#shuttles.delete(shuttle);
+      this.#forgetShuttle(entry);
       this.#notifyIfEmpty();
     }
+  }
+
+  /** Takes `entry` out of the list (if in it), leaving it no link. */
+  #forgetShuttle(entry: ShuttleEntry): void {
+    if (entry.thread === null) return; // ended within spawn(): never listed
+    const { prev, next } = entry;
+    if (prev === null) this.#shuttles = next;
+    else prev.next = next;
+    if (next !== null) next.prev = prev;
+    entry.prev = entry.next = entry.thread = null;
+    this.#shuttleCount--;
   }
 
   #shuttleFailed(shuttle: ShuttleLike, error: unknown): void {
@@ -342,7 +363,7 @@ export class Hussar implements ConnectionOwner {
 
   /** Resolves once no descriptor is left (all connections ended and their threads done) and no shuttle thread runs. */
   whenEmpty(): Promise<void> {
-    if (this.#count === 0 && this.#shuttles.size === 0) return Promise.resolve();
+    if (this.#count === 0 && this.#shuttleCount === 0) return Promise.resolve();
     return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
@@ -358,11 +379,15 @@ export class Hussar implements ConnectionOwner {
     );
     this.#sources.clear();
     this.#shuttleSources.clear();
-    for (const [shuttle, thread] of [...this.#shuttles]) {
-      shuttle.abort(reason);
+    const shuttles: ShuttleEntry[] = [];
+    for (let entry = this.#shuttles; entry !== null; entry = entry.next) shuttles.push(entry);
+    for (const entry of shuttles) {
+      const thread = entry.thread;
+      if (thread === null) continue; // forgotten as an earlier one was aborted
+      entry.shuttle.abort(reason);
       if (thread.alive) this.scheduler.kill(thread);
       // A thread killed before its first turn never reaches the `finally` that forgets it.
-      this.#shuttles.delete(shuttle);
+      this.#forgetShuttle(entry);
     }
     for (const descriptor of this.#liveDescriptors()) {
       descriptor.connection.abort(reason);
@@ -530,7 +555,7 @@ export class Hussar implements ConnectionOwner {
 
   #notifyIfEmpty(): void {
     if (
-      this.#count === 0 && this.#shuttles.size === 0 && this.#emptyWaiters.length > 0
+      this.#count === 0 && this.#shuttleCount === 0 && this.#emptyWaiters.length > 0
     ) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
@@ -567,4 +592,12 @@ function threadBody(body: ThreadGenerator | PromiseLike<unknown>): AwayCall<unkn
   const promise = Promise.resolve(body as PromiseLike<unknown>);
   promise.catch(() => {});
   return wait(promise);
+}
+
+/** A running shuttle's place in the core's list (`thread` null: not in it). */
+interface ShuttleEntry {
+  readonly shuttle: ShuttleLike;
+  thread: Thread | null;
+  prev: ShuttleEntry | null;
+  next: ShuttleEntry | null;
 }
