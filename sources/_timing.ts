@@ -63,26 +63,44 @@ export const LINGER_EXPIRED: unique symbol = Symbol("lingerExpired");
 export interface Lingerer {
   /** Closes the socket: the peer did not end its side within {@linkcode LINGER_MS}. */
   [LINGER_EXPIRED](): void;
+  /** Its place among those lingering (set while it lingers; see {@linkcode startLinger}). */
+  [LINGER_ENTRY]?: LingerEntry | null;
+}
+
+/** Where a lingering transport keeps its place among those lingering. */
+export const LINGER_ENTRY: unique symbol = Symbol("hussar.lingerEntry");
+
+/** One lingering close: its transport (null once ended) and when its bound passes. */
+interface LingerEntry {
+  lingerer: Lingerer | null;
+  due: number;
 }
 
 /**
- * Transports lingering now, with when their bound passes. Every bound is
- * {@linkcode LINGER_MS} long, so insertion order is bound order, and one
- * timer for them all (armed for the oldest) replaces a timer per closing
- * connection: under connection churn every connection lingers a moment.
+ * Lingering closes in the order they began, which is bound order (every
+ * bound is {@linkcode LINGER_MS} long): one timer for them all, armed for the
+ * oldest, replaces a timer per closing connection. An ended one stays in line
+ * until swept, holding nothing. Not a `Map`: under churn its rehashed tables,
+ * once in old space, keep every transport since alive through V8's minor
+ * collections.
  */
-const lingerers = new Map<Lingerer, number>();
+let lingering: LingerEntry[] = [];
 let sweepArmed = false;
 
 /** Starts `lingerer`'s bound: its `[LINGER_EXPIRED]()` runs after {@linkcode LINGER_MS} unless {@linkcode endLinger} comes first. */
 export function startLinger(lingerer: Lingerer): void {
-  lingerers.set(lingerer, performance.now() + LINGER_MS);
+  const entry = { lingerer, due: performance.now() + LINGER_MS };
+  lingerer[LINGER_ENTRY] = entry;
+  lingering.push(entry);
   if (!sweepArmed) armSweep(LINGER_MS);
 }
 
 /** The lingering close ended (the peer's FIN, or the socket closed): its bound goes. */
 export function endLinger(lingerer: Lingerer): void {
-  lingerers.delete(lingerer);
+  const entry = lingerer[LINGER_ENTRY];
+  if (entry === undefined || entry === null) return;
+  entry.lingerer = null;
+  lingerer[LINGER_ENTRY] = null;
 }
 
 function armSweep(ms: number): void {
@@ -90,17 +108,23 @@ function armSweep(ms: number): void {
   unrefTimeout(sweep, ms);
 }
 
-/** Closes those whose bound passed; re-arms for the next one. */
+/** Closes those whose bound passed; re-arms for the next one still lingering. */
 function sweep(): void {
   sweepArmed = false;
   const now = performance.now();
-  for (const [lingerer, due] of lingerers) {
-    if (due > now) return armSweep(due - now);
-    lingerers.delete(lingerer);
+  let passed = 0;
+  for (; passed < lingering.length && lingering[passed].due <= now; passed++) {
+    const entry = lingering[passed];
+    const lingerer = entry.lingerer;
+    if (lingerer === null) continue;
+    entry.lingerer = lingerer[LINGER_ENTRY] = null;
     try {
       lingerer[LINGER_EXPIRED]();
     } catch {
       // Closing a socket that went meanwhile: nothing more to do.
     }
   }
+  lingering = lingering.slice(passed);
+  const next = lingering.find((entry) => entry.lingerer !== null);
+  if (next !== undefined) armSweep(next.due - now);
 }
