@@ -36,7 +36,7 @@ export const DEADLINE_AT: unique symbol = Symbol("hussar.deadlineAt");
 export const DEADLINE_DUE: unique symbol = Symbol("hussar.deadlineDue");
 /** `Descriptor`: the timer that ends the thread and connection after the grace period. */
 export const GRACE_TIMER: unique symbol = Symbol("hussar.graceTimer");
-/** `Descriptor`: the live one accepted before it, in the core's list (null: first, or dropped). */
+/** `Descriptor`, a shuttle's entry: the one before it in the core's list (`core/_list.ts`; null: first, or not listed). */
 export const PREV: unique symbol = Symbol("hussar.prev");
-/** `Descriptor`: the live one accepted after it (null: last, or dropped). */
+/** `Descriptor`, a shuttle's entry: the one after it (null: last, or not listed). */
 export const NEXT: unique symbol = Symbol("hussar.next");

@@ -26,6 +26,7 @@ import {
 } from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineHeap } from "./_deadlines.ts";
+import { LiveList } from "./_list.ts";
 import { BoundBody } from "./_bound_body.ts";
 import { DeadlineError } from "./errors.ts";
 import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
@@ -120,22 +121,12 @@ export class Hussar implements ConnectionOwner {
   readonly #maxConnections: number;
   readonly #onError: (error: unknown, conn: Connection) => void;
   readonly #logger: Logger;
-  /**
-   * Live descriptors in acceptance order, a list through the descriptors
-   * themselves; a dropped one keeps no link. A `Map` under churn rehashes its
-   * table every so many connections, and each old table (soon in old space)
-   * keeps its successor and its entries: V8's minor collections, which treat
-   * old space as live, then kept every connection since alive until a major
-   * one (half of a churn's allocation was promoted).
-   */
-  #first: Descriptor | null = null;
-  #last: Descriptor | null = null;
-  #count = 0;
+  /** Live descriptors, in acceptance order (`_list.ts` says why not a `Map`). */
+  readonly #descriptors = new LiveList<Descriptor>();
   readonly #sources = new Set<Source>();
   readonly #shuttleSources = new Set<ShuttleSource<ShuttleLike>>();
-  /** Shuttle threads running, in a list for the same reason as the descriptors (see `#first`). */
-  #shuttles: ShuttleEntry | null = null;
-  #shuttleCount = 0;
+  /** Shuttle threads running. */
+  readonly #shuttles = new LiveList<ShuttleEntry>();
   readonly #deadlines: DeadlineHeap;
   #manager: Thread | null = null;
   #managerPoked = false;
@@ -209,17 +200,10 @@ export class Hussar implements ConnectionOwner {
     this.start();
     const conn = new Connection(this, this.#nextConnectionId++, transport, this.#highWaterMark);
     const descriptor = new Descriptor(conn, {});
-    const last = this.#last;
-    if (last === null) this.#first = descriptor;
-    else {
-      last[NEXT] = descriptor;
-      descriptor[PREV] = last;
-    }
-    this.#last = descriptor;
-    this.#count++;
+    this.#descriptors.add(descriptor);
     conn[DESCRIPTOR] = descriptor;
     this.#accepted++;
-    if (this.#closing || this.#count > this.#maxConnections) {
+    if (this.#closing || this.#descriptors.size > this.#maxConnections) {
       conn.abort(this.#closing ? "server closing" : "too many connections");
       return descriptor;
     }
@@ -238,38 +222,33 @@ export class Hussar implements ConnectionOwner {
 
   /** Live descriptors, in acceptance order. */
   descriptors(): IterableIterator<Descriptor> {
-    return this.#liveDescriptors().values();
+    return this.#descriptors.toArray().values();
   }
 
   /** Number of live descriptors. */
   get connectionCount(): number {
-    return this.#count;
-  }
-
-  /** The live descriptors now, in acceptance order (a copy: dropping one does not disturb it). */
-  #liveDescriptors(): Descriptor[] {
-    const list: Descriptor[] = [];
-    for (let descriptor = this.#first; descriptor !== null; descriptor = descriptor[NEXT]) {
-      list.push(descriptor);
-    }
-    return list;
+    return this.#descriptors.size;
   }
 
   /** Counts by phase and state, for tests and metrics. */
   stats(): HussarStats {
     const phases: Record<string, number> = {};
     const states: Record<string, number> = {};
-    for (let descriptor = this.#first; descriptor !== null; descriptor = descriptor[NEXT]) {
+    for (
+      let descriptor = this.#descriptors.first;
+      descriptor !== null;
+      descriptor = descriptor[NEXT]
+    ) {
       const connection = descriptor.connection;
       phases[connection.phase] = (phases[connection.phase] ?? 0) + 1;
       states[connection.state] = (states[connection.state] ?? 0) + 1;
     }
     return {
-      connections: this.#count,
+      connections: this.#descriptors.size,
       phases,
       states,
       accepted: this.#accepted,
-      shuttles: this.#shuttleCount,
+      shuttles: this.#shuttles.size,
     };
   }
 
@@ -309,7 +288,7 @@ export class Hussar implements ConnectionOwner {
         if (thread.alive) this.scheduler.kill(thread);
       });
     };
-    const entry: ShuttleEntry = { shuttle, thread: null, prev: null, next: null };
+    const entry: ShuttleEntry = { shuttle, thread: null, [PREV]: null, [NEXT]: null };
     const thread = this.scheduler.spawn(
       this.#runShuttle(entry, threadBody(body), () => {
         signal?.removeEventListener("abort", onAbort);
@@ -319,13 +298,7 @@ export class Hussar implements ConnectionOwner {
     );
     if (!thread.alive) return;
     entry.thread = thread;
-    const first = this.#shuttles;
-    if (first !== null) {
-      entry.next = first;
-      first.prev = entry;
-    }
-    this.#shuttles = entry;
-    this.#shuttleCount++;
+    this.#shuttles.add(entry);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
   }
@@ -342,15 +315,10 @@ export class Hussar implements ConnectionOwner {
     }
   }
 
-  /** Takes `entry` out of the list (if in it), leaving it no link. */
+  /** Takes `entry` out of the list (if in it: one that ended within spawn() never was). */
   #forgetShuttle(entry: ShuttleEntry): void {
-    if (entry.thread === null) return; // ended within spawn(): never listed
-    const { prev, next } = entry;
-    if (prev === null) this.#shuttles = next;
-    else prev.next = next;
-    if (next !== null) next.prev = prev;
-    entry.prev = entry.next = entry.thread = null;
-    this.#shuttleCount--;
+    this.#shuttles.delete(entry);
+    entry.thread = null;
   }
 
   #shuttleFailed(shuttle: ShuttleLike, error: unknown): void {
@@ -363,7 +331,7 @@ export class Hussar implements ConnectionOwner {
 
   /** Resolves once no descriptor is left (all connections ended and their threads done) and no shuttle thread runs. */
   whenEmpty(): Promise<void> {
-    if (this.#count === 0 && this.#shuttleCount === 0) return Promise.resolve();
+    if (this.#descriptors.size === 0 && this.#shuttles.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
@@ -379,9 +347,7 @@ export class Hussar implements ConnectionOwner {
     );
     this.#sources.clear();
     this.#shuttleSources.clear();
-    const shuttles: ShuttleEntry[] = [];
-    for (let entry = this.#shuttles; entry !== null; entry = entry.next) shuttles.push(entry);
-    for (const entry of shuttles) {
+    for (const entry of this.#shuttles.toArray()) {
       const thread = entry.thread;
       if (thread === null) continue; // forgotten as an earlier one was aborted
       entry.shuttle.abort(reason);
@@ -389,7 +355,7 @@ export class Hussar implements ConnectionOwner {
       // A thread killed before its first turn never reaches the `finally` that forgets it.
       this.#forgetShuttle(entry);
     }
-    for (const descriptor of this.#liveDescriptors()) {
+    for (const descriptor of this.#descriptors.toArray()) {
       descriptor.connection.abort(reason);
       this.#endThreadLater(descriptor, 0);
     }
@@ -541,21 +507,14 @@ export class Hussar implements ConnectionOwner {
     if (conn.state !== "closed" || descriptor.thread?.alive) return;
     this.#cancelDeadline(descriptor);
     this.#cancelGrace(descriptor);
-    const prev = descriptor[PREV];
-    const next = descriptor[NEXT];
-    if (prev === null) this.#first = next;
-    else prev[NEXT] = next;
-    if (next === null) this.#last = prev;
-    else next[PREV] = prev;
-    descriptor[PREV] = descriptor[NEXT] = null;
-    this.#count--;
+    this.#descriptors.delete(descriptor);
     conn[DESCRIPTOR] = null;
     this.#notifyIfEmpty();
   }
 
   #notifyIfEmpty(): void {
     if (
-      this.#count === 0 && this.#shuttleCount === 0 && this.#emptyWaiters.length > 0
+      this.#descriptors.size === 0 && this.#shuttles.size === 0 && this.#emptyWaiters.length > 0
     ) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
@@ -598,6 +557,6 @@ function threadBody(body: ThreadGenerator | PromiseLike<unknown>): AwayCall<unkn
 interface ShuttleEntry {
   readonly shuttle: ShuttleLike;
   thread: Thread | null;
-  prev: ShuttleEntry | null;
-  next: ShuttleEntry | null;
+  [PREV]: ShuttleEntry | null;
+  [NEXT]: ShuttleEntry | null;
 }
