@@ -129,8 +129,8 @@ export const BLOCKS: readonly Block[] = [
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
   },
   {
-    name: "2026-12-07",
-    source: "2026-12-07/results.json",
+    name: "2026-12-07b",
+    source: "2026-12-07b/results.json",
     render: (json) => {
       const results = json.results as CaseResult[];
       return `${fmtRule(ratioTable(results))}\n\nThe targets of issues 15 and 16 in this run:\n\n${
