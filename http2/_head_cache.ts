@@ -10,6 +10,7 @@
  */
 
 import { HeaderList } from "../httputil/headers.ts";
+import { fillTrusted } from "../internal/header_fill.ts";
 import type { Http2RequestHead } from "./request.ts";
 
 /** Larger blocks are not kept: copying them each time would cost more than it spares. */
@@ -19,8 +20,11 @@ export class HeadCache {
   #block: Uint8Array | null = null;
   #changes = -1;
   #head: Http2RequestHead | null = null;
-  /** The head's fields, flat: each copy gets a list of its own, which its app may change. */
-  readonly #fields: string[] = [];
+  /**
+   * The head's fields, validated: name, lower case, value. Lent to each copy's list, which
+   * copies them before its app changes them, so never changed (a new head gets a new array).
+   */
+  #fields: string[] = [];
 
   /**
    * A new copy of the head `block` decodes to when it is the block kept and
@@ -32,9 +36,8 @@ export class HeadCache {
     if (kept === null || changes !== this.#changes || kept.length !== n) return null;
     for (let i = 0; i < n; i++) if (kept[i] !== block[i]) return null;
     const head = this.#head!;
-    const fields = this.#fields;
     const headers = new HeaderList();
-    for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
+    fillTrusted(headers, this.#fields, true);
     return {
       method: head.method,
       scheme: head.scheme,
@@ -52,8 +55,8 @@ export class HeadCache {
     this.#block = block.slice();
     this.#changes = changes;
     this.#head = { ...head };
-    const fields = this.#fields;
-    fields.length = 0;
-    head.headers.forEach((value, name) => fields.push(name, value));
+    const fields: string[] = [];
+    head.headers.forEach((value, name) => fields.push(name, name.toLowerCase(), value));
+    this.#fields = fields;
   }
 }

@@ -8,17 +8,18 @@
 import type { HeaderList } from "./headers.ts";
 import { HttpError } from "./errors.ts";
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from "./_chars.ts";
+import { registerFill, type TrustedFill } from "../internal/header_fill.ts";
+
+export { fillTrusted } from "../internal/header_fill.ts";
 
 type TrustedAppend = (list: HeaderList, name: string, lower: string, value: string) => void;
-type TrustedFill = (list: HeaderList, fields: string[], borrowed: boolean) => void;
 
 let trustedAppend: TrustedAppend | undefined;
-let trustedFill: TrustedFill | undefined;
 
 /** Called once by HeaderList's static block to hand over its private append and fill. */
 export function registerTrusted(append: TrustedAppend, fill: TrustedFill): void {
   trustedAppend = append;
-  trustedFill = fill;
+  registerFill(fill);
 }
 
 /**
@@ -27,15 +28,6 @@ export function registerTrusted(append: TrustedAppend, fill: TrustedFill): void 
  */
 export function appendTrusted(list: HeaderList, name: string, lower: string, value: string): void {
   trustedAppend!(list, name, lower, value);
-}
-
-/**
- * Gives an empty `list` the fields the scanner validated, three entries
- * each: name, its lower case, value. The list is taken, not copied; if
- * `borrowed` (others read it too), it is copied before any change.
- */
-export function fillTrusted(list: HeaderList, fields: string[], borrowed = false): void {
-  trustedFill!(list, fields, borrowed);
 }
 
 /**

@@ -29,15 +29,18 @@ const added = (value: string): number[] => [0x41, value.length, ...text(value)];
 /** The newest dynamic table entry (index 62, §2.3.3). */
 const NEWEST = [0xbe];
 
-/** Answers with the head it got as JSON, then adds a field to that head's list. */
+/** Answers with the head it got as JSON (Host looked up by another case), then edits that head's list. */
 function echoHead(exchange: Http2Exchange): { status: number; body: string } {
   const { head } = exchange;
   const body = JSON.stringify({
     authority: head.authority,
     target: head.target,
+    host: head.headers.get("Host"),
     headers: [...head.headers],
   });
   head.headers.append("x-added-by-the-app", "1");
+  head.headers.set("host", "changed.by.the.app");
+  head.headers.delete("HOST");
   return { status: 200, body };
 }
 
@@ -61,8 +64,8 @@ describe("HTTP/2 request heads of repeated header blocks", () => {
       ]));
       const got = await streamAnswers(client, [1, 3, 5, 7, 9, 11]);
       const heads = [1, 3, 5, 7, 9, 11].map((id) => JSON.parse(got.get(id)!.body));
-      const a = { authority: "a.test", target: "/", headers: [["host", "a.test"]] };
-      const b = { authority: "b.test", target: "/", headers: [["host", "b.test"]] };
+      const a = { authority: "a.test", target: "/", host: "a.test", headers: [["host", "a.test"]] };
+      const b = { authority: "b.test", target: "/", host: "b.test", headers: [["host", "b.test"]] };
       assert.deepEqual(heads, [a, a, a, a, b, b]);
       client.end();
     } finally {
