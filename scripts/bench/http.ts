@@ -9,7 +9,7 @@
  *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node,node20]
  *     [--case=footprint,memory,get,post,pipeline,stream,upload,churn,h2]
  *     [--server=hussar,core,native,raw,floor,srvx,hono] [--rounds=3] [--fresh-rounds=2]
- *     [--idle=10000] [--h2-streams=10] [--out=docs/bench] [--no-build]
+ *     [--idle=10000] [--h2-streams=10] [--port=18080] [--out=docs/bench] [--no-build]
  *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (tables and chart again)
  *
  * Each contender runs in its own process pinned to core 0; the load
@@ -984,7 +984,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "hussar-bench-"));
   const files = fixtures(dir);
   const tally: Tally = { results: [], failures: [] };
-  let port = 18_080;
+  let port = Number(option("port") ?? 18_080); // the first server's is one more
   const nextPort = (): number => ++port;
   try {
     for (const runtime of runtimes) {
