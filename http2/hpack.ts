@@ -329,6 +329,15 @@ export class HpackEncoder {
   #pending = -1;
   #buf = new Uint8Array(256);
   #pos = 0;
+  /** Entries added to the table so far. */
+  #added = 0;
+  /**
+   * The last flat list encoded, if encoding it added nothing to the table and opened with no
+   * size update: the same list encodes to the same bytes, still at the buffer's start (§2.3: a
+   * block's encoding depends on its fields and the table only). `#lastLength` -1: none.
+   */
+  readonly #last: string[] = [];
+  #lastLength = -1;
 
   /** Creates an encoder whose table starts at the default 4096 octets (or less). */
   constructor(options: HpackEncoderOptions = {}) {
@@ -367,15 +376,32 @@ export class HpackEncoder {
    * the next call.
    */
   encode(fields: Iterable<readonly [string, string]> | readonly string[]): Uint8Array {
+    const flat = Array.isArray(fields) && typeof fields[0] === "string"
+      ? fields as readonly string[]
+      : null;
+    const last = this.#last;
+    if (flat !== null && this.#lastLength !== -1 && this.#pending === -1) {
+      const n = flat.length;
+      let i = 0;
+      if (n === last.length) { while (i < n && flat[i] === last[i]) i++; }
+      if (i === n) return this.#buf.subarray(0, this.#lastLength);
+    }
+    this.#lastLength = -1;
     this.#pos = 0;
-    if (this.#pending !== -1) {
+    const updated = this.#pending !== -1;
+    if (updated) {
       if (this.#minPending < this.#pending) this.#integer(this.#minPending, 5, 0x20);
       this.#integer(this.#pending, 5, 0x20);
       this.#minPending = this.#pending = -1;
     }
-    if (Array.isArray(fields) && typeof fields[0] === "string") {
-      const flat = fields as readonly string[];
+    if (flat !== null) {
+      const added = this.#added;
       for (let i = 0; i + 1 < flat.length; i += 2) this.#field(flat[i].toLowerCase(), flat[i + 1]);
+      if (!updated && added === this.#added) {
+        last.length = 0;
+        for (let i = 0; i < flat.length; i++) last.push(flat[i]);
+        this.#lastLength = this.#pos;
+      }
     } else {
       for (const [name, value] of fields as Iterable<readonly [string, string]>) {
         this.#field(name.toLowerCase(), value);
@@ -410,6 +436,7 @@ export class HpackEncoder {
     } else if (!NOT_INDEXED.has(name) && size <= table.maxSize / 2) {
       this.#integer(nameIndex, 6, 0x40); // §6.2.1
       table.add(name, value);
+      this.#added++;
     } else {
       this.#integer(nameIndex, 4, 0x00); // §6.2.2
     }

@@ -390,6 +390,33 @@ describe("HpackEncoder", () => {
     }
   });
 
+  it("encodes a flat list equal to the last one to the same bytes, unless the table moved since", () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    // One array changed in place between blocks, as the session's response fields are.
+    const fields = [":status", "200", "content-length", "5"];
+    const block = (): Uint8Array => {
+      const bytes = encoder.encode(fields).slice();
+      assert.deepEqual(decoder.decode(bytes), fields);
+      assert.equal(decoder.tableSize, encoder.tableSize);
+      return bytes;
+    };
+    const first = block(); // a static index and a literal not indexed: the table stays empty
+    assert.deepEqual(block(), first);
+    fields[3] = "6";
+    assert.notDeepEqual(block(), first);
+    fields.push("x-a", "1"); // added to the table: the same list next time is an index
+    const adding = block();
+    const indexed = block();
+    assert.ok(indexed.length < adding.length, "x-a taken from the table the second time");
+    assert.deepEqual(block(), indexed);
+    encoder.setPeerMaxTableSize(0); // the table emptied: a size update, x-a a literal again
+    const updated = block();
+    assert.equal(updated[0], 0x20);
+    assert.equal(decoder.tableSize, 0);
+    assert.notDeepEqual(block(), updated, "the size update is sent once");
+  });
+
   it("indexes repeated response fields, so a second response is a few octets", () => {
     const encoder = new HpackEncoder();
     const fields: [string, string][] = [
