@@ -334,10 +334,10 @@ export class HpackEncoder {
   /**
    * The last flat list encoded, if encoding it added nothing to the table and opened with no
    * size update: the same list encodes to the same bytes, still at the buffer's start (§2.3: a
-   * block's encoding depends on its fields and the table only). `#lastLength` -1: none.
+   * block's encoding depends on its fields and the table only), given again as the same view.
    */
   readonly #last: string[] = [];
-  #lastLength = -1;
+  #lastBlock: Uint8Array | null = null;
 
   /** Creates an encoder whose table starts at the default 4096 octets (or less). */
   constructor(options: HpackEncoderOptions = {}) {
@@ -380,13 +380,13 @@ export class HpackEncoder {
       ? fields as readonly string[]
       : null;
     const last = this.#last;
-    if (flat !== null && this.#lastLength !== -1 && this.#pending === -1) {
+    if (flat !== null && this.#lastBlock !== null && this.#pending === -1) {
       const n = flat.length;
       let i = 0;
       if (n === last.length) { while (i < n && flat[i] === last[i]) i++; }
-      if (i === n) return this.#buf.subarray(0, this.#lastLength);
+      if (i === n) return this.#lastBlock;
     }
-    this.#lastLength = -1;
+    this.#lastBlock = null;
     this.#pos = 0;
     const updated = this.#pending !== -1;
     if (updated) {
@@ -400,7 +400,7 @@ export class HpackEncoder {
       if (!updated && added === this.#added) {
         last.length = 0;
         for (let i = 0; i < flat.length; i++) last.push(flat[i]);
-        this.#lastLength = this.#pos;
+        return this.#lastBlock = this.#buf.subarray(0, this.#pos);
       }
     } else {
       for (const [name, value] of fields as Iterable<readonly [string, string]>) {
