@@ -10,6 +10,7 @@ import {
 import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
 import { SLAB_OUTPUT, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
+import { takeGathered } from "../internal/gathered.ts";
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -353,6 +354,12 @@ export class ResponseWriter {
     const stop = (): void => void iterator.return?.()?.then(undefined, () => {});
     this.#conn.onClose(stop);
     try {
+      // Chunks already at hand (see internal/gathered.ts) leave with the head: one gathered write.
+      const gathered = takeGathered(body);
+      if (gathered !== null && gathered.length > 0) {
+        for (const chunk of gathered) this.write(chunk);
+        yield* this.flush();
+      }
       for (;;) {
         const step = yield* wait(iterator.next());
         if (step.done) break;

@@ -1,4 +1,5 @@
 import { concatBytes } from "../internal/bytes.ts";
+import { type MaybeGathered, TAKE_GATHERED } from "../internal/gathered.ts";
 import type { ResponseBody } from "../httputil/respond.ts";
 import type { SignalSource } from "./_client_signal.ts";
 
@@ -168,6 +169,8 @@ function cancel(reader: ReadableStreamDefaultReader<Uint8Array>, reason?: unknow
  * The body from its gathered chunks on, as a stream (not an async
  * generator: cancelling a generator waits for the read it is parked on,
  * which may never come, while cancelling a stream cancels that read).
+ * The HTTP/1.1 writer takes the gathered chunks at once (`TAKE_GATHERED`)
+ * and writes them with the head: one gathered write, not one per chunk.
  */
 function rest(
   reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -176,7 +179,7 @@ function rest(
 ): ReadableStream<Uint8Array> {
   let index = 0;
   let pending = next;
-  return new ReadableStream<Uint8Array>({
+  const stream: ReadableStream<Uint8Array> & MaybeGathered = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (index < gathered.length) {
         controller.enqueue(gathered[index]);
@@ -191,4 +194,11 @@ function rest(
     // The client went away or writing failed: tell the producer.
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
+  stream[TAKE_GATHERED] = () => {
+    // Only before the first read: pull() has not enqueued any of them yet.
+    if (index !== 0) return [];
+    index = gathered.length;
+    return gathered;
+  };
+  return stream;
 }

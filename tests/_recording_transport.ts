@@ -1,6 +1,12 @@
 /** Test helper: a transport that shows each write the connection hands to it. */
 import type { Transport } from "../core/transport.ts";
-import { DIRECT_SINK, DIRECT_SOURCE, type DirectReader, ON_CHUNK } from "../internal/direct_io.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectReader,
+  type DirectSink,
+  ON_CHUNK,
+} from "../internal/direct_io.ts";
 
 const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
 
@@ -14,8 +20,17 @@ const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
  */
 export function recordingTransport(
   input: Uint8Array | null = null,
-): { transport: Transport; writes: Uint8Array[]; inputEnd(): "finish" | "cancel" | null } {
+): {
+  transport: Transport;
+  writes: Uint8Array[];
+  /** Each write as handed over: one buffer, or a gathered write's (`writev`, once enabled). */
+  calls: Uint8Array[][];
+  /** Gives the sink a `writev` (as Node's and Deno's transports have). */
+  gathering(): void;
+  inputEnd(): "finish" | "cancel" | null;
+} {
   const writes: Uint8Array[] = [];
+  const calls: Uint8Array[][] = [];
   let pending = input;
   let inputEnd: "finish" | "cancel" | null = null;
   const transport = {
@@ -39,13 +54,21 @@ export function recordingTransport(
         inputEnd ??= "finish";
       },
     }),
-    [DIRECT_SINK]: () => ({
-      write(chunk: Uint8Array): void {
-        writes.push(chunk);
-      },
-      end(): void {},
-      abort(): void {},
-    }),
+    [DIRECT_SINK]: () => sink,
   } as Transport;
-  return { transport, writes, inputEnd: () => inputEnd };
+  const sink: DirectSink = {
+    write(chunk: Uint8Array): void {
+      writes.push(chunk);
+      calls.push([chunk]);
+    },
+    end(): void {},
+    abort(): void {},
+  };
+  const gathering = (): void => {
+    sink.writev = (chunks) => {
+      writes.push(...chunks);
+      calls.push([...chunks]);
+    };
+  };
+  return { transport, writes, calls, gathering, inputEnd: () => inputEnd };
 }
