@@ -354,12 +354,7 @@ export class ResponseWriter {
     const stop = (): void => void iterator.return?.()?.then(undefined, () => {});
     this.#conn.onClose(stop);
     try {
-      // Chunks already at hand (see internal/gathered.ts) leave with the head: one gathered write.
-      const gathered = takeGathered(body);
-      if (gathered !== null && gathered.length > 0) {
-        for (const chunk of gathered) this.write(chunk);
-        yield* this.flush();
-      }
+      if (this.#writeGathered(body)) yield* this.flush();
       for (;;) {
         const step = yield* wait(iterator.next());
         if (step.done) break;
@@ -377,6 +372,18 @@ export class ResponseWriter {
       if (!finished) stop();
     }
     yield* this.end();
+  }
+
+  /**
+   * Writes the chunks `body` has at hand (see internal/gathered.ts), to leave
+   * with the head as one gathered write; whether there were any. Not held
+   * here once written: a stream that then waits long must not keep them.
+   */
+  #writeGathered(body: object): boolean {
+    const gathered = takeGathered(body);
+    if (gathered === null || gathered.length === 0) return false;
+    for (const chunk of gathered) this.write(chunk);
+    return true;
   }
 }
 

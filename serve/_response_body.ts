@@ -197,8 +197,9 @@ function rest(
   stream[TAKE_GATHERED] = () => {
     // Only before the first read: pull() has not enqueued any of them yet.
     if (index !== 0) return [];
-    index = gathered.length;
-    return gathered;
+    const taken = gathered;
+    gathered = []; // not held here while the rest streams
+    return taken;
   };
   return stream;
 }
