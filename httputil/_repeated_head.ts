@@ -28,6 +28,9 @@ import { fillTrusted } from "./_parse_fields.ts";
 /** Heads longer than this are never kept. */
 const KEPT = 1024;
 
+/** The fields of no head: read only once a head is kept, so one list serves every connection. */
+const NOTHING_KEPT: string[] = [];
+
 /** Key of the reading options' member that holds a connection's {@linkcode KeptHead}. */
 export const KEEP_HEAD: unique symbol = Symbol("hussar.keepHead");
 
@@ -47,7 +50,7 @@ export class KeptHead {
   #target = "";
   #version: "1.0" | "1.1" = "1.1";
   /** Name, lower case, value, for each field: lent to each head made from it (copied if edited). */
-  #fields: string[] = [];
+  #fields: string[] = NOTHING_KEPT;
   #keepAlive = true;
   #framing: BodyFraming | null = null;
   #expect: "100-continue" | null = null;
