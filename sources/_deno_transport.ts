@@ -192,7 +192,8 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
 
   /** Output sink: the whole chunk, however many writes the kernel needs. */
   async write(chunk: Uint8Array): Promise<void> {
-    for (let offset = 0; offset < chunk.length;) {
+    // The whole chunk first: most often the kernel takes it at once (no view made for it).
+    for (let offset = await this.#conn.write(chunk); offset < chunk.length;) {
       offset += await this.#conn.write(chunk.subarray(offset));
     }
   }
