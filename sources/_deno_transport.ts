@@ -192,10 +192,10 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
 
   /** Output sink: the whole chunk, however many writes the kernel needs. */
   async write(chunk: Uint8Array): Promise<void> {
-    // The whole chunk first: most often the kernel takes it at once (no view made for it).
-    for (let offset = await this.#conn.write(chunk); offset < chunk.length;) {
-      offset += await this.#conn.write(chunk.subarray(offset));
-    }
+    let offset = 0;
+    // The whole chunk first (no view made of it): most often the kernel takes it at once.
+    if (chunk.length > 0) offset = await this.#conn.write(chunk);
+    while (offset < chunk.length) offset += await this.#conn.write(chunk.subarray(offset));
   }
 
   /**
