@@ -170,17 +170,33 @@ export type Answer =
   | { readonly upgrade: PendingUpgrade; readonly parts: null };
 
 /**
- * One exchange's work in the handler's world, as a single Promise (a thread
- * waits for it once, not once per step): calls the handler and checks it
- * gave a `Response`, then either claims an accepted upgrade or takes the
- * `Response` apart for writing. A failure of the handler is answered by
- * `onError` (or the default 500 if that fails too), unless it is the
- * client's: the client is gone, or its body failed (rethrown, so that the
- * engine answers 400/408/413 and closes; never reported as the app's).
+ * On Bun, `Bun.peek`: the value of a Promise that has already settled, read
+ * now (the Promise itself while pending). A handler that answers through an
+ * `async` function without waiting has its `Response` written in the same
+ * turn: no microtask, no thread parked on the Promise, no generator.
+ */
+const peek = (globalThis as { Bun?: { peek?: PeekLike } }).Bun?.peek ?? null;
+
+interface PeekLike {
+  (promise: unknown): unknown;
+  status(promise: unknown): "pending" | "fulfilled" | "rejected";
+}
+
+/**
+ * One exchange's work in the handler's world: calls the handler and checks
+ * it gave a `Response`, then either claims an accepted upgrade or takes the
+ * `Response` apart for writing. A handler that answers at once (a `Response`,
+ * or on Bun a Promise already fulfilled) is answered at once; one that waits
+ * is answered by a single Promise (a thread waits for it once, not once per
+ * step). A failure of the handler is answered by `onError` (or the default
+ * 500 if that fails too), unless it is the client's: the client is gone, or
+ * its body failed (rethrown, so that the engine answers 400/408/413 and
+ * closes; never reported as the app's).
  *
- * Given `onWritten`, it answers as the HTTP/1.1 engine takes it: the
- * response's parts with `onWritten`, or the 101 that carries out the
- * upgrade (no object in between, nor a step more).
+ * The handler runs in the caller's turn, as `Bun.serve` and `Deno.serve` call
+ * theirs. Given `onWritten`, it answers as the HTTP/1.1 and HTTP/2 engines
+ * take it: the response's parts with `onWritten`, or the 101 that carries out
+ * the upgrade (no object in between, nor a step more).
  */
 export function answer(
   handler: FetchHandler,
@@ -189,7 +205,7 @@ export function answer(
   onError: ErrorResponder,
   client: SignalSource,
   body: BodyState,
-): Promise<Answer>;
+): Answer | Promise<Answer>;
 export function answer(
   handler: FetchHandler,
   request: Request,
@@ -198,8 +214,8 @@ export function answer(
   client: SignalSource,
   body: BodyState,
   onWritten: OnWritten,
-): Promise<HttpResponse>;
-export async function answer(
+): HttpResponse | Promise<HttpResponse>;
+export function answer(
   handler: FetchHandler,
   request: Request,
   info: ServeHandlerInfo,
@@ -207,29 +223,76 @@ export async function answer(
   client: SignalSource,
   body: BodyState,
   onWritten?: OnWritten,
-): Promise<Answer | HttpResponse> {
-  let response: Response;
+): Answer | HttpResponse | Promise<Answer | HttpResponse> {
+  let result: unknown;
   try {
-    // Outside the scheduler's turn (a handler may use it), and a synchronous throw becomes a rejection.
-    await undefined;
-    let result: unknown = handler(request, info);
-    if (!(result instanceof Response)) result = await result; // a Promise, or the wrong thing
+    result = handler(request, info);
+  } catch (error) {
+    return recover(error, request, onError, client, body, onWritten);
+  }
+  if (!(result instanceof Response)) {
+    const value = peek === null ? null : peek(result);
+    // A rejected Promise's reason may be a Response too: that is no answer.
+    if (!(value instanceof Response) || peek!.status(result) !== "fulfilled") {
+      return answerLater(result, request, onError, client, body, onWritten);
+    }
+    result = value;
+  }
+  return respondWith(result as Response, request, client, onWritten);
+}
+
+/** {@linkcode answer} for a handler that answers through a Promise still pending (or failed). */
+async function answerLater(
+  result: unknown,
+  request: Request,
+  onError: ErrorResponder,
+  client: SignalSource,
+  body: BodyState,
+  onWritten: OnWritten | undefined,
+): Promise<Answer | HttpResponse> {
+  try {
+    result = await result; // a Promise, or the wrong thing
     if (!(result instanceof Response)) {
       throw new TypeError(
         `the fetch handler must return a Response, not ${Object.prototype.toString.call(result)}`,
       );
     }
-    response = result;
   } catch (error) {
-    if (body.failure !== null) throw body.failure;
-    if (client.signal.aborted) throw error; // nobody is left to answer
-    response = await onError(error);
+    return recover(error, request, onError, client, body, onWritten);
   }
-  const upgrade = takeUpgrade(request, response);
+  return respondWith(result, request, client, onWritten);
+}
+
+/** The handler failed: `onError`'s answer, unless the failure is the client's (rethrown). */
+async function recover(
+  error: unknown,
+  request: Request,
+  onError: ErrorResponder,
+  client: SignalSource,
+  body: BodyState,
+  onWritten: OnWritten | undefined,
+): Promise<Answer | HttpResponse> {
+  if (body.failure !== null) throw body.failure;
+  if (client.signal.aborted) throw error; // nobody is left to answer
+  return respondWith(await onError(error), request, client, onWritten);
+}
+
+/** What the handler answered, taken apart for writing (or the upgrade it accepted). */
+function respondWith(
+  result: Response,
+  request: Request,
+  client: SignalSource,
+  onWritten: OnWritten | undefined,
+): Answer | HttpResponse | Promise<Answer | HttpResponse> {
+  const upgrade = takeUpgrade(request, result);
   if (upgrade !== null) {
     return onWritten === undefined ? { upgrade, parts: null } : upgradeResponse(upgrade, onWritten);
   }
-  let parts = responseParts(response, request.method, client, onWritten);
-  if (parts instanceof Promise) parts = await parts;
-  return onWritten === undefined ? { upgrade: null, parts } : parts;
+  const parts = responseParts(result, request.method, client, onWritten);
+  if (onWritten !== undefined) return parts;
+  return parts instanceof Promise ? parts.then(asAnswer) : asAnswer(parts);
+}
+
+function asAnswer(parts: ResponseParts): Answer {
+  return { upgrade: null, parts };
 }

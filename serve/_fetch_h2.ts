@@ -20,7 +20,7 @@ const NO_BODY = { failure: null };
  * generator, per stream unless the response must wait for windows).
  */
 export function fetchHttp2App(handler: FetchHandler, onError: ErrorResponder): Http2App {
-  return function (stream: Http2Exchange): Promise<HttpResponse> {
+  return function (stream: Http2Exchange): HttpResponse | Promise<HttpResponse> {
     const { head, body, info: conn } = stream;
     const exchange = new StreamExchange(stream);
     const request = buildRequest(

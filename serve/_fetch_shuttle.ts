@@ -87,9 +87,8 @@ export function fetchShuttle(
     markUpgradable(request, { version: head.version, headers: request.headers });
     let answered: Answer;
     try {
-      answered = yield* wait(
-        answer(handler, request, info, onError, shuttle, requestBody ?? NO_BODY),
-      );
+      const given = answer(handler, request, info, onError, shuttle, requestBody ?? NO_BODY);
+      answered = given instanceof Promise ? yield* wait(given) : given;
     } catch (error) {
       // The client's fault: gone, or its body failed, which the worker answers itself
       // (400/408/413 and a close) once it has any head from here.

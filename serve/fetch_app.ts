@@ -42,7 +42,10 @@ export interface FetchAppOptions {
  */
 export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): HttpApp {
   const onError = errorResponder(options.onError, resolveLogger(options.logger));
-  return function (incoming: IncomingRequest, conn: Connection): Promise<HttpResponse> {
+  return function (
+    incoming: IncomingRequest,
+    conn: Connection,
+  ): HttpResponse | Promise<HttpResponse> {
     const { method, headers, framing } = incoming.head;
     const exchange = new Exchange(conn);
     const hasBody = requestHasBody(method, framing.kind !== "none");
@@ -56,7 +59,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     markUpgradable(request, incoming.head);
     const info = new Info(conn.info, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
-    // A Promise the engine's thread waits for once: no generator of ours in between.
+    // The parts at once, or a Promise the engine's thread waits for once: no generator of ours.
     return answer(handler, request, info, onError, exchange, incoming.body, onWritten);
   };
 }
