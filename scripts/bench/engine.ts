@@ -22,6 +22,10 @@
  *   connections. What setting a connection up and down costs the core, the
  *   HTTP/1.1 engine and (`--api=serve`) the fetch adapter, without sockets.
  *
+ * `--negotiate` serves through `negotiateHandler`, as `serve()` does (a
+ * connection's first bytes choose HTTP/1.1 or HTTP/2); without it, through
+ * `httpHandler` alone.
+ *
  * `--method=POST` sends `POST /echo` with a 1 KiB body (in the same chunk
  * as the head, as a small upload arrives) instead of `GET /`; the handler
  * reads it as text and echoes it, and the objects' loop does the same with
@@ -33,7 +37,7 @@
  * out; `--alone` leaves out the objects' loop that `--api=serve` runs
  * after its own, which `--api=objects` counts alone).
  *
- *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--method=GET|POST] [--connections=64] [--requests=200000] [--churn]
+ *   deno run -A scripts/bench/engine.ts [--api=serve|core|objects] [--method=GET|POST] [--connections=64] [--requests=200000] [--churn] [--negotiate]
  *   bun scripts/bench/engine.ts
  *   node .build/bench/esm/scripts/bench/engine.js   (after the npm build)
  *   valgrind --tool=callgrind --smc-check=all-non-file deno run -A scripts/bench/engine.ts --slow --requests=20000
@@ -50,7 +54,9 @@ import {
   type DirectSource,
   ON_CHUNK,
 } from "../../internal/direct_io.ts";
-import { httpHandler } from "../../httputil/server.ts";
+import { DEFAULT_HTTP_OPTIONS, httpHandler } from "../../httputil/server.ts";
+import { negotiateHandler } from "../../http2/negotiate.ts";
+import { http2Handler } from "../../http2/session.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
 import type { HttpApp } from "../../httputil/server.ts";
 import { fetchHandler, HELLO } from "./_handlers.ts";
@@ -95,10 +101,22 @@ const coreApp: HttpApp = METHOD === "GET"
     return { status: 200, headers: [["content-type", "application/json"]], body };
   };
 
+/**
+ * With `--negotiate`, the connection handler as `serve()` builds it: HTTP/1.1
+ * or HTTP/2 chosen by a connection's first bytes (`negotiateHandler`).
+ */
+const NEGOTIATE = process.argv.includes("--negotiate");
+
 /** The engine on in-memory connections: the core API's app, or `serve()`'s stack. */
 function engine(api: string): Hussar {
+  const http1 = httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS);
   return new Hussar({
-    handler: httpHandler(api === "core" ? coreApp : fetchApp(fetchHandler), TIMEOUTS),
+    handler: NEGOTIATE
+      // The HTTP/2 app never runs: every request here is HTTP/1.1.
+      ? negotiateHandler(http1, http2Handler(() => ({ status: 404, body: null }), TIMEOUTS), {
+        headersTimeoutMs: TIMEOUTS.headersTimeoutMs ?? DEFAULT_HTTP_OPTIONS.headersTimeoutMs,
+      })
+      : http1,
   });
 }
 
