@@ -11,6 +11,7 @@ import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.t
 import { isNullBodyStatus } from "./status.ts";
 import { SLAB_OUTPUT, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 import { takeGathered } from "../internal/gathered.ts";
+import { FLUSH_NOW } from "../internal/connection_slots.ts";
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -320,7 +321,14 @@ export class ResponseWriter {
   #endNow(): AwayCall<void> | null {
     if (this.#ended) return null;
     this.#finish();
-    return this.#conn.keepAlive && this.#conn.flushed() ? null : this.#settle();
+    const conn = this.#conn;
+    if (!conn.keepAlive) {
+      // The last response: sent now, and if the transport took it all, not waited for (a wake
+      // and a turn per connection). `flushed()` throws if the write failed.
+      conn[FLUSH_NOW]();
+      if (conn.bufferedAmount === 0 && conn.flushed()) return null;
+    }
+    return conn.keepAlive && conn.flushed() ? null : this.#settle();
   }
 
   #finish(): void {

@@ -1,8 +1,8 @@
 /**
  * Keys of the `Connection` members a protocol engine uses to wait for input
  * in its own frame, without the generator a `yield* conn.read()` makes each
- * time (the HTTP/1.1 engine's idle wait between two requests). Symbol keys
- * keep them out of the public types.
+ * time (the HTTP/1.1 engine's idle wait between two requests), and to send
+ * a last response at once. Symbol keys keep them out of the public types.
  *
  * @module
  */
@@ -15,3 +15,10 @@
 export const PARK_INPUT: unique symbol = Symbol("hussar.parkInput");
 /** `Connection`: the thread parked with `PARK_INPUT` resumed (or is being killed). */
 export const UNPARK: unique symbol = Symbol("hussar.unpark");
+/**
+ * `Connection`: hands the corked output to the transport now rather than at
+ * the end of the turn. For a response after which the connection closes:
+ * nothing more joins it, and once the transport has taken it all, nobody
+ * needs to park until it has.
+ */
+export const FLUSH_NOW: unique symbol = Symbol("hussar.flushNow");

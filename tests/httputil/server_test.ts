@@ -313,6 +313,36 @@ describe("httpHandler: keep-alive and pipelining", () => {
   });
 });
 
+describe("httpHandler: the last response of a connection", () => {
+  /** Serves `raw`; the signals the connection's thread was resumed with, and what was written. */
+  async function lastResponse(raw: string): Promise<{ resumes: string[]; text: string }> {
+    const hussar = new Hussar({ handler: httpHandler(() => ({ status: 200, body: "ok" })) });
+    const resumes: string[] = [];
+    hussar.scheduler.watch({
+      onResume: (thread, signal) => {
+        if (thread.name.startsWith("conn")) resumes.push(String(signal.kind));
+      },
+    });
+    const { transport, writes } = recordingTransport(new TextEncoder().encode(raw));
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    return { resumes, text: writes.map((bytes) => new TextDecoder().decode(bytes)).join("") };
+  }
+
+  it("goes to a transport that takes it at once with no wait for it: the thread is not woken again", async () => {
+    const { resumes, text } = await lastResponse(
+      "GET / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    );
+    assert.deepEqual(parseResponses(text).map((r) => [r.status, r.body]), [[200, "ok"], [
+      200,
+      "ok",
+    ]]);
+    // Started, then woken once: by the requests' bytes.
+    assert.deepEqual(resumes, ["start", "wakeback"]);
+  });
+});
+
 describe("httpHandler: how a closing connection lets go of its input", () => {
   /** Serves `raw` on a recording transport; how the input was let go, and the statuses answered. */
   async function closeAfter(raw: string): Promise<{ end: string | null; statuses: number[] }> {
