@@ -60,9 +60,14 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     const info = new Info(conn.info, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
     // The parts at once, or a Promise the engine's thread waits for once: no generator of ours.
-    return answer(handler, request, info, onError, exchange, incoming.body, onWritten);
+    // A request without a body gets no body reader made for it (`incoming.body` would make one).
+    const body = hasBody ? incoming.body : NO_BODY;
+    return answer(handler, request, info, onError, exchange, body, onWritten);
   };
 }
+
+/** The body state of a request without a body: it cannot fail. */
+const NO_BODY = { failure: null };
 
 /** A body this long at most that came whole with its head is handed over whole. */
 const RECEIVED_MAX = 64 * 1024;

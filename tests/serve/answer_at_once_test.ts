@@ -7,9 +7,11 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
-import { httpHandler } from "../../httputil/mod.ts";
+import { httpHandler, type IncomingRequest } from "../../httputil/mod.ts";
+import { MADE_BODY } from "../../httputil/_body_slots.ts";
 import type { FetchHandler } from "../../serve/mod.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
+import type { Connection } from "../../core/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
 import { parseResponses } from "../_http.ts";
 
@@ -103,5 +105,30 @@ describe("serve: a handler's answer given at once", () => {
     assert.deepEqual(statuses, [502, 502]);
     assert.equal((reasons[0] as Error).message, "at once");
     assert.match((reasons[1] as Error).message, /must return a Response, not \[object String\]/);
+  });
+});
+
+describe("serve: what an exchange makes", () => {
+  it("makes no body reader for a request without a body", async () => {
+    const app = fetchApp(() => new Response("ok"));
+    const made: (object | null)[] = [];
+    const hussar = new Hussar({
+      handler: httpHandler((incoming: IncomingRequest, conn: Connection) => {
+        const answered = app(incoming, conn);
+        made.push((incoming as unknown as { [MADE_BODY]: object | null })[MADE_BODY]);
+        return answered;
+      }),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const client = source.connect();
+    client.write(
+      GET + "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+    );
+    assert.deepEqual(parseResponses(await client.readText()).map((r) => r.body), ["ok", "ok"]);
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.equal(made[0], null, "a GET's");
+    assert.notEqual(made[1], null, "a POST's is the one it came with");
   });
 });
