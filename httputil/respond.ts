@@ -144,6 +144,12 @@ export function respondNow(
     // All of it is queued: the peer's end of input no longer means it gave up (see `#finish`).
     conn.watchPeerEnd(false);
     if (conn.keepAlive && conn.flushed()) return null;
+    if (!conn.keepAlive) {
+      // The last response: sent now, and if the transport took it all, nothing is left to wait
+      // for (no writer, nor a wake and a turn per connection). `flushed()` throws if it failed.
+      conn[FLUSH_NOW]();
+      if (conn.bufferedAmount === 0 && conn.flushed()) return null;
+    }
     // The client is to be waited for: a writer, ended, does it.
     const writer = new ResponseWriter(
       conn,
@@ -321,14 +327,7 @@ export class ResponseWriter {
   #endNow(): AwayCall<void> | null {
     if (this.#ended) return null;
     this.#finish();
-    const conn = this.#conn;
-    if (!conn.keepAlive) {
-      // The last response: sent now, and if the transport took it all, not waited for (a wake
-      // and a turn per connection). `flushed()` throws if the write failed.
-      conn[FLUSH_NOW]();
-      if (conn.bufferedAmount === 0 && conn.flushed()) return null;
-    }
-    return conn.keepAlive && conn.flushed() ? null : this.#settle();
+    return this.#conn.keepAlive && this.#conn.flushed() ? null : this.#settle();
   }
 
   #finish(): void {
