@@ -20,8 +20,11 @@ export const CLEAR_DEADLINE: unique symbol = Symbol("hussar.clearDeadline");
 /** `BodyOwner`: a connection's thread body ended (returned, threw or was killed). */
 export const BODY_ENDED: unique symbol = Symbol("hussar.bodyEnded");
 
-/** `Connection`: sends the corked output (called by the core at the end of a turn). */
-export const FLUSH: unique symbol = Symbol("hussar.flush");
+/**
+ * `Connection`: sends the corked output (called by the core at the end of a
+ * turn). The key a protocol engine uses to send a last response at once.
+ */
+export { FLUSH_NOW as FLUSH } from "../internal/connection_slots.ts";
 /** `Connection`: a deadline passed; the thread gets a DeadlineError from its I/O. */
 export const EXPIRE: unique symbol = Symbol("hussar.expire");
 /** `Connection`: whom to wake, the parked thread or null if none is parked now. */

@@ -25,7 +25,7 @@ import {
   WAKE,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
-import { FLUSH_NOW, PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
+import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 
 /** Where a connection is in its life. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -471,13 +471,12 @@ export class Connection {
     this.#finishClose();
   }
 
-  /** @internal Sends the corked output (called by the core at the end of a turn). */
+  /**
+   * @internal Sends the corked output: called by the core at the end of a
+   * turn, and by a protocol engine for a last response (`FLUSH_NOW` in
+   * `internal/connection_slots.ts`, the same key).
+   */
   [FLUSH](): void {
-    this.#flushOutput();
-  }
-
-  /** @internal Sends the corked output now (see `internal/connection_slots.ts`). */
-  [FLUSH_NOW](): void {
     this.#flushOutput();
   }
 
