@@ -14,10 +14,15 @@ import { recordingTransport } from "../_recording_transport.ts";
 const REQUEST = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-/** Serves one request with `handler` on a transport whose sink gathers (`writev`); its write calls. */
-async function writeCalls(handler: () => Response): Promise<Uint8Array[][]> {
-  const hussar = new Hussar({ handler: httpHandler(fetchApp(handler)) });
+/**
+ * Serves one request with `handler` on a transport whose sink gathers
+ * (`writev`); its write calls, which `handler` sees as they are made.
+ */
+async function writeCalls(
+  handler: (calls: readonly Uint8Array[][]) => Response,
+): Promise<Uint8Array[][]> {
   const { transport, calls, gathering } = recordingTransport(REQUEST);
+  const hussar = new Hussar({ handler: httpHandler(fetchApp(() => handler(calls))) });
   gathering();
   hussar.addConnection(transport);
   await hussar.whenEmpty();
@@ -52,13 +57,16 @@ describe("serve: a body's chunks at hand", () => {
 
   it("leave with the head, and the rest follows as it comes (chunked)", async () => {
     const chunks = chunksOf(30_000, 30_000, 20_000);
-    const calls = await writeCalls(() => {
+    const calls = await writeCalls((written) => {
       let sent = 0;
       return new Response(
         new ReadableStream<Uint8Array>({
           async pull(controller) {
-            // The last chunk waits for a timer: the body is not complete at once.
-            if (sent === 2) await new Promise((resolve) => setTimeout(resolve, 20));
+            // The last chunk waits until the head is written: the body is not complete at
+            // once, however long the machine takes (a timer could win the settling race).
+            while (sent === 2 && written.length === 0) {
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
             controller.enqueue(chunks[sent++]);
             if (sent === chunks.length) controller.close();
           },
