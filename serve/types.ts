@@ -12,7 +12,7 @@ export type { Logger } from "../internal/logger.ts";
  * ```ts
  * import type { ServeHandlerInfo } from "@hussar/core";
  * function log(info: ServeHandlerInfo): void {
- *   const { hostname } = info.remoteAddr; // read now: on Bun, a closed socket no longer has it
+ *   const { hostname } = info.remoteAddr; // read now: on Bun and Node, a closed socket no longer has it
  *   info.completed.then(() => console.log(`answered ${hostname}`), () => {});
  * }
  * console.log(typeof log);
@@ -20,9 +20,9 @@ export type { Logger } from "../internal/logger.ts";
  */
 export interface ServeHandlerInfo {
   /**
-   * The client's address. On Bun it is read from the socket when first
-   * asked, and is the unknown address (`""`, port 0) if that is only once
-   * the connection is gone.
+   * The client's address. On Bun and Node it is read from the socket when
+   * first asked, and is the unknown address (`""`, port 0) if that is only
+   * once the connection is gone.
    */
   readonly remoteAddr: NetAddress;
   /** The server's address for this connection. */

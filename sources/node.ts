@@ -8,6 +8,7 @@ import { type ResolvedListenOptions, resolveListenOptions, tcpAddr, unixAddr } f
 import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
 import { ListenerBase } from "./_listener_base.ts";
+import { TcpInfo } from "./_tcp_info.ts";
 
 /**
  * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
@@ -106,11 +107,11 @@ class NodeListener extends ListenerBase<NodeSocketTransport> {
     if (this.addr.transport === "unix") {
       return { remoteAddr: unixAddr(""), localAddr: this.addr, tls, alpnProtocol: alpn || null };
     }
-    return {
-      remoteAddr: tcpAddr(socket.remoteAddress, socket.remotePort),
-      localAddr: this.localAddrOf(() => [socket.localAddress, socket.localPort]),
+    return new TcpInfo(
+      socket,
+      this.localAddrOf(() => [socket.localAddress, socket.localPort]),
       tls,
-      alpnProtocol: alpn || null,
-    };
+      alpn || null,
+    );
   }
 }

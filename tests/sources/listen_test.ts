@@ -225,6 +225,29 @@ function suite(
       process.platform === "linux" ? false : "reads the kernel's socket table (Linux)",
     );
 
+    it(
+      "reads the peer's address when first asked: the unknown one if only once the connection is gone",
+      () =>
+        scoped(async (scope) => {
+          const { listener, accepted, target } = await scope.listen();
+          const client = await scope.connect(target);
+          const transport = await accepted.next();
+          const connection = { server: listener.addr.port, client: client.socket.localPort! };
+          client.end();
+          const reader = transport.readable.getReader();
+          assert.equal((await within(reader.read(), 2000, "the end")).done, true);
+          await transport.writable.close();
+          assert.equal(await within(client.closed, 2000, "the close"), null);
+          await until(() => queuedBytes(connection) === null, 5000, "the server's socket gone");
+          assert.deepEqual(transport.info.remoteAddr, { transport: "tcp", hostname: "", port: 0 });
+        }),
+      expectedRuntime === "deno"
+        ? "Deno's accept gives both addresses at once"
+        : process.platform === "linux"
+        ? false
+        : "reads the kernel's socket table (Linux)",
+    );
+
     it("ends the readable on the peer's FIN, and the server can still answer (half-close)", () =>
       scoped(async (scope) => {
         const { accepted, target } = await scope.listen();
