@@ -10,6 +10,7 @@ import {
   type BunSocketLike,
 } from "../internal/runtime_types.ts";
 import { ListenerBase } from "./_listener_base.ts";
+import { TcpInfo } from "./_tcp_info.ts";
 
 type BunSocket = BunSocketLike<BunSocketTransport | undefined>;
 
@@ -137,36 +138,11 @@ class BunListener extends ListenerBase<BunSocketTransport> {
         alpnProtocol: null,
       };
     }
-    return new BunTcpInfo(
+    return new TcpInfo(
       socket,
       this.localAddrOf(() => [socket.localAddress, socket.localPort]),
       this.tls,
+      null,
     );
-  }
-}
-
-/**
- * A TCP connection's facts, the peer's address read from the socket when
- * first asked: Bun makes a `getpeername` call for its address and another
- * for its port (6 µs a connection on the benchmark machine), which a server
- * that never looks need not pay. The socket forgets them once closed: asked
- * only then, the address is unknown (an empty host name, port 0), as
- * `Bun.serve`'s `requestIP()` answers `null` then.
- */
-class BunTcpInfo implements ConnectionInfo {
-  readonly localAddr: NetAddress;
-  readonly tls: boolean;
-  alpnProtocol: string | null = null;
-  readonly #socket: BunSocket;
-  #remoteAddr: NetAddress | null = null;
-
-  constructor(socket: BunSocket, localAddr: NetAddress, tls: boolean) {
-    this.#socket = socket;
-    this.localAddr = localAddr;
-    this.tls = tls;
-  }
-
-  get remoteAddr(): NetAddress {
-    return this.#remoteAddr ??= tcpAddr(this.#socket.remoteAddress, this.#socket.remotePort);
   }
 }
