@@ -163,9 +163,18 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
   }
 
   /** Output sink: our FIN, once every write has settled. */
-  end(): Promise<void> {
-    if (this.#socket.destroyed) {
-      return Promise.reject(this.#failure ?? new Error("connection closed"));
+  end(): Promise<void> | void {
+    const socket = this.#socket;
+    if (socket.destroyed) return Promise.reject(this.#failure ?? new Error("connection closed"));
+    if (
+      !this.#input.open && !this.#input.cancelled && !this.info.tls && socket.writableLength === 0
+    ) {
+      // Input over (the peer's FIN, or its last request read whole) and every byte with the kernel:
+      // close(2) sends them and then our FIN (RFC 9293 §3.6.1), as a shutdown first would, without
+      // that system call and Node's end-of-stream steps. TLS ends with its close_notify.
+      this.#writeDone = true;
+      socket.destroy();
+      return;
     }
     return new Promise<void>((resolve, reject) => {
       this.#finish = { resolve, reject };

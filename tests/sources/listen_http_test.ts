@@ -23,25 +23,39 @@ async function fdsSettle(baseline: number | null): Promise<number | null> {
 }
 
 /**
- * Whether the server's end of a loopback TCP connection is still held by a
- * process, from the kernel's socket table (Linux): a socket closed by its
- * owner has no inode, or is gone. Null without the table.
+ * The kernel's socket table line (Linux) of the server's end of a loopback
+ * TCP connection, split in fields; null if it is not there or without the
+ * table.
  */
-function serverSocketHeld(server: number, client: number): boolean | null {
-  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].filter(existsSync);
-  if (tables.length === 0) return null;
+function serverSocket(server: number, client: number): string[] | null {
   const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, "0");
-  for (const table of tables) {
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"].filter(existsSync)) {
     for (const line of readFileSync(table, "latin1").split("\n").slice(1)) {
-      // sl local_address rem_address st queues tr:when retrnsmt uid timeout inode ...
+      // sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode ...
       const fields = line.trim().split(/\s+/);
-      if (!fields[1]?.endsWith(`:${hex(server)}`) || !fields[2]?.endsWith(`:${hex(client)}`)) {
-        continue;
+      if (fields[1]?.endsWith(`:${hex(server)}`) && fields[2]?.endsWith(`:${hex(client)}`)) {
+        return fields;
       }
-      return fields[9] !== "0";
     }
   }
-  return false;
+  return null;
+}
+
+/**
+ * Whether the server's end of a loopback TCP connection is still held by a
+ * process (Linux): a socket closed by its owner has no inode, or is gone.
+ * Null without the table.
+ */
+function serverSocketHeld(server: number, client: number): boolean | null {
+  if (!existsSync("/proc/net/tcp")) return null;
+  const fields = serverSocket(server, client);
+  return fields !== null && fields[9] !== "0";
+}
+
+/** The bytes the kernel holds to send on the server's end of a loopback TCP connection (Linux). */
+function serverSendQueue(server: number, client: number): number {
+  const fields = serverSocket(server, client);
+  return fields === null ? 0 : parseInt(fields[4].split(":")[0], 16);
 }
 
 async function serveHttp(): Promise<{ hussar: Hussar; listener: Listener }> {
@@ -112,6 +126,38 @@ describe("Hussar over listen()", () => {
       await hussar.close();
     }
   });
+
+  it(
+    "after a request that asked to close, the kernel still sends all it holds, then the FIN",
+    async () => {
+      const big = new Uint8Array(8 << 20).map((_, i) => i % 251);
+      const hussar = new Hussar({
+        handler: httpHandler(() => ({ status: 200, headers: [], body: big })),
+      });
+      const listener = await listen({ hostname: "127.0.0.1", port: 0 });
+      hussar.attachSource(listener);
+      try {
+        const client = await connect({ port: listener.addr.port, host: "127.0.0.1" });
+        client.socket.pause();
+        await client.write("GET /big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        // The client reads nothing until the server's kernel holds part of the answer: the
+        // server closes its socket while those bytes still wait to leave.
+        const server = listener.addr.port;
+        const port = client.socket.localPort!;
+        for (let i = 0; i < 250 && serverSendQueue(server, port) < 256 << 10; i++) await sleep(20);
+        client.socket.resume();
+        await within(client.ended, 10_000, "the server's FIN");
+        const [response] = parseResponses(client.text());
+        assert.equal(Number(header(response, "content-length")), big.length);
+        assert.equal(client.received - client.text().indexOf("\r\n\r\n") - 4, big.length);
+        assert.deepEqual(client.bytes().subarray(client.received - big.length), big);
+        client.end();
+        assert.equal(await within(client.closed, 2000, "the client closing"), null);
+      } finally {
+        await hussar.close();
+      }
+    },
+  );
 
   it("close() ends idle keep-alive connections and leaves no socket behind", async () => {
     const before = openFds();
