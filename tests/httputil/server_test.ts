@@ -11,6 +11,7 @@ import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { type FakeClient, FakeSource } from "../../sources/mod.ts";
 import { answersTo, header, parseResponses } from "../_http.ts";
 import { recordingTransport } from "../_recording_transport.ts";
+import { directSinkOf } from "../../internal/direct_io.ts";
 
 interface Server {
   hussar: Hussar;
@@ -340,6 +341,35 @@ describe("httpHandler: the last response of a connection", () => {
     ]]);
     // Started, then woken once: by the requests' bytes.
     assert.deepEqual(resumes, ["start", "wakeback"]);
+  });
+
+  it("ends the connection in the turn its last response is written, if the transport takes it at once", async () => {
+    for (
+      const raw of [
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.0\r\n\r\n",
+      ]
+    ) {
+      const hussar = new Hussar({ handler: httpHandler(hello) });
+      const { transport, writes } = recordingTransport(new TextEncoder().encode(raw));
+      const sink = directSinkOf(transport)!;
+      const turns: Record<string, number> = {};
+      const write = sink.write;
+      sink.write = (chunk) => {
+        turns.write = hussar.scheduler.turn;
+        return write(chunk);
+      };
+      sink.end = () => void (turns.end = hussar.scheduler.turn);
+      hussar.addConnection(transport);
+      await hussar.whenEmpty();
+      await hussar.close();
+      assert.equal(
+        parseResponses(writes.map((w) => new TextDecoder().decode(w)).join(""))[0].body,
+        "hello",
+      );
+      assert.ok(turns.write > 0, raw);
+      assert.equal(turns.end, turns.write, raw);
+    }
   });
 });
 
