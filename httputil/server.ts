@@ -539,6 +539,7 @@ function serveRequest(
     return answerFailed(conn, settings, request, undefined, mark, error);
   }
   if (!isResponse(result)) {
+    deadline?.awaited();
     return answerLater(conn, settings, request, context, mark, deadline, result);
   }
   deadline?.stop();
@@ -749,9 +750,10 @@ function advertisedKeepAlive(keepAliveTimeoutMs: number): number | undefined {
 }
 
 /**
- * A connection's `requestTimeoutMs`: one scheduler timer, kept armed across
- * exchanges and moved lazily (when it fires early it re-arms for the current
- * deadline), instead of a timer made and cancelled per request.
+ * A connection's `requestTimeoutMs`: one scheduler timer, armed when an app
+ * first answers later (one that answers at once cannot overrun), kept armed
+ * across exchanges and moved lazily (when it fires early it re-arms for the
+ * current deadline), instead of a timer made and cancelled per request.
  */
 class RequestDeadline {
   readonly #conn: Connection;
@@ -773,6 +775,10 @@ class RequestDeadline {
   start(mark: number): void {
     this.#mark = mark;
     this.#due = this.#scheduler.now() + this.#ms;
+  }
+
+  /** The app answers later: the timer runs from now on. */
+  awaited(): void {
     if (this.#timer === null) this.#arm();
   }
 
@@ -791,17 +797,17 @@ class RequestDeadline {
   #arm(): void {
     this.#timer = this.#scheduler.setTimeout(
       Math.max(0, this.#due - this.#scheduler.now()),
-      this.#fire,
+      () => this.#fire(),
     );
   }
 
-  #fire = (): void => {
+  #fire(): void {
     this.#timer = null;
     if (this.#due === Infinity) return;
     if (this.#due > this.#scheduler.now()) return this.#arm();
     this.#due = Infinity;
     requestTimedOut(this.#conn, this.#mark);
-  };
+  }
 }
 
 /**

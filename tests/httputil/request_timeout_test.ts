@@ -112,6 +112,39 @@ describe("requestTimeoutMs", () => {
     assert.equal(hussar.scheduler.timerCount, 0, "timers left");
   });
 
+  it("arms its timer only for an app that answers later, once per connection", async () => {
+    const clock = new VirtualClock();
+    const hussar = new Hussar({
+      scheduler: new Scheduler({ clock }),
+      handler: httpHandler((request) => {
+        if (request.head.target !== "/later") return { status: 200, body: "now" };
+        return (function* () {
+          yield* sleep(10);
+          return { status: 200, body: "later" };
+        })();
+      }, { onError: () => {}, requestTimeoutMs: 1000 }),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const client = source.connect();
+    // Kept alive, idle: the core's deadlines hold one timer for every connection; the request
+    // timeout's, once armed, stays for the connection's next requests.
+    const timersAfter = async (target: string): Promise<number> => {
+      client.write(`GET ${target} HTTP/1.1\r\nHost: h\r\n\r\n`);
+      await client.read();
+      return hussar.scheduler.timerCount;
+    };
+    assert.equal(await timersAfter("/now"), 1);
+    assert.equal(await timersAfter("/now"), 1);
+    assert.equal(await timersAfter("/later"), 2);
+    assert.equal(await timersAfter("/later"), 2);
+    client.end();
+    await hussar.whenEmpty();
+    await hussar.close();
+    await hussar.scheduler.run();
+    assert.equal(hussar.scheduler.timerCount, 0, "timers left");
+  });
+
   it("does not cut an app that answers in time", async () => {
     const app: HttpApp = function* () {
       yield* sleep(900);
