@@ -170,7 +170,7 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
       !this.#input.open && !this.#input.cancelled && !this.info.tls && socket.writableLength === 0
     ) {
       // Input over (the peer's FIN, or its last request read whole) and every byte with the kernel:
-      // close(2) sends them and then our FIN (RFC 9293 §3.6.1), as a shutdown first would, without
+      // close(2) sends them and then our FIN (RFC 9293 §3.6), as a shutdown first would, without
       // that system call and Node's end-of-stream steps. TLS ends with its close_notify.
       this.#writeDone = true;
       socket.destroy();
