@@ -25,7 +25,7 @@ import {
   WAKE,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
-import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
+import { PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
 
 /** Where a connection is in its life. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -268,9 +268,14 @@ export class Connection {
     for (;;) {
       const chunk = this.#takeInput();
       if (chunk !== undefined) return chunk;
-      this.requireWakeback();
-      await new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
+      await this[WAIT_INPUT]();
     }
+  }
+
+  /** @internal `readAndWait()`'s wait alone, for a reader that takes the input itself (`readNow()`). */
+  [WAIT_INPUT](): Promise<void> {
+    this.requireWakeback();
+    return new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /**

@@ -7,6 +7,7 @@ import { HeaderList } from "./headers.ts";
 import type { BodyFraming } from "./parse.ts";
 import { continueResponse } from "./serialize.ts";
 import { PREFETCH } from "./_body_slots.ts";
+import { PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
 
 /** Options for reading a request body. */
 export interface BodyOptions {
@@ -124,35 +125,68 @@ export class BodyReader {
 
   /** The next piece of the body, or `null` at its end. Parks the thread while waiting for bytes. */
   *read(): AwayCall<Uint8Array | null> {
-    if (this.#failure !== null) throw this.#failure;
-    this.#reading = true;
-    try {
-      for (;;) {
-        const piece = this.#next();
-        if (piece !== undefined) return piece;
-        this.#consume(yield* this.#conn.read());
+    for (;;) {
+      const piece = this.#readNow();
+      if (piece !== undefined) return piece;
+      this.#armIdle();
+      // Parked in this frame, not in `conn.read()`'s: one generator fewer per chunk waited for.
+      this.#conn[PARK_INPUT]();
+      this.#reading = true;
+      try {
+        yield;
+      } catch (error) {
+        throw (this.#failure = error);
+      } finally {
+        this.#reading = false;
+        this.#conn[UNPARK]();
       }
-    } catch (error) {
-      throw (this.#failure = error);
-    } finally {
-      this.#reading = false;
     }
   }
 
   /** Promise form of {@linkcode BodyReader.read}. */
-  async readAsync(): Promise<Uint8Array | null> {
-    if (this.#failure !== null) throw this.#failure;
+  readAsync(): Promise<Uint8Array | null> {
+    try {
+      const piece = this.#readNow();
+      if (piece !== undefined) return Promise.resolve(piece);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#wait();
+  }
+
+  /** Waits for input, then takes a piece (or waits again): one Promise per wait, no async frames. */
+  #wait(): Promise<Uint8Array | null> {
+    this.#armIdle();
     this.#reading = true;
+    return this.#conn[WAIT_INPUT]().then(() => {
+      this.#reading = false;
+      const piece = this.#readNow();
+      return piece === undefined ? this.#wait() : piece;
+    });
+  }
+
+  /** The peer may stay silent this long from now while the reader waits. */
+  #armIdle(): void {
+    if (this.#idleTimeoutMs !== null) this.#conn.setDeadline(this.#idleTimeoutMs, "body timeout");
+  }
+
+  /**
+   * The next piece if one is at hand (decoding the input the connection
+   * holds), `null` at the end, `undefined` when input must be waited for.
+   * Never waits; throws (and keeps) a failure.
+   */
+  #readNow(): Uint8Array | null | undefined {
+    if (this.#failure !== null) throw this.#failure;
     try {
       for (;;) {
         const piece = this.#next();
         if (piece !== undefined) return piece;
-        this.#consume(await this.#conn.readAndWait());
+        const chunk = this.#conn.readNow();
+        if (chunk === undefined) return undefined;
+        this.#consume(chunk);
       }
     } catch (error) {
       throw (this.#failure = error);
-    } finally {
-      this.#reading = false;
     }
   }
 
@@ -250,11 +284,19 @@ export class BodyReader {
   stream(): ReadableStream<Uint8Array> {
     if (this.#streamed) throw new TypeError("the body stream was already taken");
     this.#streamed = true;
+    const deliver = (
+      controller: ReadableStreamDefaultController<Uint8Array>,
+      piece: Uint8Array | null,
+    ): void => {
+      if (piece === null) controller.close();
+      else controller.enqueue(piece);
+    };
     return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        const piece = await this.readAsync();
-        if (piece === null) controller.close();
-        else controller.enqueue(piece);
+      // A piece at hand is enqueued at once; otherwise one Promise waits for the connection.
+      pull: (controller) => {
+        const piece = this.#readNow();
+        if (piece !== undefined) return deliver(controller, piece);
+        return this.#wait().then((piece) => deliver(controller, piece));
       },
     }, { highWaterMark: 0 });
   }
@@ -289,9 +331,7 @@ export class BodyReader {
       this.#bytesRead += piece.length;
       return piece;
     }
-    if (this.#done) return null;
-    if (this.#idleTimeoutMs !== null) this.#conn.setDeadline(this.#idleTimeoutMs, "body timeout");
-    return undefined;
+    return this.#done ? null : undefined;
   }
 
   /** The list of pending pieces, made on first use. */

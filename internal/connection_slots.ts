@@ -22,3 +22,5 @@ export const UNPARK: unique symbol = Symbol("hussar.unpark");
  * needs to park until it has.
  */
 export const FLUSH_NOW: unique symbol = Symbol("hussar.flushNow");
+/** `Connection`: a Promise that settles once a reader has news (bytes, the end, a failure, a deadline). */
+export const WAIT_INPUT: unique symbol = Symbol("hussar.waitInput");
