@@ -9,7 +9,8 @@
  * (`--api=serve`, `_handlers.ts`). The chunks are views of one buffer, so
  * what is measured is hussar's path per chunk, not the runtime's allocation
  * of read buffers. `--warmup` uploads first (default 8), then `--uploads`
- * (default 64); prints CPU µs per upload and per chunk.
+ * (default 64); prints CPU µs per upload and per chunk, and the bytes the
+ * heap allocated per chunk (Deno and Node).
  *
  *   deno run -A scripts/bench/engine_upload.ts [--api=core|serve] [--uploads=64] [--warmup=8]
  *   valgrind --tool=callgrind --smc-check=all-non-file deno run -A scripts/bench/engine_upload.ts --uploads=N
@@ -19,7 +20,7 @@
 import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { directTransport, TIMEOUTS } from "./_direct.ts";
+import { allocated, directTransport, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -96,23 +97,30 @@ function client(count: number, done: () => void, failed: (error: Error) => void)
   return directTransport(source, sink);
 }
 
-async function measure(count: number): Promise<number> {
+/** CPU µs and bytes allocated (null: not counted) per upload. */
+async function measure(count: number): Promise<{ micros: number; bytes: number | null }> {
   const hussar = new Hussar({
     handler: httpHandler(api === "core" ? upload : fetchApp(fetchHandler), TIMEOUTS),
   });
+  const heap = allocated();
   const started = process.cpuUsage();
   await new Promise<void>((resolve, reject) => {
     hussar.addConnection(client(count, resolve, reject));
   });
   const used = process.cpuUsage(started);
+  const after = allocated();
   await hussar.close();
-  return (used.user + used.system) / count;
+  return {
+    micros: (used.user + used.system) / count,
+    bytes: heap === null || after === null ? null : (after - heap) / count,
+  };
 }
 
 if (warmup > 0) await measure(warmup);
-const micros = await measure(uploads);
+const { micros, bytes } = await measure(uploads);
 const chunks = Math.ceil(size / chunkSize);
 console.log(
   `${api}: ${micros.toFixed(0)} µs CPU per upload of ${size} bytes, ` +
-    `${(micros / chunks).toFixed(2)} µs per ${chunkSize}-byte chunk`,
+    `${(micros / chunks).toFixed(2)} µs per ${chunkSize}-byte chunk` +
+    (bytes === null ? "" : `, ${(bytes / chunks).toFixed(0)} bytes allocated per chunk`),
 );
