@@ -66,10 +66,20 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
   #writeDone = false;
   #closed = false;
   #lingering = false;
+  /** Where TCP_NODELAY stands: set before the second write, if at all (see the constructor). */
+  #noDelay: "first" | "next" | "set";
 
-  constructor(conn: DenoConnLike, info: ConnectionInfo) {
+  /**
+   * `noDelay` asks for TCP_NODELAY, set only before the connection's second
+   * write: Nagle's algorithm holds a small segment back only while earlier
+   * data is unacknowledged (RFC 896, RFC 9293 section 3.7.4), never the first
+   * write, so a connection that answers once and closes spares the
+   * `setsockopt`.
+   */
+  constructor(conn: DenoConnLike, info: ConnectionInfo, noDelay = false) {
     this.#conn = conn;
     this.info = info;
+    this.#noDelay = noDelay ? "first" : "set";
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */
@@ -194,8 +204,28 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
   async write(chunk: Uint8Array): Promise<void> {
     let offset = 0;
     // The whole chunk first (no view made of it): most often the kernel takes it at once.
-    if (chunk.length > 0) offset = await this.#conn.write(chunk);
-    while (offset < chunk.length) offset += await this.#conn.write(chunk.subarray(offset));
+    if (chunk.length > 0) offset = await this.#send(chunk);
+    while (offset < chunk.length) offset += await this.#send(chunk.subarray(offset));
+  }
+
+  /** One `conn.write()`; TCP_NODELAY first if it is the second (see the constructor). */
+  #send(bytes: Uint8Array): Promise<number> {
+    if (this.#noDelay !== "set") this.#beforeWrite();
+    return this.#conn.write(bytes);
+  }
+
+  /** Counts writes until the second, which turns Nagle's algorithm off first. */
+  #beforeWrite(): void {
+    if (this.#noDelay === "first") {
+      this.#noDelay = "next";
+      return;
+    }
+    this.#noDelay = "set";
+    try {
+      this.#conn.setNoDelay?.(true);
+    } catch {
+      // Closed meanwhile: the write that follows says so.
+    }
   }
 
   /**

@@ -207,3 +207,45 @@ describe("DenoConnTransport: closing", () => {
     assert.deepEqual(calls, ["closeWrite", "close"]);
   });
 });
+
+describe("DenoConnTransport: TCP_NODELAY", () => {
+  /** A `Deno.Conn` stand-in that records writes and `setNoDelay` calls in order. */
+  function nagleConn(): {
+    conn: ConstructorParameters<typeof DenoConnTransport>[0];
+    calls: string[];
+  } {
+    const calls: string[] = [];
+    const conn = {
+      write(chunk: Uint8Array): Promise<number> {
+        calls.push(`write ${chunk.length}`);
+        return Promise.resolve(Math.min(chunk.length, 4));
+      },
+      setNoDelay(on: boolean): void {
+        calls.push(`setNoDelay ${on}`);
+      },
+    } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+    return { conn, calls };
+  }
+
+  it("leaves it unset for a connection that writes once (Nagle never holds the first write)", async () => {
+    const { conn, calls } = nagleConn();
+    await new DenoConnTransport(conn, info, true).write(bytes(3, 1));
+    assert.deepEqual(calls, ["write 3"]);
+  });
+
+  it("sets it before the second write, once, whether a write of its own or the rest of a partial one", async () => {
+    const { conn, calls } = nagleConn();
+    const transport = new DenoConnTransport(conn, info, true);
+    await transport.write(bytes(6, 1)); // the kernel takes 4, then the 2 left
+    await transport.write(bytes(3, 2));
+    assert.deepEqual(calls, ["write 6", "setNoDelay true", "write 2", "write 3"]);
+  });
+
+  it("never sets it unless asked (a Unix socket)", async () => {
+    const { conn, calls } = nagleConn();
+    const transport = new DenoConnTransport(conn, info);
+    await transport.write(bytes(3, 1));
+    await transport.write(bytes(3, 2));
+    assert.deepEqual(calls, ["write 3", "write 3"]);
+  });
+});
