@@ -67,6 +67,8 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
   readonly runtime = "deno" as const;
   readonly addr: NetAddress;
   readonly #listener: DenoListenerLike;
+  /** Whether connections are TCP (not a Unix socket). */
+  readonly #tcp: boolean;
   #loop: Promise<void> | null = null;
   #endPause: (() => void) | null = null;
 
@@ -74,6 +76,7 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
     super(options);
     this.#listener = listener;
     this.addr = addrOf(listener.addr);
+    this.#tcp = this.addr.transport === "tcp";
   }
 
   /** Until now connections waited in the kernel's backlog. */
@@ -112,8 +115,8 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
       if (this.tls) {
         void this.#handshake(conn);
       } else {
-        if (conn.remoteAddr.transport === "tcp") conn.setNoDelay?.(true);
-        this.hand(new DenoConnTransport(conn, this.#infoOf(conn, null)));
+        // TCP_NODELAY before the second write: a connection that answers once spares it.
+        this.hand(new DenoConnTransport(conn, this.#infoOf(conn, null), this.#tcp));
       }
     }
   }
@@ -150,15 +153,36 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
   }
 
   #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {
-    return {
-      remoteAddr: addrOf(conn.remoteAddr),
-      localAddr: this.localAddrOf(() => {
-        const local = conn.localAddr as { hostname?: string; port?: number };
-        return [local.hostname, local.port];
-      }),
-      tls: this.tls,
-      alpnProtocol,
-    };
+    const localAddr = this.localAddrOf(() => {
+      const local = conn.localAddr as { hostname?: string; port?: number };
+      return [local.hostname, local.port];
+    });
+    return new DenoConnInfo(conn, localAddr, this.tls, alpnProtocol);
+  }
+}
+
+/** A connection's facts; the peer's address is made when first read (the `Deno.Conn` keeps it). */
+class DenoConnInfo implements ConnectionInfo {
+  readonly localAddr: NetAddress;
+  readonly tls: boolean;
+  readonly alpnProtocol: string | null;
+  readonly #conn: DenoConnLike;
+  #remoteAddr: NetAddress | null = null;
+
+  constructor(
+    conn: DenoConnLike,
+    localAddr: NetAddress,
+    tls: boolean,
+    alpnProtocol: string | null,
+  ) {
+    this.#conn = conn;
+    this.localAddr = localAddr;
+    this.tls = tls;
+    this.alpnProtocol = alpnProtocol;
+  }
+
+  get remoteAddr(): NetAddress {
+    return this.#remoteAddr ??= addrOf(this.#conn.remoteAddr);
   }
 }
 
