@@ -17,6 +17,9 @@ export const SET_DEADLINE: unique symbol = Symbol("hussar.setDeadline");
 /** `ConnectionOwner`: see `SET_DEADLINE`. */
 export const CLEAR_DEADLINE: unique symbol = Symbol("hussar.clearDeadline");
 
+/** `ConnectionOwner`: the connection's watch for the peer's end is to start after this host task. */
+export const WATCH_LATER: unique symbol = Symbol("hussar.watchLater");
+
 /** `BodyOwner`: a connection's thread body ended (returned, threw or was killed). */
 export const BODY_ENDED: unique symbol = Symbol("hussar.bodyEnded");
 
@@ -27,6 +30,8 @@ export const BODY_ENDED: unique symbol = Symbol("hussar.bodyEnded");
 export { FLUSH_NOW as FLUSH } from "../internal/connection_slots.ts";
 /** `Connection`: a deadline passed; the thread gets a DeadlineError from its I/O. */
 export const EXPIRE: unique symbol = Symbol("hussar.expire");
+/** `Connection`: starts the read of a watch for the peer's end, if still watched (see `WATCH_LATER`). */
+export const START_WATCH: unique symbol = Symbol("hussar.startWatch");
 /** `Connection`: whom to wake, the parked thread or null if none is parked now. */
 export const TAKE_WAKE: unique symbol = Symbol("hussar.takeWake");
 

@@ -21,8 +21,10 @@ import {
   EXPIRE,
   FLUSH,
   SET_DEADLINE,
+  START_WATCH,
   TAKE_WAKE,
   WAKE,
+  WATCH_LATER,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
 import { PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
@@ -42,6 +44,8 @@ export interface ConnectionOwner {
   [SET_DEADLINE](connection: Connection, ms: number, reason: string): void;
   /** @internal See `SET_DEADLINE`. */
   [CLEAR_DEADLINE](connection: Connection): void;
+  /** @internal Call `[START_WATCH]()` once the host's current task is over. */
+  [WATCH_LATER](connection: Connection): void;
 }
 
 /**
@@ -106,6 +110,8 @@ export class Connection {
   #eof = false;
   /** While a response is owed, the peer's end of input means the peer left (see `watchPeerEnd`). */
   #peerEndAborts = false;
+  /** The owner is to start the watch's read later (`[START_WATCH]`). */
+  #watchAsked = false;
   #failure: ConnectionClosedError | null = null;
   #expired: DeadlineError | null = null;
   /** Corked output: one buffer as it is (a turn mostly writes one), several in a list; null: none. */
@@ -309,12 +315,25 @@ export class Connection {
    * A protocol turns it on while it owes a response, when an end of input
    * can only mean the client gave up (as Deno.serve, Bun.serve, node:http
    * and Go read a half-close), and off once the whole response is queued.
+   *
+   * The read starts once the host's current task is over, and only if the
+   * watch is still on: an exchange answered meanwhile (most are) makes no
+   * read that its close would then cancel (on Deno, a rejected op and an
+   * error object per connection).
    */
   watchPeerEnd(on: boolean): void {
     this.#peerEndAborts = on;
     if (!on || this.#state !== "open") return;
     if (this.#eof) return this.abort("client closed the connection");
-    this.#readAhead();
+    if (this.#watchAsked || this.#readPending) return;
+    this.#watchAsked = true;
+    this.#owner[WATCH_LATER](this);
+  }
+
+  /** @internal The host task that turned the watch on is over: read ahead if still watched. */
+  [START_WATCH](): void {
+    this.#watchAsked = false;
+    if (this.#peerEndAborts) this.#readAhead();
   }
 
   /** Starts a read while watched, unless one is pending or enough input is buffered. */

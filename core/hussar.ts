@@ -21,8 +21,10 @@ import {
   NEXT,
   PREV,
   SET_DEADLINE,
+  START_WATCH,
   TAKE_WAKE,
   WAKE,
+  WATCH_LATER,
 } from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineHeap } from "./_deadlines.ts";
@@ -133,6 +135,8 @@ export class Hussar implements ConnectionOwner {
   #expired: Descriptor[] = [];
   #dirty: Connection[] = [];
   #flushScheduled = false;
+  /** Connections whose watch for the peer's end starts after this host task (`WATCH_LATER`). */
+  #watches: Connection[] = [];
   #nextConnectionId = 1;
   #accepted = 0;
   #closing = false;
@@ -390,6 +394,18 @@ export class Hussar implements ConnectionOwner {
       queueMicrotask(() => this.#flushDirty());
     }
   }
+
+  /** @internal */
+  [WATCH_LATER](conn: Connection): void {
+    // One host task for all the connections of this one.
+    if (this.#watches.push(conn) === 1) setImmediate(this.#startWatches);
+  }
+
+  #startWatches = (): void => {
+    const watches = this.#watches;
+    this.#watches = [];
+    for (const conn of watches) conn[START_WATCH]();
+  };
 
   /** @internal */
   [CLOSED](conn: Connection): void {
