@@ -474,6 +474,10 @@ export class Hussar implements ConnectionOwner {
     if (conn[DESCRIPTOR] !== descriptor || conn.state === "closed") return;
     const reason = descriptor.deadlineReason;
     descriptor.deadline = Infinity;
+    // A thread that has ended left its connection closing under this deadline: nobody to tell.
+    if (descriptor.thread !== null && !descriptor.thread.alive) {
+      return conn.abort(`deadline: ${reason}`);
+    }
     conn[EXPIRE](new DeadlineError(reason));
     // The thread may answer (say, 408) within the grace period; then it is cut off.
     this.#endThreadLater(descriptor, this.#graceMs, `deadline: ${reason}`);

@@ -128,11 +128,17 @@ export function* respond(
  * body at hand (bytes, a string or none) leaves with its head as one buffer,
  * and when the client needs not be waited for, returns `null`: the response
  * is done. Else returns what is left to run (`yield*` it).
+ *
+ * `closing`: the caller closes the connection next (the engine, on a
+ * connection not kept alive). A body at hand is then not waited for: the
+ * connection sends it before it closes, under the write timeout set here as
+ * its deadline, which the core enforces after the thread has ended.
  */
 export function respondNow(
   conn: Connection,
   response: HttpResponse,
   request: RequestContext = DEFAULT_CONTEXT,
+  closing = false,
 ): AwayCall<void> | null {
   const given = response.body;
   const body = typeof given === "string" ? outgoingText(given) : given;
@@ -149,6 +155,14 @@ export function respondNow(
       // for (no writer, nor a wake and a turn per connection). `flushed()` throws if it failed.
       conn[FLUSH_NOW]();
       if (conn.bufferedAmount === 0 && conn.flushed()) return null;
+      if (closing) {
+        // The connection sends the rest before it closes, under the write timeout as its
+        // deadline, which the core enforces after the thread has ended.
+        if (request.writeTimeoutMs !== undefined) {
+          conn.setDeadline(request.writeTimeoutMs, "write timeout");
+        }
+        return null;
+      }
     }
     // The client is to be waited for: a writer, ended, does it.
     const writer = new ResponseWriter(

@@ -599,7 +599,8 @@ function answer(
     context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted &&
       (body === null || body.drainable(settings.maxDrainBytes));
     if (response !== undefined) {
-      const rest = respondNow(conn, response, context);
+      // Not kept alive nor upgraded, the connection closes next (`afterAnswer`): once it is out.
+      const rest = respondNow(conn, response, context, response.upgrade === undefined);
       if (rest !== null) return respondLater(conn, settings, request, mark, response, rest);
       if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
     } else if (conn.bytesWritten + conn.bufferedAmount === mark) {

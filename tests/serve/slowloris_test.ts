@@ -182,6 +182,34 @@ describe("a client that stops reading", () => {
     }
   });
 
+  it("is cut off at the write deadline after a whole response to a request that asked to close", {
+    timeout: 30_000,
+  }, async () => {
+    // Larger than the socket buffers of both sides: the write cannot finish while nobody reads.
+    const body = new Uint8Array(32 * 1024 * 1024).fill(0x61);
+    const server = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen() {},
+      writeTimeoutMs: 500,
+    }, () => new Response(body));
+    await server.ready;
+    try {
+      const client = await connect({ host: "127.0.0.1", port: server.addr.port });
+      client.socket.pause();
+      await client.write("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+      await until(() => server.hussar.connectionCount === 1, 5000, "the connection accepted");
+      await until(
+        () => server.hussar.connectionCount === 0,
+        15_000,
+        "the stalled connection cut off",
+      );
+      client.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
   it("keeps a slow but steady reader of a long stream", { timeout: 30_000 }, async () => {
     const server = serve({
       hostname: "127.0.0.1",
