@@ -23,6 +23,26 @@ const MIN_READ = 2 * 1024;
 const MAX_READ = 64 * 1024;
 
 /**
+ * Free read buffers of {@linkcode MIN_READ} bytes, shared by the
+ * connections: a read takes one and gives it back once its few bytes are
+ * copied out, so a connection that reads one request and closes allocates
+ * none (a fresh buffer is a backing store V8 must allocate, zero and later
+ * free). Kept up to {@linkcode READ_POOL_MAX}.
+ */
+const readPool: Uint8Array[] = [];
+const READ_POOL_MAX = 256;
+
+/** A buffer of `size` bytes to read into: from the pool when it is the smallest size. */
+function readBuffer(size: number): Uint8Array {
+  return (size === MIN_READ ? readPool.pop() : undefined) ?? new Uint8Array(size);
+}
+
+/** `buffer` holds nothing anyone keeps (its bytes were copied out, or none came): to the pool. */
+function release(buffer: Uint8Array): void {
+  if (buffer.length === MIN_READ && readPool.length < READ_POOL_MAX) readPool.push(buffer);
+}
+
+/**
  * Size of a scratch buffer: a 64 KiB chunk and what is in front of it. At
  * most {@linkcode SCRATCH_BUFFERS} are made, then kept for reuse (a fresh
  * buffer for each write costs more than the write it spares).
@@ -106,10 +126,11 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
       if (this.#input !== "failed") queueMicrotask(() => reader[ON_CHUNK](null));
       return;
     }
-    const buffer = this.#buffer ?? new Uint8Array(this.#readSize);
+    const buffer = this.#buffer ?? readBuffer(this.#readSize);
     const reading = this.#reading = this.#conn.read(buffer);
     reading.then((n) => {
       if (this.#reading === reading) this.#reading = null;
+      if (n === null || this.#input !== "open") release(buffer);
       if (n === null) this.#peerEnded = true;
       if (this.#input !== "open") return;
       if (n === null) {
@@ -121,6 +142,7 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
       }
     }, (error) => {
       if (this.#reading === reading) this.#reading = null;
+      release(buffer); // the op is over: the runtime no longer writes into it
       if (this.#input !== "open") return;
       this.#input = "failed";
       reader[ON_READ_ERROR](this.#closed ? new Error("connection closed") : error);
@@ -153,7 +175,7 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
   }
 
   async #pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    const buffer = this.#buffer ?? new Uint8Array(this.#readSize);
+    const buffer = this.#buffer ?? readBuffer(this.#readSize);
     let n: number | null;
     try {
       n = await this.#read(buffer);
@@ -183,9 +205,16 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
       this.#buffer = null;
       return buffer.subarray(0, n);
     }
-    // Mostly empty: copy the few bytes out and keep the buffer if its size is still right.
-    this.#buffer = buffer.length === this.#readSize ? buffer : null;
-    return buffer.slice(0, n);
+    // Mostly empty: copy the few bytes out; the smallest buffer goes back to the pool, a
+    // larger one is kept for this connection's next read if its size is still right.
+    const chunk = buffer.slice(0, n);
+    if (buffer.length === MIN_READ) {
+      this.#buffer = null;
+      release(buffer);
+    } else {
+      this.#buffer = buffer.length === this.#readSize ? buffer : null;
+    }
+    return chunk;
   }
 
   /** One `conn.read()`, remembered so a lingering close can wait for it. */

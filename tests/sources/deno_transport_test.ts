@@ -80,6 +80,41 @@ describe("DenoConnTransport", () => {
   });
 });
 
+describe("DenoConnTransport: read buffers", () => {
+  /** Reads one chunk from a new transport on `fake`, answered with `text`. */
+  async function readOnce(fake: ReturnType<typeof fakeConn>, text: string): Promise<Uint8Array> {
+    const source = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
+    const chunk = new Promise<Uint8Array>((resolve, reject) => {
+      source.read({ [ON_CHUNK]: (chunk) => resolve(chunk!), [ON_READ_ERROR]: reject });
+    });
+    fake.answer(text);
+    return await chunk;
+  }
+
+  it("passes a small read's buffer on to the next connection, its bytes copied out first", async () => {
+    const fake = fakeConn();
+    const first = await readOnce(fake, "GET /a HTTP/1.1\r\n\r\n");
+    const second = await readOnce(fake, "GET /bb HTTP/1.1\r\n\r\n");
+    assert.equal(fake.reads[1], fake.reads[0], "the same buffer read into twice");
+    assert.equal(new TextDecoder().decode(first), "GET /a HTTP/1.1\r\n\r\n");
+    assert.equal(new TextDecoder().decode(second), "GET /bb HTTP/1.1\r\n\r\n");
+  });
+
+  it("never reads into a buffer handed over whole, nor one whose read is still pending", async () => {
+    const fake = fakeConn();
+    const big = await readOnce(fake, "x".repeat(1500)); // mostly full: the buffer itself is the chunk
+    assert.equal(big.buffer, fake.reads[0].buffer);
+    const pending = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
+    pending.read({ [ON_CHUNK]() {}, [ON_READ_ERROR]() {} });
+    const other = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
+    other.read({ [ON_CHUNK]() {}, [ON_READ_ERROR]() {} });
+    assert.notEqual(fake.reads[1], fake.reads[0]);
+    assert.notEqual(fake.reads[2], fake.reads[1]);
+    assert.notEqual(fake.reads[2], fake.reads[0]);
+    assert.equal(new TextDecoder().decode(big), "x".repeat(1500));
+  });
+});
+
 /** A `Deno.Conn` stand-in that records each write's bytes (copied: a scratch buffer is reused). */
 function recordingConn(maxWrite = Infinity): {
   conn: ConstructorParameters<typeof DenoConnTransport>[0];
