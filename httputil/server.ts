@@ -351,14 +351,7 @@ class ServeLoop {
         conn.unread(chunk);
         this.#state = "serving";
       }
-      const rest = serveExchange(
-        conn,
-        this.#app,
-        settings,
-        this.#reading,
-        this.#deadline,
-        this.#context,
-      );
+      const rest = this.#exchange();
       let ended: Ended;
       if (waits(rest)) {
         const first = rest.next();
@@ -411,6 +404,223 @@ class ServeLoop {
     this.#deadline = null;
     return DONE;
   }
+
+  /**
+   * Reads one request and serves it, with no generator where nothing waits:
+   * a head whole in the input, an app that answers at once, a response queued
+   * under the high-water mark (the common case). See {@linkcode Rest}.
+   */
+  #exchange(): Rest {
+    const conn = this.#conn;
+    conn.phase = "waiting";
+    let request: Incoming | null | undefined;
+    try {
+      request = requestNow(conn, this.#reading);
+    } catch (error) {
+      // Its error response is timed as the head was.
+      conn.setDeadline(this.#settings.headersTimeoutMs, "headers");
+      return headFailed(conn, error);
+    }
+    if (request !== undefined) return this.#serve(request);
+    // The head is not all there: the client has `headersTimeoutMs` for it (a head read whole at
+    // once needs no deadline; the one in force, if any, is cleared with the head read).
+    conn.setDeadline(this.#settings.headersTimeoutMs, "headers");
+    return this.#waited();
+  }
+
+  /** `#exchange` for a head not all there yet: waits for it, then serves it. */
+  *#waited(): AwayCall<Ended> {
+    let request: Incoming | null;
+    try {
+      // The engine's own reading: its requests are `Incoming`s.
+      request = (yield* waitForRequest(this.#conn, this.#reading)) as Incoming | null;
+    } catch (error) {
+      const failed = headFailed(this.#conn, error);
+      return waits(failed) ? yield* failed : failed;
+    }
+    const rest = this.#serve(request);
+    return waits(rest) ? yield* rest : rest;
+  }
+
+  /** Serves a request whose head is read (`null`: the client closed cleanly instead). */
+  #serve(request: Incoming | null): Rest {
+    const conn = this.#conn;
+    if (request === null) return conn.close("client closed");
+    // Closed while its bytes were read (a server shutting down closes connections that wait for a
+    // request): nothing could answer it, so the app must not take it; the client sees a close.
+    if (!conn.isAlive()) return;
+    conn.clearDeadline();
+    const { head } = request;
+    const methods = this.#settings.methods;
+    if (!methods.has(head.method)) {
+      // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
+      return isStandardMethod(head.method)
+        ? fail(conn, 405, `method ${head.method} not allowed`, head.method, [[
+          "allow",
+          [...methods].join(", "),
+        ]])
+        : fail(conn, 501, `method ${head.method} not implemented`);
+    }
+    if (!head.keepAlive) conn.keepAlive = false;
+    const context = this.#context;
+    context.method = head.method;
+    context.version = head.version;
+    context.keepAlive = head.keepAlive;
+    const mark = conn.bytesWritten + conn.bufferedAmount;
+    conn.phase = "handling";
+    // Until the response is out, the client's end of input means it left.
+    conn.watchPeerEnd(true);
+    const deadline = this.#deadline;
+    deadline?.start(mark);
+    let result: HttpAppResult;
+    try {
+      result = this.#app(request, conn);
+    } catch (error) {
+      deadline?.stop();
+      return this.#answerFailed(request, undefined, mark, error);
+    }
+    if (!isResponse(result)) {
+      deadline?.awaited();
+      return this.#answerLater(request, mark, result);
+    }
+    deadline?.stop();
+    return this.#answer(request, mark, result);
+  }
+
+  /** `#answer` once an app that answers by Promise or as a thread has answered. */
+  *#answerLater(request: Incoming, mark: number, result: HttpAppResult): AwayCall<Ended> {
+    let response: HttpResponse | void;
+    try {
+      try {
+        response = yield* runApp(result);
+      } finally {
+        this.#deadline?.stop();
+      }
+    } catch (error) {
+      const failed = this.#answerFailed(request, undefined, mark, error);
+      return waits(failed) ? yield* failed : failed;
+    }
+    const rest = this.#answer(request, mark, response);
+    return waits(rest) ? yield* rest : rest;
+  }
+
+  /**
+   * Sends the app's response (or checks that the app wrote one), unless the
+   * request's body broke its framing; then what follows the exchange.
+   */
+  #answer(request: Incoming, mark: number, response: HttpResponse | void): Rest {
+    const conn = this.#conn;
+    try {
+      // Body bytes that came with the head are decoded now, so a framing error among them
+      // is answered (400 and a close) instead of the app's response.
+      const body = request[MADE_BODY]; // none: the request has no body, and the app read none
+      if (response !== undefined && body !== null && !body.finished) body[PREFETCH]();
+      // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
+      // whatever the app made of it: what follows on the connection cannot be trusted.
+      if (body !== null && body.failure !== null) throw body.failure;
+      // The body deadline may still be armed: a response, however long it streams, is not timed.
+      conn.clearDeadline();
+      conn.phase = "responding";
+      // A response never promises keep-alive on a connection about to close: not while the server
+      // shuts down, nor when the unread rest of the body is known to be too large to drain.
+      const settings = this.#settings;
+      const context = this.#context;
+      context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted &&
+        (body === null || body.drainable(settings.maxDrainBytes));
+      if (response !== undefined) {
+        // Not kept alive nor upgraded, the connection closes next (`#afterAnswer`): once it is out.
+        const rest = respondNow(conn, response, context, response.upgrade === undefined);
+        if (rest !== null) return this.#respondLater(request, mark, response, rest);
+        if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
+      } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
+        throw new TypeError("the app returned no response");
+      }
+      conn.watchPeerEnd(false);
+    } catch (error) {
+      return this.#answerFailed(request, response, mark, error);
+    }
+    return this.#afterAnswer(request, response);
+  }
+
+  /** `#answer` for a response that waits for the client (or streams). */
+  *#respondLater(
+    request: Incoming,
+    mark: number,
+    response: HttpResponse,
+    rest: AwayCall<void>,
+  ): AwayCall<Ended> {
+    const conn = this.#conn;
+    try {
+      yield* rest;
+      if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
+      conn.watchPeerEnd(false);
+    } catch (error) {
+      const failed = this.#answerFailed(request, response, mark, error);
+      return waits(failed) ? yield* failed : failed;
+    }
+    const after = this.#afterAnswer(request, response);
+    return waits(after) ? yield* after : after;
+  }
+
+  /**
+   * The app or its response failed: the client gets an error status if
+   * nothing of a response went out, else the connection is aborted.
+   */
+  #answerFailed(
+    request: Incoming,
+    response: HttpResponse | void,
+    mark: number,
+    error: unknown,
+  ): Rest {
+    const conn = this.#conn;
+    conn.watchPeerEnd(false);
+    if (response !== undefined) response.onWritten?.(error);
+    if (error instanceof ConnectionClosedError) return;
+    const sent = conn.bytesWritten + conn.bufferedAmount > mark;
+    if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
+    const { method } = request.head;
+    if (error instanceof HttpError) return fail(conn, error.status, error.message, method);
+    if (error instanceof DeadlineError) {
+      return fail(conn, 408, "request body not received in time", method);
+    }
+    const settings = this.#settings;
+    settings.onError(error, request);
+    return fail(
+      conn,
+      500,
+      settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
+      method,
+    );
+  }
+
+  /** After the response: an upgrade, a close, or the connection kept for the next request. */
+  #afterAnswer(request: Incoming, response: HttpResponse | void): Rest {
+    const conn = this.#conn;
+    if (response?.upgrade !== undefined && response.status === 101) {
+      return runUpgrade(conn, response.upgrade, this.#settings.shutdown);
+    }
+    const body = request[MADE_BODY];
+    if (!conn.keepAlive || !conn.isAlive()) {
+      // The client asked to close and was read whole: no lingering close (RFC 9112 §9.6).
+      if (!request.head.keepAlive && (body === null || body.finished)) conn.finishInput();
+      return conn.close("not kept alive");
+    }
+    return body === null || body.finished ? true : this.#drain(body);
+  }
+
+  /** The next request starts where this body ends: discards a small unread rest, or closes. */
+  *#drain(body: BodyReader): AwayCall<Ended> {
+    const conn = this.#conn;
+    const { maxDrainBytes, bodyTimeoutMs } = this.#settings;
+    conn.phase = "draining";
+    conn.setDeadline(bodyTimeoutMs, "drain");
+    try {
+      if (!(yield* body.discard(maxDrainBytes))) return conn.close("unread request body");
+    } catch {
+      return conn.close("unread request body");
+    }
+    return true;
+  }
 }
 
 /**
@@ -436,56 +646,6 @@ function waits(rest: Rest): rest is AwayCall<Ended> {
   return typeof rest === "object";
 }
 
-/**
- * Reads one request and serves it, with no generator where nothing waits:
- * a head whole in the input, an app that answers at once, a response queued
- * under the high-water mark (the common case). See {@linkcode Rest}.
- */
-function serveExchange(
-  conn: Connection,
-  app: HttpApp,
-  settings: Settings,
-  reading: WaitForRequestOptions,
-  deadline: RequestDeadline | null,
-  context: RequestContext,
-): Rest {
-  conn.phase = "waiting";
-  let request: Incoming | null | undefined;
-  try {
-    request = requestNow(conn, reading);
-  } catch (error) {
-    // Its error response is timed as the head was.
-    conn.setDeadline(settings.headersTimeoutMs, "headers");
-    return headFailed(conn, error);
-  }
-  if (request !== undefined) return serveRequest(conn, app, settings, request, deadline, context);
-  // The head is not all there: the client has `headersTimeoutMs` for it (a head read whole at
-  // once needs no deadline; the one in force, if any, is cleared with the head read).
-  conn.setDeadline(settings.headersTimeoutMs, "headers");
-  return serveWaited(conn, app, settings, reading, deadline, context);
-}
-
-/** {@linkcode serveExchange} for a head not all there yet: waits for it, then serves it. */
-function* serveWaited(
-  conn: Connection,
-  app: HttpApp,
-  settings: Settings,
-  reading: WaitForRequestOptions,
-  deadline: RequestDeadline | null,
-  context: RequestContext,
-): AwayCall<Ended> {
-  let request: Incoming | null;
-  try {
-    // The engine's own reading: its requests are `Incoming`s.
-    request = (yield* waitForRequest(conn, reading)) as Incoming | null;
-  } catch (error) {
-    const failed = headFailed(conn, error);
-    return waits(failed) ? yield* failed : failed;
-  }
-  const rest = serveRequest(conn, app, settings, request, deadline, context);
-  return waits(rest) ? yield* rest : rest;
-}
-
 /** A head that could not be read: an error status and a close, or a close; others go on up. */
 function headFailed(conn: Connection, error: unknown): Rest {
   if (error instanceof HttpError) return fail(conn, error.status, error.message);
@@ -496,206 +656,6 @@ function headFailed(conn: Connection, error: unknown): Rest {
   }
   if (error instanceof ConnectionClosedError) return;
   throw error;
-}
-
-/** Serves a request whose head is read (`null`: the client closed cleanly instead). */
-function serveRequest(
-  conn: Connection,
-  app: HttpApp,
-  settings: Settings,
-  request: Incoming | null,
-  deadline: RequestDeadline | null,
-  context: RequestContext,
-): Rest {
-  if (request === null) return conn.close("client closed");
-  // Closed while its bytes were read (a server shutting down closes connections that wait for a
-  // request): nothing could answer it, so the app must not take it; the client sees a close.
-  if (!conn.isAlive()) return;
-  conn.clearDeadline();
-  const { head } = request;
-  if (!settings.methods.has(head.method)) {
-    // A method HTTP defines but this server does not serve is 405 (with Allow); an unknown one is 501.
-    return isStandardMethod(head.method)
-      ? fail(conn, 405, `method ${head.method} not allowed`, head.method, [[
-        "allow",
-        [...settings.methods].join(", "),
-      ]])
-      : fail(conn, 501, `method ${head.method} not implemented`);
-  }
-  if (!head.keepAlive) conn.keepAlive = false;
-  context.method = head.method;
-  context.version = head.version;
-  context.keepAlive = head.keepAlive;
-  const mark = conn.bytesWritten + conn.bufferedAmount;
-  conn.phase = "handling";
-  // Until the response is out, the client's end of input means it left.
-  conn.watchPeerEnd(true);
-  deadline?.start(mark);
-  let result: HttpAppResult;
-  try {
-    result = app(request, conn);
-  } catch (error) {
-    deadline?.stop();
-    return answerFailed(conn, settings, request, undefined, mark, error);
-  }
-  if (!isResponse(result)) {
-    deadline?.awaited();
-    return answerLater(conn, settings, request, context, mark, deadline, result);
-  }
-  deadline?.stop();
-  return answer(conn, settings, request, context, mark, result);
-}
-
-/** {@linkcode answer} once an app that answers by Promise or as a thread has answered. */
-function* answerLater(
-  conn: Connection,
-  settings: Settings,
-  request: Incoming,
-  context: RequestContext,
-  mark: number,
-  deadline: RequestDeadline | null,
-  result: HttpAppResult,
-): AwayCall<Ended> {
-  let response: HttpResponse | void;
-  try {
-    try {
-      response = yield* runApp(result);
-    } finally {
-      deadline?.stop();
-    }
-  } catch (error) {
-    const failed = answerFailed(conn, settings, request, undefined, mark, error);
-    return waits(failed) ? yield* failed : failed;
-  }
-  const rest = answer(conn, settings, request, context, mark, response);
-  return waits(rest) ? yield* rest : rest;
-}
-
-/**
- * Sends the app's response (or checks that the app wrote one), unless the
- * request's body broke its framing; then what follows the exchange.
- */
-function answer(
-  conn: Connection,
-  settings: Settings,
-  request: Incoming,
-  context: RequestContext,
-  mark: number,
-  response: HttpResponse | void,
-): Rest {
-  try {
-    // Body bytes that came with the head are decoded now, so a framing error among them
-    // is answered (400 and a close) instead of the app's response.
-    const body = request[MADE_BODY]; // none: the request has no body, and the app read none
-    if (response !== undefined && body !== null && !body.finished) body[PREFETCH]();
-    // A body that broke its framing (bad chunk, limit, deadline) ends the exchange,
-    // whatever the app made of it: what follows on the connection cannot be trusted.
-    if (body !== null && body.failure !== null) throw body.failure;
-    // The body deadline may still be armed: a response, however long it streams, is not timed.
-    conn.clearDeadline();
-    conn.phase = "responding";
-    // A response never promises keep-alive on a connection about to close: not while the server
-    // shuts down, nor when the unread rest of the body is known to be too large to drain.
-    context.keepAlive = conn.keepAlive && !settings.shutdown?.aborted &&
-      (body === null || body.drainable(settings.maxDrainBytes));
-    if (response !== undefined) {
-      // Not kept alive nor upgraded, the connection closes next (`afterAnswer`): once it is out.
-      const rest = respondNow(conn, response, context, response.upgrade === undefined);
-      if (rest !== null) return respondLater(conn, settings, request, mark, response, rest);
-      if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
-    } else if (conn.bytesWritten + conn.bufferedAmount === mark) {
-      throw new TypeError("the app returned no response");
-    }
-    conn.watchPeerEnd(false);
-  } catch (error) {
-    return answerFailed(conn, settings, request, response, mark, error);
-  }
-  return afterAnswer(conn, settings, request, response);
-}
-
-/** {@linkcode answer} for a response that waits for the client (or streams). */
-function* respondLater(
-  conn: Connection,
-  settings: Settings,
-  request: Incoming,
-  mark: number,
-  response: HttpResponse,
-  rest: AwayCall<void>,
-): AwayCall<Ended> {
-  try {
-    yield* rest;
-    if (response.onWritten !== undefined) conn.whenWritten(response.onWritten);
-    conn.watchPeerEnd(false);
-  } catch (error) {
-    const failed = answerFailed(conn, settings, request, response, mark, error);
-    return waits(failed) ? yield* failed : failed;
-  }
-  const after = afterAnswer(conn, settings, request, response);
-  return waits(after) ? yield* after : after;
-}
-
-/**
- * The app or its response failed: the client gets an error status if
- * nothing of a response went out, else the connection is aborted.
- */
-function answerFailed(
-  conn: Connection,
-  settings: Settings,
-  request: Incoming,
-  response: HttpResponse | void,
-  mark: number,
-  error: unknown,
-): Rest {
-  conn.watchPeerEnd(false);
-  if (response !== undefined) response.onWritten?.(error);
-  if (error instanceof ConnectionClosedError) return;
-  const sent = conn.bytesWritten + conn.bufferedAmount > mark;
-  if (sent || !conn.isAlive()) return conn.abort(`response failed: ${describe(error)}`);
-  const { method } = request.head;
-  if (error instanceof HttpError) return fail(conn, error.status, error.message, method);
-  if (error instanceof DeadlineError) {
-    return fail(conn, 408, "request body not received in time", method);
-  }
-  settings.onError(error, request);
-  return fail(
-    conn,
-    500,
-    settings.debug ? `internal server error: ${describe(error)}` : "internal server error",
-    method,
-  );
-}
-
-/** After the response: an upgrade, a close, or the connection kept for the next request. */
-function afterAnswer(
-  conn: Connection,
-  settings: Settings,
-  request: Incoming,
-  response: HttpResponse | void,
-): Rest {
-  if (response?.upgrade !== undefined && response.status === 101) {
-    return runUpgrade(conn, response.upgrade, settings.shutdown);
-  }
-  const body = request[MADE_BODY];
-  if (!conn.keepAlive || !conn.isAlive()) {
-    // The client asked to close and was read whole: no lingering close (RFC 9112 §9.6).
-    if (!request.head.keepAlive && (body === null || body.finished)) conn.finishInput();
-    return conn.close("not kept alive");
-  }
-  return body === null || body.finished ? true : drainBody(conn, settings, body);
-}
-
-/** The next request starts where this body ends: discards a small unread rest, or closes. */
-function* drainBody(conn: Connection, settings: Settings, body: BodyReader): AwayCall<Ended> {
-  conn.phase = "draining";
-  conn.setDeadline(settings.bodyTimeoutMs, "drain");
-  try {
-    if (!(yield* body.discard(settings.maxDrainBytes))) {
-      return conn.close("unread request body");
-    }
-  } catch {
-    return conn.close("unread request body");
-  }
-  return true;
 }
 
 /** Whether the app's result is the response itself (or none), with nothing to wait for. */
