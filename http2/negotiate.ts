@@ -10,7 +10,13 @@ import { ConnectionClosedError, DeadlineError } from "../core/errors.ts";
 import type { Connection } from "../core/connection.ts";
 import type { HussarHandler } from "../core/hussar.ts";
 import { concatBytes } from "../internal/bytes.ts";
-import { type Signal, type ThreadGenerator, type ThreadYield, wait } from "../scheduler/mod.ts";
+import {
+  type Signal,
+  Stepper,
+  type ThreadGenerator,
+  type ThreadYield,
+  wait,
+} from "../scheduler/mod.ts";
 import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 import { isPreface } from "./frame.ts";
 
@@ -49,9 +55,7 @@ export function negotiateHandler(
       : new Sniff(conn, http1, http2, frame, pubframe, options.headersTimeoutMs).asThreadBody();
 }
 
-/** What a step that parks returns: one object for all, since nobody keeps it. */
-const PARKED: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const { PARKED, DONE } = Stepper;
 
 /**
  * A connection's thread body that reads until the first bytes tell the
@@ -61,7 +65,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * connection, kept with its register file and closure (about 270 B on V8).
  * It waits for bytes in no frame either (see `internal/connection_slots.ts`).
  */
-class Sniff {
+class Sniff extends Stepper {
   readonly #conn: Connection;
   #http1: HussarHandler | null;
   #http2: HussarHandler | null;
@@ -82,21 +86,13 @@ class Sniff {
     pubframe: Record<string, unknown>,
     headersTimeoutMs: number,
   ) {
+    super();
     this.#conn = conn;
     this.#http1 = http1;
     this.#http2 = http2;
     this.#frame = frame;
     this.#pubframe = pubframe;
     this.#headersTimeoutMs = headersTimeoutMs;
-  }
-
-  /** As the core takes a thread's body (a generator's `next`, `return` and `throw`). */
-  asThreadBody(): ThreadGenerator {
-    return this as unknown as ThreadGenerator;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 
   next(signal: Signal): IteratorResult<ThreadYield, unknown> {

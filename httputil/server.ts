@@ -7,7 +7,7 @@ import {
   getCurrentScheduler,
   type Scheduler,
   type Signal,
-  type ThreadGenerator,
+  Stepper,
   type ThreadYield,
   type TimerHandle,
   wait,
@@ -205,9 +205,7 @@ type Settings = HttpLimits & {
   onError: (error: unknown, request: IncomingRequest) => void;
 };
 
-/** What a step that parks returns: one object for all, since nobody keeps it. */
-const PARKED: IteratorYieldResult<undefined> = Object.freeze({ done: false, value: undefined });
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const { PARKED, DONE } = Stepper;
 
 /**
  * A connection's keep-alive loop, as a thread body stepped by its signals:
@@ -218,7 +216,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * must wait (bytes, a Promise, the client) runs in a generator of its own,
  * stepped from here until it ends.
  */
-class ServeLoop {
+class ServeLoop extends Stepper {
   readonly #conn: Connection;
   readonly #app: HttpApp;
   readonly #settings: Settings;
@@ -233,6 +231,7 @@ class ServeLoop {
   #state: "new" | "serving" | "idle" | "parked" | "done" = "new";
 
   constructor(conn: Connection, app: HttpApp, settings: Settings) {
+    super();
     this.#conn = conn;
     this.#app = app;
     this.#settings = settings;
@@ -251,15 +250,6 @@ class ServeLoop {
       keepAliveTimeout: settings.keepAliveAdvertised,
       writeTimeoutMs: settings.writeTimeoutMs,
     };
-  }
-
-  /** As the core takes a thread's body (a generator's `next`, `return` and `throw`). */
-  asThreadBody(): ThreadGenerator {
-    return this as unknown as ThreadGenerator;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 
   next(signal: Signal): IteratorResult<ThreadYield, void> {

@@ -22,3 +22,4 @@ export * from "./virtual_clock.ts";
 export * from "./errors.ts";
 export * from "./scheduler.ts";
 export * from "./away.ts";
+export * from "./stepper.ts";
