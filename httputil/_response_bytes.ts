@@ -219,7 +219,8 @@ export function checkValue(name: string, value: string): string {
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
 
-function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
+/** A response head's fields as name-value pairs, whichever of its shapes they come in. */
+export function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
   if (headers === undefined) return [];
   if (Symbol.iterator in headers) return headers as Iterable<readonly [string, string]>;
   return Object.entries(headers as Record<string, string>);

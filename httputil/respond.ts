@@ -7,7 +7,7 @@ import {
   type ResponseHead,
   type SerializeResponseOptions,
 } from "./serialize.ts";
-import { headBytes, outgoingText, wholeResponseBytes } from "./_response_bytes.ts";
+import { headBytes, outgoingText, pairsOf, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
 import { SLAB_OUTPUT, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 import { takeGathered } from "../internal/gathered.ts";
@@ -485,7 +485,7 @@ function writeResponseHead(
   if (!keepAlive) conn.keepAlive = false;
   let headers = toPairs(response.headers);
   if (keepAlive && request.version === "1.0") {
-    headers = [...serializedPairs(headers), ["connection", "keep-alive"]];
+    headers = [...pairsOf(headers), ["connection", "keep-alive"]];
   }
   const head = HEAD;
   head.status = response.status;
@@ -533,10 +533,4 @@ function toPairs(headers: HttpResponse["headers"]): ResponseHead["headers"] {
   const pairs: [string, string][] = [];
   headers.forEach((value, name) => pairs.push([name, value]));
   return pairs;
-}
-
-function serializedPairs(headers: ResponseHead["headers"]): Iterable<readonly [string, string]> {
-  if (headers === undefined) return [];
-  if (Symbol.iterator in headers) return headers as Iterable<readonly [string, string]>;
-  return Object.entries(headers as Record<string, string>);
 }
