@@ -370,17 +370,8 @@ export class Connection {
   }
 
   /** Parks while more than `highWaterMark` bytes are buffered or in flight (backpressure). */
-  *flush(): AwayCall<void> {
-    while (this.bufferedAmount > this.highWaterMark) {
-      this.#throwIfBroken();
-      this.#park(true);
-      try {
-        yield;
-      } finally {
-        this.#unpark();
-      }
-    }
-    this.#throwIfBroken();
+  flush(): AwayCall<void> {
+    return this.#bufferedAtMost(this.highWaterMark);
   }
 
   /**
@@ -395,8 +386,13 @@ export class Connection {
   }
 
   /** Parks until every byte written so far has been accepted by the transport. */
-  *drain(): AwayCall<void> {
-    while (this.bufferedAmount > 0) {
+  drain(): AwayCall<void> {
+    return this.#bufferedAtMost(0);
+  }
+
+  /** Parks while more than `limit` bytes are buffered or in flight; throws once broken. */
+  *#bufferedAtMost(limit: number): AwayCall<void> {
+    while (this.bufferedAmount > limit) {
       this.#throwIfBroken();
       this.#park(true);
       try {
