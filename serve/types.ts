@@ -7,6 +7,8 @@ export type { Logger } from "../internal/logger.ts";
 
 /**
  * What a fetch handler learns about the request beyond the `Request`.
+ * Outside worker mode its fields are getters of its class, as in
+ * `Deno.serve`'s: `{ ...info }` copies none of them; name the ones to pass on.
  *
  * @example
  * ```ts
