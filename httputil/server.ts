@@ -214,7 +214,9 @@ const { PARKED, DONE } = Stepper;
  * register file on every idle connection; this waits for the next request
  * in no frame (see `internal/connection_slots.ts`), and an exchange that
  * must wait (bytes, a Promise, the client) runs in a generator of its own,
- * stepped from here until it ends.
+ * stepped from here until it ends. The exchange's steps are its methods,
+ * which take what is the connection's (the app, settings, reading options,
+ * deadline and response context) from it, not as arguments.
  */
 class ServeLoop extends Stepper {
   readonly #conn: Connection;
