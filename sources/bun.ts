@@ -10,7 +10,7 @@ import {
   type BunSocketLike,
 } from "../internal/runtime_types.ts";
 import { ListenerBase } from "./_listener_base.ts";
-import { TcpInfo } from "./_tcp_info.ts";
+import { SocketInfo, socketPeer } from "./_socket_info.ts";
 
 type BunSocket = BunSocketLike<BunSocketTransport | undefined>;
 
@@ -138,8 +138,9 @@ class BunListener extends ListenerBase<BunSocketTransport> {
         alpnProtocol: null,
       };
     }
-    return new TcpInfo(
+    return new SocketInfo(
       socket,
+      socketPeer,
       this.localAddrOf(() => [socket.localAddress, socket.localPort]),
       this.tls,
       null,

@@ -12,6 +12,7 @@ import {
   type DenoTcpListenOptionsLike,
 } from "../internal/runtime_types.ts";
 import { ListenerBase } from "./_listener_base.ts";
+import { SocketInfo } from "./_socket_info.ts";
 
 /**
  * Listens with `Deno.listen` (TCP or a Unix socket) or `Deno.listenTls`.
@@ -157,34 +158,12 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
       const local = conn.localAddr as { hostname?: string; port?: number };
       return [local.hostname, local.port];
     });
-    return new DenoConnInfo(conn, localAddr, this.tls, alpnProtocol);
+    return new SocketInfo(conn, connPeer, localAddr, this.tls, alpnProtocol);
   }
 }
 
-/** A connection's facts; the peer's address is made when first read (the `Deno.Conn` keeps it). */
-class DenoConnInfo implements ConnectionInfo {
-  readonly localAddr: NetAddress;
-  readonly tls: boolean;
-  readonly alpnProtocol: string | null;
-  readonly #conn: DenoConnLike;
-  #remoteAddr: NetAddress | null = null;
-
-  constructor(
-    conn: DenoConnLike,
-    localAddr: NetAddress,
-    tls: boolean,
-    alpnProtocol: string | null,
-  ) {
-    this.#conn = conn;
-    this.localAddr = localAddr;
-    this.tls = tls;
-    this.alpnProtocol = alpnProtocol;
-  }
-
-  get remoteAddr(): NetAddress {
-    return this.#remoteAddr ??= addrOf(this.#conn.remoteAddr);
-  }
-}
+/** A `Deno.Conn`'s peer (it keeps the address: no system call). */
+const connPeer = (conn: DenoConnLike): NetAddress => addrOf(conn.remoteAddr);
 
 function addrOf(addr: DenoAddrLike): NetAddress {
   return "path" in addr ? unixAddr(addr.path) : tcpAddr(addr.hostname, addr.port);

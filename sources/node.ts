@@ -8,7 +8,7 @@ import { type ResolvedListenOptions, resolveListenOptions, tcpAddr, unixAddr } f
 import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
 import { ListenerBase } from "./_listener_base.ts";
-import { TcpInfo } from "./_tcp_info.ts";
+import { SocketInfo, socketPeer } from "./_socket_info.ts";
 
 /**
  * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
@@ -107,8 +107,9 @@ class NodeListener extends ListenerBase<NodeSocketTransport> {
     if (this.addr.transport === "unix") {
       return { remoteAddr: unixAddr(""), localAddr: this.addr, tls, alpnProtocol: alpn || null };
     }
-    return new TcpInfo(
+    return new SocketInfo(
       socket,
+      socketPeer,
       this.localAddrOf(() => [socket.localAddress, socket.localPort]),
       tls,
       alpn || null,
