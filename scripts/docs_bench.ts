@@ -121,6 +121,14 @@ function transportTable(json: BenchJson): string {
   return markdown(rows);
 }
 
+/** A suite run's table, then the targets of issues 15 and 16 it judged. */
+function withTargets(json: BenchJson): string {
+  const results = json.results as CaseResult[];
+  return `${fmtRule(ratioTable(results))}\n\nThe targets of issues 15 and 16 in this run:\n\n${
+    fmtRule(targetTable(judgeTargets(results)))
+  }\n\n${provenance(json)}`;
+}
+
 /** The tables of docs/benchmarks.md. */
 export const BLOCKS: readonly Block[] = [
   {
@@ -129,14 +137,14 @@ export const BLOCKS: readonly Block[] = [
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
   },
   {
+    name: "2026-12-07c",
+    source: "2026-12-07c/results.json",
+    render: withTargets,
+  },
+  {
     name: "2026-12-07b",
     source: "2026-12-07b/results.json",
-    render: (json) => {
-      const results = json.results as CaseResult[];
-      return `${fmtRule(ratioTable(results))}\n\nThe targets of issues 15 and 16 in this run:\n\n${
-        fmtRule(targetTable(judgeTargets(results)))
-      }\n\n${provenance(json)}`;
-    },
+    render: withTargets,
   },
   {
     name: "floor",
