@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { connect as netConnect, type Socket } from "node:net";
 import { parseResponses } from "../_http.ts";
 import { until } from "../_until.ts";
-import { connect, sleep, within } from "../sources/_socket_client.ts";
+import { type Client, connect, sleep, within } from "../sources/_socket_client.ts";
 import { type HttpServer, serve } from "../../serve/mod.ts";
 
 const SLOW_CLIENTS = 1000;
@@ -23,6 +23,19 @@ interface Slow {
   firstByteAt: number;
   closedAt: number | null;
   received: string;
+}
+
+/**
+ * Sends `request` from a client that never reads (the kernel buffers fill,
+ * then the server's writes stall) and waits until the server has cut it off.
+ */
+async function stalledUntilCutOff(server: HttpServer, request: string): Promise<Client> {
+  const client = await connect({ host: "127.0.0.1", port: server.addr.port });
+  client.socket.pause();
+  await client.write(request);
+  await until(() => server.hussar.connectionCount === 1, 5000, "the connection accepted");
+  await until(() => server.hussar.connectionCount === 0, 15_000, "the stalled connection cut off");
+  return client;
 }
 
 function openSlow(port: number): Promise<Slow> {
@@ -161,15 +174,7 @@ describe("a client that stops reading", () => {
       ));
     await server.ready;
     try {
-      const client = await connect({ host: "127.0.0.1", port: server.addr.port });
-      client.socket.pause(); // never read: the kernel buffers fill, then the server's writes stall
-      await client.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-      await until(() => server.hussar.connectionCount === 1, 5000, "the connection accepted");
-      await until(
-        () => server.hussar.connectionCount === 0,
-        15_000,
-        "the stalled connection cut off",
-      );
+      const client = await stalledUntilCutOff(server, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
       assert.ok(cancelled, "the response stream was cancelled");
       // Socket buffers on both sides plus the high-water mark: megabytes, not an unbounded heap.
       assert.ok(
@@ -195,14 +200,9 @@ describe("a client that stops reading", () => {
     }, () => new Response(body));
     await server.ready;
     try {
-      const client = await connect({ host: "127.0.0.1", port: server.addr.port });
-      client.socket.pause();
-      await client.write("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
-      await until(() => server.hussar.connectionCount === 1, 5000, "the connection accepted");
-      await until(
-        () => server.hussar.connectionCount === 0,
-        15_000,
-        "the stalled connection cut off",
+      const client = await stalledUntilCutOff(
+        server,
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
       );
       client.destroy();
     } finally {

@@ -61,6 +61,24 @@ function queuedBytes(connection: { server: number; client: number }): number | n
   return null;
 }
 
+/**
+ * Closes a connection from both ends (the client's FIN read, then the
+ * server's), and waits until the kernel has let go of the server's socket.
+ */
+async function closedBothWays(
+  transport: Transport,
+  client: Client,
+  serverPort: number,
+): Promise<void> {
+  const connection = { server: serverPort, client: client.socket.localPort! };
+  client.end();
+  const reader = transport.readable.getReader();
+  assert.equal((await within(reader.read(), 2000, "the end")).done, true);
+  await transport.writable.close();
+  assert.equal(await within(client.closed, 2000, "the close"), null);
+  await until(() => queuedBytes(connection) === null, 5000, "the server's socket gone");
+}
+
 /** Connects and resolves once the server has ended the connection, however it did. */
 function dropped(target: Target): Promise<void> {
   return new Promise((resolve) => {
@@ -212,13 +230,7 @@ function suite(
           const transport = await accepted.next();
           const peer = { transport: "tcp", hostname: "127.0.0.1", port: client.socket.localPort };
           assert.deepEqual(transport.info.remoteAddr, peer);
-          client.end();
-          const reader = transport.readable.getReader();
-          assert.equal((await within(reader.read(), 2000, "the end")).done, true);
-          await transport.writable.close();
-          assert.equal(await within(client.closed, 2000, "the close"), null);
-          const connection = { server: listener.addr.port, client: peer.port! };
-          await until(() => queuedBytes(connection) === null, 5000, "the server's socket gone");
+          await closedBothWays(transport, client, listener.addr.port);
           // Bun reads the address from the socket when first asked, and a closed socket has none.
           assert.deepEqual(transport.info.remoteAddr, peer);
         }),
@@ -232,13 +244,7 @@ function suite(
           const { listener, accepted, target } = await scope.listen();
           const client = await scope.connect(target);
           const transport = await accepted.next();
-          const connection = { server: listener.addr.port, client: client.socket.localPort! };
-          client.end();
-          const reader = transport.readable.getReader();
-          assert.equal((await within(reader.read(), 2000, "the end")).done, true);
-          await transport.writable.close();
-          assert.equal(await within(client.closed, 2000, "the close"), null);
-          await until(() => queuedBytes(connection) === null, 5000, "the server's socket gone");
+          await closedBothWays(transport, client, listener.addr.port);
           assert.deepEqual(transport.info.remoteAddr, { transport: "tcp", hostname: "", port: 0 });
         }),
       expectedRuntime === "deno"
