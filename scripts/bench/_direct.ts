@@ -83,3 +83,33 @@ export function allocated(): number | null {
   if ("Bun" in globalThis) return null;
   return (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes ?? null;
 }
+
+/**
+ * What a run cost per unit (a request, a connection, an upload): µs of CPU,
+ * bytes allocated (null: not counted).
+ */
+export interface Cost {
+  micros: number;
+  bytes: number | null;
+}
+
+/** The counts a run's cost is measured from. */
+export interface Mark {
+  cpu: ReturnType<typeof process.cpuUsage>;
+  heap: number | null;
+}
+
+/** What a run of `total` cost since `started`. */
+export function costSince(started: Mark, total: number): Cost {
+  const used = process.cpuUsage(started.cpu);
+  const heap = allocated();
+  return {
+    micros: (used.user + used.system) / total,
+    bytes: heap === null || started.heap === null ? null : (heap - started.heap) / total,
+  };
+}
+
+/** The counts now, to measure a run from. */
+export function start(): Mark {
+  return { heap: allocated(), cpu: process.cpuUsage() };
+}

@@ -47,7 +47,7 @@
 import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { allocated, directTransport, TIMEOUTS } from "./_direct.ts";
+import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -118,32 +118,6 @@ function engine(api: string): Hussar {
       })
       : http1,
   });
-}
-
-/** What a run cost per request (churn: per connection): µs of CPU, bytes allocated (null: not counted). */
-interface Cost {
-  micros: number;
-  bytes: number | null;
-}
-
-/** The counts a run's cost is measured from. */
-interface Mark {
-  cpu: ReturnType<typeof process.cpuUsage>;
-  heap: number | null;
-}
-
-/** What a run of `total` cost since `started`. */
-function costSince(started: Mark, total: number): Cost {
-  const used = process.cpuUsage(started.cpu);
-  const heap = allocated();
-  return {
-    micros: (used.user + used.system) / total,
-    bytes: heap === null || started.heap === null ? null : (heap - started.heap) / total,
-  };
-}
-
-function start(): Mark {
-  return { heap: allocated(), cpu: process.cpuUsage() };
 }
 
 /** Measures `total` requests over `connections` connections. */

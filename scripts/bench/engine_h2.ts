@@ -25,10 +25,9 @@
  *
  * @module
  */
-import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { allocated, directTransport, TIMEOUTS } from "./_direct.ts";
+import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -204,7 +203,7 @@ async function measure(
   connections: number,
   streams: number,
   total: number,
-): Promise<{ micros: number; bytes: number | null }> {
+): Promise<Cost> {
   const counter = { toStart: total, answered: 0, total } as Counter;
   const finished = new Promise<void>((resolve, reject) => {
     counter.finish = resolve;
@@ -227,17 +226,12 @@ async function measure(
     ),
     logger: SILENT,
   });
-  const heapBefore = allocated();
-  const before = process.cpuUsage();
+  const started = start();
   for (let i = 0; i < connections; i++) hussar.addConnection(client(counter, streams));
   await finished;
-  const used = process.cpuUsage(before);
-  const heapAfter = allocated();
+  const cost = costSince(started, total);
   await hussar.close();
-  return {
-    micros: (used.user + used.system) / total,
-    bytes: heapBefore === null || heapAfter === null ? null : (heapAfter - heapBefore) / total,
-  };
+  return cost;
 }
 
 const api = option("api") ?? "serve";

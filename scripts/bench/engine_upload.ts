@@ -17,10 +17,9 @@
  *
  * @module
  */
-import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { allocated, directTransport, TIMEOUTS } from "./_direct.ts";
+import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -98,22 +97,17 @@ function client(count: number, done: () => void, failed: (error: Error) => void)
 }
 
 /** CPU µs and bytes allocated (null: not counted) per upload. */
-async function measure(count: number): Promise<{ micros: number; bytes: number | null }> {
+async function measure(count: number): Promise<Cost> {
   const hussar = new Hussar({
     handler: httpHandler(api === "core" ? upload : fetchApp(fetchHandler), TIMEOUTS),
   });
-  const heap = allocated();
-  const started = process.cpuUsage();
+  const started = start();
   await new Promise<void>((resolve, reject) => {
     hussar.addConnection(client(count, resolve, reject));
   });
-  const used = process.cpuUsage(started);
-  const after = allocated();
+  const cost = costSince(started, count);
   await hussar.close();
-  return {
-    micros: (used.user + used.system) / count,
-    bytes: heap === null || after === null ? null : (after - heap) / count,
-  };
+  return cost;
 }
 
 if (warmup > 0) await measure(warmup);
