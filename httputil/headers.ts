@@ -111,7 +111,7 @@ export class HeaderList implements Iterable<[string, string]> {
     }, (list, fields, borrowed) => {
       list.#fields = fields;
       list.#borrowed = borrowed;
-    });
+    }, (list) => list.#borrowed && list.#fields.length > 0 ? list.#fields : null);
   }
 
   /** Creates a list, optionally filled (and validated) from pairs or a record. */

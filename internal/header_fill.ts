@@ -15,9 +15,15 @@ export type TrustedFill = (list: HeaderList, fields: string[], borrowed: boolean
 
 let trustedFill: TrustedFill | undefined;
 
-/** Called once by HeaderList's static block to hand over its private fill. */
-export function registerFill(fill: TrustedFill): void {
+/** HeaderList's private look at lent fields (see {@linkcode lentFields}). */
+export type LentFields = (list: HeaderList) => readonly string[] | null;
+
+let lent: LentFields | undefined;
+
+/** Called once by HeaderList's static block to hand over its private fill and look. */
+export function registerFill(fill: TrustedFill, look: LentFields): void {
   trustedFill = fill;
+  lent = look;
 }
 
 /**
@@ -27,4 +33,14 @@ export function registerFill(fill: TrustedFill): void {
  */
 export function fillTrusted(list: HeaderList, fields: string[], borrowed = false): void {
   trustedFill!(list, fields, borrowed);
+}
+
+/**
+ * The fields `list` borrows from a kept head (a connection's repeated head,
+ * `httputil/_repeated_head.ts`), or `null` if it has none or its own. Such
+ * a list never changes (a change copies them first), so the same list means
+ * the same fields: callers may key what they derive from the fields on it.
+ */
+export function lentFields(list: HeaderList): readonly string[] | null {
+  return lent!(list);
 }

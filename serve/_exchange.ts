@@ -93,11 +93,34 @@ export function buildRequest(
     else for (const [name, value] of headers) fields.append(name, value);
     return request;
   } catch (error) {
-    throw new HttpError(
-      400,
-      `invalid request: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw invalidRequest(error);
   }
+}
+
+/**
+ * A GET's template `Request` (see `_head_template.ts`): the runtime's own,
+ * with no signal of ours; one the Fetch API refuses is a 400.
+ */
+export function templateRequest(url: string, headers: HeaderList): Request {
+  try {
+    const request = new Request(url);
+    headers.forEach(appendField, request.headers);
+    return request;
+  } catch (error) {
+    throw invalidRequest(error);
+  }
+}
+
+/** A copy of a GET's template, its `signal` that of `client`. */
+export function copyRequest(template: Request, client: SignalSource): Request {
+  return signalledRequest(template, undefined, client);
+}
+
+function invalidRequest(error: unknown): HttpError {
+  return new HttpError(
+    400,
+    `invalid request: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 function appendField(this: Headers, value: string, name: string): void {

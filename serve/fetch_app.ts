@@ -3,7 +3,15 @@ import type { HttpResponse } from "../httputil/respond.ts";
 import type { HttpApp } from "../httputil/server.ts";
 import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import type { BodyReader } from "../httputil/body.ts";
-import { answer, buildRequest, errorResponder, requestHasBody } from "./_exchange.ts";
+import {
+  answer,
+  buildRequest,
+  copyRequest,
+  errorResponder,
+  requestHasBody,
+  templateRequest,
+} from "./_exchange.ts";
+import { headTemplate } from "./_head_template.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Completion, Info } from "./_completion.ts";
 import { requestUrl } from "../httputil/request_url.ts";
@@ -46,17 +54,26 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     incoming: IncomingRequest,
     conn: Connection,
   ): HttpResponse | Promise<HttpResponse> {
-    const { method, headers, framing } = incoming.head;
+    const head = incoming.head;
+    const { method, headers, framing } = head;
     const exchange = new Exchange(conn);
     const hasBody = requestHasBody(method, framing.kind !== "none");
-    const request = buildRequest(
-      requestUrl(incoming.head, conn.info),
-      method,
-      headers,
-      hasBody ? requestBody(incoming.body) : null,
-      exchange,
-    );
-    markUpgradable(request, incoming.head);
+    // A GET whose head repeats the connection's last one: a copy of its template (Bun).
+    const template = method === "GET" ? headTemplate(head, conn.info, templateRequest) : null;
+    let request: Request;
+    if (template !== null) {
+      request = copyRequest(template.request, exchange);
+      if (template.upgrade) markUpgradable(request, head);
+    } else {
+      request = buildRequest(
+        requestUrl(head, conn.info),
+        method,
+        headers,
+        hasBody ? requestBody(incoming.body) : null,
+        exchange,
+      );
+      markUpgradable(request, head);
+    }
     const info = new Info(conn.info, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
     // The parts at once, or a Promise the engine's thread waits for once: no generator of ours.
