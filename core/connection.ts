@@ -130,7 +130,14 @@ export class Connection {
   #wakeSignal: Signal | null = null;
   /** Promise waiters (`readAndWait`, `writeAndWait`), made on first use. */
   #waiters: (() => void)[] | null = null;
-  /** `whenWritten()` callbacks, by the `bytesWritten` each waits for (increasing); made on first use. */
+  /**
+   * The first `whenWritten()` callback waiting (most often the only one: an
+   * exchange's), with the `bytesWritten` it waits for: no object per wait.
+   * Set only while `#writtenWaiters` is empty, so it is always the earliest.
+   */
+  #writtenFirst: ((error?: ConnectionClosedError) => void) | null = null;
+  #writtenFirstAt = 0;
+  /** The `whenWritten()` callbacks after it, by the `bytesWritten` each waits for (increasing). */
   #writtenWaiters: { at: number; callback: (error?: ConnectionClosedError) => void }[] | null =
     null;
   /** `onClose()` listeners, made on first use. */
@@ -415,6 +422,9 @@ export class Connection {
       callback(this.#closedError());
     } else if (this.bufferedAmount === 0) {
       callback();
+    } else if (this.#writtenFirst === null && this.#writtenWaiters === null) {
+      this.#writtenFirst = callback;
+      this.#writtenFirstAt = this.#bytesWritten + this.bufferedAmount;
     } else {
       (this.#writtenWaiters ??= []).push({
         at: this.#bytesWritten + this.bufferedAmount,
@@ -715,6 +725,11 @@ export class Connection {
   #written(size: number): void {
     this.#inFlight -= size;
     this.#bytesWritten += size;
+    const first = this.#writtenFirst;
+    if (first !== null && this.#writtenFirstAt <= this.#bytesWritten) {
+      this.#writtenFirst = null;
+      first();
+    }
     const waiters = this.#writtenWaiters;
     if (waiters !== null) {
       while (waiters.length > 0 && waiters[0].at <= this.#bytesWritten) waiters.shift()!.callback();
@@ -760,8 +775,11 @@ export class Connection {
     if (this.#closeReason === "") this.#closeReason = "closed";
     this.#source.cancel();
     this.#notify();
+    const first = this.#writtenFirst;
     const unwritten = this.#writtenWaiters;
+    this.#writtenFirst = null;
     this.#writtenWaiters = null;
+    first?.(this.#closedError());
     if (unwritten !== null) { for (const { callback } of unwritten) callback(this.#closedError()); }
     const listeners = this.#closeListeners;
     this.#closeListeners = null;

@@ -31,6 +31,11 @@ interface Slot {
 }
 
 const slots = new WeakMap<Request, Slot>();
+/**
+ * Upgrades claimed and not yet taken (or let go with their request): while
+ * none is, no response can be one, and `takeUpgrade` looks nothing up.
+ */
+let claimed = 0;
 
 /** Called by `fetchApp` for every request: one that asks for an upgrade may be claimed. */
 export function markUpgradable(
@@ -51,6 +56,7 @@ export function claimUpgrade(request: Request, pending: PendingUpgrade): string 
   if (slot.version !== "1.1") return "a WebSocket handshake needs HTTP/1.1";
   if (slot.pending !== null) return "this request was already upgraded";
   slot.pending = pending;
+  claimed++;
   request.signal.addEventListener(
     "abort",
     () => pending.cancel("the client went away before the upgrade"),
@@ -64,9 +70,11 @@ export function claimUpgrade(request: Request, pending: PendingUpgrade): string 
  * that response is its 101, else null (and a pending upgrade is cancelled).
  */
 export function takeUpgrade(request: Request, response: Response): PendingUpgrade | null {
+  if (claimed === 0) return null;
   const pending = slots.get(request)?.pending ?? null;
   if (pending === null) return null;
   slots.delete(request);
+  claimed--;
   if (pending.response === response) return pending;
   pending.cancel(`the handler answered ${response.status} instead of the upgrade response`);
   return null;

@@ -219,6 +219,45 @@ describe("Hussar: whenWritten", () => {
     assert.ok(failure instanceof ConnectionClosedError, String(failure));
     await assertClean(hussar);
   });
+
+  it("calls several back in the order they were asked, written or not", async () => {
+    for (const taken of [true, false]) {
+      const events: string[] = [];
+      const note = (name: string) => (error?: unknown) =>
+        events.push(error === undefined ? name : `${name} failed`);
+      const { hussar, source } = setup(function* (conn) {
+        for (const name of ["1", "2", "3"]) {
+          conn.write(encode(name));
+          conn.whenWritten(note(name));
+        }
+        // One asked for by a callback, with the first still waited for by the others.
+        conn.whenWritten((error) => {
+          note("4")(error);
+          conn.whenWritten(note("5"));
+        });
+        try {
+          yield* conn.read();
+        } catch {
+          // The reset fails the read too.
+        }
+      });
+      const client = source.connect({ paused: true });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(events, [], "not before the bytes leave or the connection ends");
+      if (taken) {
+        client.resume();
+        assert.equal(decode((await client.read())!), "123");
+        await until(() => events.length === 5, 10_000, "the callbacks once the bytes were taken");
+        assert.deepEqual(events, ["1", "2", "3", "4", "5"]);
+        client.end();
+      } else {
+        client.disconnect();
+        await hussar.whenEmpty();
+        assert.deepEqual(events, ["1 failed", "2 failed", "3 failed", "4 failed", "5 failed"]);
+      }
+      await assertClean(hussar);
+    }
+  });
 });
 
 describe("Hussar: errors", () => {
