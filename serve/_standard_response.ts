@@ -117,6 +117,15 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
 
 type TextClass = new (text: string, init?: ResponseInit) => Response;
 
+/**
+ * Whether `init` sets nothing (`{}`, as a handler may pass on): then the
+ * runtime is given none, since converting one costs it (Bun: ~60 ns).
+ */
+function bare(init: ResponseInit | undefined): boolean {
+  return init === undefined ||
+    (init.status === undefined && init.statusText === undefined && init.headers === undefined);
+}
+
 /** Reading `headers` from now on: the fields may change, {@linkcode responseFields} reads them. */
 function fieldsRead(response: Remembered, headers: Headers, addText: boolean): Headers {
   if (response[FIELDS] !== null) {
@@ -149,7 +158,7 @@ function textResponse(Native: ResponseClass, Standard: ResponseClass, addText: b
     declare [FIELDS]: Fields | null;
 
     constructor(text: string, init: ResponseInit | undefined) {
-      super(text, init);
+      super(text, bare(init) ? undefined : init);
       this[STRING_BODY] = text;
       this[FIELDS] = TEXT_FIELDS;
     }
@@ -191,7 +200,7 @@ function lazyResponse(Native: ResponseClass, Standard: ResponseClass): TextClass
     declare [FIELDS]: Fields | null;
 
     constructor(text: string, init: ResponseInit | undefined) {
-      super(null, init);
+      super(null, bare(init) ? undefined : init);
       this[STRING_BODY] = text;
       this[TEXT] = text;
       this[MADE] = null;

@@ -44,6 +44,25 @@ describe("a Response made with a string", () => {
     assert.deepEqual([...typed.headers], [["content-type", "application/json"], ["x-a", "1"]]);
   });
 
+  it("takes an init that sets nothing as none, and one that sets a member as given", async () => {
+    const plain = new Response("hi", {});
+    assert.deepEqual(
+      [plain.status, plain.statusText, [...plain.headers]],
+      [200, "", [["content-type", "text/plain;charset=UTF-8"]]],
+    );
+    assert.equal(await plain.text(), "hi");
+    const inits: [ResponseInit, number, string][] = [
+      [{ status: 404 }, 404, ""],
+      [{ statusText: "Fine" }, 200, "Fine"],
+      [{ status: undefined, statusText: undefined }, 200, ""],
+    ];
+    for (const [init, status, statusText] of inits) {
+      const response = new Response("x", init);
+      assert.deepEqual([response.status, response.statusText], [status, statusText]);
+    }
+    assert.throws(() => new Response("x", { status: 99 }), RangeError);
+  });
+
   it("carries its Content-Type into a clone and a copy made from it, read or not", async () => {
     const type = "text/plain;charset=UTF-8";
     const copies = [
