@@ -484,7 +484,14 @@ class ServeLoop extends Stepper {
     let response: HttpResponse | void;
     try {
       try {
-        response = yield* runApp(result);
+        // Waited for here, with no generator of its own in between (`isResponse` said which).
+        if (typeof (result as PromiseLike<unknown>).then === "function") {
+          response = yield* wait(result as PromiseLike<HttpResponse | void>);
+        } else if (typeof (result as Generator).throw === "function") {
+          response = yield* result as Generator<ThreadYield, HttpResponse | void, Signal>;
+        } else {
+          response = result as HttpResponse; // an object with a `next` of its own
+        }
       } finally {
         this.#deadline?.stop();
       }
@@ -655,21 +662,6 @@ function isResponse(result: HttpAppResult): result is HttpResponse | void {
   return result === undefined || result === null ||
     (typeof (result as PromiseLike<unknown>).then !== "function" &&
       typeof (result as Generator).next !== "function");
-}
-
-/** The response of an app that answers by Promise or as a thread. */
-function* runApp(result: HttpAppResult): AwayCall<HttpResponse | void> {
-  if (result === undefined || result === null) return undefined;
-  if (typeof (result as PromiseLike<unknown>).then === "function") {
-    return yield* wait(result as PromiseLike<HttpResponse | void>);
-  }
-  if (
-    typeof (result as Generator).next === "function" &&
-    typeof (result as Generator).throw === "function"
-  ) {
-    return yield* result as Generator<ThreadYield, HttpResponse | void, Signal>;
-  }
-  return result as HttpResponse;
 }
 
 /** After a 101 the connection speaks another protocol: the hook owns it until it returns. */
