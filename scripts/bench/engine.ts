@@ -32,6 +32,9 @@
  * a `Request` of that body.
  *
  * `--warmup=N` requests (default 20,000) run first, then `--requests=N`.
+ * On Bun, JavaScriptCore's compiler threads are still at work 20,000
+ * requests in, and the CPU figure counts them: `--warmup=300000` measures
+ * the steady state (docs/benchmarks.md, "Engine CPU, seventh round").
  * Instructions per request are the difference between two runs under
  * callgrind, at N and 2N requests, divided by N (start-up and warm-up cancel
  * out; `--alone` leaves out the objects' loop that `--api=serve` runs
