@@ -17,7 +17,7 @@ import {
  * Read buffer sizes. A pending `conn.read()` holds its buffer while the
  * connection idles, so buffers start small (2 KiB: most request heads, and
  * a head with a 1 KiB body, in one read) and grow only while reads fill them
- * (a large upload), then shrink back.
+ * (a large upload), then drop back to the smallest.
  */
 const MIN_READ = 2 * 1024;
 const MAX_READ = 64 * 1024;
@@ -196,19 +196,21 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
     }
   }
 
-  /** The `n` bytes read into `buffer`, as a chunk to hand over; adapts the next read's size. */
+  /**
+   * The `n` bytes read into `buffer`, copied out as a chunk to hand over:
+   * the buffer is lent to the reads, never handed over, so a large body is
+   * read into one warm buffer again and again (a fresh one for each read
+   * costs V8 zeroing it, or the kernel faulting its pages in under `recv`),
+   * and only the copy is new memory, what a consumer may keep. Adapts the
+   * next read's size: doubled while reads fill the buffer, back to the
+   * smallest once one is mostly empty (the body is over).
+   */
   #take(buffer: Uint8Array, n: number): Uint8Array {
     if (n === buffer.length) this.#readSize = Math.min(buffer.length * 2, MAX_READ);
-    else if (n < buffer.length / 8) this.#readSize = Math.max(buffer.length / 2, MIN_READ);
-    if (n >= buffer.length / 2) {
-      // Mostly full: hand the buffer itself over (no copy); the next read gets a new one.
-      this.#buffer = null;
-      return buffer.subarray(0, n);
-    }
-    // Mostly empty: copy the few bytes out; the smallest buffer goes back to the pool, a
-    // larger one is kept for this connection's next read if its size is still right.
+    else if (n < buffer.length / 8) this.#readSize = MIN_READ;
     const chunk = buffer.slice(0, n);
     if (buffer.length === MIN_READ) {
+      // Back to the pool: another connection's next read may take it.
       this.#buffer = null;
       release(buffer);
     } else {

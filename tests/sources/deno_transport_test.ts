@@ -100,18 +100,54 @@ describe("DenoConnTransport: read buffers", () => {
     assert.equal(new TextDecoder().decode(second), "GET /bb HTTP/1.1\r\n\r\n");
   });
 
-  it("never reads into a buffer handed over whole, nor one whose read is still pending", async () => {
+  it("never hands its read buffer over: a chunk keeps its bytes through later reads", async () => {
     const fake = fakeConn();
-    const big = await readOnce(fake, "x".repeat(1500)); // mostly full: the buffer itself is the chunk
-    assert.equal(big.buffer, fake.reads[0].buffer);
+    const full = await readOnce(fake, "x".repeat(2048)); // full: the next read is larger
+    assert.notEqual(full.buffer, fake.reads[0].buffer, "a copy, not the buffer read into");
     const pending = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
     pending.read({ [ON_CHUNK]() {}, [ON_READ_ERROR]() {} });
     const other = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
     other.read({ [ON_CHUNK]() {}, [ON_READ_ERROR]() {} });
-    assert.notEqual(fake.reads[1], fake.reads[0]);
-    assert.notEqual(fake.reads[2], fake.reads[1]);
-    assert.notEqual(fake.reads[2], fake.reads[0]);
-    assert.equal(new TextDecoder().decode(big), "x".repeat(1500));
+    assert.equal(fake.reads[1], fake.reads[0], "the first buffer went back to the pool");
+    assert.notEqual(fake.reads[2], fake.reads[1], "not one whose read is still pending");
+    fake.reads[1].fill(0x79);
+    assert.equal(new TextDecoder().decode(full), "x".repeat(2048));
+  });
+
+  it("reads a large body into one buffer, grown while reads fill it, and copies each chunk out", async () => {
+    const fake = fakeConn();
+    const source = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
+    const chunks: Uint8Array[] = [];
+    /** One read, answered with `text`, or with `fill` as many times as the buffer holds. */
+    const next = (text: string | null, fill = ""): Promise<void> => {
+      const got = new Promise<void>((resolve, reject) => {
+        source.read({
+          [ON_CHUNK](chunk) {
+            chunks.push(chunk!);
+            resolve();
+          },
+          [ON_READ_ERROR]: reject,
+        });
+      });
+      fake.answer(text ?? fill.repeat(fake.reads.at(-1)!.length));
+      return got;
+    };
+    // Each read filled: 2, 4, 8, 16, 32, 64 KiB, then 64 KiB again into the same buffer.
+    for (let i = 0; i < 8; i++) {
+      await next(null, String.fromCharCode(0x61 + i));
+    }
+    const sizes = fake.reads.map((buffer) => buffer.length / 1024);
+    assert.deepEqual(sizes, [2, 4, 8, 16, 32, 64, 64, 64]);
+    assert.equal(fake.reads[6], fake.reads[5], "the 64 KiB buffer read into again");
+    assert.equal(fake.reads[7], fake.reads[5]);
+    for (const [i, chunk] of chunks.entries()) {
+      assert.equal(chunk.length, sizes[i] * 1024);
+      assert.ok(chunk.every((byte) => byte === 0x61 + i), `chunk ${i} kept its bytes`);
+    }
+    // The body is over: a mostly empty read, and the next waits on the smallest buffer again.
+    await next("GET / HTTP/1.1\r\n\r\n");
+    source.read({ [ON_CHUNK]() {}, [ON_READ_ERROR]() {} });
+    assert.equal(fake.reads.at(-1)!.length, 2048);
   });
 });
 
