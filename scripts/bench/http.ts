@@ -44,8 +44,9 @@
  * written when a filter narrows the run, unless `--out` is given). Node runs
  * the npm build, made first into `.build/bench` (skip with `--no-build`).
  *
- * `raw` (`_raw.ts`) counts request heads and writes canned bytes: no server
- * goes faster on the runtime. `floor` (`_floor.ts`) is the least a server
+ * `raw` (`_raw.ts`) counts request heads and writes canned bytes (for an
+ * upload, skips the body its `Content-Length` gives): no server goes faster
+ * on the runtime. `floor` (`_floor.ts`) is the least a server
  * handing its handler a genuine `Request` must do.
  *
  * @module
