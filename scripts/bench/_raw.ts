@@ -76,11 +76,16 @@ const CLOSE = new TextEncoder().encode("lose\r\n");
 
 /** Whether `chunk` asks to close (the churn case's `Connection: close`): it holds `lose\r\n`. */
 function asksClose(chunk: Uint8Array): boolean {
-  outer: for (let i = 0; i + CLOSE.length <= chunk.length; i++) {
-    for (let j = 0; j < CLOSE.length; j++) if (chunk[i + j] !== CLOSE[j]) continue outer;
-    return true;
+  return indexOf(chunk, CLOSE) !== -1;
+}
+
+/** Where `needle` first occurs in `bytes`, or -1. */
+function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
   }
-  return false;
+  return -1;
 }
 
 const P = 0x50;
@@ -91,15 +96,6 @@ const latin1 = new TextDecoder("latin1");
 /** Whether `chunk` belongs to an upload: a body is owed, a POST head is open, or one starts. */
 function inUpload(state: RawState, chunk: Uint8Array): boolean {
   return state.owed > 0 || state.head !== null || (state.matched === 0 && chunk[0] === P);
-}
-
-/** Where `needle` first occurs in `bytes`, or -1. */
-function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 /**
