@@ -32,6 +32,12 @@ export { FLUSH_NOW as FLUSH } from "../internal/connection_slots.ts";
 export const EXPIRE: unique symbol = Symbol("hussar.expire");
 /** `Connection`: starts the read of a watch for the peer's end, if still watched (see `WATCH_LATER`). */
 export const START_WATCH: unique symbol = Symbol("hussar.startWatch");
+/**
+ * `Connection`: the turn that turned the watch for the peer's end on is over:
+ * whether it is still on (its read then starts after the host task, with
+ * `START_WATCH`); if not, the request is dropped.
+ */
+export const WATCH_KEPT: unique symbol = Symbol("hussar.watchKept");
 /** `Connection`: whom to wake, the parked thread or null if none is parked now. */
 export const TAKE_WAKE: unique symbol = Symbol("hussar.takeWake");
 

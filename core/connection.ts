@@ -24,6 +24,7 @@ import {
   START_WATCH,
   TAKE_WAKE,
   WAKE,
+  WATCH_KEPT,
   WATCH_LATER,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
@@ -34,8 +35,11 @@ export type ConnectionState = "open" | "closing" | "closed";
 
 /** What a connection needs from the core that owns it (its members are the core's internals). */
 export interface ConnectionOwner {
-  /** @internal The connection has news (data, writability, close, deadline) for its parked thread. */
-  [WAKE](connection: Connection): void;
+  /**
+   * @internal The connection has news (data, writability, close, deadline) for its parked
+   * thread; `settled`: told from a Promise reaction outside any turn (see `PUSH_SETTLED`).
+   */
+  [WAKE](connection: Connection, settled: boolean): void;
   /** @internal The connection has corked output to flush at the end of the turn. */
   [DIRTY](connection: Connection): void;
   /** @internal The connection reached "closed". */
@@ -44,7 +48,10 @@ export interface ConnectionOwner {
   [SET_DEADLINE](connection: Connection, ms: number, reason: string): void;
   /** @internal See `SET_DEADLINE`. */
   [CLEAR_DEADLINE](connection: Connection): void;
-  /** @internal Call `[START_WATCH]()` once the host's current task is over. */
+  /**
+   * @internal Call `[START_WATCH]()` once the host's current task is over (in a turn, only if
+   * `[WATCH_KEPT]()` at its end says the watch is still on).
+   */
   [WATCH_LATER](connection: Connection): void;
 }
 
@@ -337,6 +344,13 @@ export class Connection {
     this.#owner[WATCH_LATER](this);
   }
 
+  /** @internal The turn that turned the watch on is over: whether it is still on. */
+  [WATCH_KEPT](): boolean {
+    if (this.#peerEndAborts) return true;
+    this.#watchAsked = false;
+    return false;
+  }
+
   /** @internal The host task that turned the watch on is over: read ahead if still watched. */
   [START_WATCH](): void {
     this.#watchAsked = false;
@@ -603,11 +617,11 @@ export class Connection {
    * changed; output that left (`input` false) is news only to a thread
    * waiting for it, not to one parked for input.
    */
-  #notify(input = true): void {
+  #notify(input = true, settled = false): void {
     if (this.#parked !== null && !this.#wakeQueued && (input || this.#parkedOnOutput)) {
       // One wake-back in flight at most: it reaches the thread while it is still parked.
       this.#wakeQueued = true;
-      this.#owner[WAKE](this);
+      this.#owner[WAKE](this, settled);
     }
     const waiters = this.#waiters;
     if (waiters !== null) {
@@ -636,7 +650,7 @@ export class Connection {
       this.requireWakeback();
       return;
     }
-    this.#notify();
+    this.#notify(true, this.#source.settles === true);
   }
 
   /** @internal The transport's read failed. */

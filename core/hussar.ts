@@ -7,6 +7,7 @@ import {
   wait,
 } from "../scheduler/mod.ts";
 import { context } from "../internal/context.ts";
+import { PUSH_SETTLED } from "../internal/thread_slots.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import {
@@ -24,6 +25,7 @@ import {
   START_WATCH,
   TAKE_WAKE,
   WAKE,
+  WATCH_KEPT,
   WATCH_LATER,
 } from "./_slots.ts";
 import { Descriptor } from "./descriptor.ts";
@@ -137,6 +139,7 @@ export class Hussar implements ConnectionOwner {
   #flushScheduled = false;
   /** Connections whose watch for the peer's end starts after this host task (`WATCH_LATER`). */
   #watches: Connection[] = [];
+  #watchesScheduled = false;
   #nextConnectionId = 1;
   #accepted = 0;
   #closing = false;
@@ -170,8 +173,14 @@ export class Hussar implements ConnectionOwner {
   start(): void {
     if (this.#manager !== null) return;
     this.#closing = false;
-    // Writes made during a turn leave together when it ends (corking).
-    this.#unwatch = this.scheduler.watch({ onTurn: () => this.#flushDirty() });
+    // Writes made during a turn leave together when it ends (corking); watches for the peer's
+    // end that the turn's exchanges no longer need are dropped.
+    this.#unwatch = this.scheduler.watch({
+      onTurn: () => {
+        this.#flushDirty();
+        this.#keepWatches();
+      },
+    });
     this.#manager = this.scheduler.spawn(this.#manage(), { name: "hussar-manager" });
   }
 
@@ -378,11 +387,13 @@ export class Hussar implements ConnectionOwner {
   // ---- ConnectionOwner ----
 
   /** @internal */
-  [WAKE](conn: Connection): void {
+  [WAKE](conn: Connection, settled: boolean): void {
     // Straight to the parked thread: a wake through the managing thread would cost a
     // signal and a turn more. The managing thread expires deadlines.
     const signal = conn[TAKE_WAKE]();
-    if (signal !== null) this.scheduler.push(signal);
+    if (signal === null) return;
+    if (settled) this.scheduler[PUSH_SETTLED](signal);
+    else this.scheduler.push(signal);
   }
 
   /** @internal */
@@ -397,11 +408,30 @@ export class Hussar implements ConnectionOwner {
 
   /** @internal */
   [WATCH_LATER](conn: Connection): void {
-    // One host task for all the connections of this one.
-    if (this.#watches.push(conn) === 1) setImmediate(this.#startWatches);
+    this.#watches.push(conn);
+    // In a turn, its end first drops the watches of exchanges answered meanwhile (most): no
+    // host task for them (`#keepWatches`). Outside one, one host task for all of this one.
+    if (context.thread?.scheduler !== this.scheduler) this.#startWatchesLater();
+  }
+
+  /** At a turn's end: the watches still on start after the host task; the others are dropped. */
+  #keepWatches(): void {
+    const watches = this.#watches;
+    if (watches.length === 0 || this.#watchesScheduled) return;
+    let kept = 0;
+    for (const conn of watches) if (conn[WATCH_KEPT]()) watches[kept++] = conn;
+    watches.length = kept;
+    if (kept > 0) this.#startWatchesLater();
+  }
+
+  #startWatchesLater(): void {
+    if (this.#watchesScheduled) return;
+    this.#watchesScheduled = true;
+    setImmediate(this.#startWatches);
   }
 
   #startWatches = (): void => {
+    this.#watchesScheduled = false;
     const watches = this.#watches;
     this.#watches = [];
     for (const conn of watches) conn[START_WATCH]();

@@ -80,6 +80,12 @@ export interface DirectSource {
    * synchronously. One read at a time.
    */
   read(reader: DirectReader): void;
+  /**
+   * Optional: `true` when `read` calls back from a Promise reaction (a
+   * microtask, as Deno's `conn.read()` settles): the reader's thread then
+   * resumes in the same microtask checkpoint, not on the next host task.
+   */
+  readonly settles?: boolean;
   /** The reader is done (what cancelling the stream does). */
   cancel(): void;
   /**

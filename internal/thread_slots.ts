@@ -20,3 +20,10 @@ export const KILLED: unique symbol = Symbol("hussar.killed");
 export const AWAITING: unique symbol = Symbol("hussar.awaiting");
 /** Resolves `Thread.finished`. */
 export const ON_FINISHED: unique symbol = Symbol("hussar.onFinished");
+/**
+ * `Scheduler`: queues a signal pushed from a Promise reaction outside any
+ * turn (the core's wake-back for bytes a Promise-based read brought): its
+ * thread resumes in the same microtask checkpoint, as one whose awaited
+ * Promise settled does, not on the next `setImmediate`.
+ */
+export const PUSH_SETTLED: unique symbol = Symbol("hussar.pushSettled");

@@ -11,6 +11,7 @@ import {
   GENERATOR,
   KILLED,
   ON_FINISHED,
+  PUSH_SETTLED,
   START,
   STASH,
 } from "../internal/thread_slots.ts";
@@ -317,6 +318,20 @@ export class Scheduler {
       this.#queuedTargets.add(target);
     }
     this.#enqueue(signal, true);
+  }
+
+  /**
+   * @internal `push()` from a Promise reaction outside any turn (see
+   * `PUSH_SETTLED` in `internal/thread_slots.ts`): the thread resumes in this
+   * microtask checkpoint, as after `#landSettled`. Elsewhere, or in debug
+   * mode (which checks what `push()` checks), it is `push()`.
+   */
+  [PUSH_SETTLED](signal: Signal): void {
+    if (this.#debug || context.thread !== null || signal.target.state === "dead") {
+      return this.push(signal);
+    }
+    signal.source = null;
+    this.#landSettled(signal);
   }
 
   /** Queues signals that the scheduler itself produces; they are exempt from the debug rule. */

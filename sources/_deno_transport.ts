@@ -119,6 +119,11 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
     return this;
   }
 
+  /** Direct path: `read` reports from the reaction to `conn.read()`'s Promise. */
+  get settles(): boolean {
+    return true;
+  }
+
   /** Direct path: one `conn.read()`, its bytes to `reader` (null at the end). */
   read(reader: DirectReader): void {
     if (this.#input !== "open") {

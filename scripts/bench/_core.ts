@@ -2,7 +2,8 @@
  * The `core` contender: hussar's own API, without `serve()`'s Fetch
  * objects: `new Hussar({ handler: httpHandler(app) })` on `listen()`, the
  * app answering `_handlers.ts`'s routes with plain `{ status, headers, body }`
- * objects. Default limits and deadlines stay on.
+ * objects. Default limits and deadlines stay on (with `--slow`, for runs
+ * under valgrind, stretched a hundredfold: see `_direct.ts`'s `TIMEOUTS`).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { httpHandler, type HttpResponse, type IncomingRequest } from "../../http
 import { listen } from "../../sources/mod.ts";
 import { HELLO, STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import type { AwayCall } from "../../scheduler/mod.ts";
+import { TIMEOUTS } from "./_direct.ts";
 
 const TEXT = { "content-type": "text/plain;charset=UTF-8" };
 const JSON_TYPE = { "content-type": "application/json" };
@@ -45,6 +47,6 @@ function app(request: IncomingRequest): HttpResponse | AwayCall<HttpResponse> {
 
 /** Starts the core contender on `hostname:port`; resolves once it listens. */
 export async function startCore(hostname: string, port: number): Promise<void> {
-  const hussar = new Hussar({ handler: httpHandler(app) });
+  const hussar = new Hussar({ handler: httpHandler(app, TIMEOUTS) });
   await hussar.attachSource(await listen({ hostname, port }));
 }

@@ -1,0 +1,134 @@
+import { describe, it } from "../_testing.ts";
+import assert from "node:assert/strict";
+import { Hussar } from "../../core/mod.ts";
+import type { Transport } from "../../core/transport.ts";
+import { httpHandler } from "../../httputil/mod.ts";
+import {
+  DIRECT_SINK,
+  DIRECT_SOURCE,
+  type DirectReader,
+  type DirectSink,
+  ON_CHUNK,
+} from "../../internal/direct_io.ts";
+
+const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const GET = encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+
+/**
+ * A transport whose reads are answered by the test (`deliver`) from a
+ * Promise reaction, as Deno's `conn.read()` settles; `settles` says so to
+ * the connection or not. Writes are taken at once and counted.
+ */
+function promiseTransport(settles: boolean): {
+  transport: Transport;
+  /** Resolves once the connection has asked for bytes (a read is pending). */
+  reading(): Promise<void>;
+  /** Answers the pending read with `chunk`, from a Promise reaction. */
+  deliver(chunk: Uint8Array): void;
+  writes: Uint8Array[];
+} {
+  let reader: DirectReader | null = null;
+  let asked: (() => void) | null = null;
+  const writes: Uint8Array[] = [];
+  const source = {
+    settles,
+    read(to: DirectReader): void {
+      reader = to;
+      asked?.();
+      asked = null;
+    },
+    cancel(): void {},
+  };
+  const sink: DirectSink = {
+    write: (chunk) => void writes.push(chunk),
+    end() {},
+    abort() {},
+  };
+  const transport = {
+    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
+    get readable(): never {
+      throw new Error("read directly");
+    },
+    get writable(): never {
+      throw new Error("written directly");
+    },
+    [DIRECT_SOURCE]: () => source,
+    [DIRECT_SINK]: () => sink,
+  } as Transport;
+  return {
+    transport,
+    reading: () =>
+      reader !== null ? Promise.resolve() : new Promise((resolve) => (asked = resolve)),
+    deliver(chunk) {
+      const to = reader!;
+      reader = null;
+      void Promise.resolve().then(() => to[ON_CHUNK](chunk));
+    },
+    writes,
+  };
+}
+
+/** What ran first once bytes came from a Promise reaction: the thread that read them, or a host task queued before. */
+async function firstAfterDelivery(settles: boolean): Promise<string[]> {
+  const order: string[] = [];
+  const { transport, reading, deliver } = promiseTransport(settles);
+  const hussar = new Hussar({
+    *handler(conn) {
+      const chunk = yield* conn.read();
+      order.push(`read ${chunk?.length}`);
+      conn.close();
+    },
+  });
+  hussar.addConnection(transport);
+  await reading();
+  const hostTask = new Promise<void>((resolve) =>
+    setImmediate(() => {
+      order.push("host task");
+      resolve();
+    })
+  );
+  deliver(encode("abc"));
+  await hostTask;
+  await hussar.whenEmpty();
+  await hussar.close();
+  return order;
+}
+
+describe("Connection: a wake-back from a Promise-based read", () => {
+  it("resumes the thread in the same microtask checkpoint when the source says its reads settle", async () => {
+    assert.deepEqual(await firstAfterDelivery(true), ["read 3", "host task"]);
+  });
+
+  it("resumes it on a host task of the scheduler's otherwise", async () => {
+    assert.deepEqual(await firstAfterDelivery(false), ["host task", "read 3"]);
+  });
+
+  it("serves keep-alive requests answered at once with no host task each, watch for the peer's end included", async () => {
+    const REQUESTS = 64;
+    const { transport, reading, deliver, writes } = promiseTransport(true);
+    const hussar = new Hussar({ handler: httpHandler(() => ({ status: 200, body: "hi" })) });
+    hussar.addConnection(transport);
+    const original = globalThis.setImmediate;
+    let hostTasks = 0;
+    globalThis.setImmediate = ((callback: () => void) => {
+      hostTasks++;
+      return original(callback);
+    }) as typeof setImmediate;
+    try {
+      for (let i = 0; i < REQUESTS; i++) {
+        await reading();
+        deliver(GET);
+      }
+      await reading();
+    } finally {
+      globalThis.setImmediate = original;
+    }
+    assert.equal(writes.length, REQUESTS, "every request answered");
+    assert.ok(
+      hostTasks <= REQUESTS / 8,
+      `${hostTasks} host tasks for ${REQUESTS} requests (a watch's or a wake's each would be ${REQUESTS})`,
+    );
+    await hussar.close();
+  });
+});
