@@ -108,9 +108,12 @@ async function answer(request: Request): Promise<Uint8Array> {
   return out;
 }
 
+/** Where `needle` starts in `bytes`, or -1; lengths read once (see `_raw.ts`'s `countHeads`). */
 function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+  const size = needle.length;
+  const last = bytes.length - size;
+  outer: for (let i = 0; i <= last; i++) {
+    for (let j = 0; j < size; j++) if (bytes[i + j] !== needle[j]) continue outer;
     return i;
   }
   return -1;
