@@ -17,6 +17,7 @@ import { FROM_TEMPLATE, requestInput } from "./_request_template.ts";
 import { resolveBody, SizedBody } from "./_response_body.ts";
 import {
   type Fields,
+  givenAsStream,
   responseFields,
   standardizeResponse,
   takeStringBody,
@@ -153,8 +154,9 @@ export interface ResponseParts {
 /**
  * Takes a `Response` apart; a HEAD or null-body status gets no body (its
  * producer is released). A string body is there at once; another is read
- * (see `resolveBody`), and a client that leaves cancels a body stream still
- * waited for.
+ * (see `resolveBody`: a stream the program gave is sent as it is made past a
+ * small bound), and a client that leaves cancels a body stream still waited
+ * for.
  */
 function responseParts(
   response: Response,
@@ -173,7 +175,7 @@ function responseParts(
     return { status, statusText, headers, body: null, onWritten };
   }
   if (text !== undefined) return { status, statusText, headers, body: text, onWritten };
-  return resolveBody(response.body, client).then((body) =>
+  return resolveBody(response.body, client, givenAsStream(response)).then((body) =>
     body instanceof SizedBody
       ? { status, statusText, headers: sized(headers, body.size), body: body.stream, onWritten }
       : { status, statusText, headers, body, onWritten }

@@ -122,7 +122,7 @@ export function fetchShuttle(
       shuttle.respond(responseHead, body ?? null);
     } else {
       shuttle.respond(responseHead, null, false);
-      yield* wait(pipe(body as ReadableStream<Uint8Array>, shuttle));
+      yield* wait(pipe(body as AsyncIterable<Uint8Array>, shuttle)); // serve's bodies are (see `resolveBody`)
     }
     // The thread lives until the worker has written it all: `whenEmpty()` means nothing in flight.
     yield* wait(shuttle.end());
@@ -130,14 +130,14 @@ export function fetchShuttle(
 }
 
 /** Sends a streamed body one chunk at a time; a client that leaves cancels it at once. */
-async function pipe(body: ReadableStream<Uint8Array>, shuttle: Shuttle): Promise<void> {
-  const reader = body.getReader();
+async function pipe(body: AsyncIterable<Uint8Array>, shuttle: Shuttle): Promise<void> {
+  const chunks = body[Symbol.asyncIterator]();
   // A read may wait forever (an idle event stream): cancelling settles it.
-  const stop = (): void => void reader.cancel(shuttle.signal.reason).catch(() => {});
+  const stop = (): void => void chunks.return?.()?.then(undefined, () => {});
   shuttle.signal.addEventListener("abort", stop, { once: true });
   try {
     for (;;) {
-      const step = await reader.read();
+      const step = await chunks.next();
       if (step.done || shuttle.closed) break;
       if (!(step.value instanceof Uint8Array)) {
         throw new TypeError("a response stream must yield Uint8Array chunks");

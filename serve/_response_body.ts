@@ -24,6 +24,15 @@ const SETTLE_MICROTASKS = 64;
 const GATHER_BYTES = 1024 * 1024;
 
 /**
+ * Bytes gathered at most from a body the program gave as a stream before it
+ * is sent chunked, each chunk written as it is made, as the native servers
+ * send such a body (a larger one holds its chunks through the collections
+ * that land meanwhile: on Bun, a 1 MiB stream of 64 KiB chunks cost 2.2×
+ * Bun.serve's CPU). One that ends within it still gets its Content-Length.
+ */
+const STREAM_GATHER_BYTES = 64 * 1024;
+
+/**
  * A body complete at once in several chunks is sent as they are, with its
  * size, from this size on: joining it would copy it whole (the benchmark's
  * 1 MiB stream of 64 KiB chunks spent a quarter of the server's CPU there).
@@ -32,7 +41,7 @@ const JOIN_BYTES = 64 * 1024;
 
 /** A body complete at once, in chunks too large to join: a stream of them, and its size. */
 export class SizedBody {
-  constructor(readonly stream: ReadableStream<Uint8Array>, readonly size: number) {}
+  constructor(readonly stream: ReaderBody, readonly size: number) {}
 }
 
 /**
@@ -104,7 +113,9 @@ async function settleSoon<T>(read: Promise<T>, watch: ReadWatch): Promise<T | ty
  * on every runtime, however the runtime cuts it into chunks; anything that
  * waits stays a stream (chunked). The Fetch API exposes no length, so this
  * is found out by reading: chunk after chunk while each read settles
- * within a few microtasks.
+ * within a few microtasks, up to {@linkcode GATHER_BYTES}, or
+ * {@linkcode STREAM_GATHER_BYTES} for a body the program gave as a stream
+ * (`ownStream`): that one is sent as it is made.
  *
  * If the client leaves (`client.signal` aborts) while this waits for the
  * first chunk, the stream is cancelled: a producer that has nothing to say
@@ -113,8 +124,10 @@ async function settleSoon<T>(read: Promise<T>, watch: ReadWatch): Promise<T | ty
 export async function resolveBody(
   stream: ReadableStream<Uint8Array> | null,
   client?: SignalSource,
+  ownStream = false,
 ): Promise<ResponseBody | SizedBody> {
   if (stream === null) return null;
+  const bound = ownStream ? STREAM_GATHER_BYTES : GATHER_BYTES;
   const reader = stream.getReader();
   const watch = new ReadWatch();
   let handedOver = false;
@@ -128,18 +141,18 @@ export async function resolveBody(
       const step = await settleSoon(next, watch);
       if (step === PENDING) {
         handedOver = true;
-        return rest(reader, chunks, next);
+        return new ReaderBody(reader, chunks, next);
       }
       if (step.done) {
         if (chunks.length === 1 || size < JOIN_BYTES) return concatBytes(chunks, size);
         handedOver = true;
-        return new SizedBody(rest(reader, chunks, null), size); // its next read says done again
+        return new SizedBody(new ReaderBody(reader, chunks, null), size); // its next read says done again
       }
       chunks.push(bytesOf(step.value));
       // Checked before counting this chunk: a big last chunk still gets its length.
-      if (size >= GATHER_BYTES) {
+      if (size >= bound) {
         handedOver = true;
-        return rest(reader, chunks, null);
+        return new ReaderBody(reader, chunks, null);
       }
       size += step.value.length;
     }
@@ -184,41 +197,61 @@ function cancel(reader: ReadableStreamDefaultReader<Uint8Array>, reason?: unknow
   reader.cancel(reason).catch(() => {});
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /**
- * The body from its gathered chunks on, as a stream (not an async
- * generator: cancelling a generator waits for the read it is parked on,
- * which may never come, while cancelling a stream cancels that read).
+ * The body from its gathered chunks on, as the writers take it: an async
+ * iterator of those chunks, then of the reader's reads themselves. Not a
+ * second stream around the reader (its pull, enqueue and read again per
+ * chunk), nor an async generator: cancelling a generator waits for the read
+ * it is parked on, which may never come, while `return()` here cancels that
+ * read (the client went away or writing failed: the producer is told).
  * The HTTP/1.1 writer takes the gathered chunks at once (`TAKE_GATHERED`)
  * and writes them with the head: one gathered write, not one per chunk.
  */
-function rest(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  gathered: Uint8Array[],
-  next: Promise<ReadableStreamReadResult<Uint8Array>> | null,
-): ReadableStream<Uint8Array> {
-  let index = 0;
-  let pending = next;
-  const stream: ReadableStream<Uint8Array> & MaybeGathered = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (index < gathered.length) {
-        controller.enqueue(gathered[index]);
-        gathered[index++] = EMPTY; // written: not held until the end
-        return;
-      }
-      const step = await (pending ?? reader.read());
-      pending = null;
-      if (step.done) controller.close();
-      else controller.enqueue(step.value);
-    },
-    // The client went away or writing failed: tell the producer.
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
-  stream[TAKE_GATHERED] = () => {
-    // Only before the first read: pull() has not enqueued any of them yet.
-    if (index !== 0) return [];
-    const taken = gathered;
-    gathered = []; // not held here while the rest streams
+export class ReaderBody implements AsyncIterableIterator<Uint8Array>, MaybeGathered {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #gathered: Uint8Array[];
+  #index = 0;
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
+
+  constructor(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    gathered: Uint8Array[],
+    pending: Promise<ReadableStreamReadResult<Uint8Array>> | null,
+  ) {
+    this.#reader = reader;
+    this.#gathered = gathered;
+    this.#pending = pending;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    const gathered = this.#gathered;
+    if (this.#index < gathered.length) {
+      const value = gathered[this.#index];
+      gathered[this.#index++] = EMPTY; // written: not held until the end
+      return Promise.resolve({ done: false, value });
+    }
+    const pending = this.#pending;
+    this.#pending = null;
+    // A read result is an iterator result: `{ done, value }`.
+    return (pending ?? this.#reader.read()) as Promise<IteratorResult<Uint8Array>>;
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.#gathered = [];
+    return this.#reader.cancel().then(() => DONE);
+  }
+
+  /** The gathered chunks, only before the first `next()` (see internal/gathered.ts). */
+  [TAKE_GATHERED](): Uint8Array[] {
+    if (this.#index !== 0) return [];
+    const taken = this.#gathered;
+    this.#gathered = []; // not held here while the rest streams
     return taken;
-  };
-  return stream;
+  }
 }

@@ -16,6 +16,10 @@
  *   and racing each read against microtasks to learn that it is complete.
  *   Strings only: they cannot change after the fact, while the bytes of a
  *   buffer the runtime copied at construction could.
+ * - It remembers a body given as a `ReadableStream`: the program's own
+ *   stream, which the server sends as it is made (chunked) past a small
+ *   bound, while a body the runtime makes a stream of (bytes, a Blob, ...)
+ *   is read whole and gets its Content-Length (see serve/_response_body.ts).
  * - It remembers that a response made with a string and no header fields
  *   has the one field `Content-Type: text/plain;charset=UTF-8` for as long
  *   as nobody reads its `headers` (a getter of such responses' class, a
@@ -39,6 +43,8 @@ const JSON_TYPE = "application/json";
 /** The string a response was made with, or {@linkcode SENT} once the server took it. */
 const STRING_BODY = Symbol.for("hussar.stringBody");
 const SENT = Symbol.for("hussar.sent");
+/** Set on a response whose body was given as a `ReadableStream`. */
+const STREAM_BODY = Symbol("hussar.streamBody");
 
 /**
  * A plain-text response's header fields while nobody has read its `headers`:
@@ -53,7 +59,11 @@ export type Fields = readonly (readonly [string, string])[];
 const TEXT_FIELDS: Fields = Object.freeze([Object.freeze(["content-type", TEXT_TYPE] as const)]);
 
 type ResponseClass = typeof Response;
-type Remembered = Response & { [STRING_BODY]?: string | typeof SENT; [FIELDS]?: Fields | null };
+type Remembered = Response & {
+  [STRING_BODY]?: string | typeof SENT;
+  [FIELDS]?: Fields | null;
+  [STREAM_BODY]?: true;
+};
 
 /** Whether string bodies are made on first use: Node (see the module notes). */
 const LAZY_BODIES = !("Deno" in globalThis) && !("Bun" in globalThis);
@@ -89,7 +99,8 @@ export function standardizeResponse(scope: { Response: ResponseClass } = globalT
       (new.target === (Response as unknown)
         ? new Native(body, init)
         : Reflect.construct(Native, [body, init], new.target)) as Remembered;
-    if (typeof body === "string") {
+    if (body instanceof ReadableStream) response[STREAM_BODY] = true;
+    else if (typeof body === "string") {
       response[STRING_BODY] = body;
       if (addText) {
         const headers = response.headers;
@@ -263,6 +274,11 @@ export function takeStringBody(response: Response): string | undefined {
   if (body === SENT) throw new TypeError("the Response's body is already used");
   (response as Remembered)[STRING_BODY] = SENT;
   return body;
+}
+
+/** Whether `response` was made with a `ReadableStream` body (the program's own stream). */
+export function givenAsStream(response: Response): boolean {
+  return (response as Remembered)[STREAM_BODY] === true;
 }
 
 /**

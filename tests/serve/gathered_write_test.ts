@@ -1,7 +1,8 @@
 /**
  * A body stream whose first chunks `serve()` already read (to learn whether
  * it is complete at once) leaves with its head as one gathered write, not
- * one write per chunk after a read and a turn each.
+ * one write per chunk after a read and a turn each; past 64 KiB, a stream
+ * the program made goes out chunked as it is made, not gathered whole.
  */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
@@ -36,7 +37,7 @@ function chunksOf(...sizes: number[]): Uint8Array[] {
 
 describe("serve: a body's chunks at hand", () => {
   it("leave with the head in one gathered write when the stream is complete at once", async () => {
-    const chunks = chunksOf(40_000, 40_000, 40_000);
+    const chunks = chunksOf(40_000, 40_000); // past 64 KiB only with its last chunk
     const calls = await writeCalls(() => {
       let sent = 0;
       return new Response(
@@ -50,7 +51,7 @@ describe("serve: a body's chunks at hand", () => {
     });
     assert.equal(calls.length, 1, "one write for head and body");
     const [head, ...body] = calls[0];
-    assert.match(text(head), /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 120000\r\n[^]*\r\n\r\n$/);
+    assert.match(text(head), /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 80000\r\n[^]*\r\n\r\n$/);
     assert.equal(body.length, chunks.length);
     body.forEach((chunk, i) => assert.equal(chunk, chunks[i], "not copied"));
   });
@@ -77,12 +78,39 @@ describe("serve: a body's chunks at hand", () => {
     assert.match(text(first[0]), /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n/);
     assert.ok(first.includes(chunks[0]) && first.includes(chunks[1]), "both at hand in the first");
     assert.ok(!first.includes(chunks[2]));
-    const all = calls.flat();
-    const bytes = new Uint8Array(all.reduce((size, part) => size + part.length, 0));
-    let at = 0;
-    for (const part of all) bytes.set(part, (at += part.length) - part.length);
-    const [response] = parseResponses(text(bytes));
+    const [response] = parseResponses(text(joined(calls.flat())));
     assert.equal(response.status, 200);
     assert.equal(response.body, chunks.map(text).join(""));
   });
+
+  it("past 64 KiB leave as the stream is made: its producer stays a few chunks ahead of the client", async () => {
+    const chunks = chunksOf(...new Array(16).fill(64 * 1024)); // 1 MiB, complete at once
+    // For each chunk the producer is asked for: how many of the chunks were written by then.
+    const writtenAtPull: number[] = [];
+    const calls = await writeCalls((written) => {
+      let sent = 0;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            writtenAtPull.push(chunks.filter((chunk) => written.flat().includes(chunk)).length);
+            controller.enqueue(chunks[sent++]);
+            if (sent === chunks.length) controller.close();
+          },
+        }),
+      );
+    });
+    assert.match(text(calls[0][0]), /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n/);
+    assert.equal(writtenAtPull.length, chunks.length);
+    // Gathered whole, none would be written before the last was asked for.
+    writtenAtPull.forEach((written, i) => assert.ok(written >= i - 3, `chunk ${i}: ${written}`));
+    const [response] = parseResponses(text(joined(calls.flat())));
+    assert.equal(response.body, chunks.map(text).join(""));
+  });
 });
+
+function joined(parts: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+  let at = 0;
+  for (const part of parts) bytes.set(part, (at += part.length) - part.length);
+  return bytes;
+}

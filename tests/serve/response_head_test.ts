@@ -4,7 +4,8 @@
  * with the one stated here, so Deno, Bun and Node are held to the same
  * bytes. The Content-Type is the Fetch standard's ("extract a body"); a
  * body that is complete at once has a Content-Length however the runtime
- * cuts it into chunks.
+ * cuts it into chunks, unless the program gave it as a stream of more than
+ * 64 KiB: that one goes chunked, as it is made.
  */
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
@@ -19,6 +20,9 @@ const BIG = 2 * 1024 * 1024; // past Bun's 16 KiB first chunk and past the gathe
 const PART = 64 * 1024;
 /** Parts of a body, each filled with its own letter. */
 const PARTS = ["a", "b", "c", "d"].map((letter) => new Uint8Array(PART).fill(letter.charCodeAt(0)));
+
+/** Two parts that pass 64 KiB only with the second, the stream's last. */
+const HALVES = ["e", "f"].map((letter) => new Uint8Array(40_000).fill(letter.charCodeAt(0)));
 
 /** A stream of `parts` that is complete at once (each part a fresh copy). */
 function completeStream(parts: Uint8Array[]): ReadableStream<Uint8Array> {
@@ -81,6 +85,10 @@ const cases: Record<string, Case> = {
     body: () => new Response(encode("buffer").buffer as ArrayBuffer),
     head: head("content-length: 6"),
   },
+  "a big ArrayBuffer": {
+    body: () => new Response(new ArrayBuffer(BIG)),
+    head: head(`content-length: ${BIG}`),
+  },
   "Blob without a type": {
     body: () => new Response(new Blob(["blob"])),
     head: head("content-length: 4"),
@@ -136,10 +144,15 @@ const cases: Record<string, Case> = {
       ),
     head: head("content-length: 6"),
   },
+  "a stream complete at once that passes 64 KiB with its last chunk": {
+    // Chunks past the size hussar joins: sent as they are, with their length.
+    body: () => new Response(completeStream(HALVES)),
+    head: head("content-length: 80000"),
+  },
   "a big stream that is complete at once": {
-    // Several chunks past the size hussar joins: sent as they are, with their length.
+    // The program's own stream past 64 KiB: sent as it is made, not gathered whole.
     body: () => new Response(completeStream(PARTS)),
-    head: head(`content-length: ${PARTS.length * PART}`),
+    head: head("transfer-encoding: chunked"),
   },
   "a stream that waits": {
     body: () =>
@@ -203,14 +216,30 @@ for (const harness of harnesses) {
       }
     });
 
-    it("sends a big body complete at once in several chunks whole and in order", async () => {
+    it("sends a stream complete at once in chunks past the size joined whole and in order", async () => {
+      const server = await harness.serve(() => new Response(completeStream(HALVES)));
+      try {
+        const text = await server.exchange(
+          "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 80000\r\n/);
+        const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+        assert.equal(body, "e".repeat(40_000) + "f".repeat(40_000));
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("sends a big stream complete at once chunked, each chunk framed whole and in order", async () => {
       const server = await harness.serve(() => new Response(completeStream(PARTS)));
       try {
         const text = await server.exchange(
           "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
         );
+        assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n/);
         const body = text.slice(text.indexOf("\r\n\r\n") + 4);
-        assert.equal(body, ["a", "b", "c", "d"].map((letter) => letter.repeat(PART)).join(""));
+        const framed = ["a", "b", "c", "d"].map((letter) => `10000\r\n${letter.repeat(PART)}\r\n`);
+        assert.equal(body, `${framed.join("")}0\r\n\r\n`);
       } finally {
         await server.close();
       }
