@@ -1,0 +1,158 @@
+/**
+ * CPU and bytes allocated per streamed response of `serve()` without sockets:
+ * in-memory keep-alive connections each `GET /stream` (`_handlers.ts`: 1 MiB
+ * as a `ReadableStream` of 16 × 64 KiB chunks made in `pull`), the next
+ * request once the whole response is written. The sink takes every write at
+ * once, so what is measured is hussar's path from the program's stream to
+ * the transport: no system call, no backpressure. For profiling and
+ * instruction counts (`valgrind --tool=callgrind`), as `engine.ts` is for
+ * `GET /`.
+ *
+ *   deno run -A scripts/bench/engine_stream.ts [--connections=4] [--responses=2000] [--warmup=300] [--no-writev]
+ *   bun scripts/bench/engine_stream.ts
+ *   node .build/bench/esm/scripts/bench/engine_stream.js   (after the npm build)
+ *
+ * `--no-writev` gives the sink no gathered write, as on Bun (each buffer
+ * then goes on its own, small ones joined). Prints how the response was
+ * framed (`content-length` or `chunked`) and the writes per response.
+ *
+ * @module
+ */
+import { Hussar } from "../../core/hussar.ts";
+import type { Transport } from "../../core/transport.ts";
+import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
+import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
+import { httpHandler } from "../../httputil/server.ts";
+import { fetchApp } from "../../serve/fetch_app.ts";
+import { fetchHandler, STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
+import { option } from "./_args.ts";
+import process from "node:process";
+
+const REQUEST = new TextEncoder().encode(
+  "GET /stream HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+);
+const BODY_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
+const WRITEV = !process.argv.includes("--no-writev");
+const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a]; // "0\r\n\r\n"
+
+/** How the responses came: their framing and the sink's write calls. */
+const seen = { framing: "", writes: 0 };
+
+/** Reads one response after another off the writes, and says when each is whole. */
+class ResponseReader {
+  #head = "";
+  /** Body bytes still to come (Content-Length), -1 for chunked, null while in the head. */
+  #left: number | null = null;
+  #tail: number[] = [];
+  #bytes = 0;
+
+  /** Takes `chunk`; whether it ended the response. */
+  take(chunk: Uint8Array): boolean {
+    let body = chunk;
+    if (this.#left === null) {
+      let end = -1;
+      for (let i = 0; i < chunk.length && end === -1; i++) {
+        this.#head += String.fromCharCode(chunk[i]);
+        if (this.#head.endsWith("\r\n\r\n")) end = i + 1;
+      }
+      if (end === -1) return false;
+      const length = /\r\ncontent-length: (\d+)/i.exec(this.#head)?.[1];
+      seen.framing = length === undefined ? "chunked" : "content-length";
+      this.#left = length === undefined ? -1 : Number(length);
+      body = chunk.subarray(end);
+      this.#head = "";
+    }
+    this.#bytes += body.length;
+    if (this.#left >= 0) {
+      this.#left -= body.length;
+      if (this.#left > 0) return false;
+    } else {
+      for (let i = Math.max(0, body.length - 5); i < body.length; i++) this.#tail.push(body[i]);
+      this.#tail = this.#tail.slice(-5);
+      if (this.#tail.length < 5 || this.#tail.some((byte, i) => byte !== LAST_CHUNK[i])) {
+        return false;
+      }
+    }
+    if (this.#bytes < BODY_BYTES) throw new Error(`a response of ${this.#bytes} bytes`);
+    this.#left = null;
+    this.#tail = [];
+    this.#bytes = 0;
+    return true;
+  }
+}
+
+/** A connection that sends the next `GET /stream` once a response is whole, while `more()`. */
+function client(more: () => boolean, closed: () => void): Transport {
+  let reader: DirectReader | null = null;
+  let pending = true;
+  const responses = new ResponseReader();
+  const send = (): void => {
+    if (!more()) return;
+    if (reader === null) return void (pending = true);
+    const deliver = reader;
+    reader = null;
+    setImmediate(() => deliver[ON_CHUNK](REQUEST));
+  };
+  const sink: DirectSink = {
+    write(chunk) {
+      seen.writes++;
+      if (responses.take(chunk)) send();
+    },
+    end: closed,
+    abort: closed,
+  };
+  if (WRITEV) {
+    sink.writev = (chunks) => {
+      seen.writes++;
+      for (const chunk of chunks) if (responses.take(chunk)) send();
+    };
+  }
+  return directTransport({
+    read(to) {
+      if (!pending) return void (reader = to);
+      pending = false;
+      setImmediate(() => to[ON_CHUNK](REQUEST));
+    },
+    cancel() {},
+  }, sink);
+}
+
+/** Measures `total` responses over `connections` connections. */
+async function measure(connections: number, total: number): Promise<Cost> {
+  let answered = 0;
+  let finish!: () => void;
+  let fail!: (error: Error) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const hussar = new Hussar({ handler: httpHandler(fetchApp(fetchHandler), TIMEOUTS) });
+  seen.writes = 0;
+  const started = start();
+  for (let i = 0; i < connections; i++) {
+    hussar.addConnection(client(() => {
+      if (++answered === total) finish();
+      return answered <= total - connections;
+    }, () => {
+      if (answered < total) fail(new Error(`a connection closed after ${answered} responses`));
+    }));
+  }
+  await finished;
+  const cost = costSince(started, total);
+  await hussar.close();
+  return cost;
+}
+
+const connections = Number(option("connections") ?? "4");
+const responses = Number(option("responses") ?? "2000");
+const warmup = Number(option("warmup") ?? "300");
+if (warmup > 0) await measure(connections, warmup);
+const { micros, bytes } = await measure(connections, responses);
+const heap = bytes === null ? "" : `, ${Math.round(bytes)} B allocated`;
+console.log(
+  `serve: ${responses} GET /stream (${seen.framing}, ${
+    (seen.writes / responses).toFixed(1)
+  } writes${WRITEV ? "" : " without writev"}) over ${connections} connections: ${
+    micros.toFixed(1)
+  } µs of CPU${heap} per response`,
+);
