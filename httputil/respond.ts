@@ -1,12 +1,7 @@
 import type { Connection } from "../core/connection.ts";
 import { type AwayCall, wait } from "../scheduler/mod.ts";
-import {
-  chunkSizeLine,
-  CRLF,
-  encodeLastChunk,
-  type ResponseHead,
-  type SerializeResponseOptions,
-} from "./serialize.ts";
+import { LAST_CHUNK, type ResponseHead, type SerializeResponseOptions } from "./serialize.ts";
+import { chunkFraming, CRLF_LAST_CHUNK } from "./_chunk_framing.ts";
 import { headBytes, outgoingText, pairsOf, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
 import { SLAB_OUTPUT, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
@@ -296,9 +291,8 @@ export class ResponseWriter {
     if (!this.#chunked) return this.#conn.write(chunk);
     // Framed around the chunk, not copied with it (the connection joins small writes
     // only). The CRLF that ends a chunk leaves with what follows it, the next size line
-    // or the last chunk: one small write fewer per chunk, as Bun.serve's uWS does too.
-    if (this.#written > chunk.length) this.#conn.write(CRLF); // a chunk came before
-    this.#conn.write(chunkSizeLine(chunk.length));
+    // or the last chunk, in one buffer: as Bun.serve's uWS does too.
+    this.#conn.write(chunkFraming(chunk.length, this.#written > chunk.length));
     this.#conn.write(chunk);
   }
 
@@ -350,8 +344,8 @@ export class ResponseWriter {
     }
     this.#ended = true;
     if (this.#chunked) {
-      if (this.#written > 0) this.#conn.write(CRLF); // ends the last data chunk
-      this.#conn.write(encodeLastChunk());
+      // The CRLF ends the last data chunk, if any.
+      this.#conn.write(this.#written > 0 ? CRLF_LAST_CHUNK : LAST_CHUNK);
     }
     // The whole response is queued: an end of the client's input from here on no longer means
     // it gave up (a client that half-closes after its request still gets what is on its way).

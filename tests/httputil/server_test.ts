@@ -208,6 +208,38 @@ describe("httpHandler: writes", () => {
     assert.deepEqual(small.slice(1), ["4e20\r\n", "\r\n7530\r\n", "\r\n9c40\r\n", "\r\n0\r\n\r\n"]);
     assert.deepEqual(writes.filter((bytes) => chunks.includes(bytes)), chunks, "not copied");
   });
+
+  it("hands a gathering transport each chunk as two buffers, its framing and its data", async () => {
+    const chunks = [30_000, 30_000, 30_000, 16].map((size) => new Uint8Array(size).fill(0x62));
+    const hussar = new Hussar({
+      handler: httpHandler(() => ({
+        status: 200,
+        body: (async function* () {
+          for (const chunk of chunks) yield chunk;
+        })(),
+      })),
+    });
+    const { transport, calls, gathering } = recordingTransport(
+      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+    );
+    gathering();
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+    const body = calls.flat().filter((bytes) => !/^HTTP\/1\.1 /.test(text(bytes)));
+    // Per chunk a buffer of framing (the CRLF ending the chunk before, this one's size line),
+    // then the chunk as it is; then the end, in one buffer too.
+    assert.equal(body.length, 2 * chunks.length + 1);
+    assert.deepEqual(body.filter((_, i) => i % 2 === 0).map(text), [
+      "7530\r\n",
+      "\r\n7530\r\n",
+      "\r\n7530\r\n",
+      "\r\n10\r\n",
+      "\r\n0\r\n\r\n",
+    ]);
+    body.filter((_, i) => i % 2 === 1).forEach((bytes, i) => assert.equal(bytes, chunks[i]));
+  });
 });
 
 describe("httpHandler: keep-alive and pipelining", () => {
