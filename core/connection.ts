@@ -411,8 +411,14 @@ export class Connection {
     return this.#bufferedAtMost(0);
   }
 
-  /** Parks while more than `limit` bytes are buffered or in flight; throws once broken. */
+  /**
+   * Parks while more than `limit` bytes are buffered or in flight; throws
+   * once broken. Corked output to wait for is sent now, not at the turn's
+   * end: a transport that takes it at once (Node's, when the kernel does)
+   * spares the park, the wake-back and the turn.
+   */
   *#bufferedAtMost(limit: number): AwayCall<void> {
+    if (this.bufferedAmount > limit && this.#outBytes > 0) this.#flushOutput();
     while (this.bufferedAmount > limit) {
       this.#throwIfBroken();
       this.#park(true);

@@ -155,9 +155,14 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     return this.#written(below);
   }
 
-  /** `below` true: Node took the bytes and its buffer is below its mark; false: wait for it to drain. */
+  /**
+   * `below` true: Node took the bytes and its buffer is below its mark. Else
+   * wait for it to drain, unless the kernel took them all already (Node then
+   * emits its `drain` on the next tick, to nobody): a large write to a peer
+   * that keeps up makes no Promise and no wait.
+   */
   #written(below: boolean): Promise<void> | void {
-    if (below) return;
+    if (below || this.#socket.writableLength === 0) return;
     this.#socket.on("drain", NodeSocketTransport.#onDrain);
     return new Promise((resolve, reject) => (this.#drain = { resolve, reject }));
   }

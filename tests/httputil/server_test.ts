@@ -240,6 +240,34 @@ describe("httpHandler: writes", () => {
     ]);
     body.filter((_, i) => i % 2 === 1).forEach((bytes, i) => assert.equal(bytes, chunks[i]));
   });
+
+  it("sends a chunk above the high-water mark at once, with no wait when the transport takes it", async () => {
+    const chunks = [70_000, 70_000, 70_000].map((size) => new Uint8Array(size).fill(0x63));
+    const hussar = new Hussar({
+      handler: httpHandler(() => ({
+        status: 200,
+        body: (async function* () {
+          for (const chunk of chunks) yield chunk;
+        })(),
+      })),
+    });
+    const resumes: string[] = [];
+    hussar.scheduler.watch({
+      onResume: (thread, signal) => {
+        if (thread.name.startsWith("conn")) resumes.push(String(signal.kind));
+      },
+    });
+    const { transport, writes } = recordingTransport(
+      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+    );
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.deepEqual(writes.filter((bytes) => chunks.includes(bytes)), chunks);
+    // Woken by the request's bytes only; then resumed as each of the producer's Promises settled,
+    // never to learn that a chunk left.
+    assert.equal(resumes.filter((kind) => kind === "wakeback").length, 1, String(resumes));
+  });
 });
 
 describe("httpHandler: keep-alive and pipelining", () => {
