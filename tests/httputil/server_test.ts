@@ -242,7 +242,9 @@ describe("httpHandler: writes", () => {
   });
 
   it("sends a chunk above the high-water mark at once, with no wait when the transport takes it", async () => {
-    const chunks = [70_000, 70_000, 70_000].map((size) => new Uint8Array(size).fill(0x63));
+    const chunks: Uint8Array[] = [70_000, 70_000, 70_000].map((size) =>
+      new Uint8Array(size).fill(0x63)
+    );
     const hussar = new Hussar({
       handler: httpHandler(() => ({
         status: 200,

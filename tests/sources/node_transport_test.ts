@@ -12,31 +12,37 @@ const info = {
 
 /**
  * A `node:net` socket stand-in whose writes report Node's buffer above its
- * mark (`write()` false, as for any write of 16 KiB or more), and hold
- * `held` bytes after the write: 0 when the kernel took them all at once.
+ * mark (`write()` false, as for any write of 16 KiB or more), and leave
+ * `held` bytes in Node's buffer: 0 when the kernel took them all at once.
  */
-function fakeSocket(held: number): Socket & { writes: Uint8Array[] } {
-  const socket = Object.assign(new EventEmitter(), {
-    writes: [] as Uint8Array[],
-    destroyed: false,
-    writableLength: 0,
-    pause(): void {},
-    resume(): void {},
-    cork(): void {},
-    uncork(): void {},
-    write(chunk: Uint8Array): boolean {
-      socket.writes.push(chunk);
-      socket.writableLength = held;
-      return false;
-    },
-  });
-  return socket as unknown as Socket & { writes: Uint8Array[] };
+class FakeSocket extends EventEmitter {
+  writes: Uint8Array[] = [];
+  destroyed = false;
+  writableLength = 0;
+  held: number;
+  constructor(held: number) {
+    super();
+    this.held = held;
+  }
+  pause(): void {}
+  resume(): void {}
+  cork(): void {}
+  uncork(): void {}
+  write(chunk: Uint8Array): boolean {
+    this.writes.push(chunk);
+    this.writableLength = this.held;
+    return false;
+  }
+}
+
+function transportOn(socket: FakeSocket): NodeSocketTransport {
+  return new NodeSocketTransport(socket as unknown as Socket, info);
 }
 
 describe("NodeSocketTransport: writes", () => {
   it("returns no wait for a write the kernel took at once, though Node said it was above its mark", () => {
-    const socket = fakeSocket(0);
-    const transport = new NodeSocketTransport(socket, info);
+    const socket = new FakeSocket(0);
+    const transport = transportOn(socket);
     const chunk = new Uint8Array(65_536);
     assert.equal(transport.write(chunk), undefined);
     assert.equal(transport.writev([new Uint8Array(8), chunk]), undefined);
@@ -45,8 +51,8 @@ describe("NodeSocketTransport: writes", () => {
   });
 
   it("waits for Node's drain while Node still holds bytes", async () => {
-    const socket = fakeSocket(20_000);
-    const transport = new NodeSocketTransport(socket, info);
+    const socket = new FakeSocket(20_000);
+    const transport = transportOn(socket);
     const wait = transport.write(new Uint8Array(65_536));
     assert.ok(wait instanceof Promise);
     let drained = false;
