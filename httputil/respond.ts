@@ -298,7 +298,18 @@ export class ResponseWriter {
 
   /** Parks while the connection holds more than its high-water mark. */
   *flush(): AwayCall<void> {
-    if (!this.#conn.flushed()) yield* this.#timed(this.#conn.flush());
+    if (!this.#sent()) yield* this.#timed(this.#conn.flush());
+  }
+
+  /**
+   * Whether the connection is at most at its high-water mark once output
+   * above it is sent (now, not at the turn's end): mostly so for a peer that
+   * keeps up, which spares `flush()`'s generators.
+   */
+  #sent(): boolean {
+    const conn = this.#conn;
+    if (conn.bufferedAmount > conn.highWaterMark) conn[FLUSH_NOW]();
+    return conn.flushed();
   }
 
   /** Runs a wait on the client under the write timeout, if any. */
@@ -378,7 +389,7 @@ export class ResponseWriter {
         }
         this.write(chunk);
         // flush() inlined: one generator fewer per chunk.
-        if (!this.#conn.flushed()) yield* this.#timed(this.#conn.flush());
+        if (!this.#sent()) yield* this.#timed(this.#conn.flush());
       }
       finished = true;
     } finally {

@@ -17,9 +17,10 @@ export const PARK_INPUT: unique symbol = Symbol("hussar.parkInput");
 export const UNPARK: unique symbol = Symbol("hussar.unpark");
 /**
  * `Connection`: hands the corked output to the transport now rather than at
- * the end of the turn. For a response after which the connection closes:
- * nothing more joins it, and once the transport has taken it all, nobody
- * needs to park until it has.
+ * the end of the turn. For a response after which the connection closes
+ * (nothing more joins it), or output above the high-water mark (a writer
+ * would wait for it): once the transport has taken it all, nobody needs to
+ * park until it has.
  */
 export const FLUSH_NOW: unique symbol = Symbol("hussar.flushNow");
 /** `Connection`: a Promise that settles once a reader has news (bytes, the end, a failure, a deadline). */

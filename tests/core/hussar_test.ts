@@ -170,6 +170,30 @@ describe("Hussar: backpressure", () => {
     assert.equal(flushed, 8);
     await assertClean(hussar);
   });
+
+  it("sends at once what flush() and drain() would wait for: none parks if the transport takes it", async () => {
+    const hussar = new Hussar({
+      highWaterMark: 2048,
+      *handler(conn) {
+        conn.write(new Uint8Array(4096));
+        yield* conn.flush();
+        conn.write(new Uint8Array(100));
+        yield* conn.drain();
+      },
+    });
+    const resumes: string[] = [];
+    hussar.scheduler.watch({
+      onResume: (thread, signal) => {
+        if (thread.name.startsWith("conn")) resumes.push(String(signal.kind));
+      },
+    });
+    const { transport, writes } = recordingTransport();
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.deepEqual(writes.map((bytes) => bytes.length), [4096, 100]);
+    assert.deepEqual(resumes, ["start"], "never woken to learn that output left");
+  });
 });
 
 describe("Hussar: whenWritten", () => {
