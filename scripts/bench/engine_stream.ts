@@ -13,8 +13,11 @@
  *   node .build/bench/esm/scripts/bench/engine_stream.js   (after the npm build)
  *
  * `--no-writev` gives the sink no gathered write, as on Bun (each buffer
- * then goes on its own, small ones joined). Prints how the response was
- * framed (`content-length` or `chunked`) and the writes per response.
+ * then goes on its own, small ones joined). `--api=core` serves the core
+ * API's app instead: an async generator of the 16 chunks (views of one
+ * buffer, so the copy a fresh chunk costs is not measured), sent chunked.
+ * Prints how the response was framed (`content-length` or `chunked`) and
+ * the writes per response.
  *
  * @module
  */
@@ -22,7 +25,7 @@ import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
 import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
 import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
-import { httpHandler } from "../../httputil/server.ts";
+import { type HttpApp, httpHandler } from "../../httputil/server.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
 import { fetchHandler, STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import { option } from "./_args.ts";
@@ -34,6 +37,19 @@ const REQUEST = new TextEncoder().encode(
 const BODY_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
 const WRITEV = !process.argv.includes("--no-writev");
 const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a]; // "0\r\n\r\n"
+const API = option("api") ?? "serve";
+if (API !== "serve" && API !== "core") throw new Error(`--api: unknown ${API}`);
+
+const chunk = new Uint8Array(STREAM_CHUNK).fill(0x61);
+async function* chunks(): AsyncIterable<Uint8Array> {
+  for (let i = 0; i < STREAM_CHUNKS; i++) yield chunk;
+}
+/** The core API's `/stream`: a plain response whose body is an async generator. */
+const coreApp: HttpApp = () => ({
+  status: 200,
+  headers: [["content-type", "application/octet-stream"]],
+  body: chunks(),
+});
 
 /** How the responses came: their framing and the sink's write calls. */
 const seen = { framing: "", writes: 0 };
@@ -126,7 +142,8 @@ async function measure(connections: number, total: number): Promise<Cost> {
     finish = resolve;
     fail = reject;
   });
-  const hussar = new Hussar({ handler: httpHandler(fetchApp(fetchHandler), TIMEOUTS) });
+  const app = API === "core" ? coreApp : fetchApp(fetchHandler);
+  const hussar = new Hussar({ handler: httpHandler(app, TIMEOUTS) });
   seen.writes = 0;
   const started = start();
   for (let i = 0; i < connections; i++) {
@@ -150,7 +167,7 @@ if (warmup > 0) await measure(connections, warmup);
 const { micros, bytes } = await measure(connections, responses);
 const heap = bytes === null ? "" : `, ${Math.round(bytes)} B allocated`;
 console.log(
-  `serve: ${responses} GET /stream (${seen.framing}, ${
+  `${API}: ${responses} GET /stream (${seen.framing}, ${
     (seen.writes / responses).toFixed(1)
   } writes${WRITEV ? "" : " without writev"}) over ${connections} connections: ${
     micros.toFixed(1)
