@@ -8,6 +8,7 @@
  */
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
+import type { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
 import {
   DIRECT_SINK,
@@ -112,4 +113,38 @@ export function costSince(started: Mark, total: number): Cost {
 /** The counts now, to measure a run from. */
 export function start(): Mark {
   return { heap: allocated(), cpu: process.cpuUsage() };
+}
+
+/**
+ * Serves `total` answers over `connections` in-memory connections made by
+ * `client(more, closed)` (`more()`: one answer came, whether to ask again;
+ * `closed()`: the engine ended the connection) and says what they cost;
+ * then closes `hussar`.
+ */
+export async function served(
+  hussar: Hussar,
+  connections: number,
+  total: number,
+  client: (more: () => boolean, closed: () => void) => Transport,
+): Promise<Cost> {
+  let answered = 0;
+  let finish!: () => void;
+  let fail!: (error: Error) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const started = start();
+  for (let i = 0; i < connections; i++) {
+    hussar.addConnection(client(() => {
+      if (++answered === total) finish();
+      return answered <= total - connections;
+    }, () => {
+      if (answered < total) fail(new Error(`a connection closed after ${answered} responses`));
+    }));
+  }
+  await finished;
+  const cost = costSince(started, total);
+  await hussar.close();
+  return cost;
 }

@@ -18,6 +18,7 @@ import { STATUS_TEXT } from "../../httputil/status.ts";
 import { httpDate } from "../../httputil/date.ts";
 import { concatBytes } from "../../internal/bytes.ts";
 import type { BunListen, BunSocket, DenoConn, DenoListen } from "./_socket_types.ts";
+import { indexOf } from "./_scan.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("latin1");
@@ -106,17 +107,6 @@ async function answer(request: Request): Promise<Uint8Array> {
   encoder.encodeInto(head, out);
   out.set(body, head.length);
   return out;
-}
-
-/** Where `needle` starts in `bytes`, or -1; lengths read once (see `_raw.ts`'s `countHeads`). */
-function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
-  const size = needle.length;
-  const last = bytes.length - size;
-  outer: for (let i = 0; i <= last; i++) {
-    for (let j = 0; j < size; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 /** Starts the floor contender on `hostname:port`; resolves once it listens. */

@@ -16,6 +16,7 @@
 import { createServer, type Socket } from "node:net";
 import { HELLO } from "./_handlers.ts";
 import { httpDate } from "../../httputil/date.ts";
+import { indexOf } from "./_scan.ts";
 import type { BunListen, DenoConn, DenoListen } from "./_socket_types.ts";
 
 const encoder = new TextEncoder();
@@ -82,17 +83,6 @@ const CLOSE = new TextEncoder().encode("lose\r\n");
 /** Whether `chunk` asks to close (the churn case's `Connection: close`): it holds `lose\r\n`. */
 function asksClose(chunk: Uint8Array): boolean {
   return indexOf(chunk, CLOSE) !== -1;
-}
-
-/** Where `needle` first occurs in `bytes`, or -1 (lengths read once: see the scan above). */
-function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
-  const size = needle.length;
-  const last = bytes.length - size;
-  outer: for (let i = 0; i <= last; i++) {
-    for (let j = 0; j < size; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 const P = 0x50;

@@ -50,7 +50,7 @@
 import process from "node:process";
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
+import { type Cost, costSince, directTransport, served, start, TIMEOUTS } from "./_direct.ts";
 import {
   type DirectReader,
   type DirectSink,
@@ -125,27 +125,7 @@ function engine(api: string): Hussar {
 
 /** Measures `total` requests over `connections` connections. */
 async function measure(api: string, connections: number, total: number): Promise<Cost> {
-  let answered = 0;
-  let finish!: () => void;
-  let fail!: (error: Error) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
-  const hussar = engine(api);
-  const started = start();
-  for (let i = 0; i < connections; i++) {
-    hussar.addConnection(client(() => {
-      if (++answered === total) finish();
-      return answered <= total - connections;
-    }, () => {
-      if (answered < total) fail(new Error(`a connection closed after ${answered} responses`));
-    }));
-  }
-  await finished;
-  const cost = costSince(started, total);
-  await hussar.close();
-  return cost;
+  return served(engine(api), connections, total, client);
 }
 
 /** Measures `total` connections of one request each, `parallel` at a time. */

@@ -23,7 +23,7 @@
  */
 import { Hussar } from "../../core/hussar.ts";
 import type { Transport } from "../../core/transport.ts";
-import { type Cost, costSince, directTransport, start, TIMEOUTS } from "./_direct.ts";
+import { type Cost, directTransport, served, TIMEOUTS } from "./_direct.ts";
 import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
 import { type HttpApp, httpHandler } from "../../httputil/server.ts";
 import { fetchApp } from "../../serve/fetch_app.ts";
@@ -135,29 +135,9 @@ function client(more: () => boolean, closed: () => void): Transport {
 
 /** Measures `total` responses over `connections` connections. */
 async function measure(connections: number, total: number): Promise<Cost> {
-  let answered = 0;
-  let finish!: () => void;
-  let fail!: (error: Error) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
   const app = API === "core" ? coreApp : fetchApp(fetchHandler);
-  const hussar = new Hussar({ handler: httpHandler(app, TIMEOUTS) });
   seen.writes = 0;
-  const started = start();
-  for (let i = 0; i < connections; i++) {
-    hussar.addConnection(client(() => {
-      if (++answered === total) finish();
-      return answered <= total - connections;
-    }, () => {
-      if (answered < total) fail(new Error(`a connection closed after ${answered} responses`));
-    }));
-  }
-  await finished;
-  const cost = costSince(started, total);
-  await hussar.close();
-  return cost;
+  return served(new Hussar({ handler: httpHandler(app, TIMEOUTS) }), connections, total, client);
 }
 
 const connections = Number(option("connections") ?? "4");
