@@ -124,7 +124,7 @@ function engine(api: string): Hussar {
 }
 
 /** Measures `total` requests over `connections` connections. */
-async function measure(api: string, connections: number, total: number): Promise<Cost> {
+function measure(api: string, connections: number, total: number): Promise<Cost> {
   return served(engine(api), connections, total, client);
 }
 

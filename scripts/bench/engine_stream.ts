@@ -134,7 +134,7 @@ function client(more: () => boolean, closed: () => void): Transport {
 }
 
 /** Measures `total` responses over `connections` connections. */
-async function measure(connections: number, total: number): Promise<Cost> {
+function measure(connections: number, total: number): Promise<Cost> {
   const app = API === "core" ? coreApp : fetchApp(fetchHandler);
   seen.writes = 0;
   return served(new Hussar({ handler: httpHandler(app, TIMEOUTS) }), connections, total, client);
