@@ -5,10 +5,26 @@ import {
   DIRECT_SOURCE,
   type DirectReader,
   type DirectSink,
+  type DirectSource,
   ON_CHUNK,
 } from "../internal/direct_io.ts";
 
 const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
+
+/** An in-memory transport read and written only directly, through `source` and `sink`. */
+export function directOnlyTransport(source: DirectSource, sink: DirectSink): Transport {
+  return {
+    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
+    get readable(): never {
+      throw new Error("read directly");
+    },
+    get writable(): never {
+      throw new Error("written directly");
+    },
+    [DIRECT_SOURCE]: () => source,
+    [DIRECT_SINK]: () => sink,
+  } as Transport;
+}
 
 /**
  * A transport whose peer sends `input` (if any) and then waits without
@@ -33,29 +49,19 @@ export function recordingTransport(
   const calls: Uint8Array[][] = [];
   let pending = input;
   let inputEnd: "finish" | "cancel" | null = null;
-  const transport = {
-    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
-    get readable(): never {
-      throw new Error("read directly");
+  const source: DirectSource = {
+    read(reader: DirectReader): void {
+      const chunk = pending;
+      pending = null;
+      if (chunk !== null) setTimeout(() => reader[ON_CHUNK](chunk), 0);
     },
-    get writable(): never {
-      throw new Error("written directly");
+    cancel(): void {
+      inputEnd ??= "cancel";
     },
-    [DIRECT_SOURCE]: () => ({
-      read(reader: DirectReader): void {
-        const chunk = pending;
-        pending = null;
-        if (chunk !== null) setTimeout(() => reader[ON_CHUNK](chunk), 0);
-      },
-      cancel(): void {
-        inputEnd ??= "cancel";
-      },
-      finish(): void {
-        inputEnd ??= "finish";
-      },
-    }),
-    [DIRECT_SINK]: () => sink,
-  } as Transport;
+    finish(): void {
+      inputEnd ??= "finish";
+    },
+  };
   const sink: DirectSink = {
     write(chunk: Uint8Array): void {
       writes.push(chunk);
@@ -64,6 +70,7 @@ export function recordingTransport(
     end(): void {},
     abort(): void {},
   };
+  const transport = directOnlyTransport(source, sink);
   const gathering = (): void => {
     sink.writev = (chunks) => {
       writes.push(...chunks);

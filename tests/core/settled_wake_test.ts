@@ -3,15 +3,8 @@ import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
 import type { Transport } from "../../core/transport.ts";
 import { httpHandler } from "../../httputil/mod.ts";
-import {
-  DIRECT_SINK,
-  DIRECT_SOURCE,
-  type DirectReader,
-  type DirectSink,
-  ON_CHUNK,
-} from "../../internal/direct_io.ts";
-
-const ADDRESS = { transport: "memory", hostname: "", port: 0 } as const;
+import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
+import { directOnlyTransport } from "../_recording_transport.ts";
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const GET = encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 
@@ -45,17 +38,7 @@ function promiseTransport(settles: boolean): {
     end() {},
     abort() {},
   };
-  const transport = {
-    info: { remoteAddr: ADDRESS, localAddr: ADDRESS, tls: false },
-    get readable(): never {
-      throw new Error("read directly");
-    },
-    get writable(): never {
-      throw new Error("written directly");
-    },
-    [DIRECT_SOURCE]: () => source,
-    [DIRECT_SINK]: () => sink,
-  } as Transport;
+  const transport = directOnlyTransport(source, sink);
   return {
     transport,
     reading: () =>
