@@ -947,7 +947,7 @@ class Session {
     const reader = body instanceof ReadableStream ? body.getReader() : null;
     const cancel = (reason?: unknown): void => {
       if (reader !== null) reader.cancel(reason).catch(() => {});
-      else iterator!.return?.().then(undefined, () => {});
+      else iterator!.return?.(reason).then(undefined, () => {});
     };
     stream.onAbort(cancel);
     let done = false;

@@ -133,7 +133,7 @@ export function fetchShuttle(
 async function pipe(body: AsyncIterable<Uint8Array>, shuttle: Shuttle): Promise<void> {
   const chunks = body[Symbol.asyncIterator]();
   // A read may wait forever (an idle event stream): cancelling settles it.
-  const stop = (): void => void chunks.return?.()?.then(undefined, () => {});
+  const stop = (): void => void chunks.return?.(shuttle.signal.reason)?.then(undefined, () => {});
   shuttle.signal.addEventListener("abort", stop, { once: true });
   try {
     for (;;) {

@@ -244,9 +244,10 @@ export class ReaderBody implements AsyncIterableIterator<Uint8Array>, MaybeGathe
     return (pending ?? this.#reader.read()) as Promise<IteratorResult<Uint8Array>>;
   }
 
-  return(): Promise<IteratorResult<Uint8Array>> {
+  /** Cancels the producer's stream with `reason`, as a stream's own async iterator does. */
+  return(reason?: unknown): Promise<IteratorResult<Uint8Array>> {
     this.#gathered = [];
-    return this.#reader.cancel().then(() => DONE);
+    return this.#reader.cancel(reason).then(() => DONE);
   }
 
   /** The gathered chunks, only before the first `next()` (see internal/gathered.ts). */
