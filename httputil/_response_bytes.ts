@@ -327,7 +327,7 @@ let lastHead: Uint8Array | null = null;
 /**
  * Whether the head to write is the last one again: `true` if so, else its
  * inputs become the last (`false`), or it cannot be compared (`null`: fields
- * other than a short array of string pairs).
+ * other than a short array of string pairs or a record of a few strings).
  */
 function sameAsLast(
   head: ResponseHead,
@@ -335,13 +335,26 @@ function sameAsLast(
   contentLength: number | null,
 ): boolean | null {
   const headers = head.headers;
+  const pairs = headers as readonly (readonly [string, string])[];
+  const record = headers as Record<string, unknown>;
+  /** A record's own names, in the order `Object.entries` gives its fields (`null`: pairs). */
+  let names: string[] | null = null;
   let count = 0;
   if (headers !== undefined) {
-    if (!Array.isArray(headers) || headers.length > SAME_FIELDS) return null;
-    count = headers.length;
-    for (let i = 0; i < count; i++) {
-      const pair = headers[i];
-      if (typeof pair[0] !== "string" || typeof pair[1] !== "string") return null;
+    if (Array.isArray(headers)) {
+      if (headers.length > SAME_FIELDS) return null;
+      count = headers.length;
+      for (let i = 0; i < count; i++) {
+        const pair = pairs[i];
+        if (typeof pair[0] !== "string" || typeof pair[1] !== "string") return null;
+      }
+    } else if (Symbol.iterator in headers) {
+      return null;
+    } else {
+      names = Object.keys(headers);
+      count = names.length;
+      if (count > SAME_FIELDS) return null;
+      for (let i = 0; i < count; i++) if (typeof record[names[i]] !== "string") return null;
     }
   }
   const date = options.date === false ? null : currentDateLine();
@@ -350,14 +363,15 @@ function sameAsLast(
     options.keepAliveTimeout === lastKeepAlive && options.version === lastVersion &&
     options.requestMethod === lastMethod && date === lastDate && contentLength === lastLength;
   for (let i = 0; same && i < count; i++) {
-    const pair = (headers as readonly (readonly [string, string])[])[i];
-    same = pair[0] === lastFields[2 * i] && pair[1] === lastFields[2 * i + 1];
+    const name = names === null ? pairs[i][0] : names[i];
+    const value = names === null ? pairs[i][1] : record[name];
+    same = name === lastFields[2 * i] && value === lastFields[2 * i + 1];
   }
   if (same) return true;
   for (let i = 0; i < count; i++) {
-    const pair = (headers as readonly (readonly [string, string])[])[i];
-    lastFields[2 * i] = pair[0];
-    lastFields[2 * i + 1] = pair[1];
+    const name = names === null ? pairs[i][0] : names[i];
+    lastFields[2 * i] = name;
+    lastFields[2 * i + 1] = (names === null ? pairs[i][1] : record[name]) as string;
   }
   lastCount = count;
   lastStatus = head.status;

@@ -182,7 +182,10 @@ describe("serializeResponseHead", () => {
     // A head written twice running is kept as bytes (`_response_bytes.ts`): each variant comes
     // after the base head was kept, and must read as it does written field by field (after
     // another head, which nothing kept).
-    type Case = [{ status: number; headers?: [string, string][] }, SerializeResponseOptions];
+    type Case = [
+      { status: number; headers?: [string, string][] | Record<string, string> },
+      SerializeResponseOptions,
+    ];
     const written = ([head, options]: Case): string => text(serializeResponseHead(head, options));
     const fresh = (each: Case): string => {
       written([{ status: 299 }, {}]);
@@ -193,6 +196,8 @@ describe("serializeResponseHead", () => {
       contentLength: 5,
       keepAliveTimeout: 4,
     }];
+    const record: Record<string, string> = { "content-type": "text/plain", "x-a": "1" };
+    const byRecord: Case = [{ status: 200, headers: record }, base[1]];
     /** Of unknown length: chunked, unless to a HEAD or an HTTP/1.0 request. */
     const streamed: Case = [{ status: 200, headers: fields }, { keepAliveTimeout: 4 }];
     const pairs: [Case, Case][] = [
@@ -209,6 +214,16 @@ describe("serializeResponseHead", () => {
       [base, streamed],
       [streamed, [base[0], { keepAliveTimeout: 4, version: "1.0" }]],
       [streamed, [base[0], { keepAliveTimeout: 4, requestMethod: "HEAD" }]],
+      // Fields as a record, compared as the pairs `Object.entries` gives.
+      [byRecord, [{ status: 200, headers: { "content-type": "text/plain", "x-a": "2" } }, base[1]]],
+      [byRecord, [{ status: 200, headers: { "x-a": "1", "content-type": "text/plain" } }, base[1]]],
+      [byRecord, [{ status: 200, headers: { "content-type": "text/plain" } }, base[1]]],
+      [byRecord, [{ status: 200, headers: { ...record, "x-b": "1" } }, base[1]]],
+      [byRecord, [
+        { status: 200, headers: [["content-type", "text/plain"], ["x-a", "2"]] },
+        base[1],
+      ]],
+      [base, [{ status: 200, headers: { "content-type": "text/plain", "x-a": "2" } }, base[1]]],
     ];
     for (const [kept, variant] of pairs) {
       const expected = fresh(kept);
@@ -222,6 +237,16 @@ describe("serializeResponseHead", () => {
     for (let i = 0; i < 3; i++) written(base);
     fields[1] = ["x-a", "3"];
     assert.match(written(base), /\r\nx-a: 3\r\n/);
+    // The same record, edited in place; then given a field that is not a string.
+    for (let i = 0; i < 3; i++) written(byRecord);
+    record["x-a"] = "4";
+    assert.match(written(byRecord), /\r\nx-a: 4\r\n/);
+    for (let i = 0; i < 3; i++) written(byRecord);
+    (record as Record<string, unknown>)["x-a"] = 5;
+    assert.match(written(byRecord), /\r\nx-a: 5\r\n/);
+    // A record and pairs of the same fields write the same head.
+    record["x-a"] = "3";
+    assert.equal(fresh(byRecord), fresh(base));
     // A head that throws is never kept, however often it comes.
     for (let i = 0; i < 3; i++) {
       assert.throws(
