@@ -27,7 +27,8 @@
  * process per contender and round (`--fresh-rounds`), footprint first.
  * `churn` opens one connection per request (`Connection: close`, 50 at a
  * time, `wrk`, which reconnects whenever the server closes: Bun.serve closes
- * without saying so, which h2load counts as failures). `h2` is HTTP/2 over
+ * without saying so, which h2load counts as failures), warmed up with a
+ * count of connections first (`_churn_client.ts`). `h2` is HTTP/2 over
  * cleartext with prior knowledge: `h2load -c10 -m10` (`--h2-streams`) GETs a bounded count
  * of `/` (in a time limit) from server processes of their own
  * (`_server.ts --h2`: `Deno.serve`, `Bun.serve` with `http2: true`,
@@ -155,6 +156,8 @@ interface Settings {
   h2loadSeconds: number;
   /** One measured churn run (wrk, `Connection: close`), in seconds. */
   churnSeconds: number;
+  /** The churn case's warm-up: connections made one request each (`_churn_client.ts`), then wrk. */
+  churnWarmup: number;
   /** The footprint case's load (`wrk -c8`) on a fresh process, in seconds. */
   footprintSeconds: number;
   /** Fresh processes per contender for the memory and footprint cases, in turn. */
@@ -177,6 +180,7 @@ const FULL: Settings = {
   warmupSeconds: 1,
   h2loadSeconds: 1,
   churnSeconds: 1,
+  churnWarmup: 30_000,
   footprintSeconds: 5,
   freshRounds: 2,
   idleConnections: 10_000,
@@ -190,6 +194,7 @@ const QUICK: Settings = {
   warmupSeconds: 1,
   h2loadSeconds: 1,
   churnSeconds: 1,
+  churnWarmup: 10_000,
   footprintSeconds: 2,
   freshRounds: 1,
   idleConnections: 10_000,
@@ -533,6 +538,13 @@ function closeBehaviour(port: number): Promise<{ announced: boolean }> {
  * (it sent the next request on it, or saw the end of it without a warning);
  * nothing else may fail. Connections/s, and CPU and bytes allocated per
  * connection.
+ *
+ * The warm-up is counted in connections (`churnWarmup`, the same for every
+ * contender), then a second of wrk: a churn second makes 5-15k connections
+ * where a GET second makes 40k+ requests, and on Node 26 a server's CPU per
+ * connection settles only after ~20k of them (V8 still compiles its
+ * connection code, and compiles much of it again once, ~16-20k in; see
+ * docs/benchmarks.md, "serve()'s churn on Node 26, eighth round").
  */
 function churnMeasure(settings: Settings): CaseMeasure {
   const unannounced = new Map<Running, boolean>();
@@ -555,6 +567,18 @@ function churnMeasure(settings: Settings): CaseMeasure {
     async prepare(c) {
       const { announced } = await closeBehaviour(c.port);
       unannounced.set(c, !announced);
+      await run([
+        "taskset",
+        "-c",
+        LOAD_CPU,
+        binary("deno"),
+        "run",
+        "-A",
+        join(HERE, "_churn_client.ts"),
+        `--port=${c.port}`,
+        `--count=${settings.churnWarmup}`,
+        `--parallel=${CHURN_PARALLEL}`,
+      ], 600_000);
       await churn(c, settings.warmupSeconds);
       return announced ? {} : { closeUnannounced: true };
     },
