@@ -58,8 +58,11 @@ export interface BunSocketLike<T> {
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly alpnProtocol?: string | false | null;
-  /** Bytes taken by the kernel (or TLS layer); the rest is the caller's; -1 once closed. */
-  write(bytes: Uint8Array): number;
+  /**
+   * Bytes taken by the kernel (or TLS layer), of `length` from `offset` if
+   * given; the rest is the caller's; -1 once closed.
+   */
+  write(bytes: Uint8Array, offset?: number, length?: number): number;
   /** Closes the socket (FIN). */
   end(): void;
   /** Ends our side only (FIN), keeps reading. */

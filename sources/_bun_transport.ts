@@ -11,6 +11,19 @@ import {
 } from "../internal/direct_io.ts";
 
 /**
+ * Buffers a gathered write joins into one `write()` at most: Bun's socket has
+ * no gathered write, and a system call per buffer (a chunk's framing, then
+ * its data) costs more than copying a chunk of up to this size.
+ */
+const JOIN_LIMIT = 128 * 1024;
+/**
+ * Where gathered buffers are joined, shared by every socket of the thread:
+ * the kernel copies what it takes during `write()`, and the rest is copied
+ * out, so the buffer is free again once `writev` returns. Made on first use.
+ */
+let joined: Uint8Array | null = null;
+
+/**
  * One `Bun.listen` socket as a {@linkcode Transport}. Bun calls the
  * listener's handlers, which forward to the socket's transport (kept in
  * `socket.data`). Bun does not buffer writes: `write()` returns how much the
@@ -33,6 +46,9 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   #closed = false;
   #failure: unknown = null;
   #unsent: Uint8Array | null = null;
+  /** Buffers of a gathered write to send after `#unsent`, from `#laterAt` on. */
+  #later: readonly Uint8Array[] | null = null;
+  #laterAt = 0;
   #sent: { resolve(): void; reject(error: unknown): void } | null = null;
   #lingering = false;
 
@@ -87,14 +103,16 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
 
   /** The `drain` handler: the kernel takes bytes again. */
   onDrain(): void {
-    if (this.#unsent === null) return;
-    const written = this.#socket.write(this.#unsent);
-    if (written < 0) {
-      this.#settleWrite(this.#failure ?? new Error("connection closed"));
-    } else if (written === this.#unsent.length) {
-      this.#settleWrite(null);
-    } else {
-      this.#unsent = this.#unsent.subarray(written);
+    for (let unsent = this.#unsent; unsent !== null; unsent = this.#unsent) {
+      const written = this.#socket.write(unsent);
+      if (written < 0) return this.#settleWrite(this.#failure ?? new Error("connection closed"));
+      if (written < unsent.length) {
+        this.#unsent = unsent.subarray(written);
+        return;
+      }
+      const later = this.#later;
+      if (later === null || this.#laterAt === later.length) return this.#settleWrite(null);
+      this.#unsent = later[this.#laterAt++];
     }
   }
 
@@ -132,13 +150,51 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     const written = this.#socket.write(chunk);
     if (written === chunk.length) return;
     if (written < 0) throw this.#failure ?? new Error("connection closed");
-    this.#unsent = chunk.subarray(written);
+    return this.#afterDrain(chunk.subarray(written));
+  }
+
+  /**
+   * Output sink: several buffers in order, joined into one `write()` when
+   * they fit {@linkcode JOIN_LIMIT} (the rest the kernel leaves is copied
+   * out), else written one after another, the rest on `drain`.
+   */
+  writev(chunks: readonly Uint8Array[]): Promise<void> | void {
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    if (size > JOIN_LIMIT) return this.#writeEach(chunks);
+    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    const buffer = joined ??= new Uint8Array(JOIN_LIMIT);
+    let offset = 0;
+    for (const chunk of chunks) {
+      buffer.set(chunk, offset);
+      offset += chunk.length;
+    }
+    const written = this.#socket.write(buffer, 0, size);
+    if (written === size) return;
+    if (written < 0) throw this.#failure ?? new Error("connection closed");
+    return this.#afterDrain(buffer.slice(written, size));
+  }
+
+  /** Keeps what the kernel left for `drain`; the Promise settles once all is sent. */
+  #afterDrain(unsent: Uint8Array): Promise<void> {
+    this.#unsent = unsent;
     return new Promise((resolve, reject) => (this.#sent = { resolve, reject }));
+  }
+
+  #writeEach(chunks: readonly Uint8Array[]): Promise<void> | void {
+    for (let i = 0; i < chunks.length; i++) {
+      const pending = this.write(chunks[i]);
+      if (pending === undefined) continue;
+      this.#later = chunks;
+      this.#laterAt = i + 1;
+      return pending;
+    }
   }
 
   #settleWrite(error: unknown): void {
     const sent = this.#sent;
     this.#unsent = null;
+    this.#later = null;
     this.#sent = null;
     if (sent === null) return;
     if (error === null) sent.resolve();
