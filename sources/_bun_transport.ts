@@ -18,8 +18,9 @@ import {
 const JOIN_LIMIT = 128 * 1024;
 /**
  * Where gathered buffers are joined, shared by every socket of the thread:
- * the kernel copies what it takes during `write()`, and the rest is copied
- * out, so the buffer is free again once `writev` returns. Made on first use.
+ * the kernel copies what it takes during `write()`, and the rest is sent
+ * from the buffers given, so this one is free again once `writev` returns.
+ * Made on first use.
  */
 let joined: Uint8Array | null = null;
 
@@ -155,40 +156,43 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
 
   /**
    * Output sink: several buffers in order, joined into one `write()` when
-   * they fit {@linkcode JOIN_LIMIT} (the rest the kernel leaves is copied
-   * out), else written one after another, the rest on `drain`.
+   * they fit {@linkcode JOIN_LIMIT}, else written one after another. What
+   * the kernel leaves goes on `drain` as views of the buffers given (the
+   * shared one is free again once this returns).
    */
   writev(chunks: readonly Uint8Array[]): Promise<void> | void {
+    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    const socket = this.#socket;
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
-    if (size > JOIN_LIMIT) return this.#writeEach(chunks);
-    if (this.#closed) throw this.#failure ?? new Error("connection closed");
-    const buffer = joined ??= new Uint8Array(JOIN_LIMIT);
-    let offset = 0;
-    for (const chunk of chunks) {
-      buffer.set(chunk, offset);
-      offset += chunk.length;
+    let written = 0;
+    if (size <= JOIN_LIMIT) {
+      const buffer = joined ??= new Uint8Array(JOIN_LIMIT);
+      for (const chunk of chunks) {
+        buffer.set(chunk, written);
+        written += chunk.length;
+      }
+      written = socket.write(buffer, 0, size);
+    } else {
+      for (const chunk of chunks) {
+        const taken = socket.write(chunk);
+        written = taken < 0 ? taken : written + taken;
+        if (taken < chunk.length) break;
+      }
     }
-    const written = this.#socket.write(buffer, 0, size);
     if (written === size) return;
     if (written < 0) throw this.#failure ?? new Error("connection closed");
-    return this.#afterDrain(buffer.slice(written, size));
+    let at = 0;
+    while (written >= chunks[at].length) written -= chunks[at++].length;
+    this.#later = chunks;
+    this.#laterAt = at + 1;
+    return this.#afterDrain(chunks[at].subarray(written));
   }
 
   /** Keeps what the kernel left for `drain`; the Promise settles once all is sent. */
   #afterDrain(unsent: Uint8Array): Promise<void> {
     this.#unsent = unsent;
     return new Promise((resolve, reject) => (this.#sent = { resolve, reject }));
-  }
-
-  #writeEach(chunks: readonly Uint8Array[]): Promise<void> | void {
-    for (let i = 0; i < chunks.length; i++) {
-      const pending = this.write(chunks[i]);
-      if (pending === undefined) continue;
-      this.#later = chunks;
-      this.#laterAt = i + 1;
-      return pending;
-    }
   }
 
   #settleWrite(error: unknown): void {

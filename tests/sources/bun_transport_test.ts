@@ -52,7 +52,7 @@ describe("BunSocketTransport: gathered writes", () => {
     assert.deepEqual(s.sent, concat(chunks));
   });
 
-  it("keeps its own copy of what the kernel left, while another socket reuses the shared buffer", async () => {
+  it("sends what the kernel left from the buffers given, while another socket reuses the shared buffer", async () => {
     const first = socket(1000);
     const other = socket(1 << 20);
     const a = new BunSocketTransport(first, INFO);
