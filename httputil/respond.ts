@@ -290,8 +290,8 @@ export class ResponseWriter {
     if (this.#bodyless) return; // HEAD, 204, 304: the body is counted, never sent
     if (!this.#chunked) return this.#conn.write(chunk);
     // Framed around the chunk, not copied with it (a transport without a gathered write
-    // joins them where that is cheap: Bun's). The CRLF that ends a chunk leaves with what follows it, the next size line
-    // or the last chunk, in one buffer: as Bun.serve's uWS does too.
+    // joins them where that is cheap: Bun's). The CRLF that ends a chunk leaves with what
+    // follows it, the next size line or the last chunk, in one buffer, as uWS does too.
     this.#conn.write(chunkFraming(chunk.length, this.#written > chunk.length));
     this.#conn.write(chunk);
   }
