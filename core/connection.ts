@@ -697,7 +697,9 @@ export class Connection {
       pending.then(
         () => {
           this.#writing = false;
-          this.#written(size);
+          // A Promise reaction: a writer parked on output resumes in this microtask checkpoint,
+          // not a host task later (one per chunk of a stream on Deno, whose writes all settle).
+          this.#written(size, true);
           this.#flushOutput();
           if (this.#ending) this.#endOutput();
         },
@@ -742,7 +744,8 @@ export class Connection {
     return gathers || count === 1 ? taken : concatBytes(taken, size);
   }
 
-  #written(size: number): void {
+  /** `size` bytes left; `settled`: called from the reaction to the write's Promise. */
+  #written(size: number, settled = false): void {
     this.#inFlight -= size;
     this.#bytesWritten += size;
     const first = this.#writtenFirst;
@@ -755,7 +758,7 @@ export class Connection {
       while (waiters.length > 0 && waiters[0].at <= this.#bytesWritten) waiters.shift()!.callback();
       if (waiters.length === 0) this.#writtenWaiters = null;
     }
-    if (this.#inFlight <= this.highWaterMark) this.#notify(false);
+    if (this.#inFlight <= this.highWaterMark) this.#notify(false, settled);
   }
 
   /** Ends the sink once nothing is left to write (close() already flushed). */

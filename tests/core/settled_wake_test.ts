@@ -115,3 +115,118 @@ describe("Connection: a wake-back from a Promise-based read", () => {
     await hussar.close();
   });
 });
+
+/**
+ * A transport whose writes return a Promise the test settles (`settle`), as
+ * Deno's `conn.write()` does; reads answer `input` once, then wait.
+ */
+function pendingWriteTransport(input: Uint8Array | null): {
+  transport: Transport;
+  /** Resolves once a write is pending. */
+  writing(): Promise<void>;
+  /** Settles the pending write, from a Promise reaction. */
+  settle(): void;
+  written: Uint8Array[];
+} {
+  let pending: (() => void) | null = null;
+  let asked: (() => void) | null = null;
+  const written: Uint8Array[] = [];
+  const sink: DirectSink = {
+    write(chunk) {
+      written.push(chunk);
+      return new Promise<void>((resolve) => {
+        pending = resolve;
+        asked?.();
+        asked = null;
+      });
+    },
+    end() {},
+    abort() {},
+  };
+  let given = input === null;
+  const transport = directOnlyTransport({
+    settles: true,
+    read(to: DirectReader): void {
+      if (given) return;
+      given = true;
+      void Promise.resolve().then(() => to[ON_CHUNK](input));
+    },
+    cancel(): void {},
+  }, sink);
+  return {
+    transport,
+    writing: () =>
+      pending !== null ? Promise.resolve() : new Promise((resolve) => (asked = resolve)),
+    settle() {
+      const resolve = pending!;
+      pending = null;
+      resolve();
+    },
+    written,
+  };
+}
+
+describe("Connection: a wake-back from a write that settles", () => {
+  it("resumes a thread parked on output in the microtask checkpoint where the write settles", async () => {
+    const order: string[] = [];
+    const { transport, writing, settle } = pendingWriteTransport(null);
+    const hussar = new Hussar({
+      highWaterMark: 4,
+      *handler(conn) {
+        conn.write(encode("more than four bytes"));
+        yield* conn.flush();
+        order.push("flushed");
+        conn.close();
+      },
+    });
+    hussar.addConnection(transport);
+    await writing();
+    const hostTask = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        order.push("host task");
+        resolve();
+      })
+    );
+    settle();
+    await hostTask;
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.deepEqual(order, ["flushed", "host task"]);
+  });
+
+  it("streams a response past the high-water mark with no host task per chunk", async () => {
+    const CHUNKS = 32;
+    const { transport, writing, settle, written } = pendingWriteTransport(GET);
+    const chunk = new Uint8Array(1024).fill(0x61);
+    async function* body(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < CHUNKS; i++) yield chunk;
+    }
+    const hussar = new Hussar({
+      highWaterMark: 512,
+      handler: httpHandler(() => ({ status: 200, body: body() })),
+    });
+    hussar.addConnection(transport);
+    const original = globalThis.setImmediate;
+    let hostTasks = 0;
+    globalThis.setImmediate = ((callback: () => void) => {
+      hostTasks++;
+      return original(callback);
+    }) as typeof setImmediate;
+    let text = "";
+    try {
+      while (!text.endsWith("0\r\n\r\n")) {
+        await writing();
+        text += new TextDecoder().decode(written.at(-1));
+        settle();
+      }
+    } finally {
+      globalThis.setImmediate = original;
+    }
+    assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
+    assert.ok(
+      hostTasks <= CHUNKS / 4,
+      `${hostTasks} host tasks for ${CHUNKS} chunks (a wake's each would be ${CHUNKS})`,
+    );
+    await hussar.close();
+  });
+});
