@@ -205,6 +205,11 @@ const QUICK: Settings = {
 /** An h2load run of the `h2` case that takes longer than this fails. */
 const H2_TIME_LIMIT_MS = 120_000;
 
+/** A Deno client script of this folder, run on the load generator's core. */
+function loadClient(script: string, ...args: string[]): string[] {
+  return ["taskset", "-c", LOAD_CPU, binary("deno"), "run", "-A", join(HERE, script), ...args];
+}
+
 function serverCommand(
   runtime: string,
   server: ServerName,
@@ -567,18 +572,15 @@ function churnMeasure(settings: Settings): CaseMeasure {
     async prepare(c) {
       const { announced } = await closeBehaviour(c.port);
       unannounced.set(c, !announced);
-      await run([
-        "taskset",
-        "-c",
-        LOAD_CPU,
-        binary("deno"),
-        "run",
-        "-A",
-        join(HERE, "_churn_client.ts"),
-        `--port=${c.port}`,
-        `--count=${settings.churnWarmup}`,
-        `--parallel=${CHURN_PARALLEL}`,
-      ], 600_000);
+      await run(
+        loadClient(
+          "_churn_client.ts",
+          `--port=${c.port}`,
+          `--count=${settings.churnWarmup}`,
+          `--parallel=${CHURN_PARALLEL}`,
+        ),
+        600_000,
+      );
       await churn(c, settings.warmupSeconds);
       return announced ? {} : { closeUnannounced: true };
     },
@@ -683,17 +685,10 @@ async function measureMemory(c: Running, count: number, warm: boolean): Promise<
   await sleep(500);
   const heapBefore = (await child.stats()).heapUsed;
   const before = rssKiB(child.pid);
-  const client = new Child([
-    "taskset",
-    "-c",
-    LOAD_CPU,
-    binary("deno"),
-    "run",
-    "-A",
-    join(HERE, "_idle_clients.ts"),
-    `--port=${port}`,
-    `--count=${count}`,
-  ], "pipe");
+  const client = new Child(
+    loadClient("_idle_clients.ts", `--port=${port}`, `--count=${count}`),
+    "pipe",
+  );
   try {
     const line = await client.line("open ", 120_000);
     const [, opened, dropped] = /open (\d+) dropped (\d+)/.exec(line)!.map(Number);

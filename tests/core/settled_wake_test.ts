@@ -52,6 +52,16 @@ function promiseTransport(settles: boolean): {
   };
 }
 
+/** A host task queued now: it notes "host task" in `order` when it runs. */
+function hostTaskAfter(order: string[]): Promise<void> {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      order.push("host task");
+      resolve();
+    })
+  );
+}
+
 /** What ran first once bytes came from a Promise reaction: the thread that read them, or a host task queued before. */
 async function firstAfterDelivery(settles: boolean): Promise<string[]> {
   const order: string[] = [];
@@ -65,12 +75,7 @@ async function firstAfterDelivery(settles: boolean): Promise<string[]> {
   });
   hussar.addConnection(transport);
   await reading();
-  const hostTask = new Promise<void>((resolve) =>
-    setImmediate(() => {
-      order.push("host task");
-      resolve();
-    })
-  );
+  const hostTask = hostTaskAfter(order);
   deliver(encode("abc"));
   await hostTask;
   await hussar.whenEmpty();
@@ -181,12 +186,7 @@ describe("Connection: a wake-back from a write that settles", () => {
     });
     hussar.addConnection(transport);
     await writing();
-    const hostTask = new Promise<void>((resolve) =>
-      setImmediate(() => {
-        order.push("host task");
-        resolve();
-      })
-    );
+    const hostTask = hostTaskAfter(order);
     settle();
     await hostTask;
     await hussar.whenEmpty();
