@@ -30,6 +30,12 @@ import {
 import { FILTER } from "../internal/thread_slots.ts";
 import { PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
 
+/**
+ * Bytes an exchange sends (a streamed body's chunk) after which the next
+ * request read from an `ownTask` source is served in its callback's task.
+ */
+const OWN_TASK_AFTER = 64 * 1024;
+
 /** Where a connection is in its life. */
 export type ConnectionState = "open" | "closing" | "closed";
 
@@ -37,9 +43,10 @@ export type ConnectionState = "open" | "closing" | "closed";
 export interface ConnectionOwner {
   /**
    * @internal The connection has news (data, writability, close, deadline) for its parked
-   * thread; `settled`: told from a Promise reaction outside any turn (see `PUSH_SETTLED`).
+   * thread; `settled`: told from a Promise reaction outside any turn (see `PUSH_SETTLED`),
+   * or, `ownTask`, from a host task of its own (a socket callback).
    */
-  [WAKE](connection: Connection, settled: boolean): void;
+  [WAKE](connection: Connection, settled: boolean, ownTask: boolean): void;
   /** @internal The connection has corked output to flush at the end of the turn. */
   [DIRTY](connection: Connection): void;
   /** @internal The connection reached "closed". */
@@ -127,6 +134,8 @@ export class Connection {
   #inFlight = 0;
   #bytesRead = 0;
   #bytesWritten = 0;
+  /** `#bytesWritten` when the last chunk was read from a source of `ownTask` reads. */
+  #writtenAtRead = 0;
   #state: ConnectionState = "open";
   #closeReason = "";
   #parked: Thread | null = null;
@@ -623,11 +632,11 @@ export class Connection {
    * changed; output that left (`input` false) is news only to a thread
    * waiting for it, not to one parked for input.
    */
-  #notify(input = true, settled = false): void {
+  #notify(input = true, settled = false, ownTask = false): void {
     if (this.#parked !== null && !this.#wakeQueued && (input || this.#parkedOnOutput)) {
       // One wake-back in flight at most: it reaches the thread while it is still parked.
       this.#wakeQueued = true;
-      this.#owner[WAKE](this, settled);
+      this.#owner[WAKE](this, settled, ownTask);
     }
     const waiters = this.#waiters;
     if (waiters !== null) {
@@ -656,7 +665,15 @@ export class Connection {
       this.requireWakeback();
       return;
     }
-    this.#notify(true, this.#source.settles === true);
+    const source = this.#source;
+    // Served in the socket callback's own task only after an exchange that streamed: a
+    // checkpoint of its own per request would cost every small one a scheduler run more.
+    let ownTask = false;
+    if (source.ownTask === true) {
+      ownTask = this.#bytesWritten - this.#writtenAtRead >= OWN_TASK_AFTER;
+      this.#writtenAtRead = this.#bytesWritten;
+    }
+    this.#notify(true, ownTask || source.settles === true, ownTask);
   }
 
   /** @internal The transport's read failed. */

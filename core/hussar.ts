@@ -387,12 +387,12 @@ export class Hussar implements ConnectionOwner {
   // ---- ConnectionOwner ----
 
   /** @internal */
-  [WAKE](conn: Connection, settled: boolean): void {
+  [WAKE](conn: Connection, settled: boolean, ownTask: boolean): void {
     // Straight to the parked thread: a wake through the managing thread would cost a
     // signal and a turn more. The managing thread expires deadlines.
     const signal = conn[TAKE_WAKE]();
     if (signal === null) return;
-    if (settled) this.scheduler[PUSH_SETTLED](signal);
+    if (settled) this.scheduler[PUSH_SETTLED](signal, ownTask);
     else this.scheduler.push(signal);
   }
 

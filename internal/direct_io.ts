@@ -86,6 +86,18 @@ export interface DirectSource {
    * resumes in the same microtask checkpoint, not on the next host task.
    */
   readonly settles?: boolean;
+  /**
+   * Optional: `true` when `read` calls back from a host task of its own (a
+   * socket callback, as Bun's `data` handler), after which the host runs the
+   * microtasks queued in it. The reader's thread then resumes in that
+   * checkpoint, as with `settles`, with the scheduler's whole budget of
+   * microtask ticks (the host loop has just run): the exchange it starts,
+   * a streamed body's chunks included, goes on in that task while nothing
+   * waits, rather than in turns shared with every other connection. The
+   * connection does so only when its last exchange sent 64 KiB or more (a
+   * stream); other reads stay batched in the scheduler's next host task.
+   */
+  readonly ownTask?: boolean;
   /** The reader is done (what cancelling the stream does). */
   cancel(): void;
   /**

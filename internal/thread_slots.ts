@@ -24,6 +24,8 @@ export const ON_FINISHED: unique symbol = Symbol("hussar.onFinished");
  * `Scheduler`: queues a signal pushed from a Promise reaction outside any
  * turn (the core's wake-back for bytes a Promise-based read brought): its
  * thread resumes in the same microtask checkpoint, as one whose awaited
- * Promise settled does, not on the next `setImmediate`.
+ * Promise settled does, not on the next `setImmediate`. Its second argument,
+ * `true` when pushed from a host task of its own (a socket callback), gives
+ * the microtask ticks a fresh budget: the host loop has just run.
  */
 export const PUSH_SETTLED: unique symbol = Symbol("hussar.pushSettled");

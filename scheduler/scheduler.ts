@@ -154,6 +154,12 @@ const isSettled = (signal: Signal): boolean => signal instanceof Settled;
 const START_KIND = "start";
 /** Microtask ticks (see `Scheduler#landSettled`) between two ticks of the host event loop. */
 const MICRO_TICKS = 16;
+/**
+ * Microtask ticks after a host task of its own pushed (`PUSH_SETTLED` with
+ * `ownTask`, a socket callback): enough for a 1 MiB body of 64 KiB chunks
+ * to flow in that task (a tick a chunk), as the runtime's own server sends it.
+ */
+const TASK_MICRO_TICKS = 32;
 const noop = (): void => {};
 
 /** What the default `onError` reports to the logger. */
@@ -324,13 +330,17 @@ export class Scheduler {
    * @internal `push()` from a Promise reaction outside any turn (see
    * `PUSH_SETTLED` in `internal/thread_slots.ts`): the thread resumes in this
    * microtask checkpoint, as after `#landSettled`. Elsewhere, or in debug
-   * mode (which checks what `push()` checks), it is `push()`.
+   * mode (which checks what `push()` checks), it is `push()`. `ownTask`:
+   * pushed from a host task of its own (a socket callback), so the host
+   * loop has run since the last tick: the microtask ticks start a fresh
+   * budget, and a stream that flows goes on in this task.
    */
-  [PUSH_SETTLED](signal: Signal): void {
+  [PUSH_SETTLED](signal: Signal, ownTask = false): void {
     if (this.#debug || context.thread !== null || signal.target.state === "dead") {
       return this.push(signal);
     }
     signal.source = null;
+    if (ownTask) this.#microBudget = TASK_MICRO_TICKS;
     this.#landSettled(signal);
   }
 

@@ -58,7 +58,9 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     this.info = info;
     // Flowing from the start: pausing each new socket, then resuming it for the first read, cost
     // Bun an epoll_ctl each and a wake for writability; the first chunk waits here instead.
-    this.#input = new PushReadable(this, true);
+    // Bun runs each socket callback as a task, then its microtasks: an exchange started
+    // from `data` runs there (see `DirectSource.ownTask`).
+    this.#input = new PushReadable(this, true, true);
   }
 
   /** Bytes from the peer (made on first use; the owning connection reads directly). */

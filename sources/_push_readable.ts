@@ -48,11 +48,29 @@ export class PushReadable implements DirectSource {
   #failure: unknown = null;
   /** The reader of a pending read. */
   #reader: DirectReader | null = null;
+  /** The socket's callbacks are host tasks of their own (Bun): see `ownTask`. */
+  readonly #callbacksAreTasks: boolean;
+  /** A chunk is being handed to the reader from the socket's callback. */
+  #inCallback = false;
 
-  /** `flowing`: the socket is not paused (it delivers data before anyone reads). */
-  constructor(socket: PushSocketControl, flowing = false) {
+  /**
+   * `flowing`: the socket is not paused (it delivers data before anyone
+   * reads). `callbacksAreTasks`: the host runs each socket callback as a task
+   * of its own and the microtasks it queued right after it (Bun).
+   */
+  constructor(socket: PushSocketControl, flowing = false, callbacksAreTasks = false) {
     this.#socket = socket;
     this.#paused = !flowing;
+    this.#callbacksAreTasks = callbacksAreTasks;
+  }
+
+  /**
+   * Direct path: whether the chunk being read came straight from the
+   * socket's callback, a host task of its own (see
+   * {@linkcode DirectSource.ownTask}); not so for one that waited.
+   */
+  get ownTask(): boolean {
+    return this.#inCallback;
   }
 
   /** The stream form (not available once the direct path is taken). */
@@ -154,7 +172,12 @@ export class PushReadable implements DirectSource {
     const reader = this.#reader;
     if (reader !== null) {
       this.#reader = null;
-      reader[ON_CHUNK](chunk);
+      this.#inCallback = this.#callbacksAreTasks;
+      try {
+        reader[ON_CHUNK](chunk);
+      } finally {
+        this.#inCallback = false;
+      }
       return;
     }
     if (chunk.length === 0) return; // no news: `take()` hands over bytes only

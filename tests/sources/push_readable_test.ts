@@ -95,6 +95,25 @@ describe("PushReadable", () => {
     assert.deepEqual(socket.calls, ["pause", "resume"]);
   });
 
+  it("ownTask: true only while a chunk goes straight from the callback of a socket whose callbacks are tasks", async () => {
+    const seen: string[] = [];
+    const tasks = new PushReadable(control(), true, true);
+    const reader = (input: PushReadable): DirectReader => ({
+      [ON_CHUNK]: (chunk) => seen.push(`${text(chunk)} ${input.ownTask}`),
+      [ON_READ_ERROR]: () => {},
+    });
+    tasks.push(bytes("waited")); // no reader yet: it waits
+    tasks.read(reader(tasks));
+    await until(() => seen.length === 1, 5000, "the chunk that waited");
+    tasks.read(reader(tasks));
+    tasks.push(bytes("straight"));
+    const plain = new PushReadable(control(), true);
+    plain.read(reader(plain));
+    plain.push(bytes("node"));
+    assert.deepEqual(seen, ["waited false", "straight true", "node false"]);
+    assert.equal(tasks.ownTask, false, "not once the chunk is handed over");
+  });
+
   it("take(): a waiting chunk now, resuming below 64 KiB; never the end or a failure", () => {
     const socket = control();
     const input = new PushReadable(socket, true);
