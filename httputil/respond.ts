@@ -380,15 +380,9 @@ export class ResponseWriter {
     this.#conn.onClose(stop);
     try {
       if (this.#writeGathered(body)) yield* this.flush();
-      for (;;) {
-        const step = yield* wait(iterator.next());
-        if (step.done) break;
-        const chunk = step.value;
-        if (!(chunk instanceof Uint8Array)) {
-          throw new TypeError("a response stream must yield Uint8Array chunks");
-        }
-        this.write(chunk);
-        // flush() inlined: one generator fewer per chunk.
+      // The thread waits once per run of chunks the client keeps up with, not once per chunk.
+      while (!(yield* wait(this.#pump(iterator)))) {
+        // flush() inlined: one generator fewer per run.
         if (!this.#sent()) yield* this.#timed(this.#conn.flush());
       }
       finished = true;
@@ -398,6 +392,29 @@ export class ResponseWriter {
       if (!finished) stop();
     }
     yield* this.end();
+  }
+
+  /**
+   * Writes chunks as the producer settles them, outside the thread's turns
+   * (each sent at once: no turn's end flushes it), while the connection
+   * stays at or under its high-water mark; `true` once the body is done,
+   * `false` when the client is behind or after `PUMP_RUN` chunks, so that a
+   * producer and a sink that never wait still let the host loop run.
+   */
+  async #pump(iterator: AsyncIterator<Uint8Array>): Promise<boolean> {
+    const conn = this.#conn;
+    for (let run = 0; run < PUMP_RUN; run++) {
+      const step = await iterator.next();
+      if (step.done) return true;
+      const chunk = step.value;
+      if (!(chunk instanceof Uint8Array)) {
+        throw new TypeError("a response stream must yield Uint8Array chunks");
+      }
+      this.write(chunk);
+      conn[FLUSH_NOW]();
+      if (!conn.flushed()) return false;
+    }
+    return false;
   }
 
   /**
@@ -412,6 +429,9 @@ export class ResponseWriter {
     return true;
   }
 }
+
+/** Chunks a pump writes before its thread takes a turn (see `ResponseWriter#pump`). */
+const PUMP_RUN = 16;
 
 function streamIterator(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
   const reader = stream.getReader();

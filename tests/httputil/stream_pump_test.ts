@@ -1,0 +1,94 @@
+import { describe, it } from "../_testing.ts";
+import assert from "node:assert/strict";
+import { Hussar } from "../../core/mod.ts";
+import type { Transport } from "../../core/transport.ts";
+import { httpHandler, type HttpResponse } from "../../httputil/mod.ts";
+import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
+import { directOnlyTransport } from "../_recording_transport.ts";
+
+const GET = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+
+/** A connection that sends one GET and takes every write at once; `text()` is what came back. */
+function eagerClient(): { transport: Transport; text(): string } {
+  let sent = false;
+  let text = "";
+  const decoder = new TextDecoder();
+  const sink: DirectSink = {
+    write: (chunk) => void (text += decoder.decode(chunk)),
+    end() {},
+    abort() {},
+  };
+  const transport = directOnlyTransport({
+    read(to: DirectReader): void {
+      if (sent) return;
+      sent = true;
+      void Promise.resolve().then(() => to[ON_CHUNK](GET));
+    },
+    cancel(): void {},
+  }, sink);
+  return { transport, text: () => text };
+}
+
+/** Serves one streamed response to an eager client; resolves with it once it has ended. */
+async function serveOne(
+  hussar: Hussar,
+  client: ReturnType<typeof eagerClient>,
+): Promise<string> {
+  hussar.addConnection(client.transport);
+  for (let i = 0; i < 1000 && !client.text().endsWith("0\r\n\r\n"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return client.text();
+}
+
+describe("ResponseWriter: an async-iterable body to a client that keeps up", () => {
+  it("writes a run of chunks with one scheduler turn, not one per chunk", async () => {
+    const CHUNKS = 32;
+    const chunk = new Uint8Array(1024).fill(0x61);
+    async function* body(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < CHUNKS; i++) yield chunk;
+    }
+    const hussar = new Hussar({
+      highWaterMark: 64 * 1024,
+      handler: httpHandler((): HttpResponse => ({ status: 200, body: body() })),
+    });
+    const before = hussar.scheduler.turn;
+    const text = await serveOne(hussar, eagerClient());
+    const turns = hussar.scheduler.turn - before;
+    await hussar.close();
+    assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
+    assert.ok(text.endsWith("0\r\n\r\n"), "the last chunk sent");
+    assert.ok(
+      turns <= CHUNKS / 4,
+      `${turns} turns for ${CHUNKS} chunks (one each would be ${CHUNKS})`,
+    );
+  });
+
+  it("still lets host tasks run while a producer that never waits streams to it", async () => {
+    const chunk = new Uint8Array(16).fill(0x62);
+    let produced = 0;
+    let producedAtHostTask = -1;
+    const hostTask = (): void => void (producedAtHostTask = produced);
+    async function* body(): AsyncIterable<Uint8Array> {
+      // Bounded so that a starved host loop fails the test rather than hanging it.
+      while (producedAtHostTask === -1 && produced < 100_000) {
+        produced++;
+        yield chunk;
+      }
+    }
+    const hussar = new Hussar({
+      handler: httpHandler((): HttpResponse => {
+        setImmediate(hostTask);
+        return { status: 200, body: body() };
+      }),
+    });
+    const text = await serveOne(hussar, eagerClient());
+    await hussar.close();
+    assert.ok(text.endsWith("0\r\n\r\n"), "the response ended");
+    assert.ok(
+      producedAtHostTask >= 0 && producedAtHostTask < 1000,
+      `a host task ran after ${producedAtHostTask} chunks`,
+    );
+    assert.equal(text.split("10\r\nbbbbbbbbbbbbbbbb").length - 1, produced, "every chunk sent");
+  });
+});
