@@ -251,6 +251,8 @@ export class ResponseWriter {
   readonly #writeTimeoutMs: number | undefined;
   #written = 0;
   #ended = false;
+  /** While `pipeFrom()` runs: a pump whose thread has stopped (killed, failed) writes no more. */
+  #piping = false;
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -378,6 +380,7 @@ export class ResponseWriter {
     // next chunk, which may never come (an event stream gone quiet).
     const stop = (): void => void iterator.return?.()?.then(undefined, () => {});
     this.#conn.onClose(stop);
+    this.#piping = true;
     try {
       if (this.#writeGathered(body)) yield* this.flush();
       // The thread waits once per run of chunks the client keeps up with, not once per chunk.
@@ -387,6 +390,7 @@ export class ResponseWriter {
       }
       finished = true;
     } finally {
+      this.#piping = false;
       this.#conn.offClose(stop);
       // Stop the producer when the client went away or writing failed.
       if (!finished) stop();
@@ -405,7 +409,7 @@ export class ResponseWriter {
     const conn = this.#conn;
     for (let run = 0; run < PUMP_RUN; run++) {
       const step = await iterator.next();
-      if (step.done) return true;
+      if (step.done || !this.#piping) return true;
       const chunk = step.value;
       if (!(chunk instanceof Uint8Array)) {
         throw new TypeError("a response stream must yield Uint8Array chunks");
