@@ -384,10 +384,7 @@ export class ResponseWriter {
     try {
       if (this.#writeGathered(body)) yield* this.flush();
       // The thread waits once per run of chunks the client keeps up with, not once per chunk.
-      while (!(yield* wait(this.#pump(iterator)))) {
-        // flush() inlined: one generator fewer per run.
-        if (!this.#sent()) yield* this.#timed(this.#conn.flush());
-      }
+      while (!(yield* wait(this.#pump(iterator)))) yield* this.flush();
       finished = true;
     } finally {
       this.#piping = false;
