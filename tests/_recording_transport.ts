@@ -27,6 +27,24 @@ export function directOnlyTransport(source: DirectSource, sink: DirectSink): Tra
 }
 
 /**
+ * A source whose peer sends `input` (if any) once, from a Promise reaction
+ * (`settles` says so to the connection, as Deno's reads do), then waits
+ * without ending its side.
+ */
+export function onceSource(input: Uint8Array | null, settles = false): DirectSource {
+  let given = input === null;
+  return {
+    settles,
+    read(reader: DirectReader): void {
+      if (given) return;
+      given = true;
+      void Promise.resolve().then(() => reader[ON_CHUNK](input));
+    },
+    cancel(): void {},
+  };
+}
+
+/**
  * A transport whose peer sends `input` (if any) and then waits without
  * ending its side (an end while a response is owed would mean it left), and
  * whose sink takes every write at once, recording it in `writes` as handed

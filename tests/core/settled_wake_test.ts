@@ -4,7 +4,7 @@ import { Hussar } from "../../core/mod.ts";
 import type { Transport } from "../../core/transport.ts";
 import { httpHandler } from "../../httputil/mod.ts";
 import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
-import { directOnlyTransport } from "../_recording_transport.ts";
+import { directOnlyTransport, onceSource } from "../_recording_transport.ts";
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const GET = encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 
@@ -52,6 +52,22 @@ function promiseTransport(settles: boolean): {
   };
 }
 
+/** Runs `run`, counting the host tasks (`setImmediate`) queued meanwhile. */
+async function countHostTasks(run: () => Promise<void>): Promise<number> {
+  const original = globalThis.setImmediate;
+  let hostTasks = 0;
+  globalThis.setImmediate = ((callback: () => void) => {
+    hostTasks++;
+    return original(callback);
+  }) as typeof setImmediate;
+  try {
+    await run();
+  } finally {
+    globalThis.setImmediate = original;
+  }
+  return hostTasks;
+}
+
 /** A host task queued now: it notes "host task" in `order` when it runs. */
 function hostTaskAfter(order: string[]): Promise<void> {
   return new Promise((resolve) =>
@@ -97,21 +113,13 @@ describe("Connection: a wake-back from a Promise-based read", () => {
     const { transport, reading, deliver, writes } = promiseTransport(true);
     const hussar = new Hussar({ handler: httpHandler(() => ({ status: 200, body: "hi" })) });
     hussar.addConnection(transport);
-    const original = globalThis.setImmediate;
-    let hostTasks = 0;
-    globalThis.setImmediate = ((callback: () => void) => {
-      hostTasks++;
-      return original(callback);
-    }) as typeof setImmediate;
-    try {
+    const hostTasks = await countHostTasks(async () => {
       for (let i = 0; i < REQUESTS; i++) {
         await reading();
         deliver(GET);
       }
       await reading();
-    } finally {
-      globalThis.setImmediate = original;
-    }
+    });
     assert.equal(writes.length, REQUESTS, "every request answered");
     assert.ok(
       hostTasks <= REQUESTS / 8,
@@ -148,16 +156,7 @@ function pendingWriteTransport(input: Uint8Array | null): {
     end() {},
     abort() {},
   };
-  let given = input === null;
-  const transport = directOnlyTransport({
-    settles: true,
-    read(to: DirectReader): void {
-      if (given) return;
-      given = true;
-      void Promise.resolve().then(() => to[ON_CHUNK](input));
-    },
-    cancel(): void {},
-  }, sink);
+  const transport = directOnlyTransport(onceSource(input, true), sink);
   return {
     transport,
     writing: () =>
@@ -206,22 +205,14 @@ describe("Connection: a wake-back from a write that settles", () => {
       handler: httpHandler(() => ({ status: 200, body: body() })),
     });
     hussar.addConnection(transport);
-    const original = globalThis.setImmediate;
-    let hostTasks = 0;
-    globalThis.setImmediate = ((callback: () => void) => {
-      hostTasks++;
-      return original(callback);
-    }) as typeof setImmediate;
     let text = "";
-    try {
+    const hostTasks = await countHostTasks(async () => {
       while (!text.endsWith("0\r\n\r\n")) {
         await writing();
         text += new TextDecoder().decode(written.at(-1));
         settle();
       }
-    } finally {
-      globalThis.setImmediate = original;
-    }
+    });
     assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
     assert.ok(
       hostTasks <= CHUNKS / 4,

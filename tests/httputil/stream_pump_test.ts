@@ -3,14 +3,13 @@ import assert from "node:assert/strict";
 import { Hussar } from "../../core/mod.ts";
 import type { Transport } from "../../core/transport.ts";
 import { httpHandler, type HttpResponse } from "../../httputil/mod.ts";
-import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
-import { directOnlyTransport } from "../_recording_transport.ts";
+import type { DirectSink } from "../../internal/direct_io.ts";
+import { directOnlyTransport, onceSource } from "../_recording_transport.ts";
 
 const GET = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 
 /** A connection that sends one GET and takes every write at once; `text()` is what came back. */
 function eagerClient(): { transport: Transport; text(): string } {
-  let sent = false;
   let text = "";
   const decoder = new TextDecoder();
   const sink: DirectSink = {
@@ -18,14 +17,7 @@ function eagerClient(): { transport: Transport; text(): string } {
     end() {},
     abort() {},
   };
-  const transport = directOnlyTransport({
-    read(to: DirectReader): void {
-      if (sent) return;
-      sent = true;
-      void Promise.resolve().then(() => to[ON_CHUNK](GET));
-    },
-    cancel(): void {},
-  }, sink);
+  const transport = directOnlyTransport(onceSource(GET), sink);
   return { transport, text: () => text };
 }
 
