@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 
 /** The version installed. */
@@ -39,12 +39,13 @@ export class RegistryUnreachableError extends Error {
  * @example
  * ```ts ignore
  * import { nodeLtsBinary } from "./node_lts.ts";
- * console.log(nodeLtsBinary(".")); // .build/cache/node-26.10.0/node_modules/node/bin/node
+ * console.log(nodeLtsBinary(".")); // /path/to/repo/.build/cache/node-26.10.0/node_modules/node/bin/node
  * ```
  */
 export function nodeLtsBinary(repo: string): string {
   if (process.env.HUSSAR_NODE_LTS) return process.env.HUSSAR_NODE_LTS;
-  const cache = join(repo, ".build", "cache", `node-${NODE_LTS_VERSION}`);
+  // Absolute: npm runs in the partial install's folder, where a relative `--prefix` would nest.
+  const cache = resolve(repo, ".build", "cache", `node-${NODE_LTS_VERSION}`);
   const binary = join(cache, "node_modules", "node", "bin", "node");
   if (existsSync(binary)) return binary;
   // Installed beside, then renamed, so concurrent runs never see half an install.
