@@ -28,7 +28,7 @@ import {
   WATCH_LATER,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
-import { PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
+import { PARK_INPUT, SHARED_OUTPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
 
 /**
  * Bytes an exchange sends (a streamed body's chunk) after which the next
@@ -163,6 +163,8 @@ export class Connection {
   #resolveClosed: (() => void) | null = null;
   /** @internal The core's record of this connection (its owner's lookup, without a Map). */
   [DESCRIPTOR]: Descriptor | null = null;
+  /** @internal The transport only reads what it is given (see `SHARED_OUTPUT`). */
+  readonly [SHARED_OUTPUT]: boolean;
 
   /** The filter of a thread parked on a connection: only that connection's wake-back resumes it. */
   static #isWake(signal: Signal): boolean {
@@ -178,7 +180,9 @@ export class Connection {
     this.info = transport.info;
     this.highWaterMark = highWaterMark;
     this.#source = directSourceOf(transport) ?? streamSource(transport.readable);
-    this.#sink = directSinkOf(transport) ?? streamSink(transport.writable);
+    const direct = directSinkOf(transport);
+    this.#sink = direct ?? streamSink(transport.writable);
+    this[SHARED_OUTPUT] = direct !== null;
   }
 
   /** `"open"`, `"closing"` (flushing before close) or `"closed"`. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { cutPiece, slabFree, slabRoom } from "../internal/bytes.ts";
+import { cutPiece, SLAB_OUTPUT, slabFree, slabRoom } from "../internal/bytes.ts";
 import { httpDate } from "./date.ts";
 import { InvalidHeaderError } from "./errors.ts";
 import { isToken } from "./headers.ts";
@@ -228,19 +228,24 @@ export function pairsOf(headers: ResponseHead["headers"]): Iterable<readonly [st
 
 /**
  * Writes the head (and a string `tail`) into the shared buffer, or in place
- * in the slab if `pooled`, and returns it followed by `tail` (bytes, or an
- * ASCII string: see `isShortAscii`) as one new buffer: a slab piece if
- * `pooled` and small. A nested call (from a header value's `toString`)
- * writes in a buffer of its own and returns a buffer of its own.
+ * in the slab (on V8, `forTransport`: only a transport sees the buffer), and
+ * returns it followed by `tail` (bytes, or an ASCII string: see
+ * `isShortAscii`) as one new buffer: a slab piece if pooled and small.
+ * `shared`: the transport only reads it, so the last one is handed out
+ * again for the same response (see `lastWhole`). A nested call (from a
+ * header value's `toString`) writes in a buffer of its own and returns a
+ * buffer of its own.
  */
 function produce(
   head: ResponseHead,
   options: Omit<SerializeResponseOptions, "contentLength">,
   contentLength: number | null,
   tail: Uint8Array | string | null,
-  pooled: boolean,
+  forTransport: boolean,
+  shared: boolean,
 ): Uint8Array {
   const nested = busy;
+  const pooled = forTransport && SLAB_OUTPUT;
   const outer = scratch;
   const outerBase = base;
   const outerAt = at;
@@ -257,7 +262,11 @@ function produce(
   at = base;
   busy = true;
   try {
-    writeHead(head, options, contentLength);
+    const same = sameAsLast(head, options, contentLength);
+    const reuse = same === true && shared && !nested &&
+      (tail === null || typeof tail === "string");
+    if (reuse && lastWhole !== null && tail === lastTail) return lastWhole;
+    writeHead(head, options, contentLength, same);
     if (typeof tail === "string") putLatin1(tail);
     const size = at - base;
     const bytes = tail === null || typeof tail === "string" ? null : tail;
@@ -267,12 +276,15 @@ function produce(
       const piece = cutPiece(scratch, base, total);
       if (piece !== null) {
         if (bytes !== null) piece.set(bytes, size);
-        return piece;
+        return reuse ? keepWhole(piece, tail as string | null) : piece;
       }
     }
     // Too large for a piece (or nested, when the slab's free part is the outer head's, or not
     // pooled): a buffer of its own, the head (and a string tail) copied out with no view made.
-    if (bytes === null) return scratch.slice(base, at);
+    if (bytes === null) {
+      const out = scratch.slice(base, at);
+      return reuse ? keepWhole(out, tail as string | null) : out;
+    }
     const out = new Uint8Array(total);
     out.set(new Uint8Array(scratch.buffer, base, size));
     if (bytes !== null) out.set(bytes, size);
@@ -293,13 +305,18 @@ function produce(
   }
 }
 
-/** `serializeResponseHead`'s bytes, in a slab piece if `pooled`. */
+/**
+ * `serializeResponseHead`'s bytes. `forTransport`: only a transport sees
+ * them, and `shared`, it only reads them (see `produce`); else they are the
+ * caller's own.
+ */
 export function headBytes(
   head: ResponseHead,
   options: SerializeResponseOptions,
-  pooled: boolean,
+  forTransport: boolean,
+  shared = false,
 ): Uint8Array {
-  return produce(head, options, options.contentLength ?? null, null, pooled);
+  return produce(head, options, options.contentLength ?? null, null, forTransport, shared);
 }
 
 /**
@@ -323,6 +340,24 @@ let lastDate: Uint8Array | null = null;
 let lastLength: number | null = null;
 /** The last head's bytes, once it was written twice running (`null`: not yet). */
 let lastHead: Uint8Array | null = null;
+/**
+ * Once `lastHead` is kept: the last buffer handed to a transport with that
+ * head and `lastTail` after it (a short text body, or none), or `null`. An
+ * app answers the same small response again and again (within a second:
+ * the `Date` line is in the head): the same bytes go out again, not a copy
+ * of them per response. A transport only reads what it is given.
+ */
+let lastWhole: Uint8Array | null = null;
+let lastTail: string | null = null;
+
+/** Keeps `out` as {@linkcode lastWhole} if the head it starts with is kept; returns it. */
+function keepWhole(out: Uint8Array, tail: string | null): Uint8Array {
+  if (lastHead !== null) {
+    lastWhole = out;
+    lastTail = tail;
+  }
+  return out;
+}
 
 /**
  * Whether the head to write is the last one again: `true` if so, else its
@@ -383,6 +418,7 @@ function sameAsLast(
   lastDate = date;
   lastLength = contentLength;
   lastHead = null;
+  lastWhole = null;
   return false;
 }
 
@@ -391,8 +427,8 @@ function writeHead(
   head: ResponseHead,
   options: Omit<SerializeResponseOptions, "contentLength">,
   contentLength: number | null,
+  same: boolean | null,
 ): void {
-  const same = sameAsLast(head, options, contentLength);
   if (same && lastHead !== null) return putBytes(lastHead);
   const offset = at - base; // `room` may move what is written to a larger buffer
   writeFields(head, options, contentLength);
@@ -491,19 +527,27 @@ export function outgoingText(text: string): Uint8Array | string {
 }
 
 /**
- * `serializeResponse`'s bytes, in a slab piece if `pooled`. A string `body`
- * must be one {@linkcode outgoingText} returned.
+ * `serializeResponse`'s bytes (`forTransport`: see {@linkcode headBytes}). A
+ * string `body` must be one {@linkcode outgoingText} returned.
  */
 export function wholeResponseBytes(
   head: ResponseHead,
   body: Uint8Array | string | null,
   options: Omit<SerializeResponseOptions, "contentLength">,
-  pooled: boolean,
+  forTransport: boolean,
+  shared = false,
 ): Uint8Array {
   const bytes = body ?? EMPTY;
   const sent = options.requestMethod !== "HEAD" && !isNullBodyStatus(head.status);
   // Head and body in one buffer: one allocation, one write.
-  return produce(head, options, bytes.length, sent && bytes.length > 0 ? bytes : null, pooled);
+  return produce(
+    head,
+    options,
+    bytes.length,
+    sent && bytes.length > 0 ? bytes : null,
+    forTransport,
+    shared,
+  );
 }
 
 const EMPTY = new Uint8Array(0);

@@ -4,9 +4,9 @@ import { LAST_CHUNK, type ResponseHead, type SerializeResponseOptions } from "./
 import { chunkFraming, CRLF_LAST_CHUNK } from "./_chunk_framing.ts";
 import { headBytes, outgoingText, pairsOf, wholeResponseBytes } from "./_response_bytes.ts";
 import { isNullBodyStatus } from "./status.ts";
-import { SLAB_OUTPUT, WRITE_ALONE_BYTES } from "../internal/bytes.ts";
+import { WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 import { takeGathered } from "../internal/gathered.ts";
-import { FLUSH_NOW } from "../internal/connection_slots.ts";
+import { FLUSH_NOW, SHARED_OUTPUT } from "../internal/connection_slots.ts";
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -526,10 +526,12 @@ function writeResponseHead(
   // A large body leaves as it is, after its head: copying it next to the head (a new buffer
   // of its size) costs more than the write of its own it may take (Node gathers both).
   const alone = body !== null && typeof body !== "string" && body.length >= WRITE_ALONE_BYTES;
-  // Pieces of the serialiser's slab (on V8): these bytes go to the transport only.
+  // These bytes go to the transport only: slab pieces (on V8), or, to a transport that only
+  // reads them, the last response's again.
+  const shared = conn[SHARED_OUTPUT];
   const bytes = body === null || alone
-    ? headBytes(head, options, SLAB_OUTPUT)
-    : wholeResponseBytes(head, body, options, SLAB_OUTPUT);
+    ? headBytes(head, options, true, shared)
+    : wholeResponseBytes(head, body, options, true, shared);
   head.headers = undefined; // nothing of the response is kept
   conn.write(bytes);
   if (alone && !isBodyless(response, request)) conn.write(body as Uint8Array);

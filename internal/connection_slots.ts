@@ -25,3 +25,10 @@ export const UNPARK: unique symbol = Symbol("hussar.unpark");
 export const FLUSH_NOW: unique symbol = Symbol("hussar.flushNow");
 /** `Connection`: a Promise that settles once a reader has news (bytes, the end, a failure, a deadline). */
 export const WAIT_INPUT: unique symbol = Symbol("hussar.waitInput");
+/**
+ * `Connection`: whether its transport only reads the buffers handed to it
+ * (a direct sink, see `direct_io.ts`), so that a protocol engine may hand
+ * it the same immutable bytes again; not so for a `WritableStream`, whose
+ * consumer may keep, change or transfer them.
+ */
+export const SHARED_OUTPUT: unique symbol = Symbol("hussar.sharedOutput");

@@ -7,7 +7,11 @@
  * @module
  */
 
-/** Where a socket's outgoing bytes go: one write at a time, in order. */
+/**
+ * Where a socket's outgoing bytes go: one write at a time, in order. It only
+ * reads the buffers given (never writes to nor transfers them): the engine
+ * may give the same bytes again, for a response sent again.
+ */
 export interface DirectSink {
   /** Hands bytes to the socket; a returned Promise is backpressure (wait before the next). */
   write(chunk: Uint8Array): Promise<void> | void;

@@ -4,6 +4,7 @@ import { Hussar } from "../../core/mod.ts";
 import {
   type HttpApp,
   httpHandler,
+  type HttpResponse,
   type HttpServerOptions,
   respondOn,
 } from "../../httputil/mod.ts";
@@ -239,6 +240,44 @@ describe("httpHandler: writes", () => {
       "\r\n0\r\n\r\n",
     ]);
     body.filter((_, i) => i % 2 === 1).forEach((bytes, i) => assert.equal(bytes, chunks[i]));
+  });
+
+  it("hands the transport the same bytes again for a small response sent again, and new ones for any change", async () => {
+    // Pipelined, so that every response leaves in one gathered write (one task: one Date).
+    const targets = ["/a", "/a", "/a", "/a", "/b", "/b", "/b", "/204", "/204", "/204", "/a", "/a"];
+    const hussar = new Hussar({
+      handler: httpHandler((request): HttpResponse => {
+        const target = request.head.target;
+        if (target === "/204") return { status: 204, headers: { "x-kind": "none" } };
+        return { status: 200, headers: { "content-type": "text/plain" }, body: target.slice(1) };
+      }),
+    });
+    const raw = targets.map((t, i) =>
+      `GET ${t} HTTP/1.1\r\nHost: h\r\n${
+        i === targets.length - 1 ? "Connection: close\r\n" : ""
+      }\r\n`
+    ).join("");
+    const { transport, calls, gathering } = recordingTransport(new TextEncoder().encode(raw));
+    gathering();
+    hussar.addConnection(transport);
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.equal(calls.length, 1, "one gathered write");
+    const sent = calls[0];
+    const text = sent.map((bytes) => new TextDecoder().decode(bytes));
+    assert.equal(sent.length, targets.length);
+    targets.forEach((target, i) => {
+      const { status, body } = parseResponses(text[i])[0];
+      assert.equal(status, target === "/204" ? 204 : 200, `response ${i}`);
+      assert.equal(body, target === "/204" ? "" : target.slice(1), `response ${i}`);
+    });
+    assert.match(text[text.length - 1], /\r\nconnection: close\r\n/);
+    // Kept once the head came twice running, then given again while head and body stay the same.
+    const same = (i: number): boolean => sent[i] === sent[i - 1];
+    assert.deepEqual(
+      targets.map((_, i) => i > 0 && same(i)),
+      [false, false, true, true, false, true, true, false, false, true, false, false],
+    );
   });
 
   it("sends a chunk above the high-water mark at once, with no wait when the transport takes it", async () => {
