@@ -280,6 +280,41 @@ describe("httpHandler: writes", () => {
     );
   });
 
+  it("gives a transport of Web streams bytes of its own for every response, the same or not", async () => {
+    const hussar = new Hussar({
+      handler: httpHandler((): HttpResponse => ({
+        status: 200,
+        headers: { "content-type": "text/plain" },
+        body: "same",
+      })),
+    });
+    const input = new TransformStream<Uint8Array, Uint8Array>();
+    const received: Uint8Array[] = [];
+    const address = { transport: "memory", hostname: "", port: 0 } as const;
+    hussar.addConnection({
+      readable: input.readable,
+      writable: new WritableStream({ write: (chunk) => void received.push(chunk) }),
+      info: { remoteAddr: address, localAddr: address, tls: false },
+    });
+    const writer = input.writable.getWriter();
+    const get = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    // One request at a time, each once the last is answered: a write of its own per response.
+    for (let i = 0; i < 4; i++) {
+      await writer.write(get);
+      for (let wait = 0; wait < 1000 && received.length <= i; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    await writer.close();
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.equal(received.length, 4);
+    for (const bytes of received) {
+      assert.match(new TextDecoder().decode(bytes), /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nsame$/);
+    }
+    assert.equal(new Set(received).size, 4, "no buffer given twice");
+  });
+
   it("sends a chunk above the high-water mark at once, with no wait when the transport takes it", async () => {
     const chunks: Uint8Array[] = [70_000, 70_000, 70_000].map((size) =>
       new Uint8Array(size).fill(0x63)
