@@ -7,7 +7,7 @@ import {
   wait,
 } from "../scheduler/mod.ts";
 import { context } from "../internal/context.ts";
-import { PUSH_SETTLED } from "../internal/thread_slots.ts";
+import { AFTER_TASK, PUSH_SETTLED } from "../internal/thread_slots.ts";
 import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import {
@@ -427,7 +427,8 @@ export class Hussar implements ConnectionOwner {
   #startWatchesLater(): void {
     if (this.#watchesScheduled) return;
     this.#watchesScheduled = true;
-    setImmediate(this.#startWatches);
+    // The scheduler's next tick, when one comes in that host task too, takes it along.
+    this.scheduler[AFTER_TASK](this.#startWatches);
   }
 
   #startWatches = (): void => {

@@ -29,3 +29,9 @@ export const ON_FINISHED: unique symbol = Symbol("hussar.onFinished");
  * the microtask ticks a fresh budget: the host loop has just run.
  */
 export const PUSH_SETTLED: unique symbol = Symbol("hussar.pushSettled");
+/**
+ * `Scheduler`: calls a task in a later host task, the one the scheduler's
+ * next tick runs in when a tick is asked for meanwhile (one `setImmediate`
+ * for both). It runs no turn by itself, nor delays a Promise's wake-back.
+ */
+export const AFTER_TASK: unique symbol = Symbol("hussar.afterTask");

@@ -6,6 +6,7 @@ import type { Signal } from "./signal.ts";
 import { Thread, type ThreadBody, type ThreadGenerator } from "./thread.ts";
 import { type HeapEntry, TimerHeap } from "./_timer_heap.ts";
 import {
+  AFTER_TASK,
   AWAITING,
   FILTER,
   GENERATOR,
@@ -221,6 +222,9 @@ export class Scheduler {
   /** When the clock's alarm is set for (Infinity: none). */
   #alarmAt = Infinity;
   #tickScheduled = false;
+  /** A `setImmediate` is queued: for a tick, `AFTER_TASK` tasks, or both. */
+  #immediateQueued = false;
+  #afterTask: (() => void)[] = [];
   /** A tick is queued as a microtask, for threads whose Promise settled (see `#landSettled`). */
   #microScheduled = false;
   /** Microtask ticks left before the host event loop must run again (reset by a macrotask tick). */
@@ -484,10 +488,37 @@ export class Scheduler {
   #requestTick(): void {
     if (this.#tickScheduled || this.#stopped || this.#inTurn) return;
     this.#tickScheduled = true;
+    this.#queueImmediate();
+  }
+
+  /** @internal See `AFTER_TASK` in `internal/thread_slots.ts`. */
+  [AFTER_TASK](task: () => void): void {
+    this.#afterTask.push(task);
+    this.#queueImmediate();
+  }
+
+  #queueImmediate(): void {
+    if (this.#immediateQueued) return;
+    this.#immediateQueued = true;
     setImmediate(this.#tick);
   }
 
   #tick = (): void => {
+    const tasks = this.#afterTask;
+    if (tasks.length > 0) {
+      this.#afterTask = [];
+      let ran = false;
+      try {
+        for (const task of tasks) task();
+        ran = true;
+      } finally {
+        // A tick asked for by a task runs below, in this host task; a task queued by one, in a
+        // later one (as does the tick if a task threw).
+        this.#immediateQueued = false;
+        if (this.#afterTask.length > 0 || (!ran && this.#tickScheduled)) this.#queueImmediate();
+      }
+    } else this.#immediateQueued = false;
+    if (!this.#tickScheduled) return;
     this.#tickScheduled = false;
     this.#microBudget = MICRO_TICKS;
     this.#runTicks();

@@ -97,3 +97,19 @@ export function recordingTransport(
   };
   return { transport, writes, calls, gathering, inputEnd: () => inputEnd };
 }
+
+/** Runs `run`, counting the host tasks (`setImmediate`) queued meanwhile. */
+export async function countHostTasks(run: () => Promise<void>): Promise<number> {
+  const original = globalThis.setImmediate;
+  let hostTasks = 0;
+  globalThis.setImmediate = ((callback: () => void) => {
+    hostTasks++;
+    return original(callback);
+  }) as typeof setImmediate;
+  try {
+    await run();
+  } finally {
+    globalThis.setImmediate = original;
+  }
+  return hostTasks;
+}

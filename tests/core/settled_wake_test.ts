@@ -4,7 +4,7 @@ import { Hussar } from "../../core/mod.ts";
 import type { Transport } from "../../core/transport.ts";
 import { httpHandler } from "../../httputil/mod.ts";
 import { type DirectReader, type DirectSink, ON_CHUNK } from "../../internal/direct_io.ts";
-import { directOnlyTransport, onceSource } from "../_recording_transport.ts";
+import { countHostTasks, directOnlyTransport, onceSource } from "../_recording_transport.ts";
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const GET = encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 
@@ -50,22 +50,6 @@ function promiseTransport(settles: boolean): {
     },
     writes,
   };
-}
-
-/** Runs `run`, counting the host tasks (`setImmediate`) queued meanwhile. */
-async function countHostTasks(run: () => Promise<void>): Promise<number> {
-  const original = globalThis.setImmediate;
-  let hostTasks = 0;
-  globalThis.setImmediate = ((callback: () => void) => {
-    hostTasks++;
-    return original(callback);
-  }) as typeof setImmediate;
-  try {
-    await run();
-  } finally {
-    globalThis.setImmediate = original;
-  }
-  return hostTasks;
 }
 
 /** A host task queued now: it notes "host task" in `order` when it runs. */
@@ -125,6 +109,38 @@ describe("Connection: a wake-back from a Promise-based read", () => {
       hostTasks <= REQUESTS / 8,
       `${hostTasks} host tasks for ${REQUESTS} requests (a watch's or a wake's each would be ${REQUESTS})`,
     );
+    await hussar.close();
+  });
+
+  it("starts the watch for the peer's end of an exchange answered later in the host task of the scheduler's next tick", async () => {
+    const first = promiseTransport(true);
+    const second = promiseTransport(true);
+    let answer!: (response: { status: number; body: string }) => void;
+    let called!: () => void;
+    const appCalled = new Promise<void>((resolve) => (called = resolve));
+    const hussar = new Hussar({
+      handler: httpHandler(() => {
+        called();
+        return new Promise((resolve) => (answer = resolve));
+      }),
+    });
+    hussar.addConnection(first.transport);
+    await first.reading();
+    const hostTasks = await countHostTasks(async () => {
+      first.deliver(GET);
+      await appCalled; // the exchange waits for its app: its watch is to start after this task
+      hussar.addConnection(second.transport); // a thread to start: the scheduler asks for a tick
+      await first.reading(); // the watch's read
+      await second.reading();
+    });
+    assert.equal(
+      hostTasks,
+      1,
+      `${hostTasks} host tasks (the watch's own and the tick's would be 2)`,
+    );
+    answer({ status: 200, body: "hi" });
+    await new Promise((resolve) => setImmediate(resolve)); // its thread resumes before this
+    assert.equal(first.writes.length, 1, "the exchange answered");
     await hussar.close();
   });
 });

@@ -13,7 +13,8 @@ import {
   waitSignalFor,
   wakebackLater,
 } from "../../scheduler/mod.ts";
-import { FILTER } from "../../internal/thread_slots.ts";
+import { AFTER_TASK, FILTER } from "../../internal/thread_slots.ts";
+import { countHostTasks } from "../_recording_transport.ts";
 
 function collectErrors(): {
   errors: { error: unknown; thread: Thread | null }[];
@@ -585,5 +586,43 @@ describe("Scheduler: kill and pending Promises", () => {
     scheduler.kill(stuck);
     assert.equal(scheduler.pendingWaitCount, 0);
     await scheduler.run();
+  });
+});
+
+describe("Scheduler: tasks after the host task (AFTER_TASK)", () => {
+  it("runs a task in the host task of the next tick, before its turn, with one setImmediate for both", async () => {
+    const scheduler = new Scheduler();
+    const order: string[] = [];
+    const thread = scheduler.spawn(function* () {
+      yield;
+      order.push("turn");
+    });
+    await scheduler.run(); // the thread parks
+    const hostTasks = await countHostTasks(async () => {
+      scheduler[AFTER_TASK](() => order.push("task"));
+      order.push("same task");
+      scheduler.push({ target: thread, kind: "go" });
+      await thread.finished;
+    });
+    assert.deepEqual(order, ["same task", "task", "turn"]);
+    assert.equal(hostTasks, 1);
+  });
+
+  it("does not hold back a thread whose Promise settles meanwhile (it resumes in the microtask checkpoint)", async () => {
+    const scheduler = new Scheduler();
+    const order: string[] = [];
+    let resolve!: () => void;
+    const settled = new Promise<void>((done) => (resolve = done));
+    const thread = scheduler.spawn(function* () {
+      yield* wait(settled);
+      order.push("resumed");
+    });
+    await new Promise((done) => setImmediate(done)); // the thread waits for the Promise
+    scheduler[AFTER_TASK](() => order.push("task"));
+    resolve();
+    await thread.finished;
+    assert.deepEqual(order, ["resumed"]);
+    await new Promise((done) => setImmediate(done));
+    assert.deepEqual(order, ["resumed", "task"]);
   });
 });
