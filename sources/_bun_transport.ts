@@ -157,33 +157,41 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   }
 
   /**
-   * Output sink: several buffers in order, joined into one `write()` when
-   * they fit {@linkcode JOIN_LIMIT}, else written one after another. What
-   * the kernel leaves goes on `drain` as views of the buffers given (the
-   * shared one is free again once this returns).
+   * Output sink: several buffers in order, runs of them that fit
+   * {@linkcode JOIN_LIMIT} joined into one `write()` each (a head, then two
+   * 64 KiB chunks with their framing: two writes, not five), a buffer past
+   * it on its own. What the kernel leaves goes on `drain` as views of the
+   * buffers given (the shared one is free again once this returns).
    */
   writev(chunks: readonly Uint8Array[]): Promise<void> | void {
     if (this.#closed) throw this.#failure ?? new Error("connection closed");
     const socket = this.#socket;
-    let size = 0;
-    for (const chunk of chunks) size += chunk.length;
     let written = 0;
-    if (size <= JOIN_LIMIT) {
-      const buffer = joined ??= new Uint8Array(JOIN_LIMIT);
-      for (const chunk of chunks) {
-        buffer.set(chunk, written);
-        written += chunk.length;
+    for (let from = 0; from < chunks.length;) {
+      let to = from;
+      let size = 0;
+      while (to < chunks.length && size + chunks[to].length <= JOIN_LIMIT) {
+        size += chunks[to++].length;
       }
-      written = socket.write(buffer, 0, size);
-    } else {
-      for (const chunk of chunks) {
-        const taken = socket.write(chunk);
-        written = taken < 0 ? taken : written + taken;
-        if (taken < chunk.length) break;
+      let taken: number;
+      if (to - from > 1) {
+        const buffer = joined ??= new Uint8Array(JOIN_LIMIT);
+        for (let at = 0, i = from; i < to; at += chunks[i++].length) buffer.set(chunks[i], at);
+        taken = socket.write(buffer, 0, size);
+      } else {
+        to = from + 1; // one buffer, maybe past the limit: as it is
+        size = chunks[from].length;
+        taken = socket.write(chunks[from]);
       }
+      if (taken < 0) throw this.#failure ?? new Error("connection closed");
+      written += taken;
+      if (taken < size) return this.#afterPartial(chunks, written);
+      from = to;
     }
-    if (written === size) return;
-    if (written < 0) throw this.#failure ?? new Error("connection closed");
+  }
+
+  /** Keeps the buffers of a gathered write from where the kernel stopped, `written` bytes in. */
+  #afterPartial(chunks: readonly Uint8Array[], written: number): Promise<void> {
     let at = 0;
     while (written >= chunks[at].length) written -= chunks[at++].length;
     this.#later = chunks;

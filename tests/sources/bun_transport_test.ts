@@ -67,6 +67,32 @@ describe("BunSocketTransport: gathered writes", () => {
     assert.deepEqual(first.sent, concat(chunks));
   });
 
+  it("joins runs of buffers that fit 128 KiB when all do not, each run in one write", async () => {
+    const s = socket(1 << 20);
+    const transport = new BunSocketTransport(s, INFO);
+    const chunks = [filled(147, 0), filled(7, 1), filled(64 * 1024, 2), filled(9, 3)];
+    chunks.push(filled(64 * 1024, 4), filled(9, 5), filled(64 * 1024, 6));
+    assert.equal(transport.writev(chunks), undefined);
+    assert.equal(
+      s.writes,
+      3,
+      "head to the second framing, the second chunk and the third framing, the third chunk",
+    );
+    assert.deepEqual(s.sent, concat(chunks));
+    // The kernel stops inside the second run: the rest leaves on drain, from the buffers given.
+    const partial = socket(70 * 1024);
+    const other = new BunSocketTransport(socket(1 << 20), INFO);
+    const waiting = new BunSocketTransport(partial, INFO);
+    const pending = waiting.writev(chunks);
+    assert.ok(pending instanceof Promise);
+    assert.equal(partial.writes, 2);
+    other.writev([filled(100, 9), filled(100 * 1024, 8)]); // overwrites the shared buffer
+    partial.room = 1 << 20;
+    waiting.onDrain();
+    await pending;
+    assert.deepEqual(partial.sent, concat(chunks));
+  });
+
   it("writes buffers above 128 KiB one after another, the rest after drain, in order", async () => {
     const s = socket(100 * 1024);
     const transport = new BunSocketTransport(s, INFO);
