@@ -182,7 +182,8 @@ function* respondStreamed(
   let writer: ResponseWriter;
   try {
     // A stream of a declared size goes out with that Content-Length (checked as it is written).
-    writer = respondOn(conn, response, request, declaredLength(response.headers));
+    // Its head waits for the first chunk, to leave with it (see `ResponseWriter#pump`).
+    writer = writerOn(conn, response, request, declaredLength(response.headers), true);
   } catch (error) {
     // The head could not go out (the client left): the producer is told, not left waiting.
     const stopping = body instanceof ReadableStream
@@ -253,6 +254,8 @@ export class ResponseWriter {
   #ended = false;
   /** While `pipeFrom()` runs: a pump whose thread has stopped (killed, failed) writes no more. */
   #piping = false;
+  /** The head, not yet written: it waits for the body's first chunk (see `#pump`). */
+  #head: Uint8Array | null = null;
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -262,7 +265,9 @@ export class ResponseWriter {
     length: number | null,
     writeTimeoutMs?: number,
     written = 0,
+    head: Uint8Array | null = null,
   ) {
+    this.#head = head;
     this.#written = written;
     this.#conn = conn;
     this.#chunked = chunked;
@@ -285,6 +290,7 @@ export class ResponseWriter {
   write(chunk: Uint8Array): void {
     if (this.#ended) throw new TypeError("the response has ended");
     if (chunk.length === 0) return;
+    if (this.#head !== null) this.#writeHead();
     this.#written += chunk.length;
     if (this.#length !== null && this.#written > this.#length) {
       throw new RangeError(`response body exceeds its Content-Length of ${this.#length}`);
@@ -296,6 +302,13 @@ export class ResponseWriter {
     // follows it, the next size line or the last chunk, in one buffer, as uWS does too.
     this.#conn.write(chunkFraming(chunk.length, this.#written > chunk.length));
     this.#conn.write(chunk);
+  }
+
+  /** Queues the head held for the first chunk. */
+  #writeHead(): void {
+    const head = this.#head!;
+    this.#head = null;
+    this.#conn.write(head);
   }
 
   /** Parks while the connection holds more than its high-water mark. */
@@ -354,6 +367,7 @@ export class ResponseWriter {
     if (this.#length !== null && this.#written !== this.#length && !this.#bodyless) {
       throw new RangeError(`response body has ${this.#written} of its ${this.#length} bytes`);
     }
+    if (this.#head !== null) this.#writeHead();
     this.#ended = true;
     if (this.#chunked) {
       // The CRLF ends the last data chunk, if any.
@@ -390,7 +404,11 @@ export class ResponseWriter {
       this.#piping = false;
       this.#conn.offClose(stop);
       // Stop the producer when the client went away or writing failed.
-      if (!finished) stop();
+      if (!finished) {
+        stop();
+        // Counted as sent, as if it had left before the first chunk: the exchange is aborted.
+        if (this.#head !== null && this.#conn.isAlive()) this.#writeHead();
+      }
     }
     yield* this.end();
   }
@@ -405,7 +423,9 @@ export class ResponseWriter {
   async #pump(iterator: AsyncIterator<Uint8Array>): Promise<boolean> {
     const conn = this.#conn;
     for (let run = 0; run < PUMP_RUN; run++) {
-      const step = await iterator.next();
+      const next = iterator.next();
+      if (this.#head !== null) await this.#headAfter(next);
+      const step = await next;
       if (step.done || !this.#piping) return true;
       const chunk = step.value;
       if (!(chunk instanceof Uint8Array)) {
@@ -416,6 +436,22 @@ export class ResponseWriter {
       if (!conn.flushed()) return false;
     }
     return false;
+  }
+
+  /**
+   * Holds the head for the first chunk while `next` settles within
+   * {@linkcode HEAD_WAIT_MICROTASKS}, so that both leave in one write (on
+   * Bun, a `sendto` less per response); else sends it alone now: a producer
+   * that waits (an event stream) does not keep its client from the head.
+   */
+  async #headAfter(next: Promise<unknown>): Promise<void> {
+    let settled = false;
+    const done = (): void => void (settled = true);
+    next.then(done, done);
+    for (let left = HEAD_WAIT_MICROTASKS; !settled && left > 0; left--) await undefined;
+    if (settled || this.#head === null || !this.#piping) return;
+    this.#writeHead();
+    this.#conn[FLUSH_NOW]();
   }
 
   /**
@@ -433,6 +469,12 @@ export class ResponseWriter {
 
 /** Chunks a pump writes before its thread takes a turn (see `ResponseWriter#pump`). */
 const PUMP_RUN = 16;
+/**
+ * Microtasks a streamed body's first chunk gets to come before its head
+ * leaves alone: an async generator's first `yield` and a `ReadableStream`'s
+ * first read settle in 2, its async iterator's in 3-4 (Deno, Bun, Node).
+ */
+const HEAD_WAIT_MICROTASKS = 8;
 
 function streamIterator(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
   const reader = stream.getReader();
@@ -477,7 +519,18 @@ export function respondOn(
   request: RequestContext = DEFAULT_CONTEXT,
   contentLength: number | null = null,
 ): ResponseWriter {
-  writeResponseHead(conn, response, request, contentLength, null);
+  return writerOn(conn, response, request, contentLength, false);
+}
+
+/** {@linkcode respondOn}; `holdHead`: the writer holds the head until the body's first chunk. */
+function writerOn(
+  conn: Connection,
+  response: Omit<HttpResponse, "body">,
+  request: RequestContext,
+  contentLength: number | null,
+  holdHead: boolean,
+): ResponseWriter {
+  const head = writeResponseHead(conn, response, request, contentLength, null, holdHead);
   const nullBody = isNullBodyStatus(response.status);
   // HTTP/1.0 cannot read chunked encoding: an unknown length is delimited by the close.
   const chunked = contentLength === null && request.version !== "1.0" && !nullBody;
@@ -488,6 +541,8 @@ export function respondOn(
     bodyless,
     contentLength,
     request.writeTimeoutMs,
+    0,
+    head,
   );
 }
 
@@ -496,14 +551,18 @@ function isBodyless(response: Omit<HttpResponse, "body">, request: RequestContex
   return request.method === "HEAD" || isNullBodyStatus(response.status);
 }
 
-/** Writes the head of `response` on `conn`, with `body` if it is given whole. */
+/**
+ * Writes the head of `response` on `conn`, with `body` if it is given whole;
+ * with `hold`, returns the head's bytes instead of writing them.
+ */
 function writeResponseHead(
   conn: Connection,
   response: Omit<HttpResponse, "body">,
   request: RequestContext,
   contentLength: number | null,
   body: Uint8Array | string | null,
-): void {
+  hold = false,
+): Uint8Array | null {
   // An HTTP/1.0 client cannot read chunked encoding: an unknown length ends with the connection.
   const closeDelimited = contentLength === null && request.version === "1.0" &&
     !isNullBodyStatus(response.status);
@@ -533,8 +592,10 @@ function writeResponseHead(
     ? headBytes(head, options, true, shared)
     : wholeResponseBytes(head, body, options, true, shared);
   head.headers = undefined; // nothing of the response is kept
+  if (hold) return bytes;
   conn.write(bytes);
   if (alone && !isBodyless(response, request)) conn.write(body as Uint8Array);
+  return null;
 }
 
 /**

@@ -203,10 +203,14 @@ describe("httpHandler: writes", () => {
     await hussar.close();
     const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
     const small = writes.filter((bytes) => !chunks.includes(bytes)).map(text);
-    // Head, then per chunk one small write and the chunk itself, then the end.
-    assert.equal(writes.length, 1 + 2 * chunks.length + 1);
-    assert.match(small[0], /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n[^]*\r\n\r\n$/);
-    assert.deepEqual(small.slice(1), ["4e20\r\n", "\r\n7530\r\n", "\r\n9c40\r\n", "\r\n0\r\n\r\n"]);
+    // Per chunk one small write and the chunk itself, then the end; the head waited for the
+    // first chunk and left joined with its size line, not in a write of its own.
+    assert.equal(writes.length, 2 * chunks.length + 1);
+    assert.match(
+      small[0],
+      /^HTTP\/1\.1 200 OK\r\n[^]*transfer-encoding: chunked\r\n[^]*\r\n\r\n4e20\r\n$/,
+    );
+    assert.deepEqual(small.slice(1), ["\r\n7530\r\n", "\r\n9c40\r\n", "\r\n0\r\n\r\n"]);
     assert.deepEqual(writes.filter((bytes) => chunks.includes(bytes)), chunks, "not copied");
   });
 
@@ -228,6 +232,8 @@ describe("httpHandler: writes", () => {
     await hussar.whenEmpty();
     await hussar.close();
     const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+    assert.match(text(calls[0][0]), /^HTTP\/1\.1 200 /);
+    assert.equal(calls[0][2], chunks[0], "the head leaves in one write with the first chunk");
     const body = calls.flat().filter((bytes) => !/^HTTP\/1\.1 /.test(text(bytes)));
     // Per chunk a buffer of framing (the CRLF ending the chunk before, this one's size line),
     // then the chunk as it is; then the end, in one buffer too.
@@ -804,6 +810,43 @@ describe("httpHandler: failing apps", () => {
       !text.includes("0\r\n\r\n"),
       "no terminating chunk: the client sees a truncated body",
     );
+    await server.finish();
+  });
+
+  it("aborts, with no 500, when a stream fails before its first chunk (its head counts as sent)", async () => {
+    const server = serve(() => ({
+      status: 200,
+      body: new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.error(new Error("stream broke"));
+        },
+      }),
+    }));
+    const text = await server.exchange(GET());
+    assert.ok(!text.includes(" 500 "), "no error status after the head was due");
+    assert.equal(server.errors.length, 0);
+    await server.finish();
+  });
+
+  it("sends the head alone at once when the first chunk waits", async () => {
+    let release = (): void => {};
+    const server = serve(() => ({
+      status: 200,
+      body: (async function* () {
+        await new Promise<void>((resolve) => (release = resolve));
+        yield new TextEncoder().encode("late");
+      })(),
+    }));
+    const client = server.source.connect();
+    client.write(GET());
+    let text = "";
+    while (!text.includes("\r\n\r\n")) text += String.fromCharCode(...(await client.read())!);
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n$/, "the head, before any chunk");
+    release();
+    while (!text.endsWith("0\r\n\r\n")) text += String.fromCharCode(...(await client.read())!);
+    assert.ok(text.endsWith("\r\n\r\n4\r\nlate\r\n0\r\n\r\n"));
+    client.end();
+    await client.readText();
     await server.finish();
   });
 
