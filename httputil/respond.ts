@@ -182,7 +182,7 @@ function* respondStreamed(
   let writer: ResponseWriter;
   try {
     // A stream of a declared size goes out with that Content-Length (checked as it is written).
-    // Its head waits for the first chunk, to leave with it (see `ResponseWriter#pump`).
+    // Its head waits for the first chunk, to leave with it (see `ResponseWriter#headAfter`).
     writer = writerOn(conn, response, request, declaredLength(response.headers), true);
   } catch (error) {
     // The head could not go out (the client left): the producer is told, not left waiting.
@@ -254,8 +254,10 @@ export class ResponseWriter {
   #ended = false;
   /** While `pipeFrom()` runs: a pump whose thread has stopped (killed, failed) writes no more. */
   #piping = false;
-  /** The head, not yet written: it waits for the body's first chunk (see `#pump`). */
+  /** The head, not yet written: it waits for the body's first chunk (see `#headAfter`). */
   #head: Uint8Array | null = null;
+  /** The step a pump took after its run, for the next pump to write (see `#pump`). */
+  #carried: IteratorResult<Uint8Array> | null = null;
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -422,11 +424,21 @@ export class ResponseWriter {
    */
   async #pump(iterator: AsyncIterator<Uint8Array>): Promise<boolean> {
     const conn = this.#conn;
-    for (let run = 0; run < PUMP_RUN; run++) {
-      const next = iterator.next();
-      if (this.#head !== null) await this.#headAfter(next);
-      const step = await next;
+    let step = this.#carried;
+    this.#carried = null;
+    for (let run = 0;; run++) {
+      if (step === null) {
+        const next = iterator.next();
+        if (this.#head !== null) await this.#headAfter(next);
+        step = await next;
+      }
       if (step.done || !this.#piping) return true;
+      // The step after a run is taken before handing back: a body that ends there (16 chunks
+      // of 16) ends in this run, not in a wait, a turn and a pump more.
+      if (run === PUMP_RUN) {
+        this.#carried = step;
+        return false;
+      }
       const chunk = step.value;
       if (!(chunk instanceof Uint8Array)) {
         throw new TypeError("a response stream must yield Uint8Array chunks");
@@ -434,8 +446,8 @@ export class ResponseWriter {
       this.write(chunk);
       conn[FLUSH_NOW]();
       if (!conn.flushed()) return false;
+      step = null;
     }
-    return false;
   }
 
   /**

@@ -56,6 +56,28 @@ describe("ResponseWriter: an async-iterable body to a client that keeps up", () 
     );
   });
 
+  it("ends a body of one run's chunks (16) in that run: no turn more than a body of one chunk", async () => {
+    const turnsFor = async (chunks: number): Promise<number> => {
+      const chunk = new Uint8Array(1024).fill(0x63);
+      async function* body(): AsyncIterable<Uint8Array> {
+        for (let i = 0; i < chunks; i++) yield chunk;
+      }
+      const hussar = new Hussar({
+        highWaterMark: 64 * 1024,
+        handler: httpHandler((): HttpResponse => ({ status: 200, body: body() })),
+      });
+      const before = hussar.scheduler.turn;
+      const text = await serveOne(hussar, eagerClient());
+      const turns = hussar.scheduler.turn - before;
+      await hussar.close();
+      assert.equal(text.split("400\r\n").length - 1, chunks, "every chunk sent");
+      return turns;
+    };
+    const one = await turnsFor(1);
+    assert.equal(await turnsFor(16), one, "16 chunks and the end: one pump");
+    assert.equal(await turnsFor(17), one + 1, "the 17th chunk: a pump more, after a turn");
+  });
+
   it("still lets host tasks run while a producer that never waits streams to it", async () => {
     const chunk = new Uint8Array(16).fill(0x62);
     let produced = 0;
