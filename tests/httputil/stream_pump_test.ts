@@ -33,23 +33,29 @@ async function serveOne(
   return client.text();
 }
 
+/** Streams `chunks` chunks of 1 KiB to an eager client: what came back, and the scheduler turns taken. */
+async function streamed(chunks: number): Promise<{ text: string; turns: number }> {
+  const chunk = new Uint8Array(1024).fill(0x61);
+  async function* body(): AsyncIterable<Uint8Array> {
+    for (let i = 0; i < chunks; i++) yield chunk;
+  }
+  const hussar = new Hussar({
+    highWaterMark: 64 * 1024,
+    handler: httpHandler((): HttpResponse => ({ status: 200, body: body() })),
+  });
+  const before = hussar.scheduler.turn;
+  const text = await serveOne(hussar, eagerClient());
+  const turns = hussar.scheduler.turn - before;
+  await hussar.close();
+  assert.equal(text.split("400\r\n").length - 1, chunks, "every chunk sent");
+  assert.ok(text.endsWith("0\r\n\r\n"), "the last chunk sent");
+  return { text, turns };
+}
+
 describe("ResponseWriter: an async-iterable body to a client that keeps up", () => {
   it("writes a run of chunks with one scheduler turn, not one per chunk", async () => {
     const CHUNKS = 32;
-    const chunk = new Uint8Array(1024).fill(0x61);
-    async function* body(): AsyncIterable<Uint8Array> {
-      for (let i = 0; i < CHUNKS; i++) yield chunk;
-    }
-    const hussar = new Hussar({
-      highWaterMark: 64 * 1024,
-      handler: httpHandler((): HttpResponse => ({ status: 200, body: body() })),
-    });
-    const before = hussar.scheduler.turn;
-    const text = await serveOne(hussar, eagerClient());
-    const turns = hussar.scheduler.turn - before;
-    await hussar.close();
-    assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
-    assert.ok(text.endsWith("0\r\n\r\n"), "the last chunk sent");
+    const { turns } = await streamed(CHUNKS);
     assert.ok(
       turns <= CHUNKS / 4,
       `${turns} turns for ${CHUNKS} chunks (one each would be ${CHUNKS})`,
@@ -57,25 +63,9 @@ describe("ResponseWriter: an async-iterable body to a client that keeps up", () 
   });
 
   it("ends a body of one run's chunks (16) in that run: no turn more than a body of one chunk", async () => {
-    const turnsFor = async (chunks: number): Promise<number> => {
-      const chunk = new Uint8Array(1024).fill(0x63);
-      async function* body(): AsyncIterable<Uint8Array> {
-        for (let i = 0; i < chunks; i++) yield chunk;
-      }
-      const hussar = new Hussar({
-        highWaterMark: 64 * 1024,
-        handler: httpHandler((): HttpResponse => ({ status: 200, body: body() })),
-      });
-      const before = hussar.scheduler.turn;
-      const text = await serveOne(hussar, eagerClient());
-      const turns = hussar.scheduler.turn - before;
-      await hussar.close();
-      assert.equal(text.split("400\r\n").length - 1, chunks, "every chunk sent");
-      return turns;
-    };
-    const one = await turnsFor(1);
-    assert.equal(await turnsFor(16), one, "16 chunks and the end: one pump");
-    assert.equal(await turnsFor(17), one + 1, "the 17th chunk: a pump more, after a turn");
+    const { turns: one } = await streamed(1);
+    assert.equal((await streamed(16)).turns, one, "16 chunks and the end: one pump");
+    assert.equal((await streamed(17)).turns, one + 1, "the 17th chunk: a pump more, after a turn");
   });
 
   it("still lets host tasks run while a producer that never waits streams to it", async () => {
