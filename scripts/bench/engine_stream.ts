@@ -12,10 +12,11 @@
  *   bun scripts/bench/engine_stream.ts
  *   node .build/bench/esm/scripts/bench/engine_stream.js   (after the npm build)
  *
- * `--no-writev` gives the sink no gathered write, as on Bun (each buffer
- * then goes on its own, small ones joined). `--api=core` serves the core
- * API's app instead: an async generator of the 16 chunks (views of one
- * buffer, so the copy a fresh chunk costs is not measured), sent chunked.
+ * `--no-writev` gives the sink no gathered write, as a transport without
+ * one (each buffer then goes on its own, small ones joined). `--api=core`
+ * serves the core API's app instead: an async generator of the 16 chunks
+ * (views of one buffer, so the copy a fresh chunk costs is not measured),
+ * sent chunked.
  * Prints how the response was framed (`content-length` or `chunked`) and
  * the writes per response.
  *
