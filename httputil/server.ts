@@ -154,6 +154,7 @@ export function httpHandler(app: HttpApp, options: HttpServerOptions = {}): Huss
     keepAliveAdvertised: advertisedKeepAlive(common.keepAliveTimeoutMs),
     maxDrainBytes: options.maxDrainBytes ?? DEFAULT_HTTP_OPTIONS.maxDrainBytes,
     onError: options.onError ?? logTo(resolveLogger(options.logger)),
+    requestDeadlines: new RequestDeadlinesByScheduler(common.requestTimeoutMs),
   };
   return (conn) => new ServeLoop(conn, app, settings).asThreadBody();
 }
@@ -203,6 +204,7 @@ type Settings = HttpLimits & {
   keepAliveAdvertised: number | undefined;
   maxDrainBytes: number;
   onError: (error: unknown, request: IncomingRequest) => void;
+  requestDeadlines: RequestDeadlinesByScheduler;
 };
 
 const { PARKED, DONE } = Stepper;
@@ -231,6 +233,8 @@ class ServeLoop extends Stepper {
   /** What is left of the running exchange, when it had to wait. */
   #rest: AwayCall<Ended> | null = null;
   #state: "new" | "serving" | "idle" | "parked" | "done" = "new";
+  /** The running head's deadline is set already (from the connection's start). */
+  #headTimed = false;
 
   constructor(conn: Connection, app: HttpApp, settings: Settings) {
     super();
@@ -311,11 +315,19 @@ class ServeLoop extends Stepper {
           if (settings.requestTimeoutMs > 0) {
             this.#deadline = new RequestDeadline(
               conn,
-              getCurrentScheduler(),
-              settings.requestTimeoutMs,
+              settings.requestDeadlines.of(getCurrentScheduler()),
             );
           }
-          this.#state = "serving";
+          if (conn.bufferedInput === 0) {
+            // No byte yet (no negotiateHandler read ahead): the first wait is the idle one, in no
+            // generator frame, and the head is due `headersTimeoutMs` from now, not from its first byte.
+            this.#state = "idle";
+            conn.phase = "waiting";
+            conn.setDeadline(settings.headersTimeoutMs, "headers");
+            this.#headTimed = true;
+          } else {
+            this.#state = "serving";
+          }
           break;
         case "parked":
           conn[UNPARK]();
@@ -405,6 +417,8 @@ class ServeLoop extends Stepper {
   #exchange(): Rest {
     const conn = this.#conn;
     conn.phase = "waiting";
+    const headTimed = this.#headTimed;
+    this.#headTimed = false;
     let request: Incoming | null | undefined;
     try {
       request = requestNow(conn, this.#reading);
@@ -416,7 +430,7 @@ class ServeLoop extends Stepper {
     if (request !== undefined) return this.#serve(request);
     // The head is not all there: the client has `headersTimeoutMs` for it (a head read whole at
     // once needs no deadline; the one in force, if any, is cleared with the head read).
-    conn.setDeadline(this.#settings.headersTimeoutMs, "headers");
+    if (!headTimed) conn.setDeadline(this.#settings.headersTimeoutMs, "headers");
     return this.#waited();
   }
 
@@ -695,62 +709,169 @@ function advertisedKeepAlive(keepAliveTimeoutMs: number): number | undefined {
 }
 
 /**
- * A connection's `requestTimeoutMs`: one scheduler timer, armed when an app
- * first answers later (one that answers at once cannot overrun), kept armed
- * across exchanges and moved lazily (when it fires early it re-arms for the
- * current deadline), instead of a timer made and cancelled per request.
+ * The `requestTimeoutMs` of one handler's connections on one scheduler: a
+ * queue in due order under one scheduler timer, armed for the earliest. All
+ * have the same length and start in time order, so a deadline joins at the
+ * tail. A timer per connection cost each exchange whose app answers later
+ * (every `serve()` handler's Promise) a timer object, a closure, and a push
+ * and a pop in the scheduler's heap. An early timer (its deadline left)
+ * re-arms for the next.
+ */
+class RequestDeadlines {
+  readonly scheduler: Scheduler;
+  readonly ms: number;
+  #head: RequestDeadline | null = null;
+  #tail: RequestDeadline | null = null;
+  #timer: TimerHandle | null = null;
+  #timerDue = Infinity;
+  /** Connections that may queue a deadline: while any is open, an idle timer is left to fire. */
+  #open = 0;
+
+  constructor(scheduler: Scheduler, ms: number) {
+    this.scheduler = scheduler;
+    this.ms = ms;
+  }
+
+  /** A connection's deadline is made. */
+  opened(): void {
+    this.#open++;
+  }
+
+  /** A connection's deadline is gone for good. */
+  closed(deadline: RequestDeadline): void {
+    this.#open--;
+    this.remove(deadline);
+    this.#idle();
+  }
+
+  /** Queues `deadline` by its `due`. */
+  add(deadline: RequestDeadline): void {
+    let before = this.#tail;
+    // A later start never has an earlier due (the clock is read once per tick): no step back.
+    while (before !== null && before.due > deadline.due) before = before.prev;
+    deadline.prev = before;
+    deadline.next = before === null ? this.#head : before.next;
+    if (deadline.next === null) this.#tail = deadline;
+    else deadline.next.prev = deadline;
+    if (before === null) this.#head = deadline;
+    else before.next = deadline;
+    deadline.queued = true;
+    if (deadline.due < this.#timerDue) this.#arm(deadline.due);
+  }
+
+  /** Takes `deadline` out of the queue, if in it. */
+  remove(deadline: RequestDeadline): void {
+    if (!deadline.queued) return;
+    deadline.queued = false;
+    const { prev, next } = deadline;
+    if (prev === null) this.#head = next;
+    else prev.next = next;
+    if (next === null) this.#tail = prev;
+    else next.prev = prev;
+    deadline.prev = deadline.next = null;
+  }
+
+  /**
+   * Nothing left to time and no connection to time: the scheduler may go idle
+   * (run() resolves). Between a kept-alive connection's exchanges the timer
+   * stays, rather than one armed and cancelled per exchange; it fires early once.
+   */
+  #idle(): void {
+    if (this.#head === null && this.#open === 0 && this.#timer !== null) {
+      this.#timer.cancel();
+      this.#timer = null;
+      this.#timerDue = Infinity;
+    }
+  }
+
+  #arm(due: number): void {
+    this.#timer?.cancel();
+    this.#timerDue = due;
+    this.#timer = this.scheduler.setTimeout(Math.max(0, due - this.scheduler.now()), this.#fire);
+  }
+
+  #fire = (): void => {
+    this.#timer = null;
+    this.#timerDue = Infinity;
+    const now = this.scheduler.now();
+    for (let head = this.#head; head !== null && head.due <= now; head = this.#head) {
+      this.remove(head);
+      head.expire();
+    }
+    if (this.#head !== null && this.#head.due < this.#timerDue) this.#arm(this.#head.due);
+  };
+}
+
+/** Each scheduler's {@linkcode RequestDeadlines} of one handler (the last one's at hand). */
+class RequestDeadlinesByScheduler {
+  readonly #ms: number;
+  #last: RequestDeadlines | null = null;
+  readonly #all = new WeakMap<Scheduler, RequestDeadlines>();
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  of(scheduler: Scheduler): RequestDeadlines {
+    const last = this.#last;
+    if (last !== null && last.scheduler === scheduler) return last;
+    let queue = this.#all.get(scheduler);
+    if (queue === undefined) {
+      this.#all.set(scheduler, queue = new RequestDeadlines(scheduler, this.#ms));
+    }
+    return this.#last = queue;
+  }
+}
+
+/**
+ * A connection's `requestTimeoutMs`: queued in its handler's
+ * {@linkcode RequestDeadlines} when an app first answers later (one that
+ * answers at once cannot overrun), out of it once the app answered.
  */
 class RequestDeadline {
+  readonly #queue: RequestDeadlines;
   readonly #conn: Connection;
-  readonly #scheduler: Scheduler;
-  readonly #ms: number;
   /** When the running exchange's app is out of time; Infinity between exchanges. */
-  #due = Infinity;
+  due = Infinity;
   /** Output written before the exchange's response (see `requestTimedOut`). */
   #mark = 0;
-  #timer: TimerHandle | null = null;
+  /** Neighbours in the queue, while `queued`. */
+  prev: RequestDeadline | null = null;
+  next: RequestDeadline | null = null;
+  queued = false;
 
-  constructor(conn: Connection, scheduler: Scheduler, ms: number) {
+  constructor(conn: Connection, queue: RequestDeadlines) {
     this.#conn = conn;
-    this.#scheduler = scheduler;
-    this.#ms = ms;
+    this.#queue = queue;
+    queue.opened();
   }
 
   /** The app starts on a request; `mark` is the output written before its response. */
   start(mark: number): void {
     this.#mark = mark;
-    this.#due = this.#scheduler.now() + this.#ms;
+    this.due = this.#queue.scheduler.now() + this.#queue.ms;
   }
 
-  /** The app answers later: the timer runs from now on. */
+  /** The app answers later: its deadline is timed. */
   awaited(): void {
-    if (this.#timer === null) this.#arm();
+    if (!this.queued) this.#queue.add(this);
   }
 
   /** The app answered (or failed): no deadline until the next `start`. */
   stop(): void {
-    this.#due = Infinity;
+    this.due = Infinity;
+    this.#queue.remove(this);
   }
 
-  /** The connection is done: the timer goes. */
+  /** The connection is done. */
   dispose(): void {
-    this.#due = Infinity;
-    this.#timer?.cancel();
-    this.#timer = null;
+    this.due = Infinity;
+    this.#queue.closed(this);
   }
 
-  #arm(): void {
-    this.#timer = this.#scheduler.setTimeout(
-      Math.max(0, this.#due - this.#scheduler.now()),
-      () => this.#fire(),
-    );
-  }
-
-  #fire(): void {
-    this.#timer = null;
-    if (this.#due === Infinity) return;
-    if (this.#due > this.#scheduler.now()) return this.#arm();
-    this.#due = Infinity;
+  /** The queue's timer found the deadline passed. */
+  expire(): void {
+    this.due = Infinity;
     requestTimedOut(this.#conn, this.#mark);
   }
 }

@@ -16,6 +16,7 @@ import {
 import { Scheduler, sleep, VirtualClock } from "../../scheduler/mod.ts";
 import { FakeSource } from "../../sources/mod.ts";
 import { header, parseResponses } from "../_http.ts";
+import { until } from "../_until.ts";
 
 async function exchange(
   app: HttpApp,
@@ -140,6 +141,42 @@ describe("requestTimeoutMs", () => {
     assert.equal(await timersAfter("/later"), 2);
     client.end();
     await hussar.whenEmpty();
+    await hussar.close();
+    await hussar.scheduler.run();
+    assert.equal(hussar.scheduler.timerCount, 0, "timers left");
+  });
+
+  it("times every connection's app with one timer, each to its own deadline", async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const hussar = new Hussar({
+      scheduler: new Scheduler({ clock }),
+      handler: httpHandler(() => new Promise<never>(() => {}), { requestTimeoutMs: 1000 }),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const answered: number[] = [];
+    const clients = [];
+    for (let i = 0; i < 8; i++) {
+      const client = source.connect();
+      client.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+      clients.push(client);
+      void client.readText().then((text) => {
+        answered.push(parseResponses(text)[0]?.status === 503 ? clock.now() : -1);
+      });
+      await until(() => hussar.connectionCount === i + 1, 5000, "the connection");
+      await new Promise((resolve) => setTimeout(resolve, 10)); // its app is called
+      clock.advance(100);
+    }
+    // The core's deadlines hold one timer; the request timeouts one more (not one per connection).
+    assert.equal(hussar.scheduler.timerCount, 2);
+    for (let at = 900; at <= 1700; at += 100) {
+      clock.advance(at - clock.now()); // to 900, 1000, ..., 1700
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual(answered, [1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700]);
+    // The apps never answer: the core ends their threads after its grace period.
+    clock.advance(60_000);
+    await until(() => hussar.connectionCount === 0, 5000, "the connections gone");
     await hussar.close();
     await hussar.scheduler.run();
     assert.equal(hussar.scheduler.timerCount, 0, "timers left");

@@ -1,6 +1,6 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
-import { Hussar } from "../../core/mod.ts";
+import { Connection, Hussar } from "../../core/mod.ts";
 import {
   type HttpApp,
   httpHandler,
@@ -13,6 +13,7 @@ import { type FakeClient, FakeSource } from "../../sources/mod.ts";
 import { answersTo, header, parseResponses } from "../_http.ts";
 import { recordingTransport } from "../_recording_transport.ts";
 import { directSinkOf } from "../../internal/direct_io.ts";
+import { until } from "../_until.ts";
 
 interface Server {
   hussar: Hussar;
@@ -761,6 +762,49 @@ describe("httpHandler: deadlines", () => {
     assert.equal(parseResponses(text)[0].status, 408);
     assert.equal(server.clock.now(), 3000);
     await server.finish();
+  });
+
+  /** A server on a clock that moves only when told, and a client whose connection's thread has parked. */
+  async function parkedClient() {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const hussar = new Hussar({
+      scheduler: new Scheduler({ clock }),
+      handler: httpHandler(hello, { headersTimeoutMs: 3000 }),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const client = source.connect();
+    await until(() => hussar.connectionCount === 1, 5000, "the connection's thread");
+    await new Promise((resolve) => setTimeout(resolve, 20)); // it runs to its first wait
+    return { clock, hussar, client };
+  }
+
+  it("times a new connection's head from its start, not from its first byte", async () => {
+    const { clock, hussar, client } = await parkedClient();
+    clock.advance(2000);
+    client.write("GET / HTTP/1.1\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    clock.advance(1000);
+    assert.equal(parseResponses(await client.readText())[0].status, 408);
+    await hussar.close();
+  });
+
+  it("waits for a new connection's first bytes without a generator (Connection.read)", async () => {
+    const read = Connection.prototype.read;
+    let reads = 0;
+    Connection.prototype.read = function () {
+      reads++;
+      return read.call(this);
+    };
+    try {
+      const { hussar, client } = await parkedClient();
+      client.write(GET("/", "Connection: close\r\n"));
+      assert.equal(parseResponses(await client.readText())[0].status, 200);
+      assert.equal(reads, 0);
+      await hussar.close();
+    } finally {
+      Connection.prototype.read = read;
+    }
   });
 
   it("closes a connection that never sends a byte, without a response", async () => {
