@@ -148,30 +148,31 @@ describe("requestTimeoutMs", () => {
 
   it("times every connection's app with one timer, each to its own deadline", async () => {
     const clock = new VirtualClock({ autoAdvance: false });
+    let called = 0;
     const hussar = new Hussar({
       scheduler: new Scheduler({ clock }),
-      handler: httpHandler(() => new Promise<never>(() => {}), { requestTimeoutMs: 1000 }),
+      handler: httpHandler(() => {
+        called++;
+        return new Promise<never>(() => {});
+      }, { requestTimeoutMs: 1000 }),
     });
     const source = new FakeSource();
     hussar.attachSource(source);
     const answered: number[] = [];
-    const clients = [];
     for (let i = 0; i < 8; i++) {
       const client = source.connect();
       client.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-      clients.push(client);
       void client.readText().then((text) => {
         answered.push(parseResponses(text)[0]?.status === 503 ? clock.now() : -1);
       });
-      await until(() => hussar.connectionCount === i + 1, 5000, "the connection");
-      await new Promise((resolve) => setTimeout(resolve, 10)); // its app is called
+      await until(() => called === i + 1, 5000, "the app called"); // at 0, 100, ..., 700
       clock.advance(100);
     }
-    // The core's deadlines hold one timer; the request timeouts one more (not one per connection).
-    assert.equal(hussar.scheduler.timerCount, 2);
-    for (let at = 900; at <= 1700; at += 100) {
-      clock.advance(at - clock.now()); // to 900, 1000, ..., 1700
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    // At most the core's deadlines' timer and the request timeouts' one: not one per connection.
+    assert.ok(hussar.scheduler.timerCount <= 2, `${hussar.scheduler.timerCount} timers`);
+    for (let at = 1000; at <= 1700; at += 100) {
+      clock.advance(at - clock.now()); // to 1000, 1100, ..., 1700: one more answer each
+      await until(() => answered.length === (at - 900) / 100, 5000, `the answer due at ${at}`);
     }
     assert.deepEqual(answered, [1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700]);
     // The apps never answer: the core ends their threads after its grace period.

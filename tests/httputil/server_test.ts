@@ -774,8 +774,9 @@ describe("httpHandler: deadlines", () => {
     const source = new FakeSource();
     hussar.attachSource(source);
     const client = source.connect();
-    await until(() => hussar.connectionCount === 1, 5000, "the connection's thread");
-    await new Promise((resolve) => setTimeout(resolve, 20)); // it runs to its first wait
+    // Its thread ran to its first wait (the phase is set in the same step).
+    const waiting = () => [...hussar.descriptors()].some((d) => d.connection.phase === "waiting");
+    await until(waiting, 5000, "the connection's thread waiting");
     return { clock, hussar, client };
   }
 
@@ -783,7 +784,8 @@ describe("httpHandler: deadlines", () => {
     const { clock, hussar, client } = await parkedClient();
     clock.advance(2000);
     client.write("GET / HTTP/1.1\r\n");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const reading = () => [...hussar.descriptors()].some((d) => d.connection.phase === "headers");
+    await until(reading, 5000, "the partial head read");
     clock.advance(1000);
     assert.equal(parseResponses(await client.readText())[0].status, 408);
     await hussar.close();
