@@ -1,4 +1,5 @@
-import type { Scheduler, TimerHandle } from "../scheduler/mod.ts";
+import type { Scheduler } from "../scheduler/mod.ts";
+import { EarliestTimer } from "../internal/earliest_timer.ts";
 import type { Descriptor } from "./descriptor.ts";
 import { DEADLINE_AT, DEADLINE_DUE } from "./_slots.ts";
 
@@ -17,14 +18,14 @@ export class DeadlineHeap {
   readonly #scheduler: Scheduler;
   readonly #onDue: (descriptor: Descriptor) => void;
   readonly #items: Descriptor[] = [];
-  #timer: TimerHandle | null = null;
-  #timerDue = Infinity;
+  readonly #timer: EarliestTimer;
   #firing = false;
 
   /** `onDue` gets each descriptor that comes up, already out of the heap. */
   constructor(scheduler: Scheduler, onDue: (descriptor: Descriptor) => void) {
     this.#scheduler = scheduler;
     this.#onDue = onDue;
+    this.#timer = new EarliestTimer(scheduler, this.#fire);
   }
 
   /** Makes `descriptor` come up at `due`, unless it comes up earlier already. */
@@ -41,7 +42,7 @@ export class DeadlineHeap {
     } else {
       return;
     }
-    if (due < this.#timerDue && !this.#firing) this.#arm(due);
+    if (due < this.#timer.due && !this.#firing) this.#timer.arm(due);
   }
 
   /** Takes `descriptor` out (it will not come up). */
@@ -59,22 +60,10 @@ export class DeadlineHeap {
       this.#up(last[DEADLINE_AT]);
     }
     // Nothing left to time: the scheduler may go idle (run() resolves).
-    if (items.length === 0 && this.#timer !== null) {
-      this.#timer.cancel();
-      this.#timer = null;
-      this.#timerDue = Infinity;
-    }
-  }
-
-  #arm(due: number): void {
-    this.#timer?.cancel();
-    this.#timerDue = due;
-    this.#timer = this.#scheduler.setTimeout(Math.max(0, due - this.#scheduler.now()), this.#fire);
+    if (items.length === 0) this.#timer.clear();
   }
 
   #fire = (): void => {
-    this.#timer = null;
-    this.#timerDue = Infinity;
     const items = this.#items;
     const now = this.#scheduler.now();
     this.#firing = true;
@@ -86,7 +75,7 @@ export class DeadlineHeap {
       }
     } finally {
       this.#firing = false;
-      if (items.length > 0) this.#arm(items[0][DEADLINE_DUE]);
+      if (items.length > 0) this.#timer.arm(items[0][DEADLINE_DUE]);
     }
   };
 

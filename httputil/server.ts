@@ -9,9 +9,9 @@ import {
   type Signal,
   Stepper,
   type ThreadYield,
-  type TimerHandle,
   wait,
 } from "../scheduler/mod.ts";
+import { EarliestTimer } from "../internal/earliest_timer.ts";
 import { PARK_INPUT, UNPARK } from "../internal/connection_slots.ts";
 import { type BodyReader, DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { MADE_BODY, PREFETCH } from "./_body_slots.ts";
@@ -722,14 +722,14 @@ class RequestDeadlines {
   readonly ms: number;
   #head: RequestDeadline | null = null;
   #tail: RequestDeadline | null = null;
-  #timer: TimerHandle | null = null;
-  #timerDue = Infinity;
+  readonly #timer: EarliestTimer;
   /** Connections that may queue a deadline: while any is open, an idle timer is left to fire. */
   #open = 0;
 
   constructor(scheduler: Scheduler, ms: number) {
     this.scheduler = scheduler;
     this.ms = ms;
+    this.#timer = new EarliestTimer(scheduler, this.#fire);
   }
 
   /** A connection's deadline is made. */
@@ -756,7 +756,7 @@ class RequestDeadlines {
     if (before === null) this.#head = deadline;
     else before.next = deadline;
     deadline.queued = true;
-    if (deadline.due < this.#timerDue) this.#arm(deadline.due);
+    if (deadline.due < this.#timer.due) this.#timer.arm(deadline.due);
   }
 
   /** Takes `deadline` out of the queue, if in it. */
@@ -777,28 +777,16 @@ class RequestDeadlines {
    * stays, rather than one armed and cancelled per exchange; it fires early once.
    */
   #idle(): void {
-    if (this.#head === null && this.#open === 0 && this.#timer !== null) {
-      this.#timer.cancel();
-      this.#timer = null;
-      this.#timerDue = Infinity;
-    }
-  }
-
-  #arm(due: number): void {
-    this.#timer?.cancel();
-    this.#timerDue = due;
-    this.#timer = this.scheduler.setTimeout(Math.max(0, due - this.scheduler.now()), this.#fire);
+    if (this.#head === null && this.#open === 0) this.#timer.clear();
   }
 
   #fire = (): void => {
-    this.#timer = null;
-    this.#timerDue = Infinity;
     const now = this.scheduler.now();
     for (let head = this.#head; head !== null && head.due <= now; head = this.#head) {
       this.remove(head);
       head.expire();
     }
-    if (this.#head !== null && this.#head.due < this.#timerDue) this.#arm(this.#head.due);
+    if (this.#head !== null && this.#head.due < this.#timer.due) this.#timer.arm(this.#head.due);
   };
 }
 
