@@ -343,10 +343,11 @@ export class Connection {
    * can only mean the client gave up (as Deno.serve, Bun.serve, node:http
    * and Go read a half-close), and off once the whole response is queued.
    *
-   * The read starts once the host's current task is over, and only if the
-   * watch is still on: an exchange answered meanwhile (most are) makes no
-   * read that its close would then cancel (on Deno, a rejected op and an
-   * error object per connection).
+   * The read starts once the host's current task is over (and after the
+   * scheduler's tick in the task that starts it, which may answer the
+   * exchange), and only if the watch is still on: an exchange answered
+   * meanwhile (most are) makes no read that its close would then cancel (on
+   * Deno, a rejected op and an error object per connection).
    */
   watchPeerEnd(on: boolean): void {
     this.#peerEndAborts = on;

@@ -32,6 +32,8 @@ export const PUSH_SETTLED: unique symbol = Symbol("hussar.pushSettled");
 /**
  * `Scheduler`: calls a task in a later host task, the one the scheduler's
  * next tick runs in when a tick is asked for meanwhile (one `setImmediate`
- * for both). It runs no turn by itself, nor delays a Promise's wake-back.
+ * for both), after that tick: threads whose Promises settled since (their
+ * wake-backs deferred to the tick once the microtask ticks' budget ran out)
+ * resume first. It runs no turn by itself, nor delays a Promise's wake-back.
  */
 export const AFTER_TASK: unique symbol = Symbol("hussar.afterTask");

@@ -504,24 +504,19 @@ export class Scheduler {
   }
 
   #tick = (): void => {
+    this.#immediateQueued = false;
     const tasks = this.#afterTask;
-    if (tasks.length > 0) {
-      this.#afterTask = [];
-      let ran = false;
-      try {
-        for (const task of tasks) task();
-        ran = true;
-      } finally {
-        // A tick asked for by a task runs below, in this host task; a task queued by one, in a
-        // later one (as does the tick if a task threw).
-        this.#immediateQueued = false;
-        if (this.#afterTask.length > 0 || (!ran && this.#tickScheduled)) this.#queueImmediate();
-      }
-    } else this.#immediateQueued = false;
-    if (!this.#tickScheduled) return;
-    this.#tickScheduled = false;
-    this.#microBudget = MICRO_TICKS;
-    this.#runTicks();
+    if (tasks.length > 0) this.#afterTask = [];
+    try {
+      if (!this.#tickScheduled) return;
+      this.#tickScheduled = false;
+      this.#microBudget = MICRO_TICKS;
+      this.#runTicks();
+    } finally {
+      // After the tick: what it resumes (Promises settled since the task that asked) runs
+      // first, so a task that checks whether work still waits sees it done.
+      for (const task of tasks) task();
+    }
   };
 
   /**

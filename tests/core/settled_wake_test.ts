@@ -20,13 +20,17 @@ function promiseTransport(settles: boolean): {
   /** Answers the pending read with `chunk`, from a Promise reaction. */
   deliver(chunk: Uint8Array): void;
   writes: Uint8Array[];
+  /** Reads the connection started. */
+  reads(): number;
 } {
   let reader: DirectReader | null = null;
   let asked: (() => void) | null = null;
+  let reads = 0;
   const writes: Uint8Array[] = [];
   const source = {
     settles,
     read(to: DirectReader): void {
+      reads++;
       reader = to;
       asked?.();
       asked = null;
@@ -49,6 +53,7 @@ function promiseTransport(settles: boolean): {
       void Promise.resolve().then(() => to[ON_CHUNK](chunk));
     },
     writes,
+    reads: () => reads,
   };
 }
 
@@ -141,6 +146,34 @@ describe("Connection: a wake-back from a Promise-based read", () => {
     answer({ status: 200, body: "hi" });
     await new Promise((resolve) => setImmediate(resolve)); // its thread resumes before this
     assert.equal(first.writes.length, 1, "the exchange answered");
+    await hussar.close();
+  });
+
+  it("starts no watch for an exchange whose app answered before the host task, its wake-back taken by a tick", async () => {
+    const first = promiseTransport(true);
+    const second = promiseTransport(true);
+    let answer!: (response: { status: number; body: string }) => void;
+    let called!: () => void;
+    const appCalled = new Promise<void>((resolve) => (called = resolve));
+    const hussar = new Hussar({
+      handler: httpHandler(() => {
+        called();
+        return new Promise((resolve) => (answer = resolve));
+      }),
+    });
+    hussar.addConnection(first.transport);
+    await first.reading();
+    first.deliver(encode("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+    await appCalled; // the exchange waits for its app: its watch is to start after this task
+    // As under churn: an accepted connection asks for a tick, which then takes the wake-back of
+    // an app that answers meanwhile (no microtask tick while one is coming).
+    hussar.addConnection(second.transport);
+    answer({ status: 200, body: "hi" });
+    await second.reading(); // the tick ran
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(first.writes.length, 1, "the exchange answered");
+    // A watch's read here would be cancelled by the close (on Deno, a rejected op and an error).
+    assert.equal(first.reads(), 1, "the head's read alone");
     await hussar.close();
   });
 });

@@ -590,7 +590,7 @@ describe("Scheduler: kill and pending Promises", () => {
 });
 
 describe("Scheduler: tasks after the host task (AFTER_TASK)", () => {
-  it("runs a task in the host task of the next tick, before its turn, with one setImmediate for both", async () => {
+  it("runs a task in the host task of the next tick, after its turn, with one setImmediate for both", async () => {
     const scheduler = new Scheduler();
     const order: string[] = [];
     const thread = scheduler.spawn(function* () {
@@ -604,8 +604,25 @@ describe("Scheduler: tasks after the host task (AFTER_TASK)", () => {
       scheduler.push({ target: thread, kind: "go" });
       await thread.finished;
     });
-    assert.deepEqual(order, ["same task", "task", "turn"]);
+    assert.deepEqual(order, ["same task", "turn", "task"]);
     assert.equal(hostTasks, 1);
+  });
+
+  it("runs a task queued during that tick in a later host task", async () => {
+    const scheduler = new Scheduler();
+    const order: string[] = [];
+    const thread = scheduler.spawn(function* () {
+      yield;
+      scheduler[AFTER_TASK](() => order.push("task of the turn"));
+      order.push("turn");
+    });
+    await scheduler.run(); // the thread parks
+    scheduler[AFTER_TASK](() => order.push("task"));
+    scheduler.push({ target: thread, kind: "go" });
+    await new Promise((done) => setImmediate(done)); // queued after the tick's setImmediate
+    assert.deepEqual(order, ["turn", "task"]);
+    await new Promise((done) => setImmediate(done));
+    assert.deepEqual(order, ["turn", "task", "task of the turn"]);
   });
 
   it("does not hold back a thread whose Promise settles meanwhile (it resumes in the microtask checkpoint)", async () => {
