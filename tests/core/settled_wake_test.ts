@@ -88,6 +88,28 @@ async function firstAfterDelivery(settles: boolean): Promise<string[]> {
   return order;
 }
 
+/**
+ * A server whose app answers when the test calls `answer`, its first
+ * connection added and reading; `second` is a connection to add.
+ */
+async function appAnsweringLater() {
+  const first = promiseTransport(true);
+  const second = promiseTransport(true);
+  let answered!: (response: { status: number; body: string }) => void;
+  let called!: () => void;
+  const appCalled = new Promise<void>((resolve) => (called = resolve));
+  const hussar = new Hussar({
+    handler: httpHandler(() => {
+      called();
+      return new Promise((resolve) => (answered = resolve));
+    }),
+  });
+  hussar.addConnection(first.transport);
+  await first.reading();
+  const answer = (response: { status: number; body: string }): void => answered(response);
+  return { first, second, hussar, appCalled, answer };
+}
+
 describe("Connection: a wake-back from a Promise-based read", () => {
   it("resumes the thread in the same microtask checkpoint when the source says its reads settle", async () => {
     assert.deepEqual(await firstAfterDelivery(true), ["read 3", "host task"]);
@@ -118,19 +140,7 @@ describe("Connection: a wake-back from a Promise-based read", () => {
   });
 
   it("starts the watch for the peer's end of an exchange answered later in the host task of the scheduler's next tick", async () => {
-    const first = promiseTransport(true);
-    const second = promiseTransport(true);
-    let answer!: (response: { status: number; body: string }) => void;
-    let called!: () => void;
-    const appCalled = new Promise<void>((resolve) => (called = resolve));
-    const hussar = new Hussar({
-      handler: httpHandler(() => {
-        called();
-        return new Promise((resolve) => (answer = resolve));
-      }),
-    });
-    hussar.addConnection(first.transport);
-    await first.reading();
+    const { first, second, hussar, appCalled, answer } = await appAnsweringLater();
     const hostTasks = await countHostTasks(async () => {
       first.deliver(GET);
       await appCalled; // the exchange waits for its app: its watch is to start after this task
@@ -150,19 +160,7 @@ describe("Connection: a wake-back from a Promise-based read", () => {
   });
 
   it("starts no watch for an exchange whose app answered before the host task, its wake-back taken by a tick", async () => {
-    const first = promiseTransport(true);
-    const second = promiseTransport(true);
-    let answer!: (response: { status: number; body: string }) => void;
-    let called!: () => void;
-    const appCalled = new Promise<void>((resolve) => (called = resolve));
-    const hussar = new Hussar({
-      handler: httpHandler(() => {
-        called();
-        return new Promise((resolve) => (answer = resolve));
-      }),
-    });
-    hussar.addConnection(first.transport);
-    await first.reading();
+    const { first, second, hussar, appCalled, answer } = await appAnsweringLater();
     first.deliver(encode("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
     await appCalled; // the exchange waits for its app: its watch is to start after this task
     // As under churn: an accepted connection asks for a tick, which then takes the wake-back of
