@@ -114,6 +114,30 @@ describe("DenoConnTransport: read buffers", () => {
     assert.equal(new TextDecoder().decode(full), "x".repeat(2048));
   });
 
+  it("copies a read out without `slice`, which zeroes the new memory before copying into it", async () => {
+    const fake = fakeConn();
+    const slice = Uint8Array.prototype.slice;
+    let sliced = 0;
+    Uint8Array.prototype.slice = function (this: Uint8Array, ...args: [number?, number?]) {
+      if (fake.reads.some((buffer) => buffer.buffer === this.buffer)) sliced++;
+      return slice.apply(this, args);
+    };
+    let chunk: Uint8Array;
+    try {
+      chunk = await readOnce(fake, "y".repeat(2048));
+    } finally {
+      Uint8Array.prototype.slice = slice;
+    }
+    assert.equal(sliced, 0, "no read buffer sliced");
+    assert.notEqual(chunk.buffer, fake.reads[0].buffer, "a copy, not the buffer read into");
+    assert.equal(
+      chunk.byteLength,
+      chunk.buffer.byteLength,
+      "a buffer of its own, as long as the read",
+    );
+    assert.equal(new TextDecoder().decode(chunk), "y".repeat(2048));
+  });
+
   it("reads a large body into one buffer, grown while reads fill it, and copies each chunk out", async () => {
     const fake = fakeConn();
     const source = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
