@@ -183,20 +183,32 @@ describe("serve() in worker mode speaks HTTP/2", () => {
   });
 
   it("applies the limits in the worker as in single-thread mode: maxBodyBytes, requestTimeoutMs", async () => {
-    let reason = "";
-    const server = await start(async (request) => {
-      if (request.method === "POST") return new Response(`${(await request.text()).length}`);
-      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
-      reason = (request.signal.reason as Error).message;
-      return new Response("too late");
-    }, { ...WORKERS, maxBodyBytes: 1000, requestTimeoutMs: 300 });
-    const client = connect(`http://127.0.0.1:${server.port}`);
+    // Two servers: a request timeout short enough to wait out here would also cut off the POSTs
+    // of the first on a busy machine.
+    const bodies = await start(
+      async (request) => new Response(`${(await request.text()).length}`),
+      { ...WORKERS, maxBodyBytes: 1000 },
+    );
+    let client = connect(`http://127.0.0.1:${bodies.port}`);
     try {
       const small = await request(client, { ":method": "POST", ":path": "/" }, "x".repeat(1000));
       assert.deepEqual([small.status, small.body], [200, "1000"]);
       // The length is known only as DATA arrives: the handler reads, the session refuses.
       const large = await request(client, { ":method": "POST", ":path": "/" }, "x".repeat(5000));
       assert.equal(large.status, 413);
+    } finally {
+      await closeClient(client);
+    }
+    await workersHoldNothing(bodies);
+
+    let reason = "";
+    const timed = await start(async (request) => {
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      reason = (request.signal.reason as Error).message;
+      return new Response("too late");
+    }, { ...WORKERS, requestTimeoutMs: 300 });
+    client = connect(`http://127.0.0.1:${timed.port}`);
+    try {
       const slow = await request(client, { ":path": "/slow" });
       assert.deepEqual([slow.status, slow.body], [503, "request handler timed out\n"]);
       await until(() => reason !== "", 10_000, "the handler's signal to abort");
@@ -204,7 +216,7 @@ describe("serve() in worker mode speaks HTTP/2", () => {
     } finally {
       await closeClient(client);
     }
-    await workersHoldNothing(server);
+    await workersHoldNothing(timed);
   });
 
   it("beyond maxInFlight a stream waits for a slot; one reset while it waits gives its place up", async () => {
