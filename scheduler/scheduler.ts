@@ -505,8 +505,10 @@ export class Scheduler {
 
   #tick = (): void => {
     this.#immediateQueued = false;
-    const tasks = this.#afterTask;
-    if (tasks.length > 0) this.#afterTask = [];
+    // The tasks queued before this host task; one queued by the tick goes to a fresh list,
+    // for the host task it queues.
+    const tasks = this.#afterTask.length > 0 ? this.#afterTask : null;
+    if (tasks !== null) this.#afterTask = [];
     try {
       if (!this.#tickScheduled) return;
       this.#tickScheduled = false;
@@ -515,7 +517,7 @@ export class Scheduler {
     } finally {
       // After the tick: what it resumes (Promises settled since the task that asked) runs
       // first, so a task that checks whether work still waits sees it done.
-      for (const task of tasks) task();
+      if (tasks !== null) { for (const task of tasks) task(); }
     }
   };
 

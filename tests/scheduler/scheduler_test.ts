@@ -625,6 +625,23 @@ describe("Scheduler: tasks after the host task (AFTER_TASK)", () => {
     assert.deepEqual(order, ["turn", "task", "task of the turn"]);
   });
 
+  it("runs a task queued during a tick that had none once, in a later host task", async () => {
+    const scheduler = new Scheduler();
+    let ran = 0;
+    const thread = scheduler.spawn(function* () {
+      yield;
+      scheduler[AFTER_TASK](() => ran++);
+    });
+    await scheduler.run(); // the thread parks
+    scheduler.push({ target: thread, kind: "go" });
+    await new Promise((done) => setImmediate(done)); // queued after the tick's setImmediate
+    assert.equal(ran, 0, "not in the tick's own host task");
+    await new Promise((done) => setImmediate(done));
+    assert.equal(ran, 1);
+    await new Promise((done) => setImmediate(done));
+    assert.equal(ran, 1, "once");
+  });
+
   it("does not hold back a thread whose Promise settles meanwhile (it resumes in the microtask checkpoint)", async () => {
     const scheduler = new Scheduler();
     const order: string[] = [];
