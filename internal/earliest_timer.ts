@@ -21,11 +21,6 @@ export class EarliestTimer {
     this.#fire = fire;
   }
 
-  /** Whether it is armed. */
-  get armed(): boolean {
-    return this.#timer !== null;
-  }
-
   /** Arms it for `due` (in the scheduler's time), instead of when it was armed for. */
   arm(due: number): void {
     this.#timer?.cancel();
