@@ -108,7 +108,7 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   onDrain(): void {
     for (let unsent = this.#unsent; unsent !== null; unsent = this.#unsent) {
       const written = this.#socket.write(unsent);
-      if (written < 0) return this.#settleWrite(this.#failure ?? new Error("connection closed"));
+      if (written < 0) return this.#settleWrite(this.#closedError());
       if (written < unsent.length) {
         this.#unsent = unsent.subarray(written);
         return;
@@ -144,15 +144,15 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
       this.#input.fail(this.#failure);
     }
     // An Error (and its stack) only for a write still waiting: every closing connection comes here.
-    if (this.#sent !== null) this.#settleWrite(this.#failure ?? new Error("connection closed"));
+    if (this.#sent !== null) this.#settleWrite(this.#closedError());
   }
 
   /** Output sink: as much as the kernel takes now, the rest on `drain`. */
   write(chunk: Uint8Array): Promise<void> | void {
-    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    if (this.#closed) throw this.#closedError();
     const written = this.#socket.write(chunk);
     if (written === chunk.length) return;
-    if (written < 0) throw this.#failure ?? new Error("connection closed");
+    if (written < 0) throw this.#closedError();
     return this.#afterDrain(chunk.subarray(written));
   }
 
@@ -164,7 +164,7 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
    * buffers given (the shared one is free again once this returns).
    */
   writev(chunks: readonly Uint8Array[]): Promise<void> | void {
-    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    if (this.#closed) throw this.#closedError();
     const socket = this.#socket;
     let written = 0;
     for (let from = 0; from < chunks.length;) {
@@ -183,7 +183,7 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
         size = chunks[from].length;
         taken = socket.write(chunks[from]);
       }
-      if (taken < 0) throw this.#failure ?? new Error("connection closed");
+      if (taken < 0) throw this.#closedError();
       written += taken;
       if (taken < size) return this.#afterPartial(chunks, written);
       from = to;
@@ -205,6 +205,11 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
     return new Promise((resolve, reject) => (this.#sent = { resolve, reject }));
   }
 
+  /** What a write on the closed socket fails with: why it closed, if known. */
+  #closedError(): unknown {
+    return this.#failure ?? new Error("connection closed");
+  }
+
   #settleWrite(error: unknown): void {
     const sent = this.#sent;
     this.#unsent = null;
@@ -218,7 +223,7 @@ export class BunSocketTransport implements Transport, PushSocketControl, SocketS
   /** Output sink: our FIN. */
   end(): void {
     // Every write has resolved, so every byte is with the kernel.
-    if (this.#closed) throw this.#failure ?? new Error("connection closed");
+    if (this.#closed) throw this.#closedError();
     this.#writeDone = true;
     if (this.#input.open) {
       this.#socket.shutdown(); // FIN, and keep reading
