@@ -141,6 +141,8 @@ export class Connection {
   #parked: Thread | null = null;
   /** The parked thread waits for output to leave (`flush`, `drain`), not for input. */
   #parkedOnOutput = false;
+  /** The parked thread reads a request body on its way (`[PARK_INPUT](true)`). */
+  #parkedOnBody = false;
   #wakeQueued = false;
   /** The last wake-back signal pushed, reused for the next one to the same thread. */
   #wakeSignal: Signal | null = null;
@@ -286,9 +288,10 @@ export class Connection {
    * @internal `read()`'s wait, for a thread that parks in a frame of its own
    * (see `internal/connection_slots.ts`): it yields next, then calls `[UNPARK]()`.
    */
-  [PARK_INPUT](): void {
+  [PARK_INPUT](body = false): void {
     this.requireWakeback();
     this.#park(false);
+    this.#parkedOnBody = body;
   }
 
   /** @internal The thread parked by `[PARK_INPUT]()` resumed, or is being killed. */
@@ -629,6 +632,7 @@ export class Connection {
   /** The parked thread resumed (or is being killed). */
   #unpark(): void {
     this.#parked = null;
+    this.#parkedOnBody = false;
     this.#wakeQueued = false;
   }
 
@@ -671,14 +675,17 @@ export class Connection {
       return;
     }
     const source = this.#source;
-    // Served in the socket callback's own task only after an exchange that streamed: a
-    // checkpoint of its own per request would cost every small one a scheduler run more.
+    // A body's reader resumes in this callback's checkpoint, before the socket's next chunk
+    // (Node reads several per poll): a host task later, that chunk would wait and pause the
+    // socket. A request is served in the callback's own task only after an exchange that
+    // streamed: a checkpoint of its own per request would cost every small one a scheduler run.
+    const body = this.#parkedOnBody;
     let ownTask = false;
     if (source.ownTask === true) {
-      ownTask = this.#bytesWritten - this.#writtenAtRead >= OWN_TASK_AFTER;
+      ownTask = body || this.#bytesWritten - this.#writtenAtRead >= OWN_TASK_AFTER;
       this.#writtenAtRead = this.#bytesWritten;
     }
-    this.#notify(true, ownTask || source.settles === true, ownTask);
+    this.#notify(true, ownTask || body || source.settles === true, ownTask);
   }
 
   /** @internal The transport's read failed. */

@@ -130,7 +130,7 @@ export class BodyReader {
       if (piece !== undefined) return piece;
       this.#armIdle();
       // Parked in this frame, not in `conn.read()`'s: one generator fewer per chunk waited for.
-      this.#conn[PARK_INPUT]();
+      this.#conn[PARK_INPUT](true);
       this.#reading = true;
       try {
         yield;
@@ -344,7 +344,8 @@ export class BodyReader {
     if (chunk === null) throw new HttpError(400, "connection ended before the body was complete");
     if (this.#decoder === null) {
       const take = Math.min(this.#remaining, chunk.length);
-      this.#pieces().push(chunk.subarray(0, take));
+      // The chunk itself when all of it is body (most of an upload's): no view made per chunk.
+      this.#pieces().push(take === chunk.length ? chunk : chunk.subarray(0, take));
       this.#remaining -= take;
       if (take < chunk.length) this.#conn.unread(chunk.subarray(take));
       if (this.#remaining === 0) this.#done = true;

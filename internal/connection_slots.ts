@@ -10,7 +10,10 @@
 /**
  * `Connection`: asks for a wake-back when input comes and marks the running
  * thread parked on the connection; the thread yields next, and once resumed
- * (or killed) calls `UNPARK`, then takes what came with `readNow()`.
+ * (or killed) calls `UNPARK`, then takes what came with `readNow()`. With
+ * `true` the thread reads a request body: a chunk resumes it in the
+ * microtask checkpoint of the callback that brought it (a Promise reaction,
+ * a socket callback), not in the scheduler's next host task.
  */
 export const PARK_INPUT: unique symbol = Symbol("hussar.parkInput");
 /** `Connection`: the thread parked with `PARK_INPUT` resumed (or is being killed). */

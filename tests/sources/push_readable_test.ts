@@ -13,6 +13,7 @@ import {
   ON_READ_ERROR,
 } from "../../internal/direct_io.ts";
 import { Hussar } from "../../core/mod.ts";
+import { httpHandler, type IncomingRequest } from "../../httputil/mod.ts";
 import type { Transport } from "../../core/transport.ts";
 import { Scheduler } from "../../scheduler/mod.ts";
 import { until } from "../_until.ts";
@@ -151,8 +152,8 @@ describe("PushReadable", () => {
   });
 });
 
-/** A transport whose input is `input` (read directly) and whose output is dropped. */
-function pushTransport(input: PushReadable): Transport {
+/** A transport whose input is `input` (read directly) and whose output goes to `output` (or nowhere). */
+function pushTransport(input: PushReadable, output?: (chunk: Uint8Array) => void): Transport {
   const address = { transport: "memory", hostname: "", port: 0 } as const;
   return {
     info: { remoteAddr: address, localAddr: address, tls: false },
@@ -163,7 +164,7 @@ function pushTransport(input: PushReadable): Transport {
       throw new Error("written directly");
     },
     [DIRECT_SOURCE]: () => input.direct(),
-    [DIRECT_SINK]: () => ({ write() {}, end() {}, abort() {} }),
+    [DIRECT_SINK]: () => ({ write: (chunk: Uint8Array) => output?.(chunk), end() {}, abort() {} }),
   } as Transport;
 }
 
@@ -195,5 +196,67 @@ describe("PushReadable under a connection", () => {
     await hussar.close();
     assert.deepEqual(got, ["a", "b", "c", "d"]);
     assert.equal(bytesRead, 4);
+  });
+
+  it("a body's reader resumes in the checkpoint of the socket callback that brought its chunk: back-to-back chunks never pause the socket", async () => {
+    // A socket given paused (Node), whose host hands it several chunks per poll, each callback
+    // followed by its microtasks: a reader woken a host task later lets the next 64 KiB wait,
+    // which pauses the socket until then (a pause and a resume, system calls, per two chunks).
+    const CHUNK = 64 * 1024;
+    const CHUNKS = 8;
+    const calls: string[] = [];
+    let paused = true;
+    const socket = {
+      pause: () => void (calls.push("pause"), paused = true),
+      resume: () => void (calls.push("resume"), paused = false),
+      cancelled: () => void calls.push("cancelled"),
+    };
+    let answer = "";
+    let total = 0;
+    let reading = false;
+    const hussar = new Hussar({
+      handler: httpHandler(function* (request: IncomingRequest) {
+        reading = true; // and parks in its first read, in this turn
+        for (
+          let part = yield* request.body.read();
+          part !== null;
+          part = yield* request.body.read()
+        ) {
+          total += part.length;
+        }
+        return { status: 200, body: String(total) };
+      }),
+    });
+    const input = new PushReadable(socket);
+    hussar.addConnection(
+      pushTransport(input, (chunk) => (answer += new TextDecoder().decode(chunk))),
+    );
+    await until(() => !paused, 5000, "the first read resumes the socket");
+    input.push(
+      bytes(
+        `POST /upload HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: ${
+          CHUNK * CHUNKS
+        }\r\n\r\n`,
+      ),
+    );
+    await until(() => reading, 5000, "the app reads the body");
+    calls.length = 0;
+    let sent = 0;
+    let flowing: string[] = [];
+    while (sent < CHUNKS) {
+      // One poll of the host loop: chunks while the socket flows, each callback's microtasks after it.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      while (!paused && sent < CHUNKS) {
+        input.push(new Uint8Array(CHUNK));
+        // Before the app, which has it all with the last chunk, answers and closes.
+        if (++sent === CHUNKS) flowing = calls.slice();
+        for (let i = 0; i < 8; i++) await Promise.resolve();
+      }
+    }
+    assert.deepEqual(flowing, [], "never paused nor resumed while the body flowed");
+    await until(() => answer.endsWith(String(CHUNK * CHUNKS)), 5000, "the answer");
+    assert.equal(total, CHUNK * CHUNKS);
+    await hussar.whenEmpty();
+    await hussar.close();
   });
 });
