@@ -258,6 +258,8 @@ export class ResponseWriter {
   #head: Uint8Array | null = null;
   /** The step a pump took after its run, for the next pump to write (see `#pump`). */
   #carried: IteratorResult<Uint8Array> | null = null;
+  /** The producer's step a pump asked for and left unsettled, for the next pump to await. */
+  #pending: Promise<IteratorResult<Uint8Array>> | null = null;
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -412,24 +414,35 @@ export class ResponseWriter {
         if (this.#head !== null && this.#conn.isAlive()) this.#writeHead();
       }
     }
-    yield* this.end();
+    // A pump that saw the end wrote it with the last chunk.
+    if (!this.#ended) this.#finish();
+    yield* this.#settle();
   }
 
   /**
-   * Writes chunks as the producer settles them, outside the thread's turns
-   * (each sent at once: no turn's end flushes it), while the connection
-   * stays at or under its high-water mark; `true` once the body is done,
-   * `false` when the client is behind or after `PUMP_RUN` chunks, so that a
-   * producer and a sink that never wait still let the host loop run.
+   * Writes chunks as the producer settles them, outside the thread's turns,
+   * while the connection stays at or under its high-water mark; `true` once
+   * the body is done, `false` when the client is behind or after `PUMP_RUN`
+   * chunks, so that a producer and a sink that never wait still let the host
+   * loop run. A chunk waits for the producer's next step while it settles
+   * within {@linkcode STEP_WAIT_MICROTASKS}, so that the body's end leaves
+   * with its last chunk (a write less per response, as node:http's
+   * `end(chunk)`); the producer is thus asked for one chunk ahead of the
+   * client, never more.
    */
   async #pump(iterator: AsyncIterator<Uint8Array>): Promise<boolean> {
     const conn = this.#conn;
     let step = this.#carried;
-    this.#carried = null;
+    let pending = this.#pending;
+    this.#carried = this.#pending = null;
     for (let run = 0;; run++) {
       if (step === null) {
-        const next = iterator.next();
-        if (this.#head !== null) await this.#headAfter(next);
+        let next = pending;
+        pending = null;
+        if (next === null) {
+          next = iterator.next();
+          if (this.#head !== null) await this.#headAfter(next);
+        }
         step = await next;
       }
       if (step.done || !this.#piping) return true;
@@ -443,25 +456,32 @@ export class ResponseWriter {
       if (!(chunk instanceof Uint8Array)) {
         throw new TypeError("a response stream must yield Uint8Array chunks");
       }
+      // Held while the producer's next step comes: written now, it would leave in a microtask.
+      const next = iterator.next();
+      step = await settledSoon(next);
+      if (!this.#piping) return true;
       this.write(chunk);
+      // The body's end goes with its last chunk.
+      if (step !== null && step.done) this.#finish();
       conn[FLUSH_NOW]();
-      if (!conn.flushed()) return false;
-      step = null;
+      if (step !== null && step.done) return true;
+      if (step === null) pending = next;
+      if (!conn.flushed()) {
+        this.#carried = step;
+        this.#pending = pending;
+        return false;
+      }
     }
   }
 
   /**
    * Holds the head for the first chunk while `next` settles within
-   * {@linkcode HEAD_WAIT_MICROTASKS}, so that both leave in one write (on
+   * {@linkcode STEP_WAIT_MICROTASKS}, so that both leave in one write (on
    * Bun, a `sendto` less per response); else sends it alone now: a producer
    * that waits (an event stream) does not keep its client from the head.
    */
-  async #headAfter(next: Promise<unknown>): Promise<void> {
-    let settled = false;
-    const done = (): void => void (settled = true);
-    next.then(done, done);
-    for (let left = HEAD_WAIT_MICROTASKS; !settled && left > 0; left--) await undefined;
-    if (settled || this.#head === null || !this.#piping) return;
+  async #headAfter(next: Promise<IteratorResult<Uint8Array>>): Promise<void> {
+    if ((await settledSoon(next)) !== null || this.#head === null || !this.#piping) return;
     this.#writeHead();
     this.#conn[FLUSH_NOW]();
   }
@@ -482,11 +502,23 @@ export class ResponseWriter {
 /** Chunks a pump writes before its thread takes a turn (see `ResponseWriter#pump`). */
 const PUMP_RUN = 16;
 /**
- * Microtasks a streamed body's first chunk gets to come before its head
- * leaves alone: an async generator's first `yield` and a `ReadableStream`'s
- * first read settle in 2, its async iterator's in 3-4 (Deno, Bun, Node).
+ * Microtasks a streamed body's next step gets to come before what waits for
+ * it (the head, the chunk before) leaves alone: an async generator's `yield`
+ * and a `ReadableStream`'s read settle in 2, its async iterator's in 3-4
+ * (Deno, Bun, Node).
  */
-const HEAD_WAIT_MICROTASKS = 8;
+const STEP_WAIT_MICROTASKS = 8;
+
+/**
+ * What `next` settles with, if within {@linkcode STEP_WAIT_MICROTASKS};
+ * else `null` (still pending, or failed: awaiting `next` then throws).
+ */
+async function settledSoon<T extends object>(next: PromiseLike<T>): Promise<T | null> {
+  let result: T | null = null;
+  next.then((value) => void (result = value), () => {});
+  for (let left = STEP_WAIT_MICROTASKS; result === null && left > 0; left--) await undefined;
+  return result;
+}
 
 function streamIterator(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
   const reader = stream.getReader();
