@@ -270,9 +270,10 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
   /**
    * Output sink: several buffers. Deno has no gathered write, so the small
    * buffers in front of a large one (a chunk's size line, a response head)
-   * are copied with it into a scratch buffer while one is free: one write
-   * per chunk of a chunked body, as `Deno.serve` does, not two. Otherwise
-   * the small ones are joined and the large one goes on its own.
+   * are copied with it into a scratch buffer while one is free, and those
+   * after it (a chunked body's end) while they fit: one write per chunk of a
+   * chunked body, the last included, as `Deno.serve` does. Otherwise the
+   * small ones are joined and the large one goes on its own.
    */
   async writev(chunks: readonly Uint8Array[]): Promise<void> {
     for (let start = 0; start < chunks.length;) {
@@ -293,8 +294,17 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
         start = end;
         continue;
       }
+      // Small buffers after the large one (a chunked body's end) join it too, while they fit.
+      let last = end + 1;
+      size += chunks[end].length;
+      while (
+        last < chunks.length && chunks[last].length < WRITE_ALONE_BYTES &&
+        size + chunks[last].length <= SCRATCH_BYTES
+      ) {
+        size += chunks[last++].length;
+      }
       size = 0;
-      for (; start <= end; start++) {
+      for (; start < last; start++) {
         scratch.set(chunks[start], size);
         size += chunks[start].length;
       }
