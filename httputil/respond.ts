@@ -260,6 +260,9 @@ export class ResponseWriter {
   #carried: IteratorResult<Uint8Array> | null = null;
   /** The producer's step a pump asked for and left unsettled, for the next pump to await. */
   #pending: Promise<IteratorResult<Uint8Array>> | null = null;
+  /** The step `#lookAhead` watches for, once settled (one closure per writer, not per chunk). */
+  #ahead: IteratorResult<Uint8Array> | null = null;
+  readonly #landAhead = (step: IteratorResult<Uint8Array>): void => void (this.#ahead = step);
 
   /** @internal Use {@linkcode respondOn}. */
   constructor(
@@ -457,8 +460,11 @@ export class ResponseWriter {
         throw new TypeError("a response stream must yield Uint8Array chunks");
       }
       // Held while the producer's next step comes: written now, it would leave in a microtask.
-      const next = iterator.next();
-      step = await settledSoon(next);
+      const next = this.#lookAhead(iterator.next());
+      for (let left = STEP_WAIT_MICROTASKS; this.#ahead === null && left > 0; left--) {
+        await undefined;
+      }
+      step = this.#ahead as IteratorResult<Uint8Array> | null;
       if (!this.#piping) return true;
       this.write(chunk);
       // The body's end goes with its last chunk.
@@ -475,13 +481,30 @@ export class ResponseWriter {
   }
 
   /**
+   * Watches `next`: `#ahead` is what it settled with, `null` while pending
+   * (or failed: awaiting `next` then throws). Every earlier step watched has
+   * settled (and been awaited) by now, so none lands here late.
+   */
+  #lookAhead(
+    next: Promise<IteratorResult<Uint8Array>>,
+  ): Promise<IteratorResult<Uint8Array>> {
+    this.#ahead = null;
+    next.then(this.#landAhead, ignore);
+    return next;
+  }
+
+  /**
    * Holds the head for the first chunk while `next` settles within
    * {@linkcode STEP_WAIT_MICROTASKS}, so that both leave in one write (on
    * Bun, a `sendto` less per response); else sends it alone now: a producer
    * that waits (an event stream) does not keep its client from the head.
    */
   async #headAfter(next: Promise<IteratorResult<Uint8Array>>): Promise<void> {
-    if ((await settledSoon(next)) !== null || this.#head === null || !this.#piping) return;
+    this.#lookAhead(next);
+    for (let left = STEP_WAIT_MICROTASKS; this.#ahead === null && left > 0; left--) {
+      await undefined;
+    }
+    if (this.#ahead !== null || this.#head === null || !this.#piping) return;
     this.#writeHead();
     this.#conn[FLUSH_NOW]();
   }
@@ -509,16 +532,7 @@ const PUMP_RUN = 16;
  */
 const STEP_WAIT_MICROTASKS = 8;
 
-/**
- * What `next` settles with, if within {@linkcode STEP_WAIT_MICROTASKS};
- * else `null` (still pending, or failed: awaiting `next` then throws).
- */
-async function settledSoon<T extends object>(next: PromiseLike<T>): Promise<T | null> {
-  let result: T | null = null;
-  next.then((value) => void (result = value), () => {});
-  for (let left = STEP_WAIT_MICROTASKS; result === null && left > 0; left--) await undefined;
-  return result;
-}
+function ignore(): void {}
 
 function streamIterator(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
   const reader = stream.getReader();
