@@ -6,6 +6,7 @@ import {
   type AwayCall,
   getCurrentScheduler,
   type Scheduler,
+  type SettledSignal,
   type Signal,
   Stepper,
   type ThreadYield,
@@ -498,9 +499,12 @@ class ServeLoop extends Stepper {
     let response: HttpResponse | void;
     try {
       try {
-        // Waited for here, with no generator of its own in between (`isResponse` said which).
+        // Waited for here, with no generator of its own in between (`isResponse` said which):
+        // the Promise yielded as `wait` would, without `wait`'s generator and its steps.
         if (typeof (result as PromiseLike<unknown>).then === "function") {
-          response = yield* wait(result as PromiseLike<HttpResponse | void>);
+          const settled = (yield result as PromiseLike<HttpResponse | void>) as SettledSignal;
+          if (!settled.ok) throw settled.error;
+          response = settled.value as HttpResponse | void;
         } else if (typeof (result as Generator).throw === "function") {
           response = yield* result as Generator<ThreadYield, HttpResponse | void, Signal>;
         } else {

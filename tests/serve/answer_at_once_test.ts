@@ -108,6 +108,74 @@ describe("serve: a handler's answer given at once", () => {
   });
 });
 
+describe("serve: a handler's answer given later", () => {
+  /** A `PromiseLike` that is no Promise, answering `value` on a later task. */
+  const thenable = (value: unknown): PromiseLike<Response> => ({
+    then(resolve?: ((value: never) => unknown) | null) {
+      setTimeout(() => resolve?.(value as never), 0);
+      return this as unknown as PromiseLike<never>;
+    },
+  });
+
+  it("adopts a thenable's Response, and takes one of something else to onError", async () => {
+    const reasons: unknown[] = [];
+    let calls = 0;
+    const { statuses, bodies } = await serveGets(
+      () => thenable(++calls === 1 ? new Response("from a thenable") : 42) as Promise<Response>,
+      2,
+      (error) => {
+        reasons.push(error);
+        return new Response("onError's", { status: 502 });
+      },
+    );
+    assert.deepEqual(statuses, [200, 502]);
+    assert.deepEqual(bodies, ["from a thenable", "onError's"]);
+    assert.match((reasons[0] as Error).message, /must return a Response, not \[object Number\]/);
+  });
+
+  it("takes a Promise fulfilled later with no Response, or rejected later, to onError", async () => {
+    const reasons: unknown[] = [];
+    let calls = 0;
+    const { statuses } = await serveGets(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (++calls === 1) throw new Error("later");
+        return null as unknown as Response;
+      },
+      2,
+      (error) => {
+        reasons.push(error);
+        return new Response("onError's", { status: 502 });
+      },
+    );
+    assert.deepEqual(statuses, [502, 502]);
+    assert.equal((reasons[0] as Error).message, "later");
+    assert.match((reasons[1] as Error).message, /must return a Response, not \[object Null\]/);
+  });
+
+  it("takes a Promise whose `constructor` throws to onError, as `await` would", async () => {
+    const reasons: unknown[] = [];
+    const { statuses } = await serveGets(
+      () => {
+        const promise = new Promise<Response>(() => {});
+        Object.defineProperty(promise, "constructor", {
+          get() {
+            throw new Error("no constructor");
+          },
+        });
+        return promise;
+      },
+      1,
+      (error) => {
+        reasons.push(error);
+        return new Response("onError's", { status: 502 });
+      },
+    );
+    assert.deepEqual(statuses, [502]);
+    assert.equal((reasons[0] as Error).message, "no constructor");
+  });
+});
+
 describe("serve: what an exchange makes", () => {
   it("makes no body reader for a request without a body", async () => {
     const app = fetchApp(() => new Response("ok"));
