@@ -47,6 +47,14 @@ async function serveGets(
   };
 }
 
+/** An `onError` that notes each error in `reasons` and answers 502. */
+function recordingOnError(reasons: unknown[]): (error: unknown) => Response {
+  return (error) => {
+    reasons.push(error);
+    return new Response("onError's", { status: 502 });
+  };
+}
+
 describe("serve: a handler's answer given at once", () => {
   it("is written without waiting for a Promise when the handler returns a Response", async () => {
     let calls = 0;
@@ -77,10 +85,7 @@ describe("serve: a handler's answer given at once", () => {
     const { bodies, statuses } = await serveGets(
       () => Promise.reject(new Response("not an answer")),
       2,
-      (error) => {
-        reasons.push(error);
-        return new Response("onError's", { status: 502 });
-      },
+      recordingOnError(reasons),
     );
     assert.deepEqual(statuses, [502, 502]);
     assert.deepEqual(bodies, ["onError's", "onError's"]);
@@ -97,10 +102,7 @@ describe("serve: a handler's answer given at once", () => {
         return "text" as unknown as Response;
       },
       2,
-      (error) => {
-        reasons.push(error);
-        return new Response("onError's", { status: 502 });
-      },
+      recordingOnError(reasons),
     );
     assert.deepEqual(statuses, [502, 502]);
     assert.equal((reasons[0] as Error).message, "at once");
@@ -123,10 +125,7 @@ describe("serve: a handler's answer given later", () => {
     const { statuses, bodies } = await serveGets(
       () => thenable(++calls === 1 ? new Response("from a thenable") : 42) as Promise<Response>,
       2,
-      (error) => {
-        reasons.push(error);
-        return new Response("onError's", { status: 502 });
-      },
+      recordingOnError(reasons),
     );
     assert.deepEqual(statuses, [200, 502]);
     assert.deepEqual(bodies, ["from a thenable", "onError's"]);
@@ -143,10 +142,7 @@ describe("serve: a handler's answer given later", () => {
         return null as unknown as Response;
       },
       2,
-      (error) => {
-        reasons.push(error);
-        return new Response("onError's", { status: 502 });
-      },
+      recordingOnError(reasons),
     );
     assert.deepEqual(statuses, [502, 502]);
     assert.equal((reasons[0] as Error).message, "later");
@@ -166,10 +162,7 @@ describe("serve: a handler's answer given later", () => {
         return promise;
       },
       1,
-      (error) => {
-        reasons.push(error);
-        return new Response("onError's", { status: 502 });
-      },
+      recordingOnError(reasons),
     );
     assert.deepEqual(statuses, [502]);
     assert.equal((reasons[0] as Error).message, "no constructor");
