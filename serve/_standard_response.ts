@@ -263,6 +263,27 @@ function lazyResponse(Native: ResponseClass, Standard: ResponseClass): TextClass
 }
 
 /**
+ * Deno's own field of a `Response` made with a string alone: that string
+ * until anything reads the body (`body`, `bodyUsed`, `text()`, `clone()`
+ * ...), which turns it into a stream and the field into `null`. Found by its
+ * description and checked once at load; `undefined` elsewhere, or if it does
+ * not behave so.
+ */
+const LAZY_BODY: symbol | undefined = "Deno" in globalThis ? lazyBodyField() : undefined;
+
+type Lazy = Response & Record<symbol, unknown>;
+
+function lazyBodyField(): symbol | undefined {
+  const probe = new globalThis.Response("x") as Lazy;
+  const field = Object.getOwnPropertySymbols(probe).find((key) =>
+    key.description === "lazy static body"
+  );
+  if (field === undefined || probe[field] !== "x") return undefined;
+  void probe.bodyUsed;
+  return probe[field] === "x" ? undefined : field;
+}
+
+/**
  * The string `response` was made with, or `undefined` if it was made
  * otherwise or its body was read (then its stream says what is left).
  * Taking it counts as reading the body: a `Response` the server has sent
@@ -270,7 +291,10 @@ function lazyResponse(Native: ResponseClass, Standard: ResponseClass): TextClass
  */
 export function takeStringBody(response: Response): string | undefined {
   const body = (response as Remembered)[STRING_BODY];
-  if (body === undefined || response.bodyUsed) return undefined;
+  if (body === undefined) return undefined;
+  // Deno's `bodyUsed` makes the body a stream (its bytes encoded): skipped while it is untouched.
+  const untouched = LAZY_BODY !== undefined && (response as Lazy)[LAZY_BODY] === body;
+  if (!untouched && response.bodyUsed) return undefined;
   if (body === SENT) throw new TypeError("the Response's body is already used");
   (response as Remembered)[STRING_BODY] = SENT;
   return body;
