@@ -79,7 +79,7 @@ export function buildRequest(
   try {
     // A GET without a body needs no init (converting one costs), and the fields go in one by one:
     // cheaper than an init's list of pairs on Node and Bun, the same on Deno. A template (Deno)
-    // is copied with `signal: null`, else the copy would follow the template's signal.
+    // is copied so that the copy follows no signal of the template's (`FROM_TEMPLATE`).
     const input = requestInput(url);
     const request = method === "GET" && body === null
       ? signalledRequest(input, input === url ? undefined : FROM_TEMPLATE, client)

@@ -5,9 +5,18 @@
  * accessors survive every minor collection until a full one. A bare
  * `new Request(url)` loop then promotes a tenth of what it allocates and the
  * young generation grows to its maximum (`scripts/bench/request_footprint.ts`:
- * 153 MiB of RSS where 54 do). `new Request(template, { signal: null })` copies the
- * template's inner request as a plain object instead, parses no URL, and with
- * `signal: null` follows no signal: nothing of it outlives the exchange.
+ * 153 MiB of RSS where 54 do). `new Request(template)` copies the
+ * template's inner request as a plain object instead, and parses no URL:
+ * nothing of it outlives the exchange.
+ *
+ * A copy follows the template's signal (a dependent signal, the dearest part
+ * of a `Request`) unless the template has none. Deno's `request.signal` is
+ * `null` when its signal field is, and a template's is set so (the field
+ * found by its description, checked once at load), so copies are made with
+ * no init. Without that field, a copy is made with `{ signal: null }`: an
+ * init Deno converts member by member, and whose presence makes it append
+ * the copied fields again one by one (2.7 µs more per copy, docs/benchmarks.md,
+ * "serve()'s churn on Deno, twelfth round").
  *
  * A URL gets a template the second time it is seen among recent ones, so
  * URLs seen once cost one map entry; the map is emptied when full.
@@ -22,16 +31,41 @@ const MAX_URLS = 256;
 /** Longer URLs get no template: they are seldom repeated, and would make the map large. */
 const MAX_URL_LENGTH = 512;
 
+type Fields = Record<symbol, unknown>;
+
 /**
- * The init that copies a template and follows none of its signal; the
- * runtime converts it into a dictionary of its own each time.
+ * Deno's own field of a `Request` that holds its signal, if it behaves as
+ * this module expects (a symbol described `signalCache` whose `null` makes
+ * `request.signal` `null`, and a copy of such a request has a signal of its
+ * own that follows nothing), else `undefined`.
  */
-export const FROM_TEMPLATE: RequestInit = { signal: null };
+export const SIGNAL_FIELD: symbol | undefined = TEMPLATES === null ? undefined : signalField();
+
+function signalField(): symbol | undefined {
+  const probe = new Request("http://localhost/");
+  const field = Object.getOwnPropertySymbols(probe).find((key) =>
+    key.description === "signalCache"
+  );
+  if (field === undefined) return undefined;
+  (probe as unknown as Fields)[field] = null;
+  if (probe.signal !== null) return undefined;
+  const signal = new Request(probe).signal;
+  return signal instanceof AbortSignal && !signal.aborted ? field : undefined;
+}
+
+/**
+ * The init that copies a template and follows none of its signal: none if
+ * the template has no signal (see the module notes), else `{ signal: null }`.
+ */
+export const FROM_TEMPLATE: RequestInit | undefined = SIGNAL_FIELD === undefined
+  ? { signal: null }
+  : undefined;
 
 /**
  * The template `Request` for `url` if it was seen recently, else `url`
- * (always `url` off Deno). Build the request with `signal: null` in its init
- * when given a template. Throws as `new Request(url)` does on a bad URL.
+ * (always `url` off Deno). Build the request with {@linkcode FROM_TEMPLATE}
+ * as its init when given a template (or with `signal: null` in an init of
+ * its own). Throws as `new Request(url)` does on a bad URL.
  */
 export function requestInput(url: string): string | Request {
   if (TEMPLATES === null || url.length > MAX_URL_LENGTH) return url;
@@ -43,6 +77,7 @@ export function requestInput(url: string): string | Request {
   }
   if (template !== null) return template;
   const made = new Request(url);
+  if (SIGNAL_FIELD !== undefined) (made as unknown as Fields)[SIGNAL_FIELD] = null;
   TEMPLATES.set(url, made);
   return made;
 }

@@ -1,0 +1,121 @@
+/**
+ * What `serve()` asks of the runtime's Fetch objects per exchange. A
+ * `Response` made with a string is sent as that string without asking the
+ * runtime's `bodyUsed` where that would make its body a stream (Deno), and
+ * a body read before it is sent is still refused. On Deno, a URL's template
+ * `Request` has no signal, so its copies are made with no init (see
+ * serve/_request_template.ts) and follow no signal of its.
+ */
+import { describe, it } from "../_testing.ts";
+import assert from "node:assert/strict";
+import { Hussar } from "../../core/mod.ts";
+import { httpHandler } from "../../httputil/mod.ts";
+import { fetchApp } from "../../serve/fetch_app.ts";
+import type { FetchHandler } from "../../serve/mod.ts";
+import { FROM_TEMPLATE, requestInput } from "../../serve/_request_template.ts";
+import { FakeSource } from "../../sources/mod.ts";
+import { parseResponses } from "../_http.ts";
+
+const DENO = "Deno" in globalThis;
+const BUN = "Bun" in globalThis;
+
+/** Serves `count` GETs of `path` on one connection (the last asks to close); the responses. */
+async function serveGets(
+  handler: FetchHandler,
+  count: number,
+  path = "/",
+): Promise<{ status: number; body: string }[]> {
+  const hussar = new Hussar({
+    handler: httpHandler(fetchApp(handler, { logger: false }), { logger: false }),
+  });
+  const source = new FakeSource();
+  hussar.attachSource(source);
+  const client = source.connect();
+  const get = `GET ${path} HTTP/1.1\r\nHost: h\r\n`;
+  client.write(`${get}\r\n`.repeat(count - 1) + `${get}Connection: close\r\n\r\n`);
+  const responses = parseResponses(await client.readText());
+  await hussar.whenEmpty();
+  await hussar.close();
+  return responses.map(({ status, body }) => ({ status, body }));
+}
+
+/**
+ * Runs `body` with the runtime's `Response.prototype.bodyUsed` counted; the
+ * count, or `null` where the getter cannot be replaced (Bun).
+ */
+async function countingBodyUsed(body: () => Promise<void>): Promise<number | null> {
+  const prototype = Response.prototype;
+  const own = Object.getOwnPropertyDescriptor(prototype, "bodyUsed")!;
+  if (!own.configurable) {
+    await body();
+    return null;
+  }
+  let reads = 0;
+  Object.defineProperty(prototype, "bodyUsed", {
+    ...own,
+    get(this: Response): boolean {
+      reads++;
+      return own.get!.call(this);
+    },
+  });
+  try {
+    await body();
+  } finally {
+    Object.defineProperty(prototype, "bodyUsed", own);
+  }
+  return reads;
+}
+
+describe("serve: the Fetch objects of an exchange", () => {
+  it("sends a string body without asking the runtime's bodyUsed (Deno, Node)", async () => {
+    let responses: { status: number; body: string }[] = [];
+    const reads = await countingBodyUsed(async () => {
+      responses = await serveGets(() => new Response("hello"), 3);
+    });
+    assert.deepEqual(responses, Array(3).fill({ status: 200, body: "hello" }));
+    // Deno's `bodyUsed` makes the body a stream; Node's lazy responses answer it themselves.
+    assert.equal(reads, BUN ? null : 0);
+  });
+
+  it("refuses a string body read before it is sent, or sent twice", async () => {
+    const sent = new Response("once");
+    assert.deepEqual(await serveGets(() => sent, 1), [{ status: 200, body: "once" }]);
+    assert.equal((await serveGets(() => sent, 1))[0].status, 500);
+    const read = await serveGets(async () => {
+      const response = new Response("read");
+      await response.text();
+      return response;
+    }, 1);
+    assert.equal(read[0].status, 500);
+  });
+
+  it("copies a URL's template with no init on Deno, following no signal of the template's", async () => {
+    const url = `http://h/template-${Math.random()}`;
+    assert.equal(requestInput(url), url); // seen once: no template
+    const template = requestInput(url);
+    if (!DENO) {
+      assert.equal(template, url);
+      return;
+    }
+    assert.ok(template instanceof Request);
+    assert.equal(FROM_TEMPLATE, undefined);
+    assert.equal(template.signal, null);
+    const copy = new Request(template);
+    assert.equal(copy.url, url);
+    assert.ok(copy.signal instanceof AbortSignal);
+    assert.equal(copy.signal.aborted, false);
+    // And through serve(): every request to the URL is its own, its signal the exchange's.
+    const seen: [string, boolean, string | null][] = [];
+    const responses = await serveGets(
+      (request) => {
+        seen.push([request.url, request.signal.aborted, request.headers.get("host")]);
+        request.headers.set("host", "changed"); // must not reach the next request
+        return new Response("ok");
+      },
+      3,
+      "/copied",
+    );
+    assert.deepEqual(responses.map(({ status }) => status), [200, 200, 200]);
+    assert.deepEqual(seen, Array(3).fill(["http://h/copied", false, "h"]));
+  });
+});
