@@ -13,7 +13,7 @@ import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
-import { FROM_TEMPLATE, requestInput } from "./_request_template.ts";
+import { FROM_TEMPLATE, getInput, hasFields, requestInput } from "./_request_template.ts";
 import { resolveBody, SizedBody } from "./_response_body.ts";
 import {
   type Fields,
@@ -80,8 +80,10 @@ export function buildRequest(
     // A GET without a body needs no init (converting one costs), and the fields go in one by one:
     // cheaper than an init's list of pairs on Node and Bun, the same on Deno. A template (Deno)
     // is copied so that the copy follows no signal of the template's (`FROM_TEMPLATE`).
-    const input = requestInput(url);
-    const request = method === "GET" && body === null
+    const get = method === "GET" && body === null;
+    // A GET's template may have its fields too (Deno: `getInput`), then none is appended.
+    const input = get && headers instanceof HeaderList ? getInput(url, headers) : requestInput(url);
+    const request = get
       ? signalledRequest(input, input === url ? undefined : FROM_TEMPLATE, client)
       // Node's fetch requires `duplex` for a streamed body (and takes it for bytes).
       : signalledRequest(
@@ -89,6 +91,7 @@ export function buildRequest(
         { method, body, duplex: "half", signal: null } as RequestInit,
         client,
       );
+    if (hasFields(input)) return request;
     const fields = request.headers;
     if (headers instanceof HeaderList) headers.forEach(appendField, fields);
     else for (const [name, value] of headers) fields.append(name, value);

@@ -23,13 +23,28 @@
  *
  * @module
  */
+import type { HeaderList } from "../httputil/headers.ts";
 
-/** Recent URLs: `null` once seen, then their template. Only on Deno (elsewhere a copy costs more). */
-const TEMPLATES = "Deno" in globalThis ? new Map<string, Request | null>() : null;
+/**
+ * A URL's templates: its own, and one with the fields of the URL's last GET
+ * head once that head came twice running (see {@linkcode getInput}).
+ */
+class Entry {
+  /** The fields of the URL's last GET head, names and values in turn. */
+  fields: string[] | null = null;
+  /** The template with `fields`, once they came twice running. */
+  full: Request | null = null;
+  constructor(readonly bare: Request) {}
+}
+
+/** Recent URLs: `null` once seen, then their templates. Only on Deno (elsewhere a copy costs more). */
+const TEMPLATES = "Deno" in globalThis ? new Map<string, Entry | null>() : null;
 /** Recent URLs kept at most: templates are small (~1 KiB with a short URL). */
 const MAX_URLS = 256;
 /** Longer URLs get no template: they are seldom repeated, and would make the map large. */
 const MAX_URL_LENGTH = 512;
+/** A head with more fields gets no template with them (they are kept, and compared each time). */
+const MAX_FIELDS = 32;
 
 type Fields = Record<symbol, unknown>;
 
@@ -68,16 +83,93 @@ export const FROM_TEMPLATE: RequestInit | undefined = SIGNAL_FIELD === undefined
  * its own). Throws as `new Request(url)` does on a bad URL.
  */
 export function requestInput(url: string): string | Request {
-  if (TEMPLATES === null || url.length > MAX_URL_LENGTH) return url;
-  const template = TEMPLATES.get(url);
-  if (template === undefined) {
+  return entryOf(url)?.bare ?? url;
+}
+
+/**
+ * {@linkcode requestInput} for a GET without a body whose fields are
+ * `headers`: the template that has these fields too if the URL's last GET
+ * head had the same ones (see {@linkcode hasFields}); a copy of it made
+ * with {@linkcode FROM_TEMPLATE} is the request, no field appended. A head
+ * whose fields differ from the last one's is remembered in their stead.
+ */
+export function getInput(url: string, headers: HeaderList): string | Request {
+  const entry = entryOf(url);
+  if (entry === null) return url;
+  const fields = entry.fields;
+  if (fields !== null && sameFields(headers, fields)) {
+    return entry.full ??= withFields(entry.bare, headers);
+  }
+  entry.full = null;
+  entry.fields = headers.size > MAX_FIELDS ? null : fieldList(headers);
+  return entry.bare;
+}
+
+/** Set on a template that has its head's fields. */
+const HAS_FIELDS = Symbol("hussar.hasFields");
+
+/** Whether `input` (from {@linkcode getInput}) has the head's fields: none to append. */
+export function hasFields(input: string | Request): boolean {
+  return (input as unknown as Fields)[HAS_FIELDS] === true;
+}
+
+function entryOf(url: string): Entry | null {
+  if (TEMPLATES === null || url.length > MAX_URL_LENGTH) return null;
+  const entry = TEMPLATES.get(url);
+  if (entry === undefined) {
     if (TEMPLATES.size >= MAX_URLS) TEMPLATES.clear();
     TEMPLATES.set(url, null);
-    return url;
+    return null;
   }
-  if (template !== null) return template;
-  const made = new Request(url);
-  if (SIGNAL_FIELD !== undefined) (made as unknown as Fields)[SIGNAL_FIELD] = null;
+  if (entry !== null) return entry;
+  const made = new Entry(template(url));
   TEMPLATES.set(url, made);
   return made;
+}
+
+/** A template of `input` (a URL, or a template to copy), with no signal where it can have none. */
+function template(input: string | Request): Request {
+  const made = new Request(input, FROM_TEMPLATE);
+  if (SIGNAL_FIELD !== undefined) (made as unknown as Fields)[SIGNAL_FIELD] = null;
+  return made;
+}
+
+function withFields(bare: Request, headers: HeaderList): Request {
+  const made = template(bare);
+  headers.forEach(appendField, made.headers);
+  (made as unknown as Fields)[HAS_FIELDS] = true;
+  return made;
+}
+
+function appendField(this: Headers, value: string, name: string): void {
+  this.append(name, value);
+}
+
+function fieldList(headers: HeaderList): string[] {
+  const list: string[] = [];
+  headers.forEach(pushField, list);
+  return list;
+}
+
+function pushField(this: string[], value: string, name: string): void {
+  this.push(name, value);
+}
+
+/** A comparison of a head's fields with a list of them, walked by `forEach` (no closure). */
+const MATCH = { fields: [] as string[], at: 0, same: true };
+
+function sameFields(headers: HeaderList, fields: string[]): boolean {
+  if (headers.size * 2 !== fields.length) return false;
+  MATCH.fields = fields;
+  MATCH.at = 0;
+  MATCH.same = true;
+  headers.forEach(matchField, MATCH);
+  MATCH.fields = [];
+  return MATCH.same;
+}
+
+function matchField(this: typeof MATCH, value: string, name: string): void {
+  const at = this.at;
+  if (this.fields[at] !== name || this.fields[at + 1] !== value) this.same = false;
+  this.at = at + 2;
 }

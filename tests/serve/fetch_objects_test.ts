@@ -118,4 +118,72 @@ describe("serve: the Fetch objects of an exchange", () => {
     assert.deepEqual(responses.map(({ status }) => status), [200, 200, 200]);
     assert.deepEqual(seen, Array(3).fill(["http://h/copied", false, "h"]));
   });
+
+  it("copies a repeated GET head's fields with its template on Deno: no field appended, each request its own", async () => {
+    const path = `/fields-${Math.random()}`;
+    const prototype = Headers.prototype;
+    const append = prototype.append;
+    let appends = 0;
+    prototype.append = function (this: Headers, name: string, value: string): void {
+      appends++;
+      append.call(this, name, value);
+    };
+    const seen: { appends: number; fields: [string, string][] }[] = [];
+    let responses: { status: number; body: string }[];
+    try {
+      responses = await serveGets(
+        (request) => {
+          seen.push({ appends, fields: [...request.headers] });
+          appends = 0;
+          request.headers.set("x-changed", "by the handler"); // must not reach the next request
+          return new Response("ok");
+        },
+        6,
+        path,
+      );
+    } finally {
+      prototype.append = append;
+    }
+    assert.deepEqual(responses.map(({ status }) => status), Array(6).fill(200));
+    // The last head asks to close: its fields differ, and are appended one by one (names sorted).
+    const fields: [string, string][] = [["host", "h"]];
+    assert.deepEqual(
+      seen.map((request) => request.fields),
+      [...Array(5).fill(fields), [["connection", "close"], ...fields]],
+    );
+    // Deno: seen once (no template), twice (the URL's), three times (its fields' template made),
+    // then copied with the fields. Bun copies a connection's repeated head (_head_template.ts).
+    assert.deepEqual(
+      seen.map((request) => request.appends),
+      DENO || BUN ? [1, 1, 1, 0, 0, 2] : [1, 1, 1, 1, 1, 2],
+    );
+  });
+
+  it("gives each GET its own head's fields when heads to one URL alternate", async () => {
+    const seen: string[] = [];
+    const hussar = new Hussar({
+      handler: httpHandler(
+        fetchApp((request) => {
+          seen.push(JSON.stringify([...request.headers]));
+          return new Response("ok");
+        }),
+      ),
+    });
+    const source = new FakeSource();
+    hussar.attachSource(source);
+    const client = source.connect();
+    const path = `/alternate-${Math.random()}`;
+    const heads = ["A", "A", "A", "B", "B", "A", "B", "A", "A"].map((x) => `X-H: ${x}\r\n`);
+    client.write(
+      heads.map((field) => `GET ${path} HTTP/1.1\r\nHost: h\r\n${field}\r\n`).join("") +
+        `GET ${path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(parseResponses(await client.readText()).length, heads.length + 1);
+    await hussar.whenEmpty();
+    await hussar.close();
+    assert.deepEqual(seen, [
+      ...heads.map((field) => JSON.stringify([["host", "h"], ["x-h", field[5]]])),
+      JSON.stringify([["connection", "close"], ["host", "h"]]),
+    ]);
+  });
 });
