@@ -43,8 +43,12 @@ const TEMPLATES = "Deno" in globalThis ? new Map<string, Entry | null>() : null;
 const MAX_URLS = 256;
 /** Longer URLs get no template: they are seldom repeated, and would make the map large. */
 const MAX_URL_LENGTH = 512;
-/** A head with more fields gets no template with them (they are kept, and compared each time). */
+/**
+ * A head with more fields, or longer ones, gets no template with them: they
+ * are kept (with the URL's, at most 256 such heads), and compared each time.
+ */
 const MAX_FIELDS = 32;
+const MAX_FIELD_CHARS = 2048;
 
 type Fields = Record<symbol, unknown>;
 
@@ -145,10 +149,13 @@ function appendField(this: Headers, value: string, name: string): void {
   this.append(name, value);
 }
 
-function fieldList(headers: HeaderList): string[] {
+/** The fields of `headers`, names and values in turn, or `null` if they are too long to keep. */
+function fieldList(headers: HeaderList): string[] | null {
   const list: string[] = [];
   headers.forEach(pushField, list);
-  return list;
+  let chars = 0;
+  for (const part of list) chars += part.length;
+  return chars > MAX_FIELD_CHARS ? null : list;
 }
 
 function pushField(this: string[], value: string, name: string): void {

@@ -19,11 +19,15 @@ import { parseResponses } from "../_http.ts";
 const DENO = "Deno" in globalThis;
 const BUN = "Bun" in globalThis;
 
-/** Serves `count` GETs of `path` on one connection (the last asks to close); the responses. */
+/**
+ * Serves `count` GETs of `path` with `Host: h` and the field lines `fields`
+ * on one connection (the last asks to close); the responses.
+ */
 async function serveGets(
   handler: FetchHandler,
   count: number,
   path = "/",
+  fields = "",
 ): Promise<{ status: number; body: string }[]> {
   const hussar = new Hussar({
     handler: httpHandler(fetchApp(handler, { logger: false }), { logger: false }),
@@ -31,7 +35,7 @@ async function serveGets(
   const source = new FakeSource();
   hussar.attachSource(source);
   const client = source.connect();
-  const get = `GET ${path} HTTP/1.1\r\nHost: h\r\n`;
+  const get = `GET ${path} HTTP/1.1\r\nHost: h\r\n${fields}`;
   client.write(`${get}\r\n`.repeat(count - 1) + `${get}Connection: close\r\n\r\n`);
   const responses = parseResponses(await client.readText());
   await hussar.whenEmpty();
@@ -64,6 +68,44 @@ async function countingBodyUsed(body: () => Promise<void>): Promise<number | nul
     Object.defineProperty(prototype, "bodyUsed", own);
   }
   return reads;
+}
+
+/**
+ * Serves `count` GETs of a fresh path with the field lines `fields` (see
+ * `serveGets`); for each request, the `Headers.prototype.append` calls made
+ * before its handler ran, and its fields. Each handler also changes its
+ * request's fields, which must not reach the next request.
+ */
+async function appendsPerRequest(
+  fields: string,
+  count: number,
+): Promise<{ appends: number[]; fields: [string, string][][] }> {
+  const prototype = Headers.prototype;
+  const append = prototype.append;
+  let calls = 0;
+  prototype.append = function (this: Headers, name: string, value: string): void {
+    calls++;
+    append.call(this, name, value);
+  };
+  const seen = { appends: [] as number[], fields: [] as [string, string][][] };
+  try {
+    const responses = await serveGets(
+      (request) => {
+        seen.appends.push(calls);
+        seen.fields.push([...request.headers]);
+        calls = 0;
+        request.headers.set("x-changed", "by the handler");
+        return new Response("ok");
+      },
+      count,
+      `/fields-${Math.random()}`,
+      fields,
+    );
+    assert.deepEqual(responses.map(({ status }) => status), Array(count).fill(200));
+  } finally {
+    prototype.append = append;
+  }
+  return seen;
 }
 
 describe("serve: the Fetch objects of an exchange", () => {
@@ -120,43 +162,20 @@ describe("serve: the Fetch objects of an exchange", () => {
   });
 
   it("copies a repeated GET head's fields with its template on Deno: no field appended, each request its own", async () => {
-    const path = `/fields-${Math.random()}`;
-    const prototype = Headers.prototype;
-    const append = prototype.append;
-    let appends = 0;
-    prototype.append = function (this: Headers, name: string, value: string): void {
-      appends++;
-      append.call(this, name, value);
-    };
-    const seen: { appends: number; fields: [string, string][] }[] = [];
-    let responses: { status: number; body: string }[];
-    try {
-      responses = await serveGets(
-        (request) => {
-          seen.push({ appends, fields: [...request.headers] });
-          appends = 0;
-          request.headers.set("x-changed", "by the handler"); // must not reach the next request
-          return new Response("ok");
-        },
-        6,
-        path,
-      );
-    } finally {
-      prototype.append = append;
-    }
-    assert.deepEqual(responses.map(({ status }) => status), Array(6).fill(200));
+    const { appends, fields } = await appendsPerRequest("", 6);
     // The last head asks to close: its fields differ, and are appended one by one (names sorted).
-    const fields: [string, string][] = [["host", "h"]];
-    assert.deepEqual(
-      seen.map((request) => request.fields),
-      [...Array(5).fill(fields), [["connection", "close"], ...fields]],
-    );
+    const host: [string, string][] = [["host", "h"]];
+    assert.deepEqual(fields, [...Array(5).fill(host), [["connection", "close"], ...host]]);
     // Deno: seen once (no template), twice (the URL's), three times (its fields' template made),
     // then copied with the fields. Bun copies a connection's repeated head (_head_template.ts).
-    assert.deepEqual(
-      seen.map((request) => request.appends),
-      DENO || BUN ? [1, 1, 1, 0, 0, 2] : [1, 1, 1, 1, 1, 2],
-    );
+    assert.deepEqual(appends, DENO || BUN ? [1, 1, 1, 0, 0, 2] : [1, 1, 1, 1, 1, 2]);
+  });
+
+  it("keeps no template of fields too long to keep (Deno): each is appended", async () => {
+    const cookie = "c".repeat(2100);
+    const { appends, fields } = await appendsPerRequest(`Cookie: ${cookie}\r\n`, 5);
+    assert.deepEqual(fields[0], [["cookie", cookie], ["host", "h"]]);
+    assert.deepEqual(appends, [2, 2, 2, 2, 3]);
   });
 
   it("gives each GET its own head's fields when heads to one URL alternate", async () => {
