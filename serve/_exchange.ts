@@ -13,7 +13,13 @@ import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
 import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
-import { FROM_TEMPLATE, getInput, hasFields, requestInput } from "./_request_template.ts";
+import {
+  appendField,
+  FROM_TEMPLATE,
+  getInput,
+  hasFields,
+  requestInput,
+} from "./_request_template.ts";
 import { resolveBody, SizedBody } from "./_response_body.ts";
 import {
   type Fields,
@@ -125,10 +131,6 @@ function invalidRequest(error: unknown): HttpError {
     400,
     `invalid request: ${error instanceof Error ? error.message : String(error)}`,
   );
-}
-
-function appendField(this: Headers, value: string, name: string): void {
-  this.append(name, value);
 }
 
 /** A request body as the engine reads it (an `IncomingRequest`'s `BodyReader`, a shuttle's body). */

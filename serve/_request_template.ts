@@ -145,7 +145,8 @@ function withFields(bare: Request, headers: HeaderList): Request {
   return made;
 }
 
-function appendField(this: Headers, value: string, name: string): void {
+/** Appends a field to `this`, as a `forEach` callback of a `HeaderList` (no closure). */
+export function appendField(this: Headers, value: string, name: string): void {
   this.append(name, value);
 }
 
