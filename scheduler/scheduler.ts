@@ -204,8 +204,14 @@ export class Scheduler {
   readonly #logger: Logger;
   readonly #poller: ((scheduler: Scheduler) => void) | null;
   readonly #maxTurnsPerTick: number;
-  #public: Signal[] = [];
-  #internal: Signal[] = [];
+  /**
+   * The next turn's signals are `#public[0, #publicLength)`. The two arrays
+   * swap each turn and keep their store: emptying one with `length = 0`
+   * frees it, and the next push allocates another (one per turn).
+   */
+  #public: (Signal | undefined)[] = [];
+  #publicLength = 0;
+  #internal: (Signal | undefined)[] = [];
   /** Debug mode: threads that already have a user signal in the public queue. */
   readonly #queuedTargets = new Set<Thread>();
   readonly #timers = new TimerHeap<Timer>();
@@ -278,7 +284,7 @@ export class Scheduler {
 
   /** Signals waiting for the next turn. */
   get queuedSignalCount(): number {
-    return this.#public.length;
+    return this.#publicLength;
   }
 
   /**
@@ -352,7 +358,7 @@ export class Scheduler {
   #enqueue(signal: Signal, setSource: boolean): void {
     if (setSource) signal.source = context.thread?.scheduler === this ? context.thread : null;
     for (const watcher of this.#watchers) watcher.onPush?.(signal);
-    this.#public.push(signal);
+    this.#public[this.#publicLength++] = signal;
     this.#requestTick();
   }
 
@@ -531,7 +537,7 @@ export class Scheduler {
    */
   #landSettled(signal: Signal): void {
     for (const watcher of this.#watchers) watcher.onPush?.(signal);
-    this.#public.push(signal);
+    this.#public[this.#publicLength++] = signal;
     if (this.#microScheduled || this.#tickScheduled || this.#stopped || this.#inTurn) return;
     if (this.#microBudget === 0) return this.#requestTick();
     this.#microBudget--;
@@ -541,7 +547,7 @@ export class Scheduler {
 
   #microTick = (): void => {
     this.#microScheduled = false;
-    if (this.#stopped || this.#inTurn || this.#public.length === 0) return;
+    if (this.#stopped || this.#inTurn || this.#publicLength === 0) return;
     this.#runTicks();
   };
 
@@ -554,7 +560,7 @@ export class Scheduler {
         this.#runTurn();
       } while (
         ++turns < this.#maxTurnsPerTick && !this.#stopped &&
-        (this.#public.length > 0 || this.#timerDue())
+        (this.#publicLength > 0 || this.#timerDue())
       );
     } finally {
       this.#tickStart = null;
@@ -565,7 +571,7 @@ export class Scheduler {
   /** Decides what happens after a burst of turns: another tick, an alarm, or idleness. */
   #afterTick(): void {
     if (this.#stopped) return;
-    if (this.#public.length > 0 || this.#timerDue()) {
+    if (this.#publicLength > 0 || this.#timerDue()) {
       this.#requestTick();
       return;
     }
@@ -588,7 +594,7 @@ export class Scheduler {
       const turn = this.#turn;
       setImmediate(() => {
         this.#idleCheckScheduled = false;
-        if (this.#stopped || this.#tickScheduled || this.#public.length > 0) return;
+        if (this.#stopped || this.#tickScheduled || this.#publicLength > 0) return;
         // A microtask tick ran since: look again one macrotask after it.
         if (this.#turn !== turn) return this.#afterTick();
         const due = this.#nextTimerDue();
@@ -626,14 +632,19 @@ export class Scheduler {
   #runTurn(): void {
     this.#turn++;
     const queue = this.#public;
+    let length = this.#publicLength;
     this.#public = this.#internal;
+    this.#publicLength = 0;
     this.#internal = queue;
     if (this.#debug) this.#queuedTargets.clear();
     this.#inTurn = true;
     try {
-      this.#fireDueTimers(queue);
-      for (let i = 0; i < queue.length; i++) this.#deliver(queue[i]);
-      queue.length = 0;
+      length = this.#fireDueTimers(queue, length);
+      for (let i = 0; i < length; i++) {
+        const signal = queue[i]!;
+        queue[i] = undefined; // the array outlives the turn, the signal need not
+        this.#deliver(signal);
+      }
       this.#poller?.(this);
     } finally {
       this.#inTurn = false;
@@ -641,11 +652,12 @@ export class Scheduler {
     for (const watcher of this.#watchers) watcher.onTurn?.(this.#turn);
   }
 
-  #fireDueTimers(queue: Signal[]): void {
+  /** Appends the due timers' signals to `queue[0, length)`; returns its new length. */
+  #fireDueTimers(queue: (Signal | undefined)[], length: number): number {
     const now = this.now();
     for (;;) {
       const timer = this.#timers.peek();
-      if (timer === undefined || timer.due > now) return;
+      if (timer === undefined || timer.due > now) return length;
       this.#timers.pop();
       if (!timer.active) {
         this.#cancelledInHeap--;
@@ -676,7 +688,7 @@ export class Scheduler {
         );
       } else {
         action.source = timer.source;
-        queue.push(action);
+        queue[length++] = action;
       }
     }
   }
