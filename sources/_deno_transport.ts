@@ -303,11 +303,7 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
       ) {
         size += chunks[last++].length;
       }
-      size = 0;
-      for (; start < last; start++) {
-        scratch.set(chunks[start], size);
-        size += chunks[start].length;
-      }
+      for (let at = 0; start < last; at += chunks[start++].length) scratch.set(chunks[start], at);
       try {
         // Settled, the write has handed every byte to the kernel: the buffer is free again.
         await this.write(scratch.subarray(0, size));
