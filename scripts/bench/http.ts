@@ -8,7 +8,8 @@
  *
  *   deno run -A scripts/bench/http.ts [--quick] [--runtime=deno,bun,node,node20]
  *     [--case=footprint,memory,get,post,pipeline,stream,upload,churn,h2]
- *     [--server=hussar,core,native,raw,floor,srvx,hono] [--rounds=3] [--fresh-rounds=2]
+ *     [--server=hussar,core,native,raw,floor,srvx,hono] [--rounds=3] [--spread-rounds=5]
+ *     [--fresh-rounds=2]
  *     [--idle=10000] [--h2-streams=10] [--port=18080] [--out=docs/bench] [--no-build]
  *   deno run -A scripts/bench/http.ts --report=docs/bench/results.json   (tables and chart again)
  *
@@ -19,9 +20,10 @@
  * contenders are started, each is warmed up on a case (`wrk`, then
  * `h2load --h1` as a cross-check that fails the case on any error or
  * non-2xx answer), then each gets `--rounds` short measured `wrk` runs in
- * turn; every figure of a cell is the median of its runs, printed with its
- * spread, and each ratio is of medians, with the range of the single
- * rounds' ratios beside it. `footprint` (RSS right after `wrk -c8` on a
+ * turn (`stream`, `upload` and `churn`, whose cells spread most, get
+ * `--spread-rounds`, the payload cases two seconds each); every figure of a
+ * cell is the median of its runs, printed with its spread, and each ratio is
+ * of medians, with the range of the single rounds' ratios beside it. `footprint` (RSS right after `wrk -c8` on a
  * fresh process, and the heap left after a full collection) and `memory`
  * (idle keep-alive connections: RSS and heap per connection) take a fresh
  * process per contender and round (`--fresh-rounds`), footprint first.
@@ -139,6 +141,8 @@ const NATIVE_H2: Record<string, string> = {
   node: "node:http2",
   node20: "node:http2",
 };
+/** The cases measured in `spreadRounds` rounds. */
+const SPREAD_CASES: readonly string[] = ["stream", "upload", "churn"];
 /** Connections of the churn case at a time. */
 const CHURN_PARALLEL = 50;
 const ECHO_BYTES = 1024;
@@ -148,8 +152,16 @@ const STREAM_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
 interface Settings {
   /** Measured runs of each contender on each case, taken in turn (A B C A B C ...). */
   rounds: number;
+  /**
+   * Measured runs of the cases whose cells spread most from run to run (`SPREAD_CASES`): a second
+   * of them holds few requests (a 16 MiB upload on Node: ~30), each with a collection or a spell
+   * of page faults that moves its CPU ±50%, so their medians take more rounds.
+   */
+  spreadRounds: number;
   /** One measured wrk run, in (whole) seconds. */
   seconds: number;
+  /** One measured run of the 1 MiB stream and the 16 MiB upload, in (whole) seconds. */
+  payloadSeconds: number;
   /** Unrecorded wrk run before a contender's rounds of each case (whole seconds; 0: none). */
   warmupSeconds: number;
   /** The h2load --h1 cross-check after the warm-up, in seconds. */
@@ -176,7 +188,9 @@ interface Settings {
 // wrk takes whole seconds.
 const FULL: Settings = {
   rounds: 3,
+  spreadRounds: 5,
   seconds: 1,
+  payloadSeconds: 2,
   warmupSeconds: 1,
   h2loadSeconds: 1,
   churnSeconds: 1,
@@ -190,7 +204,9 @@ const FULL: Settings = {
 };
 const QUICK: Settings = {
   rounds: 2,
+  spreadRounds: 2,
   seconds: 1,
+  payloadSeconds: 1,
   warmupSeconds: 1,
   h2loadSeconds: 1,
   churnSeconds: 1,
@@ -463,7 +479,11 @@ function throughputMeasure(spec: Throughput, settings: Settings): CaseMeasure {
     async run({ port, child }) {
       const { result: w, per } = await metered(
         child,
-        () => wrk(load(port, settings.seconds), spec.script),
+        () =>
+          wrk(
+            load(port, spec.payload === undefined ? settings.seconds : settings.payloadSeconds),
+            spec.script,
+          ),
       );
       if (w.errors.length > 0) throw new Error(`wrk: ${w.errors.join("; ")}`);
       return {
@@ -945,7 +965,8 @@ async function loadCases(
         : throughputMeasure(throughputCase(name, files), settings);
       const label = (h2 ? NATIVE_H2 : NATIVE)[runtime];
       const contenders = running.filter((c) => hasCase(c.server, name));
-      await inRounds(runtime, name, label, contenders, measure, settings.rounds, tally);
+      const rounds = SPREAD_CASES.includes(name) ? settings.spreadRounds : settings.rounds;
+      await inRounds(runtime, name, label, contenders, measure, rounds, tally);
     }
   } finally {
     for (const c of running) await c.child.stop();
@@ -980,6 +1001,7 @@ async function main(): Promise<void> {
   const counts = {
     idle: "idleConnections",
     rounds: "rounds",
+    "spread-rounds": "spreadRounds",
     "fresh-rounds": "freshRounds",
     "h2-streams": "h2Streams",
   } as const;
@@ -990,6 +1012,10 @@ async function main(): Promise<void> {
       throw new Error(`--${name}: a positive whole number, not ${value}`);
     }
     settings[key] = Number(value);
+  }
+  // More rounds asked for all cases are not fewer for the spread ones.
+  if (option("spread-rounds") === undefined) {
+    settings.spreadRounds = Math.max(settings.spreadRounds, settings.rounds);
   }
   const runtimes = list("runtime", RUNTIMES);
   const cases = list("case", CASES);
