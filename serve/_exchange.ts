@@ -84,10 +84,10 @@ export function buildRequest(
 ): Request {
   try {
     // A GET without a body needs no init (converting one costs), and the fields go in one by one:
-    // cheaper than an init's list of pairs on Node and Bun, the same on Deno. A template (Deno)
-    // is copied so that the copy follows no signal of the template's (`FROM_TEMPLATE`).
+    // cheaper than an init's list of pairs on Node and Bun, the same on Deno. A template (Deno,
+    // Bun) is copied so that the copy follows no signal of the template's (`FROM_TEMPLATE`).
     const get = method === "GET" && body === null;
-    // A GET's template may have its fields too (Deno: `getInput`), then none is appended.
+    // A GET's template may have its fields too (Deno, Bun: `getInput`), then none is appended.
     const input = get && headers instanceof HeaderList ? getInput(url, headers) : requestInput(url);
     const request = get
       ? signalledRequest(input, input === url ? undefined : FROM_TEMPLATE, client)

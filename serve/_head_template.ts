@@ -16,7 +16,8 @@
  * Kept in a `WeakMap` keyed by the lent fields: a template lives as long as
  * its connection keeps that head, and one connection's is never another's.
  * Deno's and Node's copies cost more than they save: there a request is
- * built from its URL (on Deno, from the URL's template, `_request_template.ts`).
+ * built from its URL (on Deno, from the URL's template, `_request_template.ts`,
+ * which on Bun serves a connection's first GET).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * A URL's template `Request`, on Deno. Deno's `new Request(url)` builds its
+ * A URL's template `Request`, on Deno and Bun. Deno's `new Request(url)` builds its
  * inner request as an object literal with accessors: each gets a hidden class
  * of its own, made in the old generation, so the young objects behind its
  * accessors survive every minor collection until a full one. A bare
@@ -17,6 +17,14 @@
  * init Deno converts member by member, and whose presence makes it append
  * the copied fields again one by one (2.7 µs more per copy, docs/benchmarks.md,
  * "serve()'s churn on Deno, twelfth round").
+ *
+ * Bun copies a template's URL and fields natively, for less than parsing the
+ * URL and appending each field, but a bare template's copy and then its
+ * fields cost more than building it from the URL: there only a template with
+ * the head's fields is copied (a new connection's first GET, which the
+ * connection's kept head, `_head_template.ts`, cannot serve), with no init:
+ * its signal is one nothing aborts, and `request.signal` is the exchange's
+ * anyway (`_client_signal.ts`). Node's copies cost more than they save.
  *
  * A URL gets a template the second time it is seen among recent ones, so
  * URLs seen once cost one map entry; the map is emptied when full.
@@ -37,8 +45,12 @@ class Entry {
   constructor(readonly bare: Request) {}
 }
 
-/** Recent URLs: `null` once seen, then their templates. Only on Deno (elsewhere a copy costs more). */
-const TEMPLATES = "Deno" in globalThis ? new Map<string, Entry | null>() : null;
+/** Recent URLs: `null` once seen, then their templates. Not on Node (a copy costs more there). */
+const TEMPLATES = "Deno" in globalThis || "Bun" in globalThis
+  ? new Map<string, Entry | null>()
+  : null;
+/** Whether a bare template's copy costs less than a request built from its URL (Deno, not Bun). */
+const BARE_COPIES = "Deno" in globalThis;
 /** Recent URLs kept at most: templates are small (~1 KiB with a short URL). */
 const MAX_URLS = 256;
 /** Longer URLs get no template: they are seldom repeated, and would make the map large. */
@@ -58,7 +70,7 @@ type Fields = Record<symbol, unknown>;
  * `request.signal` `null`, and a copy of such a request has a signal of its
  * own that follows nothing), else `undefined`.
  */
-export const SIGNAL_FIELD: symbol | undefined = TEMPLATES === null ? undefined : signalField();
+export const SIGNAL_FIELD: symbol | undefined = BARE_COPIES ? signalField() : undefined;
 
 function signalField(): symbol | undefined {
   const probe = new Request("http://localhost/");
@@ -74,9 +86,10 @@ function signalField(): symbol | undefined {
 
 /**
  * The init that copies a template and follows none of its signal: none if
- * the template has no signal (see the module notes), else `{ signal: null }`.
+ * the template has no signal, or on Bun (see the module notes), else
+ * `{ signal: null }`.
  */
-export const FROM_TEMPLATE: RequestInit | undefined = SIGNAL_FIELD === undefined
+export const FROM_TEMPLATE: RequestInit | undefined = BARE_COPIES && SIGNAL_FIELD === undefined
   ? { signal: null }
   : undefined;
 
@@ -87,7 +100,7 @@ export const FROM_TEMPLATE: RequestInit | undefined = SIGNAL_FIELD === undefined
  * its own). Throws as `new Request(url)` does on a bad URL.
  */
 export function requestInput(url: string): string | Request {
-  return entryOf(url)?.bare ?? url;
+  return BARE_COPIES ? entryOf(url)?.bare ?? url : url;
 }
 
 /**
@@ -95,7 +108,8 @@ export function requestInput(url: string): string | Request {
  * `headers`: the template that has these fields too if the URL's last GET
  * head had the same ones (see {@linkcode hasFields}); a copy of it made
  * with {@linkcode FROM_TEMPLATE} is the request, no field appended. A head
- * whose fields differ from the last one's is remembered in their stead.
+ * whose fields differ from the last one's is remembered in their stead (on
+ * Bun, `url` then: see the module notes).
  */
 export function getInput(url: string, headers: HeaderList): string | Request {
   const entry = entryOf(url);
@@ -106,15 +120,19 @@ export function getInput(url: string, headers: HeaderList): string | Request {
   }
   entry.full = null;
   entry.fields = headers.size > MAX_FIELDS ? null : fieldList(headers);
-  return entry.bare;
+  return BARE_COPIES ? entry.bare : url;
 }
 
-/** Set on a template that has its head's fields. */
-const HAS_FIELDS = Symbol("hussar.hasFields");
+/**
+ * The templates that have their head's fields. Not a mark on the template
+ * itself: Bun copies a `Request` with a property of its own about 2.3×
+ * slower (714 against 306 ns).
+ */
+const WITH_FIELDS = new WeakSet<Request>();
 
 /** Whether `input` (from {@linkcode getInput}) has the head's fields: none to append. */
 export function hasFields(input: string | Request): boolean {
-  return (input as unknown as Fields)[HAS_FIELDS] === true;
+  return typeof input !== "string" && WITH_FIELDS.has(input);
 }
 
 function entryOf(url: string): Entry | null {
@@ -141,7 +159,7 @@ function template(input: string | Request): Request {
 function withFields(bare: Request, headers: HeaderList): Request {
   const made = template(bare);
   headers.forEach(appendField, made.headers);
-  (made as unknown as Fields)[HAS_FIELDS] = true;
+  WITH_FIELDS.add(made);
   return made;
 }
 
