@@ -21,48 +21,28 @@ const BUN = "Bun" in globalThis;
 
 /**
  * Serves `count` GETs of `path` with `Host: h` and the field lines `fields`
- * on one connection (the last asks to close); the responses.
+ * on one connection (the last asks to close), or with `apart` each on a
+ * connection of its own that it asks to close (as the churn benchmark
+ * sends); the responses.
  */
 async function serveGets(
   handler: FetchHandler,
   count: number,
   path = "/",
   fields = "",
+  apart = false,
 ): Promise<{ status: number; body: string }[]> {
   const hussar = new Hussar({
     handler: httpHandler(fetchApp(handler, { logger: false }), { logger: false }),
   });
   const source = new FakeSource();
   hussar.attachSource(source);
-  const client = source.connect();
   const get = `GET ${path} HTTP/1.1\r\nHost: h\r\n${fields}`;
-  client.write(`${get}\r\n`.repeat(count - 1) + `${get}Connection: close\r\n\r\n`);
-  const responses = parseResponses(await client.readText());
-  await hussar.whenEmpty();
-  await hussar.close();
-  return responses.map(({ status, body }) => ({ status, body }));
-}
-
-/**
- * Serves `count` connections one after another, each a single GET of `path`
- * with `Host: h`, the field lines `fields` and `Connection: close` (as the
- * churn benchmark sends); the responses.
- */
-async function serveConnections(
-  handler: FetchHandler,
-  count: number,
-  path = "/",
-  fields = "",
-): Promise<{ status: number; body: string }[]> {
-  const hussar = new Hussar({
-    handler: httpHandler(fetchApp(handler, { logger: false }), { logger: false }),
-  });
-  const source = new FakeSource();
-  hussar.attachSource(source);
+  const close = `${get}Connection: close\r\n\r\n`;
   const responses: { status: number; body: string }[] = [];
-  for (let i = 0; i < count; i++) {
+  for (const text of apart ? Array(count).fill(close) : [`${get}\r\n`.repeat(count - 1) + close]) {
     const client = source.connect();
-    client.write(`GET ${path} HTTP/1.1\r\nHost: h\r\n${fields}Connection: close\r\n\r\n`);
+    client.write(text);
     for (const { status, body } of parseResponses(await client.readText())) {
       responses.push({ status, body });
     }
@@ -101,14 +81,14 @@ async function countingBodyUsed(body: () => Promise<void>): Promise<number | nul
 
 /**
  * Serves `count` GETs of a fresh path with the field lines `fields` (see
- * `serveGets`); for each request, the `Headers.prototype.append` calls made
+ * `serveGets`, `apart` too); for each request, the `Headers.prototype.append` calls made
  * before its handler ran, and its fields. Each handler also changes its
  * request's fields, which must not reach the next request.
  */
 async function appendsPerRequest(
   fields: string,
   count: number,
-  serveAll: typeof serveGets = serveGets,
+  apart = false,
 ): Promise<{ appends: number[]; fields: [string, string][][] }> {
   const prototype = Headers.prototype;
   const append = prototype.append;
@@ -119,7 +99,7 @@ async function appendsPerRequest(
   };
   const seen = { appends: [] as number[], fields: [] as [string, string][][] };
   try {
-    const responses = await serveAll(
+    const responses = await serveGets(
       (request) => {
         seen.appends.push(calls);
         seen.fields.push([...request.headers]);
@@ -130,6 +110,7 @@ async function appendsPerRequest(
       count,
       `/fields-${Math.random()}`,
       fields,
+      apart,
     );
     assert.deepEqual(responses.map(({ status }) => status), Array(count).fill(200));
   } finally {
@@ -202,7 +183,7 @@ describe("serve: the Fetch objects of an exchange", () => {
   });
 
   it("copies the template of a URL's GET head with its fields for each new connection on Deno and Bun", async () => {
-    const { appends, fields } = await appendsPerRequest("User-Agent: t\r\n", 5, serveConnections);
+    const { appends, fields } = await appendsPerRequest("User-Agent: t\r\n", 5, true);
     const expected: [string, string][] = [["connection", "close"], ["host", "h"], [
       "user-agent",
       "t",
