@@ -92,7 +92,7 @@ export interface DirectSource {
   readonly settles?: boolean;
   /**
    * Optional: `true` when `read` calls back from a host task of its own (a
-   * socket callback, as Bun's `data` handler), after which the host runs the
+   * socket callback, as Node's and Bun's `data` handlers), after which the host runs the
    * microtasks queued in it. The reader's thread then resumes in that
    * checkpoint, as with `settles`, with the scheduler's whole budget of
    * microtask ticks (the host loop has just run): the exchange it starts,

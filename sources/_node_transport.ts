@@ -48,7 +48,11 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
     this.#socket = socket;
     this.info = info;
     socket.pause();
-    this.#input = new PushReadable(this);
+    // Node runs each `data` callback in a callback scope of its own, its microtasks right after
+    // it, and reads up to 32 times per poll: a reader resumed there gets a fresh budget per chunk
+    // (see `DirectSource.ownTask`), so a body's chunks do not wait for a host task and pause the
+    // socket past the scheduler's microtask budget.
+    this.#input = new PushReadable(this, false, true);
     (socket as OwnedSocket)[TRANSPORT] = this;
     socket.on("data", NodeSocketTransport.#onData);
     socket.on("end", NodeSocketTransport.#onEnd);

@@ -48,7 +48,7 @@ export class PushReadable implements DirectSource {
   #failure: unknown = null;
   /** The reader of a pending read. */
   #reader: DirectReader | null = null;
-  /** The socket's callbacks are host tasks of their own (Bun): see `ownTask`. */
+  /** The socket's callbacks are host tasks of their own (Node, Bun): see `ownTask`. */
   readonly #callbacksAreTasks: boolean;
   /** A chunk is being handed to the reader from the socket's callback. */
   #inCallback = false;
@@ -56,7 +56,7 @@ export class PushReadable implements DirectSource {
   /**
    * `flowing`: the socket is not paused (it delivers data before anyone
    * reads). `callbacksAreTasks`: the host runs each socket callback as a task
-   * of its own and the microtasks it queued right after it (Bun).
+   * of its own and the microtasks it queued right after it (Node, Bun).
    */
   constructor(socket: PushSocketControl, flowing = false, callbacksAreTasks = false) {
     this.#socket = socket;

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import { NodeSocketTransport } from "../../sources/_node_transport.ts";
+import { until } from "../_until.ts";
+import { BodyCounter } from "./_body_counter.ts";
 
 const info = {
   remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
@@ -24,10 +26,21 @@ class FakeSocket extends EventEmitter {
     super();
     this.held = held;
   }
-  pause(): void {}
-  resume(): void {}
+  calls: string[] = [];
+  paused = false;
+  pause(): void {
+    this.calls.push("pause");
+    this.paused = true;
+  }
+  resume(): void {
+    this.calls.push("resume");
+    this.paused = false;
+  }
   cork(): void {}
   uncork(): void {}
+  destroy(): void {
+    this.destroyed = true;
+  }
   write(chunk: Uint8Array): boolean {
     this.writes.push(chunk);
     this.writableLength = this.held;
@@ -63,5 +76,41 @@ describe("NodeSocketTransport: writes", () => {
     socket.emit("drain");
     await done;
     assert.equal(socket.listenerCount("drain"), 0);
+  });
+});
+
+describe("NodeSocketTransport: reads", () => {
+  it("a body's reader resumes in each `data` callback's checkpoint with a budget of its own: a poll's 40 chunks never pause the socket", async () => {
+    // Node reads up to 32 times per poll while reads come back full, each `data` callback
+    // followed by its microtasks. A reader woken a host task later (past the scheduler's 16
+    // microtask ticks per host task) lets the next 64 KiB wait, which pauses the socket.
+    const CHUNK = 64 * 1024;
+    const CHUNKS = 40;
+    const app = new BodyCounter();
+    const hussar = app.hussar;
+    const socket = new FakeSocket(0);
+    hussar.addConnection(transportOn(socket));
+    await until(() => !socket.paused, 5000, "the first read resumes the socket");
+    const head = `POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${CHUNK * CHUNKS}\r\n\r\n`;
+    socket.emit("data", new TextEncoder().encode(head));
+    await until(() => app.reading, 5000, "the app reads the body");
+    socket.calls.length = 0;
+    let sent = 0;
+    let flowing: string[] = [];
+    while (sent < CHUNKS) {
+      // One poll of the host loop: chunks while the socket flows, each callback's microtasks after it.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      while (!socket.paused && sent < CHUNKS) {
+        socket.emit("data", new Uint8Array(CHUNK));
+        if (++sent === CHUNKS) flowing = socket.calls.slice();
+        for (let i = 0; i < 8; i++) await Promise.resolve();
+      }
+    }
+    assert.deepEqual(flowing, [], "never paused nor resumed while the body flowed");
+    await until(() => app.total === CHUNK * CHUNKS, 5000, "the whole body read");
+    await until(() => socket.writes.length > 0, 5000, "the answer");
+    socket.emit("end");
+    socket.emit("close");
+    await hussar.close();
   });
 });

@@ -13,7 +13,7 @@ import {
   ON_READ_ERROR,
 } from "../../internal/direct_io.ts";
 import { Hussar } from "../../core/mod.ts";
-import { httpHandler, type IncomingRequest } from "../../httputil/mod.ts";
+import { BodyCounter } from "./_body_counter.ts";
 import type { Transport } from "../../core/transport.ts";
 import { Scheduler } from "../../scheduler/mod.ts";
 import { until } from "../_until.ts";
@@ -212,21 +212,8 @@ describe("PushReadable under a connection", () => {
       cancelled: () => void calls.push("cancelled"),
     };
     let answer = "";
-    let total = 0;
-    let reading = false;
-    const hussar = new Hussar({
-      handler: httpHandler(function* (request: IncomingRequest) {
-        reading = true; // and parks in its first read, in this turn
-        for (
-          let part = yield* request.body.read();
-          part !== null;
-          part = yield* request.body.read()
-        ) {
-          total += part.length;
-        }
-        return { status: 200, body: String(total) };
-      }),
-    });
+    const app = new BodyCounter();
+    const hussar = app.hussar;
     const input = new PushReadable(socket);
     hussar.addConnection(
       pushTransport(input, (chunk) => (answer += new TextDecoder().decode(chunk))),
@@ -239,7 +226,7 @@ describe("PushReadable under a connection", () => {
         }\r\n\r\n`,
       ),
     );
-    await until(() => reading, 5000, "the app reads the body");
+    await until(() => app.reading, 5000, "the app reads the body");
     calls.length = 0;
     let sent = 0;
     let flowing: string[] = [];
@@ -255,7 +242,7 @@ describe("PushReadable under a connection", () => {
     }
     assert.deepEqual(flowing, [], "never paused nor resumed while the body flowed");
     await until(() => answer.endsWith(String(CHUNK * CHUNKS)), 5000, "the answer");
-    assert.equal(total, CHUNK * CHUNKS);
+    assert.equal(app.total, CHUNK * CHUNKS);
     await hussar.whenEmpty();
     await hussar.close();
   });
