@@ -8,7 +8,12 @@
 import type { HeaderList } from "./headers.ts";
 import { HttpError } from "./errors.ts";
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from "./_chars.ts";
-import { type LentFields, registerFill, type TrustedFill } from "../internal/header_fill.ts";
+import {
+  type LentFields,
+  type ReadFields,
+  registerFill,
+  type TrustedFill,
+} from "../internal/header_fill.ts";
 
 export { fillTrusted } from "../internal/header_fill.ts";
 
@@ -16,10 +21,15 @@ type TrustedAppend = (list: HeaderList, name: string, lower: string, value: stri
 
 let trustedAppend: TrustedAppend | undefined;
 
-/** Called once by HeaderList's static block to hand over its private append, fill and look. */
-export function registerTrusted(append: TrustedAppend, fill: TrustedFill, look: LentFields): void {
+/** Called once by HeaderList's static block to hand over its private append, fill, look and read. */
+export function registerTrusted(
+  append: TrustedAppend,
+  fill: TrustedFill,
+  look: LentFields,
+  read: ReadFields,
+): void {
   trustedAppend = append;
-  registerFill(fill, look);
+  registerFill(fill, look, read);
 }
 
 /**

@@ -106,12 +106,17 @@ export class HeaderList implements Iterable<[string, string]> {
   static {
     // The parser adds fields it has already validated byte by byte; this
     // hands it a non-public way in, so the public API can always validate.
-    registerTrusted((list, name, lower, value) => {
-      list.#own().push(name, lower, value);
-    }, (list, fields, borrowed) => {
-      list.#fields = fields;
-      list.#borrowed = borrowed;
-    }, (list) => list.#borrowed && list.#fields.length > 0 ? list.#fields : null);
+    registerTrusted(
+      (list, name, lower, value) => {
+        list.#own().push(name, lower, value);
+      },
+      (list, fields, borrowed) => {
+        list.#fields = fields;
+        list.#borrowed = borrowed;
+      },
+      (list) => list.#borrowed && list.#fields.length > 0 ? list.#fields : null,
+      (list) => list.#fields,
+    );
   }
 
   /** Creates a list, optionally filled (and validated) from pairs or a record. */

@@ -20,10 +20,16 @@ export type LentFields = (list: HeaderList) => readonly string[] | null;
 
 let lent: LentFields | undefined;
 
-/** Called once by HeaderList's static block to hand over its private fill and look. */
-export function registerFill(fill: TrustedFill, look: LentFields): void {
+/** HeaderList's private read of its fields (see {@linkcode fieldsOf}). */
+export type ReadFields = (list: HeaderList) => readonly string[];
+
+let read: ReadFields | undefined;
+
+/** Called once by HeaderList's static block to hand over its private fill, look and read. */
+export function registerFill(fill: TrustedFill, look: LentFields, readFields: ReadFields): void {
   trustedFill = fill;
   lent = look;
+  read = readFields;
 }
 
 /**
@@ -43,4 +49,12 @@ export function fillTrusted(list: HeaderList, fields: string[], borrowed = false
  */
 export function lentFields(list: HeaderList): readonly string[] | null {
   return lent!(list);
+}
+
+/**
+ * The fields of `list` as it keeps them, three entries each: name as given,
+ * its lower case, value. Read only: the list's own array, not a copy.
+ */
+export function fieldsOf(list: HeaderList): readonly string[] {
+  return read!(list);
 }

@@ -14,7 +14,7 @@ import { isNullBodyStatus } from "../httputil/status.ts";
 import { type PendingUpgrade, takeUpgrade } from "../internal/upgrade.ts";
 import { signalledRequest, type SignalSource } from "./_client_signal.ts";
 import {
-  appendField,
+  appendFields,
   FROM_TEMPLATE,
   getInput,
   hasFields,
@@ -99,7 +99,7 @@ export function buildRequest(
       );
     if (hasFields(input)) return request;
     const fields = request.headers;
-    if (headers instanceof HeaderList) headers.forEach(appendField, fields);
+    if (headers instanceof HeaderList) appendFields(headers, fields);
     else for (const [name, value] of headers) fields.append(name, value);
     return request;
   } catch (error) {
@@ -114,7 +114,7 @@ export function buildRequest(
 export function templateRequest(url: string, headers: HeaderList): Request {
   try {
     const request = new Request(url);
-    headers.forEach(appendField, request.headers);
+    appendFields(headers, request.headers);
     return request;
   } catch (error) {
     throw invalidRequest(error);

@@ -32,6 +32,7 @@
  * @module
  */
 import type { HeaderList } from "../httputil/headers.ts";
+import { fieldsOf } from "../internal/header_fill.ts";
 
 /**
  * A URL's templates: its own, and one with the fields of the URL's last GET
@@ -158,14 +159,23 @@ function template(input: string | Request): Request {
 
 function withFields(bare: Request, headers: HeaderList): Request {
   const made = template(bare);
-  headers.forEach(appendField, made.headers);
+  appendFields(headers, made.headers);
   WITH_FIELDS.add(made);
   return made;
 }
 
-/** Appends a field to `this`, as a `forEach` callback of a `HeaderList` (no closure). */
-export function appendField(this: Headers, value: string, name: string): void {
-  this.append(name, value);
+/**
+ * Appends the fields of a parsed head to a `Request`'s `headers`, each by its
+ * lower-case name: the one the parser keeps for every client's repeated names
+ * (`httputil/_head_strings.ts`). The runtime lowers a name anyway (RFC 9110
+ * §5.1: names are case-insensitive); given it lower already, undici's
+ * `toLowerCase` returns it as it is, and its `Map` finds the key's hash in the
+ * string, where a freshly lowered one is hashed and internalized per field
+ * (Node 26 under churn: three `Runtime_InternalizeString` calls per request).
+ */
+export function appendFields(headers: HeaderList, target: Headers): void {
+  const fields = fieldsOf(headers);
+  for (let i = 0; i < fields.length; i += 3) target.append(fields[i + 1], fields[i + 2]);
 }
 
 /** The fields of `headers`, names and values in turn, or `null` if they are too long to keep. */

@@ -82,28 +82,37 @@ async function countingBodyUsed(body: () => Promise<void>): Promise<number | nul
 /**
  * Serves `count` GETs of a fresh path with the field lines `fields` (see
  * `serveGets`, `apart` too); for each request, the `Headers.prototype.append` calls made
- * before its handler ran, and its fields. Each handler also changes its
- * request's fields, which must not reach the next request.
+ * before its handler ran, the names they were given, and its fields. Each
+ * handler also changes its request's fields, which must not reach the next
+ * request.
  */
 async function appendsPerRequest(
   fields: string,
   count: number,
   apart = false,
-): Promise<{ appends: number[]; fields: [string, string][][] }> {
+): Promise<{ appends: number[]; names: string[][]; fields: [string, string][][] }> {
   const prototype = Headers.prototype;
   const append = prototype.append;
   let calls = 0;
+  let names: string[] = [];
   prototype.append = function (this: Headers, name: string, value: string): void {
     calls++;
+    names.push(name);
     append.call(this, name, value);
   };
-  const seen = { appends: [] as number[], fields: [] as [string, string][][] };
+  const seen = {
+    appends: [] as number[],
+    names: [] as string[][],
+    fields: [] as [string, string][][],
+  };
   try {
     const responses = await serveGets(
       (request) => {
         seen.appends.push(calls);
+        seen.names.push(names);
         seen.fields.push([...request.headers]);
         calls = 0;
+        names = [];
         request.headers.set("x-changed", "by the handler");
         return new Response("ok");
       },
@@ -200,6 +209,20 @@ describe("serve: the Fetch objects of an exchange", () => {
     const { appends, fields } = await appendsPerRequest(`Cookie: ${cookie}\r\n`, 5);
     assert.deepEqual(fields[0], [["cookie", cookie], ["host", "h"]]);
     assert.deepEqual(appends, [2, 2, 2, 2, 3]);
+  });
+
+  it("appends a head's fields by their lower-case names, as the parser keeps them", async () => {
+    // Given lower, Node's undici neither lowers a name again nor hashes a fresh string for its Map.
+    const { appends, names, fields } = await appendsPerRequest(
+      "User-Agent: Wrk/4\r\nX-Mixed-Case: V\r\n",
+      2,
+    );
+    const lower = ["host", "user-agent", "x-mixed-case"];
+    assert.deepEqual(names[0], lower.slice(0, appends[0]));
+    assert.deepEqual(names[1], [...lower, "connection"].slice(0, appends[1]));
+    // Every runtime appends the first head's fields (Bun copies a repeated head's template).
+    assert.equal(appends[0], 3);
+    assert.deepEqual(fields[0], [["host", "h"], ["user-agent", "Wrk/4"], ["x-mixed-case", "V"]]);
   });
 
   it("gives each GET its own head's fields when heads to one URL alternate", async () => {
