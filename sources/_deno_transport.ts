@@ -318,10 +318,15 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
    * come (open, or left unread for a lingering close) or for TLS's
    * close_notify: else `close()` alone sends the FIN, sparing an op.
    */
-  async end(): Promise<void> {
+  end(): Promise<void> | void {
     if (this.#input === "open" || this.#input === "cancelled" || this.info.tls) {
-      await this.#conn.closeWrite();
+      return this.#conn.closeWrite().then(() => this.#writeEnded());
     }
+    // Nothing to wait for: no Promise (the connection then closes without a reaction's hop).
+    this.#writeEnded();
+  }
+
+  #writeEnded(): void {
     this.#writeDone = true;
     this.#settle();
   }
