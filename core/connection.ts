@@ -28,6 +28,7 @@ import {
   WATCH_LATER,
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
+import { context } from "../internal/context.ts";
 import { PARK_INPUT, SHARED_OUTPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
 
 /**
@@ -801,6 +802,9 @@ export class Connection {
       this.#fail(`close failed: ${describe(error)}`, error);
       return;
     }
+    // Ended at once outside a turn (the last write's reaction, as on Deno): closed now, not a
+    // reaction later. In a turn, the thread that closed ends first (it needs no grace timer).
+    if (ended === undefined && context.thread === null) return this.#finishClose();
     Promise.resolve(ended).then(
       () => this.#finishClose(),
       (error) => {
