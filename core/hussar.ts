@@ -136,6 +136,8 @@ export class Hussar implements ConnectionOwner {
   #managerPoked = false;
   #expired: Descriptor[] = [];
   #dirty: Connection[] = [];
+  /** Connections whose threads ended in this turn, dropped at its end if closed. */
+  readonly #ended: Descriptor[] = [];
   #flushScheduled = false;
   /** Connections whose watch for the peer's end starts after this host task (`WATCH_LATER`). */
   #watches: Connection[] = [];
@@ -179,6 +181,7 @@ export class Hussar implements ConnectionOwner {
       onTurn: () => {
         this.#flushDirty();
         this.#keepWatches();
+        this.#dropEnded();
       },
     });
     this.#manager = this.scheduler.spawn(this.#manage(), { name: "hussar-manager" });
@@ -548,8 +551,19 @@ export class Hussar implements ConnectionOwner {
   }
 
   #threadEnded(descriptor: Descriptor): void {
-    // Called from the thread's own finally: it is not dead yet, so drop it a turn later.
-    queueMicrotask(() => this.#maybeDrop(descriptor));
+    // Called from the thread's own finally: it is not dead yet. In a turn, dropped at its end
+    // (`#dropEnded`, no microtask per connection); outside one (killed), a microtask later.
+    if (context.thread?.scheduler === this.scheduler) this.#ended.push(descriptor);
+    else queueMicrotask(() => this.#maybeDrop(descriptor));
+  }
+
+  /** At a turn's end: the connections whose threads ended in it, dead now. */
+  #dropEnded(): void {
+    const ended = this.#ended;
+    if (ended.length === 0) return;
+    // Nothing is added meanwhile (no thread runs), so the array is kept for the next turn.
+    for (let i = 0; i < ended.length; i++) this.#maybeDrop(ended[i]);
+    ended.length = 0;
   }
 
   #maybeDrop(descriptor: Descriptor): void {
