@@ -298,11 +298,21 @@ describe("DenoConnTransport: closing", () => {
     assert.deepEqual(calls, ["close"]);
   });
 
+  it("input finished: ends at once, with no Promise to wait for (the connection closes in the same reaction)", () => {
+    const { conn, calls } = closingConn();
+    const transport = new DenoConnTransport(conn, info);
+    (transport as unknown as DirectSource).finish!();
+    assert.equal(transport.end(), undefined);
+    assert.deepEqual(calls, ["close"]);
+  });
+
   it("input cancelled: half-close first, then it lingers (reads) until the peer's end", async () => {
     const { conn, calls } = closingConn();
     const transport = new DenoConnTransport(conn, info);
     (transport as unknown as DirectSource).cancel();
-    await transport.end();
+    const ended = transport.end();
+    assert.ok(ended instanceof Promise, "the half-close is waited for");
+    await ended;
     assert.deepEqual(calls, ["closeWrite"], "still open: lingering, reading until the peer ends");
     transport[LINGER_EXPIRED]();
     assert.deepEqual(calls, ["closeWrite", "close"]);
