@@ -16,25 +16,31 @@ const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** A source that never delivers (the peer waits). */
 const silent = (): DirectSource => ({ read() {}, cancel() {} });
 
+/** A core whose one connection, on `sink`, writes once and closes; `connection()` once it ran. */
+function writeAndClose(sink: DirectSink): { hussar: Hussar; connection: () => Connection | null } {
+  let connection: Connection | null = null;
+  const hussar = new Hussar({
+    *handler(conn) {
+      connection = conn;
+      conn.write(encode("bye"));
+      conn.close();
+    },
+  });
+  hussar.addConnection(directOnlyTransport(silent(), sink));
+  return { hussar, connection: () => connection };
+}
+
 describe("Connection: closing after its last write", () => {
   it("closes in the reaction to its last write when the sink ends at once, not a reaction later", async () => {
     let release!: () => void;
     const written = new Promise<void>((resolve) => (release = resolve));
     let ends = 0;
     const sink: DirectSink = { write: () => written, end: () => void ends++, abort() {} };
-    let connection: Connection | null = null;
-    const hussar = new Hussar({
-      *handler(conn) {
-        connection = conn;
-        conn.write(encode("bye"));
-        conn.close();
-      },
-    });
-    hussar.addConnection(directOnlyTransport(silent(), sink));
-    await until(() => connection?.state === "closing", 5000, "the handler closed");
+    const { hussar, connection } = writeAndClose(sink);
+    await until(() => connection()?.state === "closing", 5000, "the handler closed");
     const seen: string[] = [];
     // Registered after the connection's own reaction: runs right after it, in the same checkpoint.
-    void written.then(() => seen.push(connection!.state));
+    void written.then(() => seen.push(connection()!.state));
     release();
     await hussar.whenEmpty();
     assert.deepEqual(seen, ["closed"]);
@@ -49,20 +55,12 @@ describe("Connection: closing after its last write", () => {
       end: () => new Promise<void>((resolve) => (ended = resolve)),
       abort() {},
     };
-    let connection: Connection | null = null;
-    const hussar = new Hussar({
-      *handler(conn) {
-        connection = conn;
-        conn.write(encode("bye"));
-        conn.close();
-      },
-    });
-    hussar.addConnection(directOnlyTransport(silent(), sink));
+    const { hussar, connection } = writeAndClose(sink);
     await until(() => ended !== undefined, 5000, "the sink was ended");
-    assert.equal(connection!.state, "closing");
+    assert.equal(connection()!.state, "closing");
     ended();
     await hussar.whenEmpty();
-    assert.equal(connection!.state, "closed");
+    assert.equal(connection()!.state, "closed");
     await hussar.close();
   });
 });
