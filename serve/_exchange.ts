@@ -199,57 +199,17 @@ export type Answer =
   | { readonly upgrade: null; readonly parts: ResponseParts }
   | { readonly upgrade: PendingUpgrade; readonly parts: null };
 
-/** What {@linkcode fulfilledValue} gives for a Promise not known to be fulfilled. */
-const UNKNOWN = Symbol("unknown");
-
 /**
- * The value of a Promise already fulfilled, read now where the runtime
- * tells (Bun's `Bun.peek`; Deno's `core.getPromiseDetails`, found and
- * checked once at load), else {@linkcode UNKNOWN}. A handler that answers
- * through an `async` function without waiting has its `Response` written in
- * the same turn: no reaction on its Promise, no microtask, no thread parked
- * on it.
+ * On Bun, `Bun.peek`: the value of a Promise that has already settled, read
+ * now (the Promise itself while pending). A handler that answers through an
+ * `async` function without waiting has its `Response` written in the same
+ * turn: no microtask, no thread parked on the Promise, no generator.
  */
-const fulfilledValue: ((result: unknown) => unknown) | null = bunPeek() ?? denoPeek();
+const peek = (globalThis as { Bun?: { peek?: PeekLike } }).Bun?.peek ?? null;
 
 interface PeekLike {
   (promise: unknown): unknown;
   status(promise: unknown): "pending" | "fulfilled" | "rejected";
-}
-
-function bunPeek(): ((result: unknown) => unknown) | null {
-  const peek = (globalThis as { Bun?: { peek?: PeekLike } }).Bun?.peek;
-  if (peek === undefined) return null;
-  return (result) => {
-    const value = peek(result);
-    return peek.status(result) === "fulfilled" ? value : UNKNOWN;
-  };
-}
-
-/** A Promise's `[state, value]` (state 0 pending, 1 fulfilled, 2 rejected). */
-type PromiseDetails = (promise: Promise<unknown>) => [number, unknown];
-
-function denoPeek(): ((result: unknown) => unknown) | null {
-  const deno = (globalThis as { Deno?: { internal?: symbol } }).Deno;
-  if (deno?.internal === undefined) return null;
-  const internal = (deno as Record<symbol, { core?: { getPromiseDetails?: unknown } }>)[
-    deno.internal
-  ];
-  const details = internal?.core?.getPromiseDetails as PromiseDetails | undefined;
-  if (typeof details !== "function") return null;
-  try {
-    // An internal API: used only if it answers as expected.
-    const fulfilled = details(Promise.resolve(UNKNOWN));
-    const pending = details(new Promise(() => {}));
-    if (fulfilled?.[0] !== 1 || fulfilled[1] !== UNKNOWN || pending?.[0] !== 0) return null;
-  } catch {
-    return null;
-  }
-  return (result) => {
-    if (!(result instanceof Promise)) return UNKNOWN;
-    const [state, value] = details(result);
-    return state === 1 ? value : UNKNOWN;
-  };
 }
 
 /**
@@ -301,9 +261,9 @@ export function answer(
     return recover(error, request, onError, client, body, onWritten);
   }
   if (!(result instanceof Response)) {
+    const value = peek === null ? null : peek(result);
     // A rejected Promise's reason may be a Response too: that is no answer.
-    const value = fulfilledValue === null ? UNKNOWN : fulfilledValue(result);
-    if (!(value instanceof Response)) {
+    if (!(value instanceof Response) || peek!.status(result) !== "fulfilled") {
       return answerLater(result, request, onError, client, body, onWritten);
     }
     result = value;
