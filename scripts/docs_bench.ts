@@ -137,6 +137,11 @@ export const BLOCKS: readonly Block[] = [
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
   },
   {
+    name: "2026-12-07i",
+    source: "2026-12-07i/results.json",
+    render: withTargets,
+  },
+  {
     name: "2026-12-07h",
     source: "2026-12-07h/results.json",
     render: withTargets,
