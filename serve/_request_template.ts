@@ -39,7 +39,7 @@ import { fieldsOf } from "../internal/header_fill.ts";
  * head once that head came twice running (see {@linkcode getInput}).
  */
 class Entry {
-  /** The fields of the URL's last GET head, names and values in turn. */
+  /** The fields of the URL's last GET head, as its `HeaderList` keeps them (three entries each). */
   fields: string[] | null = null;
   /** The template with `fields`, once they came twice running. */
   full: Request | null = null;
@@ -120,7 +120,7 @@ export function getInput(url: string, headers: HeaderList): string | Request {
     return entry.full ??= withFields(entry.bare, headers);
   }
   entry.full = null;
-  entry.fields = headers.size > MAX_FIELDS ? null : fieldList(headers);
+  entry.fields = fieldList(headers);
   return BARE_COPIES ? entry.bare : url;
 }
 
@@ -178,35 +178,21 @@ export function appendFields(headers: HeaderList, target: Headers): void {
   for (let i = 0; i < fields.length; i += 3) target.append(fields[i + 1], fields[i + 2]);
 }
 
-/** The fields of `headers`, names and values in turn, or `null` if they are too long to keep. */
+/** A copy of the fields of `headers` as it keeps them, or `null` if too many or too long to keep. */
 function fieldList(headers: HeaderList): string[] | null {
-  const list: string[] = [];
-  headers.forEach(pushField, list);
+  const fields = fieldsOf(headers);
+  if (fields.length > MAX_FIELDS * 3) return null;
   let chars = 0;
-  for (const part of list) chars += part.length;
-  return chars > MAX_FIELD_CHARS ? null : list;
+  for (let i = 0; i < fields.length; i += 3) chars += fields[i].length + fields[i + 2].length;
+  return chars > MAX_FIELD_CHARS ? null : fields.slice();
 }
 
-function pushField(this: string[], value: string, name: string): void {
-  this.push(name, value);
-}
-
-const NO_FIELDS: string[] = [];
-/** A comparison of a head's fields with a list of them, walked by `forEach` (no closure). */
-const MATCH = { fields: NO_FIELDS, at: 0, same: true };
-
-function sameFields(headers: HeaderList, fields: string[]): boolean {
-  if (headers.size * 2 !== fields.length) return false;
-  MATCH.fields = fields;
-  MATCH.at = 0;
-  MATCH.same = true;
-  headers.forEach(matchField, MATCH);
-  MATCH.fields = NO_FIELDS; // not kept alive by the module
-  return MATCH.same;
-}
-
-function matchField(this: typeof MATCH, value: string, name: string): void {
-  const at = this.at;
-  if (this.fields[at] !== name || this.fields[at + 1] !== value) this.same = false;
-  this.at = at + 2;
+/** Whether `headers` has the fields `kept` (from {@linkcode fieldList}): names as given, values, order. */
+function sameFields(headers: HeaderList, kept: readonly string[]): boolean {
+  const fields = fieldsOf(headers);
+  if (fields.length !== kept.length) return false;
+  for (let i = 0; i < fields.length; i += 3) {
+    if (fields[i] !== kept[i] || fields[i + 2] !== kept[i + 2]) return false;
+  }
+  return true;
 }
