@@ -7,6 +7,7 @@
 import { InvalidHeaderError } from "./errors.ts";
 import { FIELD_VALUE, HTAB, isTokenString, SP } from "./_chars.ts";
 import { registerTrusted } from "./_parse_fields.ts";
+import { valueOf } from "../internal/header_fill.ts";
 
 /**
  * Whether `s` is an HTTP token (RFC 9110 §5.6.2), the syntax of a field name
@@ -167,19 +168,7 @@ export class HeaderList implements Iterable<[string, string]> {
    * `set-cookie`, only the first value (see the class notes).
    */
   get(name: string): string | null {
-    const lower = name.toLowerCase();
-    const fields = this.#fields;
-    let result: string | null = null;
-    for (let i = 1; i < fields.length; i += 3) {
-      if (fields[i] !== lower) continue;
-      if (result === null) {
-        result = fields[i + 1];
-        if (lower === "set-cookie") return result;
-      } else {
-        result += ", " + fields[i + 1];
-      }
-    }
-    return result;
+    return valueOf(this.#fields, name.toLowerCase());
   }
 
   /** Every value of `name`, in order (empty when absent). */

@@ -1,5 +1,6 @@
 import type { ConnectionInfo } from "../core/transport.ts";
 import type { RequestHead } from "./parse.ts";
+import { fieldValue } from "../internal/header_fill.ts";
 
 /**
  * The absolute URL of a request, for a Web `Request` (RFC 9112 §3.3):
@@ -27,7 +28,7 @@ export function requestUrl(
   // Absolute-form wins over Host (RFC 9112 §3.2.2); HTTP/1.0 may lack a Host.
   if (target[0] !== "/" && /^https?:\/\//i.test(target)) return target;
   const local = info.localAddr;
-  const host = headers.get("host") ??
+  const host = fieldValue(headers, "host") ??
     (local.transport === "tcp"
       ? `${local.hostname.includes(":") ? `[${local.hostname}]` : local.hostname}:${local.port}`
       : "localhost");

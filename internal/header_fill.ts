@@ -58,3 +58,31 @@ export function lentFields(list: HeaderList): readonly string[] | null {
 export function fieldsOf(list: HeaderList): readonly string[] {
   return read!(list);
 }
+
+/**
+ * The value `HeaderList.get` gives (values joined with ", ", the first
+ * `set-cookie` alone, `null` when absent) for `lower`, a name in lower case,
+ * from `fields` as the list keeps them.
+ */
+export function valueOf(fields: readonly string[], lower: string): string | null {
+  let result: string | null = null;
+  for (let i = 1; i < fields.length; i += 3) {
+    if (fields[i] !== lower) continue;
+    if (result === null) {
+      result = fields[i + 1];
+      if (lower === "set-cookie") return result;
+    } else {
+      result += ", " + fields[i + 1];
+    }
+  }
+  return result;
+}
+
+/**
+ * `list.get(lower)` for a name already in lower case (a constant: `"host"`),
+ * without lowering it again: V8 makes a new string for every `toLowerCase`,
+ * changed or not.
+ */
+export function fieldValue(list: HeaderList, lower: string): string | null {
+  return valueOf(read!(list), lower);
+}

@@ -37,14 +37,16 @@ const slots = new WeakMap<Request, Slot>();
  */
 let claimed = 0;
 
-/** Called by `fetchApp` for every request: one that asks for an upgrade may be claimed. */
+/**
+ * Called by `fetchApp` for every request: one that asks for an upgrade (it
+ * has an Upgrade field: `upgrade`) may be claimed.
+ */
 export function markUpgradable(
   request: Request,
-  head: { version: "1.0" | "1.1" | "2"; headers: { get(name: string): string | null } },
+  version: "1.0" | "1.1" | "2",
+  upgrade: boolean,
 ): void {
-  if (head.headers.get("upgrade") !== null) {
-    slots.set(request, { version: head.version, pending: null });
-  }
+  if (upgrade) slots.set(request, { version, pending: null });
 }
 
 /** Why `request` cannot be upgraded here, or null if it can (then `pending` is registered). */

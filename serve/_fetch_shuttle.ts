@@ -84,7 +84,7 @@ export function fetchShuttle(
       localAddr: head.localAddr,
       completed: shuttle.completed,
     };
-    markUpgradable(request, { version: head.version, headers: request.headers });
+    markUpgradable(request, head.version, request.headers.has("upgrade"));
     let answered: Answer;
     try {
       const given = answer(handler, request, info, onError, shuttle, requestBody ?? NO_BODY);

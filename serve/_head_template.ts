@@ -25,7 +25,7 @@ import type { ConnectionInfo } from "../core/transport.ts";
 import type { HeaderList } from "../httputil/headers.ts";
 import type { RequestHead } from "../httputil/parse.ts";
 import { requestUrl } from "../httputil/request_url.ts";
-import { lentFields } from "../internal/header_fill.ts";
+import { fieldValue, lentFields } from "../internal/header_fill.ts";
 
 /** A template and what it was made for (the fields are the map's key). */
 interface Template {
@@ -58,7 +58,7 @@ export function headTemplate(
     target: head.target,
     info,
     request: make(requestUrl(head, info), head.headers),
-    upgrade: head.headers.get("upgrade") !== null,
+    upgrade: fieldValue(head.headers, "upgrade") !== null,
   };
   TEMPLATES.set(fields, made);
   return made;

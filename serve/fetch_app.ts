@@ -16,6 +16,7 @@ import { type Logger, resolveLogger } from "../internal/logger.ts";
 import { Completion, Info } from "./_completion.ts";
 import { requestUrl } from "../httputil/request_url.ts";
 import { markUpgradable } from "../internal/upgrade.ts";
+import { fieldValue } from "../internal/header_fill.ts";
 import type { FetchHandler } from "./types.ts";
 
 /** Options for {@linkcode fetchApp}. */
@@ -63,7 +64,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     let request: Request;
     if (template !== null) {
       request = copyRequest(template.request, exchange);
-      if (template.upgrade) markUpgradable(request, head);
+      markUpgradable(request, head.version, template.upgrade);
     } else {
       request = buildRequest(
         requestUrl(head, conn.info),
@@ -72,7 +73,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
         hasBody ? requestBody(incoming.body) : null,
         exchange,
       );
-      markUpgradable(request, head);
+      markUpgradable(request, head.version, fieldValue(headers, "upgrade") !== null);
     }
     const info = new Info(conn.info, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
