@@ -16,8 +16,11 @@ function fakeConn(): {
   reads: Uint8Array[];
   answer(bytes: string | null): void;
   thens: () => number;
+  /** The reactions given to each read's `then`. */
+  reactions: unknown[][];
 } {
   const reads: Uint8Array[] = [];
+  const reactions: unknown[][] = [];
   let pending: ((n: number | null) => void) | null = null;
   let thens = 0;
   const conn = {
@@ -28,6 +31,7 @@ function fakeConn(): {
       const then = promise.then.bind(promise);
       (promise as { then: unknown }).then = (...args: Parameters<typeof then>) => {
         thens++;
+        reactions.push(args);
         return then(...args);
       };
       return promise;
@@ -48,6 +52,7 @@ function fakeConn(): {
       resolve(encoded.length);
     },
     thens: () => thens,
+    reactions,
   };
 }
 
@@ -77,6 +82,63 @@ describe("DenoConnTransport", () => {
     fake.answer(null);
     await got;
     assert.deepEqual(chunks, ["GET / HTTP/1.1\r\nHost: a\r\n\r\n", null]);
+  });
+});
+
+describe("DenoConnTransport: reactions per read", () => {
+  it("reacts to every read of a body with the same two functions: no closures made per chunk", async () => {
+    const fake = fakeConn();
+    const source = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < 4; i++) {
+      const got = new Promise<void>((resolve, reject) => {
+        source.read({
+          [ON_CHUNK](chunk) {
+            chunks.push(chunk!);
+            resolve();
+          },
+          [ON_READ_ERROR]: reject,
+        });
+      });
+      fake.answer(String.fromCharCode(0x61 + i).repeat(fake.reads.at(-1)!.length));
+      await got;
+    }
+    assert.equal(fake.reactions.length, 4);
+    for (const args of fake.reactions) {
+      assert.equal(args.length, 2);
+      assert.equal(args[0], fake.reactions[0][0], "the same fulfilment reaction");
+      assert.equal(args[1], fake.reactions[0][1], "the same rejection reaction");
+    }
+    // Each chunk its own bytes, though the reactions are shared.
+    for (const [i, chunk] of chunks.entries()) {
+      assert.ok(chunk.every((byte) => byte === 0x61 + i), `chunk ${i} kept its bytes`);
+    }
+  });
+
+  it("hands a failed read's error to that read's reader and reads no more", async () => {
+    const reads: Uint8Array[] = [];
+    const conn = {
+      read(buffer: Uint8Array): Promise<number | null> {
+        reads.push(buffer);
+        return Promise.reject(new Error("reset"));
+      },
+      write: (bytes: Uint8Array): Promise<number> => Promise.resolve(bytes.length),
+      closeWrite: (): Promise<void> => Promise.resolve(),
+      close: (): void => {},
+    } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+    const source = new DenoConnTransport(conn, info) as unknown as DirectSource;
+    const error = await new Promise<unknown>((resolve) => {
+      source.read({
+        [ON_CHUNK]: () => resolve("a chunk"),
+        [ON_READ_ERROR]: resolve,
+      });
+    });
+    assert.equal((error as Error).message, "reset");
+    let after: unknown = "nothing";
+    source.read({ [ON_CHUNK]: (chunk) => (after = chunk), [ON_READ_ERROR]: (e) => (after = e) });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(after, "nothing", "a failed input reports nothing more");
+    assert.equal(reads.length, 1);
   });
 });
 
