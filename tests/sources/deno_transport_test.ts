@@ -85,21 +85,26 @@ describe("DenoConnTransport", () => {
   });
 });
 
+/** One direct read of `source`, its chunk pushed onto `chunks`. */
+function readInto(source: DirectSource, chunks: Uint8Array[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    source.read({
+      [ON_CHUNK](chunk) {
+        chunks.push(chunk!);
+        resolve();
+      },
+      [ON_READ_ERROR]: reject,
+    });
+  });
+}
+
 describe("DenoConnTransport: reactions per read", () => {
   it("reacts to every read of a body with the same two functions: no closures made per chunk", async () => {
     const fake = fakeConn();
     const source = new DenoConnTransport(fake.conn, info) as unknown as DirectSource;
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < 4; i++) {
-      const got = new Promise<void>((resolve, reject) => {
-        source.read({
-          [ON_CHUNK](chunk) {
-            chunks.push(chunk!);
-            resolve();
-          },
-          [ON_READ_ERROR]: reject,
-        });
-      });
+      const got = readInto(source, chunks);
       fake.answer(String.fromCharCode(0x61 + i).repeat(fake.reads.at(-1)!.length));
       await got;
     }
@@ -206,15 +211,7 @@ describe("DenoConnTransport: read buffers", () => {
     const chunks: Uint8Array[] = [];
     /** One read, answered with `text`, or with `fill` as many times as the buffer holds. */
     const next = (text: string | null, fill = ""): Promise<void> => {
-      const got = new Promise<void>((resolve, reject) => {
-        source.read({
-          [ON_CHUNK](chunk) {
-            chunks.push(chunk!);
-            resolve();
-          },
-          [ON_READ_ERROR]: reject,
-        });
-      });
+      const got = readInto(source, chunks);
       fake.answer(text ?? fill.repeat(fake.reads.at(-1)!.length));
       return got;
     };
