@@ -1,4 +1,10 @@
-import { type AwayCall, type Signal, Stepper, type ThreadYield } from "../scheduler/mod.ts";
+import {
+  type AwayCall,
+  type Signal,
+  type SpawnOptions,
+  Stepper,
+  type ThreadYield,
+} from "../scheduler/mod.ts";
 import type { Descriptor } from "./descriptor.ts";
 import { BODY_ENDED } from "./_slots.ts";
 
@@ -28,6 +34,11 @@ export class BoundBody extends Stepper {
     this.#owner = owner;
     this.#descriptor = descriptor;
     this.#body = body;
+  }
+
+  /** The thread's name, for messages. */
+  get name(): string {
+    return `conn#${this.#descriptor.connection.id}`;
   }
 
   /** Resumes the body (the scheduler's way in). */

@@ -232,7 +232,7 @@ export class Hussar implements ConnectionOwner {
       return descriptor;
     }
     const bound = new BoundBody(this, descriptor, threadBody(body));
-    descriptor.thread = this.scheduler.spawn(bound.asThreadBody(), { name: `conn#${conn.id}` });
+    descriptor.thread = this.scheduler.spawn(bound.asThreadBody(), bound);
     return descriptor;
   }
 

@@ -88,11 +88,18 @@ export interface SchedulerOptions {
   maxTurnsPerTick?: number;
 }
 
-/** Options for {@linkcode Scheduler.spawn}. */
+/**
+ * Options for {@linkcode Scheduler.spawn}. The thread keeps the object and
+ * reads `name` only when its name is asked for, so a getter makes a lazy
+ * name (a connection's thread is named in messages only, not per accept).
+ */
 export interface SpawnOptions {
   /** Name used in logs and error messages. */
-  name?: string;
+  readonly name?: string;
 }
+
+/** The options of a thread spawned without any: one object for all, kept by each thread. */
+const NO_OPTIONS: SpawnOptions = Object.freeze({});
 
 class Timer implements TimerHandle, HeapEntry {
   due: number;
@@ -291,14 +298,14 @@ export class Scheduler {
    * Creates a thread from `body` and schedules its first resume, with a
    * `{ kind: "start" }` signal, for the next turn.
    */
-  spawn(body: ThreadBody, options: SpawnOptions = {}): Thread {
+  spawn(body: ThreadBody, options: SpawnOptions = NO_OPTIONS): Thread {
     if (
       typeof body !== "function" &&
       (typeof body !== "object" || body === null || typeof body.next !== "function")
     ) {
       throw new TypeError("spawn() needs a generator or a generator function");
     }
-    const thread = new Thread(this, this.#nextThreadId++, body, options.name);
+    const thread = new Thread(this, this.#nextThreadId++, body, options);
     this.#liveThreads++;
     this.#enqueue({ target: thread, kind: START_KIND }, false);
     return thread;

@@ -58,8 +58,6 @@ export type SignalFilter = (signal: Signal) => boolean;
 export class Thread {
   /** Unique within its scheduler, increasing in creation order. */
   readonly id: number;
-  /** A name for logs and error messages. */
-  readonly name: string;
   /** The scheduler that runs this thread. */
   readonly scheduler: Scheduler;
   /** Where the thread is in its life. */
@@ -84,12 +82,19 @@ export class Thread {
   /** @internal Resolves `finished`. */
   [ON_FINISHED]: (() => void) | null = null;
   #finished: Promise<void> | null = null;
+  /** The spawn options, whose `name` is read only when asked (see {@linkcode SpawnOptions}). */
+  readonly #options: { readonly name?: string };
 
   /** @internal Use {@linkcode Scheduler.spawn}. */
-  constructor(scheduler: Scheduler, id: number, body: ThreadBody, name?: string) {
+  constructor(
+    scheduler: Scheduler,
+    id: number,
+    body: ThreadBody,
+    options: { readonly name?: string },
+  ) {
     this.scheduler = scheduler;
     this.id = id;
-    this.name = name ?? "";
+    this.#options = options;
     if (typeof body === "function") {
       this[GENERATOR] = null;
       this[START] = body;
@@ -97,6 +102,11 @@ export class Thread {
       this[GENERATOR] = body;
       this[START] = null;
     }
+  }
+
+  /** A name for logs and error messages ("" for none). */
+  get name(): string {
+    return this.#options.name ?? "";
   }
 
   /** Settles when the thread is dead, however it ended (see `error` and `result`). */
@@ -119,8 +129,7 @@ export class Thread {
 
   /** `thread "name"#id`, or `thread #id` for an unnamed thread. */
   toString(): string {
-    return this.name === ""
-      ? `thread #${this.id}`
-      : `thread ${JSON.stringify(this.name)}#${this.id}`;
+    const name = this.name;
+    return name === "" ? `thread #${this.id}` : `thread ${JSON.stringify(name)}#${this.id}`;
   }
 }

@@ -95,15 +95,18 @@ export abstract class ListenerBase<T extends Accepted> implements Listener {
   /**
    * The local address of an accepted connection. A listener bound to one
    * address (or a Unix socket) gives its own, without asking the socket; on a
-   * wildcard address (`0.0.0.0`, `::`) `ask` says, and connections that came
-   * to the same address share one object. Each idle connection keeps less.
+   * wildcard address (`0.0.0.0`, `::`) `ask(socket)` says, and connections
+   * that came to the same address share one object. Each idle connection
+   * keeps less. `ask` is a function of the source's module, not a closure
+   * per connection.
    */
-  protected localAddrOf(
-    ask: () => [hostname: string | undefined, port: number | undefined],
+  protected localAddrOf<S>(
+    socket: S,
+    ask: (socket: S) => [hostname: string | undefined, port: number | undefined],
   ): NetAddress {
     const addr = this.addr;
     if (addr.transport !== "tcp" || !WILDCARDS.has(addr.hostname)) return addr;
-    const [hostname, port] = ask();
+    const [hostname, port] = ask(socket);
     const last = this.#local;
     if (last !== null && last.hostname === hostname && last.port === port) return last;
     return this.#local = tcpAddr(hostname, port);

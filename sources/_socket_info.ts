@@ -12,6 +12,17 @@ export function socketPeer(socket: PeerSocket): NetAddress {
   return tcpAddr(socket.remoteAddress, socket.remotePort);
 }
 
+/** The local end of a `node:net` or Bun socket (each read a system call). */
+export interface LocalSocket {
+  readonly localAddress?: string;
+  readonly localPort?: number;
+}
+
+/** Where a `node:net` or Bun socket was accepted (for `ListenerBase.localAddrOf`). */
+export function socketLocal(socket: LocalSocket): [string | undefined, number | undefined] {
+  return [socket.localAddress, socket.localPort];
+}
+
 /**
  * A connection's facts, the peer's address made from `socket` by
  * `peerOf` (a function of the source's module, not a closure per

@@ -10,7 +10,7 @@ import {
   type BunSocketLike,
 } from "../internal/runtime_types.ts";
 import { ListenerBase } from "./_listener_base.ts";
-import { SocketInfo, socketPeer } from "./_socket_info.ts";
+import { SocketInfo, socketLocal, socketPeer } from "./_socket_info.ts";
 
 type BunSocket = BunSocketLike<BunSocketTransport | undefined>;
 
@@ -141,7 +141,7 @@ class BunListener extends ListenerBase<BunSocketTransport> {
     return new SocketInfo(
       socket,
       socketPeer,
-      this.localAddrOf(() => [socket.localAddress, socket.localPort]),
+      this.localAddrOf(socket, socketLocal),
       this.tls,
       null,
     );

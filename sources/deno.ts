@@ -154,12 +154,15 @@ class DenoListener extends ListenerBase<DenoConnTransport> {
   }
 
   #infoOf(conn: DenoConnLike, alpnProtocol: string | null): ConnectionInfo {
-    const localAddr = this.localAddrOf(() => {
-      const local = conn.localAddr as { hostname?: string; port?: number };
-      return [local.hostname, local.port];
-    });
+    const localAddr = this.localAddrOf(conn, connLocal);
     return new SocketInfo(conn, connPeer, localAddr, this.tls, alpnProtocol);
   }
+}
+
+/** Where a `Deno.Conn` was accepted (for `localAddrOf`). */
+function connLocal(conn: DenoConnLike): [string | undefined, number | undefined] {
+  const local = conn.localAddr as { hostname?: string; port?: number };
+  return [local.hostname, local.port];
 }
 
 /** A `Deno.Conn`'s peer (it keeps the address: no system call). */

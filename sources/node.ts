@@ -8,7 +8,7 @@ import { type ResolvedListenOptions, resolveListenOptions, tcpAddr, unixAddr } f
 import { listenError } from "./_listen_error.ts";
 import { HANDSHAKE_TIMEOUT_MS } from "./_timing.ts";
 import { ListenerBase } from "./_listener_base.ts";
-import { SocketInfo, socketPeer } from "./_socket_info.ts";
+import { SocketInfo, socketLocal, socketPeer } from "./_socket_info.ts";
 
 /**
  * Listens with `node:net` (or `node:tls` when `options.tls` is given). Works
@@ -110,7 +110,7 @@ class NodeListener extends ListenerBase<NodeSocketTransport> {
     return new SocketInfo(
       socket,
       socketPeer,
-      this.localAddrOf(() => [socket.localAddress, socket.localPort]),
+      this.localAddrOf(socket, socketLocal),
       tls,
       alpn || null,
     );

@@ -194,6 +194,28 @@ describe("Hussar: backpressure", () => {
     assert.deepEqual(writes.map((bytes) => bytes.length), [4096, 100]);
     assert.deepEqual(resumes, ["start"], "never woken to learn that output left");
   });
+
+  it("names each connection's thread conn#<id> from its connection, when asked", async () => {
+    const names: string[] = [];
+    const hussar = new Hussar({
+      *handler(conn) {
+        yield* conn.read();
+      },
+    });
+    const first = hussar.addConnection(recordingTransport().transport);
+    const second = hussar.addConnection(recordingTransport().transport);
+    for (const descriptor of [first, second]) {
+      names.push(`${descriptor.connection.id} ${descriptor.thread!.name} ${descriptor.thread}`);
+      descriptor.connection.abort("test");
+    }
+    await hussar.whenEmpty();
+    await hussar.close();
+    const [a, b] = [first.connection.id, second.connection.id];
+    assert.deepEqual(names, [
+      `${a} conn#${a} thread "conn#${a}"#${first.thread!.id}`,
+      `${b} conn#${b} thread "conn#${b}"#${second.thread!.id}`,
+    ]);
+  });
 });
 
 describe("Hussar: whenWritten", () => {

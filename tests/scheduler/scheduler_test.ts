@@ -112,6 +112,24 @@ describe("Scheduler: threads and signals", () => {
     assert.equal(String(two), `thread "two"#${two.id}`);
   });
 
+  it("reads a thread's name from its spawn options only when it is asked for", async () => {
+    const scheduler = new Scheduler();
+    let reads = 0;
+    const options = {
+      get name(): string {
+        reads++;
+        return "lazy";
+      },
+    };
+    const thread = scheduler.spawn(function* () {}, options);
+    await thread.finished;
+    assert.equal(reads, 0, "spawning and running the thread built no name");
+    assert.equal(thread.name, "lazy");
+    assert.equal(String(thread), `thread "lazy"#${thread.id}`);
+    assert.equal(reads, 2);
+    assert.equal(scheduler.spawn(function* () {}).name, "", "no options: no name");
+  });
+
   it("records a thread's return value and settles finished", async () => {
     const scheduler = new Scheduler();
     const thread = scheduler.spawn(function* () {
