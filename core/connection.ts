@@ -8,6 +8,8 @@ import {
   directSourceOf,
   ON_CHUNK,
   ON_READ_ERROR,
+  ON_WRITE_ERROR,
+  ON_WRITTEN,
   streamSink,
   streamSource,
 } from "../internal/direct_io.ts";
@@ -112,6 +114,8 @@ export class Connection {
   readonly #sink: DirectSink;
   /** A write is pending (the next waits for it, collecting output meanwhile). */
   #writing = false;
+  /** The pending write's bytes. */
+  #sending = 0;
   /** close() was called; end the sink once all output is written. */
   #ending = false;
   // What an idle connection keeps is kept small (10,000 of them may wait): queues and
@@ -713,19 +717,28 @@ export class Connection {
    */
   #flushOutput(): void {
     const sink = this.#sink;
+    const send = sink.send !== undefined;
     while (!this.#writing && this.#outBytes > 0 && this.#state !== "closed") {
       const queued = this.#outBytes;
-      const chunks = this.#takeOutput(sink.writev !== undefined);
+      const chunks = this.#takeOutput(send || sink.writev !== undefined);
       const size = queued - this.#outBytes;
       this.#inFlight += size;
+      this.#sending = size;
       let pending: Promise<void> | void;
       try {
+        if (send) {
+          // Reports to `[ON_WRITTEN]` from the op's own reaction: no Promise of the sink's.
+          this.#writing = true;
+          sink.send!(chunks, this);
+          return;
+        }
         pending = !Array.isArray(chunks)
           ? sink.write(chunks)
           : chunks.length === 1
           ? sink.write(chunks[0])
           : sink.writev!(chunks);
       } catch (error) {
+        this.#writing = false;
         this.#inFlight -= size;
         this.#fail(`write failed: ${describe(error)}`, error);
         return;
@@ -735,22 +748,27 @@ export class Connection {
         continue;
       }
       this.#writing = true;
-      pending.then(
-        () => {
-          this.#writing = false;
-          // A Promise reaction: a writer parked on output resumes in this microtask checkpoint,
-          // not a host task later (one per chunk of a stream on Deno, whose writes all settle).
-          this.#written(size, true);
-          this.#flushOutput();
-          if (this.#ending) this.#endOutput();
-        },
-        (error) => {
-          this.#writing = false;
-          this.#inFlight -= size;
-          this.#fail(`write failed: ${describe(error)}`, error);
-        },
-      );
+      pending.then(() => this[ON_WRITTEN](), (error) => this[ON_WRITE_ERROR](error));
     }
+  }
+
+  /**
+   * @internal The pending write is done, told from a Promise reaction: a writer parked on
+   * output resumes in this microtask checkpoint, not a host task later (one per chunk of a
+   * stream on Deno, whose writes all settle).
+   */
+  [ON_WRITTEN](): void {
+    this.#writing = false;
+    this.#written(this.#sending, true);
+    this.#flushOutput();
+    if (this.#ending) this.#endOutput();
+  }
+
+  /** @internal The pending write failed. */
+  [ON_WRITE_ERROR](error: unknown): void {
+    this.#writing = false;
+    this.#inFlight -= this.#sending;
+    this.#fail(`write failed: ${describe(error)}`, error);
   }
 
   /**

@@ -21,10 +21,32 @@ export interface DirectSink {
    * backpressure contract as `write`.
    */
   writev?(chunks: readonly Uint8Array[]): Promise<void> | void;
+  /**
+   * Optional: `write` (one buffer) or `writev` (several) that tells `writer`
+   * once every byte is handed over, from a Promise reaction (never
+   * synchronously), instead of returning a Promise: for a sink whose writes
+   * all settle later (Deno's `conn.write()`), the reaction calls the
+   * connection at once, with no Promise of the sink's own and no second
+   * reaction to wait for it. Same contract otherwise; preferred when offered.
+   */
+  send?(chunks: Uint8Array | readonly Uint8Array[], writer: DirectWriter): void;
   /** Ends our side once every write has settled. */
   end(): Promise<void> | void;
   /** Drops the connection now; `reason` says why to whoever is on the other side. */
   abort(reason: Error): void;
+}
+
+/** The key of {@linkcode DirectWriter}'s method told that a `send` is done. */
+export const ON_WRITTEN: unique symbol = Symbol("hussar.onWritten");
+/** The key of {@linkcode DirectWriter}'s method told that a `send` failed. */
+export const ON_WRITE_ERROR: unique symbol = Symbol("hussar.onWriteError");
+
+/** Who a {@linkcode DirectSink}'s `send` reports to: the connection that owns the transport. */
+export interface DirectWriter {
+  /** Every byte of the `send` was handed to the socket. */
+  [ON_WRITTEN](): void;
+  /** The `send` failed. */
+  [ON_WRITE_ERROR](error: unknown): void;
 }
 
 /** The key under which a transport offers `() => DirectSink | null`. */

@@ -9,8 +9,11 @@ import {
   type DirectReader,
   type DirectSink,
   type DirectSource,
+  type DirectWriter,
   ON_CHUNK,
   ON_READ_ERROR,
+  ON_WRITE_ERROR,
+  ON_WRITTEN,
 } from "../internal/direct_io.ts";
 
 /**
@@ -91,6 +94,13 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
   #writeDone = false;
   #closed = false;
   #lingering = false;
+  /** Who the pending `send` reports to. */
+  #writer: DirectWriter | null = null;
+  /** The pending `send`'s buffers, from `#at` on still to write; null when it was one buffer. */
+  #gather: readonly Uint8Array[] | null = null;
+  #at = 0;
+  /** The scratch buffer the pending write was joined in, back to the pool once it is written. */
+  #scratch: Uint8Array | null = null;
   /** Where TCP_NODELAY stands: set before the second write, if at all (see the constructor). */
   #noDelay: "first" | "next" | "set";
 
@@ -266,12 +276,124 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
     });
   }
 
-  /** Output sink: the whole chunk, however many writes the kernel needs. */
-  async write(chunk: Uint8Array): Promise<void> {
-    let offset = 0;
-    // The whole chunk first (no view made of it): most often the kernel takes it at once.
-    if (chunk.length > 0) offset = await this.#send(chunk);
-    while (offset < chunk.length) offset += await this.#send(chunk.subarray(offset));
+  /** Output sink: the whole chunk, however many writes the kernel needs (see `send`). */
+  write(chunk: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.send(chunk, { [ON_WRITTEN]: resolve, [ON_WRITE_ERROR]: reject })
+    );
+  }
+
+  /** Output sink: several buffers, as `send` gathers them. */
+  writev(chunks: readonly Uint8Array[]): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.send(chunks, { [ON_WRITTEN]: resolve, [ON_WRITE_ERROR]: reject })
+    );
+  }
+
+  /**
+   * Output sink: one buffer or several, every byte however many writes the
+   * kernel needs, then `writer` told from the last write's reaction (no
+   * Promise of our own: `write` as an `async` function was one Promise and
+   * one reaction more per write). Deno has no gathered write, so the small
+   * buffers in front of a large one (a chunk's size line, a response head)
+   * are copied with it into a scratch buffer while one is free, and those
+   * after it (a chunked body's end) while they fit: one write per chunk of a
+   * chunked body, the last included, as `Deno.serve` does. Otherwise the
+   * small ones are joined and the large one goes on its own.
+   */
+  send(chunks: Uint8Array | readonly Uint8Array[], writer: DirectWriter): void {
+    this.#writer = writer;
+    this.#at = 0;
+    if (!Array.isArray(chunks)) {
+      const chunk = chunks as Uint8Array;
+      this.#gather = chunk.length > 0 ? null : [];
+      if (this.#gather === null) return this.#put(chunk);
+    } else {
+      this.#gather = chunks;
+    }
+    this.#next();
+  }
+
+  /** The next write of the gathered buffers; the writer told once none is left. */
+  #next(): void {
+    const chunks = this.#gather!;
+    let start = this.#at;
+    for (;;) {
+      if (start === chunks.length) {
+        this.#gather = null;
+        // Nothing (more) to write: still reported from a reaction, never synchronously.
+        if (this.#at === 0) return void Promise.resolve().then(() => this.#done());
+        return this.#done();
+      }
+      let end = start;
+      let size = 0;
+      while (end < chunks.length && chunks[end].length < WRITE_ALONE_BYTES) {
+        size += chunks[end++].length;
+      }
+      if (end === start) {
+        this.#at = start + 1;
+        return this.#put(chunks[start]);
+      }
+      const scratch = end < chunks.length && size + chunks[end].length <= SCRATCH_BYTES
+        ? takeScratch()
+        : null;
+      if (scratch === null) {
+        if (size === 0) {
+          start = end;
+          continue;
+        }
+        this.#at = end;
+        return this.#put(concatBytes(chunks.slice(start, end), size));
+      }
+      // Small buffers after the large one (a chunked body's end) join it too, while they fit.
+      let last = end + 1;
+      size += chunks[end].length;
+      while (
+        last < chunks.length && chunks[last].length < WRITE_ALONE_BYTES &&
+        size + chunks[last].length <= SCRATCH_BYTES
+      ) {
+        size += chunks[last++].length;
+      }
+      for (let at = 0; start < last; at += chunks[start++].length) scratch.set(chunks[start], at);
+      this.#at = last;
+      this.#scratch = scratch;
+      return this.#put(scratch.subarray(0, size));
+    }
+  }
+
+  /** `bytes` to the kernel, whole: `conn.write()` again for what one did not take. */
+  #put(bytes: Uint8Array): void {
+    let sent: Promise<number>;
+    try {
+      sent = this.#send(bytes);
+    } catch (error) {
+      sent = Promise.reject(error); // still reported from a reaction
+    }
+    sent.then((n) => {
+      if (n < bytes.length) return this.#put(bytes.subarray(n));
+      // Written whole, the bytes are the kernel's: the scratch buffer is free again.
+      this.#freeScratch();
+      if (this.#gather !== null) this.#next();
+      else this.#done();
+    }, (error) => {
+      this.#freeScratch();
+      this.#gather = null;
+      const writer = this.#writer!;
+      this.#writer = null;
+      writer[ON_WRITE_ERROR](error);
+    });
+  }
+
+  #freeScratch(): void {
+    if (this.#scratch === null) return;
+    scratchPool.push(this.#scratch);
+    this.#scratch = null;
+  }
+
+  #done(): void {
+    const writer = this.#writer!;
+    this.#writer = null;
+    writer[ON_WRITTEN]();
   }
 
   /** One `conn.write()`; TCP_NODELAY first if it is the second (see the constructor). */
@@ -291,52 +413,6 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
       this.#conn.setNoDelay?.(true);
     } catch {
       // Closed meanwhile: the write that follows says so.
-    }
-  }
-
-  /**
-   * Output sink: several buffers. Deno has no gathered write, so the small
-   * buffers in front of a large one (a chunk's size line, a response head)
-   * are copied with it into a scratch buffer while one is free, and those
-   * after it (a chunked body's end) while they fit: one write per chunk of a
-   * chunked body, the last included, as `Deno.serve` does. Otherwise the
-   * small ones are joined and the large one goes on its own.
-   */
-  async writev(chunks: readonly Uint8Array[]): Promise<void> {
-    for (let start = 0; start < chunks.length;) {
-      let end = start;
-      let size = 0;
-      while (end < chunks.length && chunks[end].length < WRITE_ALONE_BYTES) {
-        size += chunks[end++].length;
-      }
-      if (end === start) {
-        await this.write(chunks[start++]);
-        continue;
-      }
-      const scratch = end < chunks.length && size + chunks[end].length <= SCRATCH_BYTES
-        ? takeScratch()
-        : null;
-      if (scratch === null) {
-        await this.write(concatBytes(chunks.slice(start, end), size));
-        start = end;
-        continue;
-      }
-      // Small buffers after the large one (a chunked body's end) join it too, while they fit.
-      let last = end + 1;
-      size += chunks[end].length;
-      while (
-        last < chunks.length && chunks[last].length < WRITE_ALONE_BYTES &&
-        size + chunks[last].length <= SCRATCH_BYTES
-      ) {
-        size += chunks[last++].length;
-      }
-      for (let at = 0; start < last; at += chunks[start++].length) scratch.set(chunks[start], at);
-      try {
-        // Settled, the write has handed every byte to the kernel: the buffer is free again.
-        await this.write(scratch.subarray(0, size));
-      } finally {
-        scratchPool.push(scratch);
-      }
     }
   }
 

@@ -1,7 +1,14 @@
 import { describe, it } from "../_testing.ts";
 import assert from "node:assert/strict";
 import { DenoConnTransport } from "../../sources/_deno_transport.ts";
-import { type DirectSource, ON_CHUNK, ON_READ_ERROR } from "../../internal/direct_io.ts";
+import { Hussar } from "../../core/mod.ts";
+import {
+  type DirectSource,
+  ON_CHUNK,
+  ON_READ_ERROR,
+  ON_WRITE_ERROR,
+  ON_WRITTEN,
+} from "../../internal/direct_io.ts";
 import { LINGER_EXPIRED } from "../../sources/_timing.ts";
 
 const info = {
@@ -425,5 +432,76 @@ describe("DenoConnTransport: TCP_NODELAY", () => {
     await transport.write(bytes(3, 1));
     await transport.write(bytes(3, 2));
     assert.deepEqual(calls, ["write 3", "write 3"]);
+  });
+});
+
+/** Microtask hops (`await null`) until `done()` holds; at most 10. */
+async function hopsUntil(done: () => boolean): Promise<number> {
+  let hops = 0;
+  while (!done() && hops < 10) {
+    await null;
+    hops++;
+  }
+  return hops;
+}
+
+/** A `Deno.Conn` stand-in whose writes settle when the test says (`settle`), whole. */
+function heldWriteConn(): {
+  conn: ConstructorParameters<typeof DenoConnTransport>[0];
+  writes: Uint8Array[];
+  settle(): void;
+} {
+  const writes: Uint8Array[] = [];
+  const held: (() => void)[] = [];
+  const conn = {
+    read: (): Promise<number | null> => Promise.resolve(null),
+    write(chunk: Uint8Array): Promise<number> {
+      writes.push(chunk.slice());
+      return new Promise((resolve) => held.push(() => resolve(chunk.length)));
+    },
+    closeWrite: (): Promise<void> => Promise.resolve(),
+    close(): void {},
+  } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+  return { conn, writes, settle: () => held.shift()!() };
+}
+
+describe("DenoConnTransport: a write's report", () => {
+  it("tells the writer from the reaction to conn.write() itself, with no Promise of its own between", async () => {
+    const { conn, writes, settle } = heldWriteConn();
+    const transport = new DenoConnTransport(conn, info);
+    const told: string[] = [];
+    const writer = {
+      [ON_WRITTEN]: () => told.push("written"),
+      [ON_WRITE_ERROR]: (error: unknown) => told.push(`failed ${error}`),
+    };
+    transport.send([bytes(9, 1), bytes(64 * 1024, 2), bytes(7, 3)], writer);
+    assert.equal(writes.length, 1, "framing and chunk in one write");
+    assert.deepEqual(told, [], "not before the write settles");
+    settle();
+    // An `async` write awaiting the op would tell it a reaction later (its own Promise's).
+    assert.equal(await hopsUntil(() => told.length > 0), 1);
+    assert.deepEqual(told, ["written"]);
+  });
+
+  it("resumes a thread parked on output two microtasks after the write settles: the reaction, then the scheduler's tick", async () => {
+    const { conn, writes, settle } = heldWriteConn();
+    const transport = new DenoConnTransport(conn, info);
+    let flushed = false;
+    const hussar = new Hussar({
+      highWaterMark: 4,
+      *handler(c) {
+        c.write(new TextEncoder().encode("more than four bytes"));
+        yield* c.flush();
+        flushed = true;
+        c.close();
+      },
+    });
+    hussar.addConnection(transport);
+    while (writes.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    settle();
+    // Three with the `async` write (its own Promise's reaction, then the connection's).
+    assert.equal(await hopsUntil(() => flushed), 2);
+    await hussar.whenEmpty();
+    await hussar.close();
   });
 });
