@@ -31,7 +31,13 @@ import {
 } from "./_slots.ts";
 import { FILTER } from "../internal/thread_slots.ts";
 import { context } from "../internal/context.ts";
-import { PARK_INPUT, SHARED_OUTPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
+import {
+  PARK_INPUT,
+  SHARED_OUTPUT,
+  UNPARK,
+  WAIT_INPUT,
+  WAIT_OUTPUT,
+} from "../internal/connection_slots.ts";
 
 /**
  * Bytes an exchange sends (a streamed body's chunk) after which the next
@@ -316,18 +322,25 @@ export class Connection {
   /** @internal `readAndWait()`'s wait alone, for a reader that takes the input itself (`readNow()`). */
   [WAIT_INPUT](): Promise<void> {
     this.requireWakeback();
-    return new Promise<void>((resolve) => this.#addWaiter(resolve));
+    return this.#news();
+  }
+
+  /** @internal Settles once output left under the high-water mark, or on a close or deadline. */
+  [WAIT_OUTPUT](): Promise<void> {
+    return this.#news();
   }
 
   /**
-   * A Promise waiter for the next news. The list is made with its first
-   * waiter (`[resolve]`): one pushed onto `[]` grows it to 16 slots, a
-   * 144-byte store per wait of a body's reader (one per chunk).
+   * Settles at the next `#notify`. The list is made with its first waiter
+   * (`[resolve]`): one pushed onto `[]` grows it to 16 slots, a 144-byte
+   * store per wait of a body's reader or a stream's pump (one per chunk).
    */
-  #addWaiter(resolve: () => void): void {
-    const waiters = this.#waiters;
-    if (waiters === null) this.#waiters = [resolve];
-    else waiters.push(resolve);
+  #news(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiters = this.#waiters;
+      if (waiters === null) this.#waiters = [resolve];
+      else waiters.push(resolve);
+    });
   }
 
   /**
@@ -491,7 +504,7 @@ export class Connection {
     this.write(bytes);
     while (this.bufferedAmount > 0) {
       this.#throwIfBroken();
-      await new Promise<void>((resolve) => this.#addWaiter(resolve));
+      await this.#news();
     }
     this.#throwIfBroken();
   }

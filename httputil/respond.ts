@@ -6,7 +6,7 @@ import { headBytes, outgoingText, pairsOf, wholeResponseBytes } from "./_respons
 import { isNullBodyStatus } from "./status.ts";
 import { WRITE_ALONE_BYTES } from "../internal/bytes.ts";
 import { takeGathered } from "../internal/gathered.ts";
-import { FLUSH_NOW, SHARED_OUTPUT } from "../internal/connection_slots.ts";
+import { FLUSH_NOW, SHARED_OUTPUT, WAIT_OUTPUT } from "../internal/connection_slots.ts";
 
 /** A response body: bytes, text, nothing, or a stream of bytes. */
 export type ResponseBody =
@@ -258,8 +258,6 @@ export class ResponseWriter {
   #head: Uint8Array | null = null;
   /** The step a pump took after its run, for the next pump to write (see `#pump`). */
   #carried: IteratorResult<Uint8Array> | null = null;
-  /** The producer's step a pump asked for and left unsettled, for the next pump to await. */
-  #pending: Promise<IteratorResult<Uint8Array>> | null = null;
   /** The step `#lookAhead` watches for, once settled (one closure per writer, not per chunk). */
   #ahead: IteratorResult<Uint8Array> | null = null;
   readonly #landAhead = (step: IteratorResult<Uint8Array>): void => void (this.#ahead = step);
@@ -424,8 +422,8 @@ export class ResponseWriter {
 
   /**
    * Writes chunks as the producer settles them, outside the thread's turns,
-   * while the connection stays at or under its high-water mark; `true` once
-   * the body is done, `false` when the client is behind or after `PUMP_RUN`
+   * waiting (in the write's reaction) while the connection is above its
+   * high-water mark; `true` once the body is done, `false` after `PUMP_RUN`
    * chunks, so that a producer and a sink that never wait still let the host
    * loop run. A chunk waits for the producer's next step while it settles
    * within {@linkcode STEP_WAIT_MICROTASKS}, so that the body's end leaves
@@ -436,8 +434,8 @@ export class ResponseWriter {
   async #pump(iterator: AsyncIterator<Uint8Array>): Promise<boolean> {
     const conn = this.#conn;
     let step = this.#carried;
-    let pending = this.#pending;
-    this.#carried = this.#pending = null;
+    let pending: Promise<IteratorResult<Uint8Array>> | null = null;
+    this.#carried = null;
     for (let run = 0;; run++) {
       if (step === null) {
         let next = pending;
@@ -472,10 +470,17 @@ export class ResponseWriter {
       conn[FLUSH_NOW]();
       if (step !== null && step.done) return true;
       if (step === null) pending = next;
+      // Behind the client: the write is waited for here, in its reaction, not by the thread
+      // (a turn to take the pump's result and one parked in `flush()`, per chunk), under the
+      // write timeout as `flush()` waits. `flushed()` throws the deadline, a failure or a close.
       if (!conn.flushed()) {
-        this.#carried = step;
-        this.#pending = pending;
-        return false;
+        const timeout = this.#writeTimeoutMs;
+        if (timeout !== undefined) conn.setDeadline(timeout, "write timeout");
+        do {
+          await conn[WAIT_OUTPUT]();
+          if (!this.#piping) return true;
+        } while (!conn.flushed());
+        if (timeout !== undefined) conn.clearDeadline();
       }
     }
   }

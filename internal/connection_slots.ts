@@ -29,6 +29,12 @@ export const FLUSH_NOW: unique symbol = Symbol("hussar.flushNow");
 /** `Connection`: a Promise that settles once a reader has news (bytes, the end, a failure, a deadline). */
 export const WAIT_INPUT: unique symbol = Symbol("hussar.waitInput");
 /**
+ * `Connection`: a Promise that settles once a writer has news (output left
+ * under the high-water mark, a close, a failure, a deadline): `flushed()`
+ * says which.
+ */
+export const WAIT_OUTPUT: unique symbol = Symbol("hussar.waitOutput");
+/**
  * `Connection`: whether its transport only reads the buffers handed to it
  * (a direct sink, see `direct_io.ts`), so that a protocol engine may hand
  * it the same immutable bytes again; not so for a `WritableStream`, whose

@@ -267,4 +267,31 @@ describe("Connection: a wake-back from a write that settles", () => {
     );
     await hussar.close();
   });
+
+  it("waits for a stream's writes past the high-water mark in their reactions: the thread resumes once per run of chunks", async () => {
+    const CHUNKS = 32;
+    const { transport, writing, settle, written } = pendingWriteTransport(GET);
+    const chunk = new Uint8Array(1024).fill(0x61);
+    async function* body(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < CHUNKS; i++) yield chunk;
+    }
+    const hussar = new Hussar({
+      highWaterMark: 512,
+      handler: httpHandler(() => ({ status: 200, body: body() })),
+    });
+    let resumed = 0;
+    const unwatch = hussar.scheduler.watch({ onResume: () => void resumed++ });
+    hussar.addConnection(transport);
+    let text = "";
+    while (!text.endsWith("0\r\n\r\n")) {
+      await writing();
+      text += new TextDecoder().decode(written.at(-1));
+      settle();
+    }
+    unwatch();
+    assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
+    // Waited for by the thread (its pump handing back, then flush()), a resume per chunk.
+    assert.ok(resumed <= CHUNKS / 4, `${resumed} resumes for ${CHUNKS} chunks`);
+    await hussar.close();
+  });
 });
