@@ -217,6 +217,41 @@ function pendingWriteTransport(input: Uint8Array | null): {
   };
 }
 
+/** Chunks of 1 KiB in {@linkcode streamPastHighWaterMark}'s response. */
+const CHUNKS = 32;
+
+/**
+ * Streams {@linkcode CHUNKS} chunks to a connection whose high-water mark is
+ * below one and whose writes settle when the test has read them: the host
+ * tasks run meanwhile and the threads' resumes.
+ */
+async function streamPastHighWaterMark(): Promise<{ hostTasks: number; resumed: number }> {
+  const { transport, writing, settle, written } = pendingWriteTransport(GET);
+  const chunk = new Uint8Array(1024).fill(0x61);
+  async function* body(): AsyncIterable<Uint8Array> {
+    for (let i = 0; i < CHUNKS; i++) yield chunk;
+  }
+  const hussar = new Hussar({
+    highWaterMark: 512,
+    handler: httpHandler(() => ({ status: 200, body: body() })),
+  });
+  let resumed = 0;
+  const unwatch = hussar.scheduler.watch({ onResume: () => void resumed++ });
+  hussar.addConnection(transport);
+  let text = "";
+  const hostTasks = await countHostTasks(async () => {
+    while (!text.endsWith("0\r\n\r\n")) {
+      await writing();
+      text += new TextDecoder().decode(written.at(-1));
+      settle();
+    }
+  });
+  unwatch();
+  assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
+  await hussar.close();
+  return { hostTasks, resumed };
+}
+
 describe("Connection: a wake-back from a write that settles", () => {
   it("resumes a thread parked on output in the microtask checkpoint where the write settles", async () => {
     const order: string[] = [];
@@ -241,57 +276,16 @@ describe("Connection: a wake-back from a write that settles", () => {
   });
 
   it("streams a response past the high-water mark with no host task per chunk", async () => {
-    const CHUNKS = 32;
-    const { transport, writing, settle, written } = pendingWriteTransport(GET);
-    const chunk = new Uint8Array(1024).fill(0x61);
-    async function* body(): AsyncIterable<Uint8Array> {
-      for (let i = 0; i < CHUNKS; i++) yield chunk;
-    }
-    const hussar = new Hussar({
-      highWaterMark: 512,
-      handler: httpHandler(() => ({ status: 200, body: body() })),
-    });
-    hussar.addConnection(transport);
-    let text = "";
-    const hostTasks = await countHostTasks(async () => {
-      while (!text.endsWith("0\r\n\r\n")) {
-        await writing();
-        text += new TextDecoder().decode(written.at(-1));
-        settle();
-      }
-    });
-    assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
+    const { hostTasks } = await streamPastHighWaterMark();
     assert.ok(
       hostTasks <= CHUNKS / 4,
       `${hostTasks} host tasks for ${CHUNKS} chunks (a wake's each would be ${CHUNKS})`,
     );
-    await hussar.close();
   });
 
   it("waits for a stream's writes past the high-water mark in their reactions: the thread resumes once per run of chunks", async () => {
-    const CHUNKS = 32;
-    const { transport, writing, settle, written } = pendingWriteTransport(GET);
-    const chunk = new Uint8Array(1024).fill(0x61);
-    async function* body(): AsyncIterable<Uint8Array> {
-      for (let i = 0; i < CHUNKS; i++) yield chunk;
-    }
-    const hussar = new Hussar({
-      highWaterMark: 512,
-      handler: httpHandler(() => ({ status: 200, body: body() })),
-    });
-    let resumed = 0;
-    const unwatch = hussar.scheduler.watch({ onResume: () => void resumed++ });
-    hussar.addConnection(transport);
-    let text = "";
-    while (!text.endsWith("0\r\n\r\n")) {
-      await writing();
-      text += new TextDecoder().decode(written.at(-1));
-      settle();
-    }
-    unwatch();
-    assert.equal(text.split("400\r\n").length - 1, CHUNKS, "every chunk sent");
+    const { resumed } = await streamPastHighWaterMark();
     // Waited for by the thread (its pump handing back, then flush()), a resume per chunk.
     assert.ok(resumed <= CHUNKS / 4, `${resumed} resumes for ${CHUNKS} chunks`);
-    await hussar.close();
   });
 });
