@@ -1,10 +1,4 @@
-import {
-  type AwayCall,
-  type Signal,
-  type SpawnOptions,
-  Stepper,
-  type ThreadYield,
-} from "../scheduler/mod.ts";
+import { type AwayCall, type Signal, Stepper, type ThreadYield } from "../scheduler/mod.ts";
 import type { Descriptor } from "./descriptor.ts";
 import { BODY_ENDED } from "./_slots.ts";
 
