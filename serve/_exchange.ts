@@ -7,6 +7,7 @@
  * @module
  */
 import type { Logger } from "../internal/logger.ts";
+import type { SettledSignal, Signal, ThreadYield } from "../scheduler/mod.ts";
 import { HttpError } from "../httputil/errors.ts";
 import { HeaderList } from "../httputil/headers.ts";
 import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
@@ -217,8 +218,8 @@ interface PeekLike {
  * it gave a `Response`, then either claims an accepted upgrade or takes the
  * `Response` apart for writing. A handler that answers at once (a `Response`,
  * or on Bun a Promise already fulfilled) is answered at once; one that waits
- * is answered by a single Promise (a thread waits for it once, not once per
- * step). A failure of the handler is answered by `onError` (or the default
+ * is answered by `later`: a single Promise (a thread waits for it once, not
+ * once per step), or for the HTTP/1.1 engine {@linkcode awaitAnswer}. A failure of the handler is answered by `onError` (or the default
  * 500 if that fails too), unless it is the client's: the client is gone, or
  * its body failed (rethrown, so that the engine answers 400/408/413 and
  * closes; never reported as the app's).
@@ -236,7 +237,7 @@ export function answer(
   client: SignalSource,
   body: BodyState,
 ): Answer | Promise<Answer>;
-export function answer(
+export function answer<Wait = never>(
   handler: FetchHandler,
   request: Request,
   info: ServeHandlerInfo,
@@ -244,7 +245,8 @@ export function answer(
   client: SignalSource,
   body: BodyState,
   onWritten: OnWritten,
-): HttpResponse | Promise<HttpResponse>;
+  later?: (...args: Parameters<typeof answerLater>) => Wait,
+): HttpResponse | Promise<HttpResponse> | Wait;
 export function answer(
   handler: FetchHandler,
   request: Request,
@@ -253,7 +255,8 @@ export function answer(
   client: SignalSource,
   body: BodyState,
   onWritten?: OnWritten,
-): Answer | HttpResponse | Promise<Answer | HttpResponse> {
+  later: (...args: Parameters<typeof answerLater>) => unknown = answerLater,
+): unknown {
   let result: unknown;
   try {
     result = handler(request, info);
@@ -264,7 +267,7 @@ export function answer(
     const value = peek === null ? null : peek(result);
     // A rejected Promise's reason may be a Response too: that is no answer.
     if (!(value instanceof Response) || peek!.status(result) !== "fulfilled") {
-      return answerLater(result, request, onError, client, body, onWritten);
+      return later(result, request, onError, client, body, onWritten);
     }
     result = value;
   }
@@ -286,26 +289,70 @@ function answerLater(
   body: BodyState,
   onWritten: OnWritten | undefined,
 ): Promise<Answer | HttpResponse> {
-  let promise: Promise<unknown>;
-  try {
-    // A native Promise as it is; a thenable or a value adopted (as `await` would).
-    promise = Promise.resolve(result);
-  } catch (error) {
-    return recover(error, request, onError, client, body, onWritten); // a throwing `constructor`
-  }
-  return promise.then(
-    (value) =>
-      value instanceof Response ? respondWith(value, request, client, onWritten) : recover(
-        new TypeError(
-          `the fetch handler must return a Response, not ${Object.prototype.toString.call(value)}`,
-        ),
-        request,
-        onError,
-        client,
-        body,
-        onWritten,
-      ),
+  return adopt(result).then(
+    (value) => answerValue(value, request, onError, client, body, onWritten),
     (error) => recover(error, request, onError, client, body, onWritten),
+  );
+}
+
+/**
+ * The handler's result as a Promise: a native one as it is, a thenable or a
+ * value adopted (as `await` would), a thenable whose `constructor` throws
+ * rejected with that error.
+ */
+function adopt(result: unknown): Promise<unknown> {
+  try {
+    return Promise.resolve(result);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** {@linkcode awaitAnswer}'s generator, run by the engine's thread with `yield*`. */
+export type AnswerWait = Generator<ThreadYield, HttpResponse, Signal>;
+
+/**
+ * {@linkcode answerLater} for the HTTP/1.1 engine, whose thread waits for a
+ * yielded Promise itself: the handler's Promise is yielded to the scheduler
+ * as it is, and the answer is taken apart in the thread once it resumes. One
+ * reaction (the scheduler's) and no derived Promise of ours in between: a
+ * microtask fewer per answer than the Promise `answerLater` returns.
+ */
+export function* awaitAnswer(
+  ...[result, request, onError, client, body, onWritten]: Parameters<typeof answerLater>
+): AnswerWait {
+  const given = (yield adopt(result)) as SettledSignal;
+  const answer = given.ok
+    ? answerValue(given.value, request, onError, client, body, onWritten)
+    : recover(given.error, request, onError, client, body, onWritten);
+  return answer instanceof Promise ? yield* settledAnswer(answer) : answer as HttpResponse;
+}
+
+/** The answer's Promise waited for: a body read within a few microtasks, or `onError`'s answer. */
+function* settledAnswer(answer: Promise<unknown>): AnswerWait {
+  const settled = (yield answer) as SettledSignal;
+  if (!settled.ok) throw settled.error;
+  return settled.value as HttpResponse;
+}
+
+/** The handler's Promise fulfilled with `value`: a `Response` is the answer, anything else fails. */
+function answerValue(
+  value: unknown,
+  request: Request,
+  onError: ErrorResponder,
+  client: SignalSource,
+  body: BodyState,
+  onWritten: OnWritten | undefined,
+): Answer | HttpResponse | Promise<Answer | HttpResponse> {
+  return value instanceof Response ? respondWith(value, request, client, onWritten) : recover(
+    new TypeError(
+      `the fetch handler must return a Response, not ${Object.prototype.toString.call(value)}`,
+    ),
+    request,
+    onError,
+    client,
+    body,
+    onWritten,
   );
 }
 

@@ -5,6 +5,8 @@ import type { IncomingRequest } from "../httputil/wait_for_request.ts";
 import type { BodyReader } from "../httputil/body.ts";
 import {
   answer,
+  type AnswerWait,
+  awaitAnswer,
   buildRequest,
   copyRequest,
   errorResponder,
@@ -54,7 +56,7 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
   return function (
     incoming: IncomingRequest,
     conn: Connection,
-  ): HttpResponse | Promise<HttpResponse> {
+  ): HttpResponse | Promise<HttpResponse> | AnswerWait {
     const head = incoming.head;
     const { method, headers, framing } = head;
     const exchange = new Exchange(conn);
@@ -77,10 +79,10 @@ export function fetchApp(handler: FetchHandler, options: FetchAppOptions = {}): 
     }
     const info = new Info(conn.info, exchange);
     const onWritten = (error?: unknown): void => exchange.written(error);
-    // The parts at once, or a Promise the engine's thread waits for once: no generator of ours.
+    // The parts at once, or a generator the engine's thread runs to wait for the handler's Promise.
     // A request without a body gets no body reader made for it (`incoming.body` would make one).
     const body = hasBody ? incoming.body : NO_BODY;
-    return answer(handler, request, info, onError, exchange, body, onWritten);
+    return answer(handler, request, info, onError, exchange, body, onWritten, awaitAnswer);
   };
 }
 
