@@ -219,8 +219,9 @@ interface PeekLike {
  * `Response` apart for writing. A handler that answers at once (a `Response`,
  * or on Bun a Promise already fulfilled) is answered at once; one that waits
  * is answered by `later`: a single Promise (a thread waits for it once, not
- * once per step), or for the HTTP/1.1 engine {@linkcode awaitAnswer}. A failure of the handler is answered by `onError` (or the default
- * 500 if that fails too), unless it is the client's: the client is gone, or
+ * once per step), or for the HTTP/1.1 engine {@linkcode awaitAnswer}. A
+ * failure of the handler is answered by `onError` (or the default 500 if
+ * that fails too), unless it is the client's: the client is gone, or
  * its body failed (rethrown, so that the engine answers 400/408/413 and
  * closes; never reported as the app's).
  *
