@@ -7,7 +7,7 @@
  * @module
  */
 import type { Logger } from "../internal/logger.ts";
-import type { SettledSignal, Signal, ThreadYield } from "../scheduler/mod.ts";
+import { type SettledSignal, type Signal, type ThreadYield, wait } from "../scheduler/mod.ts";
 import { HttpError } from "../httputil/errors.ts";
 import { HeaderList } from "../httputil/headers.ts";
 import type { HttpResponse, ResponseBody } from "../httputil/respond.ts";
@@ -326,14 +326,10 @@ export function* awaitAnswer(
   const answer = given.ok
     ? answerValue(given.value, request, onError, client, body, onWritten)
     : recover(given.error, request, onError, client, body, onWritten);
-  return answer instanceof Promise ? yield* settledAnswer(answer) : answer as HttpResponse;
-}
-
-/** The answer's Promise waited for: a body read within a few microtasks, or `onError`'s answer. */
-function* settledAnswer(answer: Promise<unknown>): AnswerWait {
-  const settled = (yield answer) as SettledSignal;
-  if (!settled.ok) throw settled.error;
-  return settled.value as HttpResponse;
+  // A Promise still: a body read within a few microtasks, or `onError`'s answer.
+  return answer instanceof Promise
+    ? yield* wait(answer as Promise<HttpResponse>)
+    : answer as HttpResponse;
 }
 
 /** The handler's Promise fulfilled with `value`: a `Response` is the answer, anything else fails. */

@@ -278,13 +278,16 @@ export class DenoConnTransport implements Transport, DirectSource, SocketSink, L
 
   /** Output sink: the whole chunk, however many writes the kernel needs (see `send`). */
   write(chunk: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.send(chunk, { [ON_WRITTEN]: resolve, [ON_WRITE_ERROR]: reject })
-    );
+    return this.#sent(chunk);
   }
 
   /** Output sink: several buffers, as `send` gathers them. */
   writev(chunks: readonly Uint8Array[]): Promise<void> {
+    return this.#sent(chunks);
+  }
+
+  /** `send` as a Promise, for a writer that waits for one (the `WritableStream` path). */
+  #sent(chunks: Uint8Array | readonly Uint8Array[]): Promise<void> {
     return new Promise((resolve, reject) =>
       this.send(chunks, { [ON_WRITTEN]: resolve, [ON_WRITE_ERROR]: reject })
     );
