@@ -33,6 +33,8 @@ export interface CaseResult {
   bytesPerSecond?: number;
   /** Server CPU time (all threads) per request (churn: per connection), in µs. */
   cpuUsPerRequest?: number;
+  /** Server minor page faults (all threads) per request (churn: per connection). */
+  faultsPerRequest?: number;
   /** Bytes the server's JavaScript heap allocated per request (churn: per connection). */
   bytesAllocatedPerRequest?: number;
   /** Server RSS right after the measured load, in KiB (the footprint under load). */
@@ -216,6 +218,7 @@ export function table(results: CaseResult[]): string {
     "p99 ms",
     "MiB/s",
     "CPU µs/req",
+    "faults/req",
     "B alloc/req",
     "RSS after MiB",
     "req/s (h2load)",
@@ -238,6 +241,7 @@ export function table(results: CaseResult[]): string {
       r.p99Ms === 0 ? "-" : fixed(r.p99Ms, 2),
       r.bytesPerSecond === undefined ? "-" : fixed(r.bytesPerSecond / 2 ** 20, 0),
       fixed(r.cpuUsPerRequest, r.cpuUsPerRequest !== undefined && r.cpuUsPerRequest > 1000 ? 0 : 1),
+      fixed(r.faultsPerRequest, 2),
       thousands(r.bytesAllocatedPerRequest),
       r.rssAfterKiB === undefined ? "-" : fixed(r.rssAfterKiB / 1024, 0),
       thousands(r.h2loadRequestsPerSecond),

@@ -341,13 +341,20 @@ function rssKiB(pid: number): number {
 
 /**
  * CPU time the process used so far, all its threads (user + system), in
- * seconds: per request, a figure that other load on the machine barely moves.
+ * seconds: per request, a figure that other load on the machine barely moves;
+ * and its minor page faults, which tell a process whose allocator gives memory
+ * back and faults it in again (glibc's heap trimming on Node's stream and
+ * upload: docs/benchmarks.md) from one that keeps it.
  */
-function cpuSeconds(pid: number): number {
+function processCounts(pid: number): { cpuSeconds: number; minorFaults: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
+  // Fields after the command name (which may hold spaces) start at field 3: minflt is 10, utime
+  // 14, stime 15 (proc(5)).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return {
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+    minorFaults: Number(fields[7]),
+  };
 }
 
 /** What a server says of its heap (`_server.ts`). */
@@ -501,21 +508,29 @@ function throughputMeasure(spec: Throughput, settings: Settings): CaseMeasure {
 
 /**
  * Runs `run` and measures the server meanwhile: `per(count)` gives its CPU
- * µs and the bytes its heap allocated per request (or connection) of `count`.
+ * µs, minor page faults and the bytes its heap allocated per request (or
+ * connection) of `count`.
  */
 async function metered<T>(server: Child, run: () => Promise<T>): Promise<{
   result: T;
-  per(count: number): { cpuUsPerRequest: number; bytesAllocatedPerRequest: number | undefined };
+  per(count: number): {
+    cpuUsPerRequest: number;
+    faultsPerRequest: number;
+    bytesAllocatedPerRequest: number | undefined;
+  };
 }> {
   const before = await server.allocated();
-  const cpuBefore = cpuSeconds(server.pid);
+  const countsBefore = processCounts(server.pid);
   const result = await run();
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const counts = processCounts(server.pid);
   const after = await server.allocated();
+  const cpu = counts.cpuSeconds - countsBefore.cpuSeconds;
+  const faults = counts.minorFaults - countsBefore.minorFaults;
   return {
     result,
     per: (count) => ({
       cpuUsPerRequest: (cpu * 1e6) / count,
+      faultsPerRequest: faults / count,
       bytesAllocatedPerRequest: before === null || after === null || count === 0
         ? undefined
         : (after - before) / count,
@@ -761,7 +776,12 @@ function summary(result: CaseResult): string {
   const rate = result.bytesPerSecond === undefined
     ? `${Math.round(result.requestsPerSecond!)} req/s`
     : `${(result.bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
-  return `${rate}${spreadNote} (${result.cpuUsPerRequest!.toFixed(1)} µs CPU per request${client})`;
+  const faults = result.faultsPerRequest === undefined
+    ? ""
+    : `, ${result.faultsPerRequest.toFixed(result.faultsPerRequest < 10 ? 2 : 0)} faults`;
+  return `${rate}${spreadNote} (${
+    result.cpuUsPerRequest!.toFixed(1)
+  } µs CPU${faults} per request${client})`;
 }
 
 /** A run's judged figure with its unit, for the progress lines. */
