@@ -31,6 +31,7 @@ import {
 import { Descriptor } from "./descriptor.ts";
 import { DeadlineHeap } from "./_deadlines.ts";
 import { LiveList } from "./_list.ts";
+import { Batch } from "../internal/batch.ts";
 import { BoundBody } from "./_bound_body.ts";
 import { DeadlineError } from "./errors.ts";
 import type { ShuttleHandler, ShuttleLike, ShuttleSource } from "./shuttle.ts";
@@ -135,12 +136,12 @@ export class Hussar implements ConnectionOwner {
   #manager: Thread | null = null;
   #managerPoked = false;
   #expired: Descriptor[] = [];
-  #dirty: Connection[] = [];
+  readonly #dirty = new Batch<Connection>();
   /** Connections whose threads ended in this turn, dropped at its end if closed. */
-  readonly #ended: Descriptor[] = [];
+  readonly #ended = new Batch<Descriptor>();
   #flushScheduled = false;
   /** Connections whose watch for the peer's end starts after this host task (`WATCH_LATER`). */
-  #watches: Connection[] = [];
+  readonly #watches = new Batch<Connection>();
   #watchesScheduled = false;
   #nextConnectionId = 1;
   #accepted = 0;
@@ -420,11 +421,9 @@ export class Hussar implements ConnectionOwner {
   /** At a turn's end: the watches still on start after the host task; the others are dropped. */
   #keepWatches(): void {
     const watches = this.#watches;
-    if (watches.length === 0 || this.#watchesScheduled) return;
-    let kept = 0;
-    for (const conn of watches) if (conn[WATCH_KEPT]()) watches[kept++] = conn;
-    watches.length = kept;
-    if (kept > 0) this.#startWatchesLater();
+    if (watches.size === 0 || this.#watchesScheduled) return;
+    watches.retain(watchKept);
+    if (watches.size > 0) this.#startWatchesLater();
   }
 
   #startWatchesLater(): void {
@@ -436,9 +435,7 @@ export class Hussar implements ConnectionOwner {
 
   #startWatches = (): void => {
     this.#watchesScheduled = false;
-    const watches = this.#watches;
-    this.#watches = [];
-    for (const conn of watches) conn[START_WATCH]();
+    this.#watches.drain(startWatch);
   };
 
   /** @internal */
@@ -559,12 +556,10 @@ export class Hussar implements ConnectionOwner {
 
   /** At a turn's end: the connections whose threads ended in it, dead now. */
   #dropEnded(): void {
-    const ended = this.#ended;
-    if (ended.length === 0) return;
-    // Nothing is added meanwhile (no thread runs), so the array is kept for the next turn.
-    for (let i = 0; i < ended.length; i++) this.#maybeDrop(ended[i]);
-    ended.length = 0;
+    this.#ended.drain(this.#dropOne);
   }
+
+  #dropOne = (descriptor: Descriptor): void => this.#maybeDrop(descriptor);
 
   #maybeDrop(descriptor: Descriptor): void {
     const conn = descriptor.connection;
@@ -599,12 +594,13 @@ export class Hussar implements ConnectionOwner {
 
   #flushDirty(): void {
     this.#flushScheduled = false;
-    if (this.#dirty.length === 0) return;
-    const dirty = this.#dirty;
-    this.#dirty = [];
-    for (const conn of dirty) conn[FLUSH]();
+    this.#dirty.drain(flush);
   }
 }
+
+const flush = (conn: Connection): void => conn[FLUSH]();
+const watchKept = (conn: Connection): boolean => conn[WATCH_KEPT]();
+const startWatch = (conn: Connection): void => conn[START_WATCH]();
 
 /**
  * A handler's result (a generator, or a Promise waited for) as a thread's

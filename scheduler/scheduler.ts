@@ -5,6 +5,7 @@ import { AwayRuleError, DeadThreadError } from "./errors.ts";
 import type { Signal } from "./signal.ts";
 import { Thread, type ThreadBody, type ThreadGenerator } from "./thread.ts";
 import { type HeapEntry, TimerHeap } from "./_timer_heap.ts";
+import { Batch } from "../internal/batch.ts";
 import {
   AFTER_TASK,
   AWAITING,
@@ -169,6 +170,7 @@ const MICRO_TICKS = 16;
  */
 const TASK_MICRO_TICKS = 32;
 const noop = (): void => {};
+const runTask = (task: () => void): void => task();
 
 /** What the default `onError` reports to the logger. */
 function logFailure(logger: Logger, error: unknown, thread: Thread | null): void {
@@ -237,7 +239,7 @@ export class Scheduler {
   #tickScheduled = false;
   /** A `setImmediate` is queued: for a tick, `AFTER_TASK` tasks, or both. */
   #immediateQueued = false;
-  #afterTask: (() => void)[] = [];
+  readonly #afterTask = new Batch<() => void>();
   /** A tick is queued as a microtask, for threads whose Promise settled (see `#landSettled`). */
   #microScheduled = false;
   /** Microtask ticks left before the host event loop must run again (reset by a macrotask tick). */
@@ -518,10 +520,9 @@ export class Scheduler {
 
   #tick = (): void => {
     this.#immediateQueued = false;
-    // The tasks queued before this host task; one queued by the tick goes to a fresh list,
-    // for the host task it queues.
-    const tasks = this.#afterTask.length > 0 ? this.#afterTask : null;
-    if (tasks !== null) this.#afterTask = [];
+    // The tasks queued before this host task; one queued by the tick waits for the host task
+    // it queues.
+    const tasks = this.#afterTask.size;
     try {
       if (!this.#tickScheduled) return;
       this.#tickScheduled = false;
@@ -530,7 +531,7 @@ export class Scheduler {
     } finally {
       // After the tick: what it resumes (Promises settled since the task that asked) runs
       // first, so a task that checks whether work still waits sees it done.
-      if (tasks !== null) { for (const task of tasks) task(); }
+      this.#afterTask.drain(runTask, tasks);
     }
   };
 
