@@ -47,7 +47,9 @@ export class NodeSocketTransport implements Transport, PushSocketControl, Socket
   constructor(socket: Socket, info: ConnectionInfo) {
     this.#socket = socket;
     this.info = info;
-    socket.pause();
+    // `pauseOnConnect` gives it paused (`readableFlowing` false): a `pause()` more per accept
+    // only emits nothing. A TLS socket comes flowing.
+    if (socket.readableFlowing !== false) socket.pause();
     // Node runs each `data` callback in a callback scope of its own, its microtasks right after
     // it, and reads up to 32 times per poll: a reader resumed there gets a fresh budget per chunk
     // (see `DirectSource.ownTask`), so a body's chunks do not wait for a host task and pause the

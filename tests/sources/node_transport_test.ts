@@ -28,13 +28,17 @@ class FakeSocket extends EventEmitter {
   }
   calls: string[] = [];
   paused = false;
+  /** As Node's: `false` once paused, `null` before anything said (a TLS socket, say). */
+  readableFlowing: boolean | null = null;
   pause(): void {
     this.calls.push("pause");
     this.paused = true;
+    this.readableFlowing = false;
   }
   resume(): void {
     this.calls.push("resume");
     this.paused = false;
+    this.readableFlowing = true;
   }
   cork(): void {}
   uncork(): void {}
@@ -80,6 +84,19 @@ describe("NodeSocketTransport: writes", () => {
 });
 
 describe("NodeSocketTransport: reads", () => {
+  it("pauses a socket that comes flowing, and no `pause()` more for one given paused (`pauseOnConnect`)", () => {
+    const flowing = new FakeSocket(0);
+    transportOn(flowing);
+    assert.deepEqual(flowing.calls, ["pause"]);
+    assert.equal(flowing.paused, true);
+    const given = new FakeSocket(0);
+    given.readableFlowing = false;
+    given.paused = true;
+    transportOn(given);
+    assert.deepEqual(given.calls, [], "no call for a socket Node paused at accept");
+    assert.equal(given.listenerCount("data"), 1);
+  });
+
   it("a body's reader resumes in each `data` callback's checkpoint with a budget of its own: a poll's 40 chunks never pause the socket", async () => {
     // Node reads up to 32 times per poll while reads come back full, each `data` callback
     // followed by its microtasks. A reader woken a host task later (past the scheduler's 16
