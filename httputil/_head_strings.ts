@@ -108,3 +108,95 @@ export function lowerOfLast(name: string): string {
   if (lower !== "") return lower;
   return lowers[lastSlot] = name.toLowerCase();
 }
+
+/**
+ * Whole field lines seen before, each with its strings and what kind of field
+ * the parser found it to be. A line is only taken from a head that parsed
+ * whole, so it passed every check the parser makes of a line alone (syntax,
+ * Host's syntax); the same bytes, CRLF included, at a line's start are the
+ * same valid line, and the scan of its bytes and the lookup of its strings
+ * become one compare. What depends on the rest of the head (a second Host,
+ * Content-Length with Transfer-Encoding) is still checked by the parser.
+ * Direct-mapped by the line's first `LINE_KEY` bytes, a line kept the second
+ * time running it misses its slot, at most `LINE_CACHED` bytes and a value
+ * of at most `CACHED` (as cached strings are).
+ */
+const LINE_SLOTS = 256;
+const LINE_CACHED = 128;
+const LINE_KEY = 8;
+const lines: (Uint8Array | null)[] = new Array(LINE_SLOTS).fill(null);
+/** Name, lower case, value, for each slot's line. */
+const lineStrings: string[] = new Array(3 * LINE_SLOTS).fill("");
+const lineKinds = new Uint8Array(LINE_SLOTS);
+/** The signature (key and length) of the last line that missed in each slot. */
+const lineMissed = new Int32Array(LINE_SLOTS);
+
+/** A hash of the `LINE_KEY` bytes from `p` (the caller checked they are there). */
+function lineKey(buf: Uint8Array, p: number): number {
+  const low = buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16 | buf[p + 3] << 24;
+  const high = buf[p + 4] | buf[p + 5] << 8 | buf[p + 6] << 16 | buf[p + 7] << 24;
+  return Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b);
+}
+
+/**
+ * The slot of the kept line that `buf[p, lim)` starts with, or -1. Its bytes
+ * are compared whole, so the time taken does not tell where a line differs.
+ */
+export function lineAt(buf: Uint8Array, p: number, lim: number): number {
+  if (p + LINE_KEY > lim) return -1;
+  const slot = lineKey(buf, p) >>> 24;
+  const line = lines[slot];
+  if (line === null) return -1;
+  const n = line.length;
+  if (p + n > lim) return -1;
+  let differ = 0;
+  for (let i = 0; i < n; i++) differ |= buf[p + i] ^ line[i];
+  return differ === 0 ? slot : -1;
+}
+
+/** The length of slot `slot`'s line, CRLF included. */
+export function lineLength(slot: number): number {
+  return lines[slot]!.length;
+}
+
+/** The field kind the parser found slot `slot`'s line to be. */
+export function lineKind(slot: number): number {
+  return lineKinds[slot];
+}
+
+/** Slot `slot`'s name (`part` 0), lower-case name (1) or value (2). */
+export function lineString(slot: number, part: number): string {
+  return lineStrings[3 * slot + part];
+}
+
+/**
+ * Offers the line `buf[start, end)` of a head that parsed whole (name
+ * `[start, nameEnd)`, value `[valueStart, valueEnd)`, field kind `kind`) to
+ * be kept; `lim` is the bound the parse read within.
+ */
+export function offerLine(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  nameEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  kind: number,
+  lim: number,
+): void {
+  const n = end - start;
+  if (start + LINE_KEY > lim || n > LINE_CACHED || valueEnd - valueStart > CACHED) return;
+  const key = lineKey(buf, start);
+  const slot = key >>> 24;
+  const signature = key ^ n;
+  if (lineMissed[slot] !== signature) {
+    lineMissed[slot] = signature;
+    return;
+  }
+  lines[slot] = buf.slice(start, end);
+  const name = latin1(buf, start, nameEnd);
+  lineStrings[3 * slot] = name;
+  lineStrings[3 * slot + 1] = name.toLowerCase();
+  lineStrings[3 * slot + 2] = latin1(buf, valueStart, valueEnd);
+  lineKinds[slot] = kind;
+}

@@ -10,7 +10,17 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "./limits.ts";
 import { CR, HTAB, isTokenString, latin1, LF, SP, TARGET, TCHAR } from "./_chars.ts";
 import { bareCr, bareLf, fieldSpan, fillTrusted, scanFieldLine } from "./_parse_fields.ts";
 import { checkTargetForm, isHostSyntax } from "./_parse_target.ts";
-import { beginHead, endHead, headString, lowerOfLast } from "./_head_strings.ts";
+import {
+  beginHead,
+  endHead,
+  headString,
+  lineAt,
+  lineKind,
+  lineLength,
+  lineString,
+  lowerOfLast,
+  offerLine,
+} from "./_head_strings.ts";
 import { KEEP_HEAD, type KeepingOptions, type KeptHead } from "./_repeated_head.ts";
 
 /**
@@ -251,32 +261,49 @@ function scanRequestHead(
       throw new HttpError(400, count === 0 ? "whitespace before first header" : "obs-fold");
     }
     if (count === maxCount) throw new HttpError(431, "too many header fields");
-    const next = scanFieldLine(buf, p, lim);
-    if (next < 0) return incomplete(len, maxHead);
-    const at = count * 4;
-    if (at + 4 > spans.length) {
+    const at = count * SPAN;
+    if (at + SPAN > spans.length) {
       const grown = new Int32Array(spans.length * 2);
       grown.set(spans);
       spans = grown;
     }
-    spans[at] = p;
-    spans[at + 1] = fieldSpan.nameEnd;
-    spans[at + 2] = fieldSpan.valueStart;
-    spans[at + 3] = fieldSpan.valueEnd;
     count++;
-    const kind = framingField(buf, p, fieldSpan.nameEnd);
-    p = next;
-    if (kind === OTHER) continue;
-    // Fields that decide framing or routing are checked as soon as their line
-    // ends, so a smuggling attempt is refused before the rest arrives.
-    if (kind === HOST) {
-      if (++hostCount > 1) throw new HttpError(400, "multiple host headers");
-      if (!isHostSyntax(buf, fieldSpan.valueStart, fieldSpan.valueEnd, false)) {
-        throw new HttpError(400, "invalid host");
+    // A line kept from an earlier head, byte for byte: valid as it was then, its strings known.
+    const slot = lineAt(buf, p, lim);
+    let kind: number;
+    let value: string;
+    if (slot >= 0) {
+      spans[at] = -1 - slot;
+      p += lineLength(slot);
+      kind = lineKind(slot);
+      if (kind === OTHER) continue;
+      if (kind === HOST) {
+        if (++hostCount > 1) throw new HttpError(400, "multiple host headers");
+        continue;
       }
-      continue;
+      value = lineString(slot, 2);
+    } else {
+      const next = scanFieldLine(buf, p, lim);
+      if (next < 0) return incomplete(len, maxHead);
+      spans[at] = p;
+      spans[at + 1] = fieldSpan.nameEnd;
+      spans[at + 2] = fieldSpan.valueStart;
+      spans[at + 3] = fieldSpan.valueEnd;
+      spans[at + 4] = next;
+      kind = framingField(buf, p, fieldSpan.nameEnd);
+      p = next;
+      if (kind === OTHER) continue;
+      // Fields that decide framing or routing are checked as soon as their line
+      // ends, so a smuggling attempt is refused before the rest arrives.
+      if (kind === HOST) {
+        if (++hostCount > 1) throw new HttpError(400, "multiple host headers");
+        if (!isHostSyntax(buf, fieldSpan.valueStart, fieldSpan.valueEnd, false)) {
+          throw new HttpError(400, "invalid host");
+        }
+        continue;
+      }
+      value = latin1(buf, fieldSpan.valueStart, fieldSpan.valueEnd);
     }
-    const value = latin1(buf, fieldSpan.valueStart, fieldSpan.valueEnd);
     switch (kind) {
       case CONTENT_LENGTH:
         if (teSeen) throw new HttpError(400, "content-length with transfer-encoding");
@@ -355,13 +382,29 @@ function scanRequestHead(
   const target = headString(targetStart, targetEnd);
   // One list of the exact size (grown by `push`, it would take room for 17 entries and more).
   const fields = new Array<string>(count * 3);
-  for (let i = 0, k = 0; i < fields.length; i += 3, k += 4) {
-    const name = headString(spans[k], spans[k + 1]);
+  for (let i = 0, k = 0; i < fields.length; i += 3, k += SPAN) {
+    const start = spans[k];
+    if (start < 0) {
+      const slot = -1 - start;
+      fields[i] = lineString(slot, 0);
+      fields[i + 1] = lineString(slot, 1);
+      fields[i + 2] = lineString(slot, 2);
+      continue;
+    }
+    const name = headString(start, spans[k + 1]);
     fields[i] = name;
     fields[i + 1] = lowerOfLast(name);
     fields[i + 2] = headString(spans[k + 2], spans[k + 3]);
   }
   endHead();
+  // Offered once every kept line this head hit is read: an offer may take one's slot.
+  for (let k = 0; k < count * SPAN; k += SPAN) {
+    const start = spans[k];
+    if (start < 0) continue;
+    const nameEnd = spans[k + 1];
+    const kind = framingField(buf, start, nameEnd);
+    offerLine(buf, start, spans[k + 4], nameEnd, spans[k + 2], spans[k + 3], kind, lim);
+  }
   const headers = new HeaderList();
   fillTrusted(headers, fields);
   const head: RequestHead = {
@@ -378,8 +421,12 @@ function scanRequestHead(
   return head;
 }
 
-/** Field lines of the head being parsed: start, name end, value start, value end. */
-let spans = new Int32Array(4 * 64);
+/**
+ * Field lines of the head being parsed: start, name end, value start, value
+ * end, line end; or `-1 - slot` alone for a kept line (`lineAt`).
+ */
+const SPAN = 5;
+let spans = new Int32Array(SPAN * 64);
 
 // Fields whose value is checked while the head is being read.
 const OTHER = 0;
