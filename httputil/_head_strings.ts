@@ -10,6 +10,12 @@
  * one is reused, so it holds at most `SLOTS × CACHED` chars and cannot be
  * made to answer wrong or to cost more than a miss per string.
  *
+ * The caches are shared by every client of the process, and a hit is quicker
+ * than a miss: a cached string is compared whole (the time does not tell how
+ * much of it matched), and credentials (`Authorization`,
+ * `Proxy-Authorization`, `Cookie`) are never kept, so no client can learn by
+ * timing what another one sent (as HPACK never indexes them, RFC 7541 §7.1.3).
+ *
  * @module
  */
 
@@ -79,9 +85,10 @@ export function headString(start: number, end: number): string {
   const slot = (n * 7 + first * 31 + last * 17 + middle) & (SLOTS - 1);
   const cached = strings[slot];
   if (cached.length === n) {
-    let i = 0;
-    while (i < n && cached.charCodeAt(i) === buf[start + i]) i++;
-    if (i === n) {
+    // Compared whole: the time taken does not tell how much of a cached string matched.
+    let differ = 0;
+    for (let i = 0; i < n; i++) differ |= cached.charCodeAt(i) ^ buf[start + i];
+    if (differ === 0) {
       lastSlot = slot;
       return cached;
     }
@@ -99,6 +106,30 @@ export function headString(start: number, end: number): string {
   lowers[slot] = "";
   lastSlot = slot;
   return made;
+}
+
+/** Bytes `[start, end)` of the head as a string that no cache keeps (a credential's value). */
+export function uncachedHeadString(start: number, end: number): string {
+  return start === end ? "" : sliced(start, end);
+}
+
+/** Whether a field of lower-case name `lower` carries credentials (kept by no cache). */
+export function isCredential(lower: string): boolean {
+  switch (lower.length) {
+    case 6:
+      return lower === "cookie";
+    case 13:
+      return lower === "authorization";
+    case 19:
+      return lower === "proxy-authorization";
+    default:
+      return false;
+  }
+}
+
+/** Whether a cache holds `text`, as a string or a kept line's value (for tests). */
+export function cachesHold(text: string): boolean {
+  return strings.includes(text) || lineStrings.includes(text);
 }
 
 /** `name.toLowerCase()`, for the `name` {@linkcode headString} just returned. */

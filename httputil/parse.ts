@@ -14,12 +14,14 @@ import {
   beginHead,
   endHead,
   headString,
+  isCredential,
   lineAt,
   lineKind,
   lineLength,
   lineString,
   lowerOfLast,
   offerLine,
+  uncachedHeadString,
 } from "./_head_strings.ts";
 import { KEEP_HEAD, type KeepingOptions, type KeptHead } from "./_repeated_head.ts";
 
@@ -392,15 +394,18 @@ function scanRequestHead(
       continue;
     }
     const name = headString(start, spans[k + 1]);
+    const lower = lowerOfLast(name);
     fields[i] = name;
-    fields[i + 1] = lowerOfLast(name);
-    fields[i + 2] = headString(spans[k + 2], spans[k + 3]);
+    fields[i + 1] = lower;
+    fields[i + 2] = isCredential(lower)
+      ? uncachedHeadString(spans[k + 2], spans[k + 3])
+      : headString(spans[k + 2], spans[k + 3]);
   }
   endHead();
   // Offered once every kept line this head hit is read: an offer may take one's slot.
-  for (let k = 0; k < count * SPAN; k += SPAN) {
+  for (let i = 0, k = 0; k < count * SPAN; i += 3, k += SPAN) {
     const start = spans[k];
-    if (start < 0) continue;
+    if (start < 0 || isCredential(fields[i + 1])) continue;
     const nameEnd = spans[k + 1];
     const kind = framingField(buf, start, nameEnd);
     offerLine(buf, start, spans[k + 4], nameEnd, spans[k + 2], spans[k + 3], kind, lim);

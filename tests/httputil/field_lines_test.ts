@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { parseRequestHead, type RequestHead } from "../../httputil/parse.ts";
 import { DEFAULT_PARSE_LIMITS } from "../../httputil/limits.ts";
 import { HttpError } from "../../httputil/errors.ts";
+import { cachesHold } from "../../httputil/_head_strings.ts";
 
 /** Latin1 bytes of `s`. */
 function bytes(s: string): Uint8Array {
@@ -114,5 +115,33 @@ describe("parseRequestHead: field lines seen before", () => {
     assert.equal(head?.headers.get("x-trace"), "abcdefghij");
     rejects("GET / HTTP/1.1\r\nHost: a\r\nX-Trace: abcdefgh\x01\r\n\r\n", 400);
     rejects("GET / HTTP/1.1\r\nHost: a\r\nX-Trace: abcdefgh\r\r\n\r\n", 400);
+  });
+});
+
+describe("parseRequestHead: credentials and the shared caches", () => {
+  // The caches serve every client of the process and a hit is quicker than a miss: a value kept
+  // there could be probed by another client's timing (RFC 7541 §7.1.3 keeps them out of HPACK's).
+  const credentials = [
+    ["Authorization", "Bearer 7Qm2c9-authorization-token"],
+    ["Proxy-Authorization", "Basic cHJveHk6c2VjcmV0LXZhbHVl"],
+    ["Cookie", "session=c00k1e-session-value"],
+  ];
+
+  it("keeps no credential's value, as a string or in a kept line, however often it comes", () => {
+    for (const [name, value] of credentials) {
+      const head = `GET /c HTTP/1.1\r\nHost: c.example\r\n${name}: ${value}\r\n\r\n`;
+      for (let i = 0; i < 4; i++) {
+        const parsed = parseRequestHead(bytes(head));
+        assert.equal(parsed?.headers.get(name), value);
+      }
+      assert.equal(cachesHold(value), false, `${name}'s value is cached`);
+    }
+  });
+
+  it("keeps the same value under another name (what the check above would see cached)", () => {
+    const value = "session=other-field-value";
+    const head = `GET /c HTTP/1.1\r\nHost: c.example\r\nX-Note: ${value}\r\n\r\n`;
+    for (let i = 0; i < 4; i++) parseRequestHead(bytes(head));
+    assert.equal(cachesHold(value), true);
   });
 });
