@@ -32,6 +32,7 @@ import {
 import { FILTER } from "../internal/thread_slots.ts";
 import { context } from "../internal/context.ts";
 import {
+  ON_INPUT,
   PARK_INPUT,
   SHARED_OUTPUT,
   UNPARK,
@@ -330,17 +331,26 @@ export class Connection {
     return this.#news();
   }
 
-  /**
-   * Settles at the next `#notify`. The list is made with its first waiter
-   * (`[resolve]`): one pushed onto `[]` grows it to 16 slots, a 144-byte
-   * store per wait of a body's reader or a stream's pump (one per chunk).
-   */
+  /** @internal `WAIT_INPUT` calling `waiter` (which defers itself) instead of settling a Promise. */
+  [ON_INPUT](waiter: () => void): void {
+    this.requireWakeback();
+    this.#await(waiter);
+  }
+
+  /** Settles at the next `#notify`. */
   #news(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiters = this.#waiters;
-      if (waiters === null) this.#waiters = [resolve];
-      else waiters.push(resolve);
-    });
+    return new Promise<void>((resolve) => this.#await(resolve));
+  }
+
+  /**
+   * Calls `waiter` at the next `#notify`. The list is made with its first
+   * waiter: one pushed onto `[]` grows it to 16 slots, a 144-byte store per
+   * wait of a body's reader or a stream's pump (one per chunk).
+   */
+  #await(waiter: () => void): void {
+    const waiters = this.#waiters;
+    if (waiters === null) this.#waiters = [waiter];
+    else waiters.push(waiter);
   }
 
   /**

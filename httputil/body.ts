@@ -7,7 +7,7 @@ import { HeaderList } from "./headers.ts";
 import type { BodyFraming } from "./parse.ts";
 import { continueResponse } from "./serialize.ts";
 import { PREFETCH } from "./_body_slots.ts";
-import { PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
+import { ON_INPUT, PARK_INPUT, UNPARK, WAIT_INPUT } from "../internal/connection_slots.ts";
 
 /** Options for reading a request body. */
 export interface BodyOptions {
@@ -284,19 +284,47 @@ export class BodyReader {
   stream(): ReadableStream<Uint8Array> {
     if (this.#streamed) throw new TypeError("the body stream was already taken");
     this.#streamed = true;
-    const deliver = (
-      controller: ReadableStreamDefaultController<Uint8Array>,
-      piece: Uint8Array | null,
-    ): void => {
+    let controller: ReadableStreamDefaultController<Uint8Array>;
+    /** A wait for input is in flight: a pull meanwhile (reads queued behind it) adds none. */
+    let waiting = false;
+    let cancelled = false;
+    // A pull returns nothing and the wait's one reaction, made once, enqueues: a pull answered
+    // with a Promise costs the stream a Promise of its own and a reaction more per chunk.
+    const take = (): void => {
+      let piece: Uint8Array | null | undefined;
+      try {
+        piece = this.#readNow();
+      } catch (error) {
+        controller.error(error);
+        return;
+      }
       if (piece === null) controller.close();
-      else controller.enqueue(piece);
+      else if (piece !== undefined) controller.enqueue(piece);
+      else {
+        waiting = true;
+        this.#armIdle();
+        this.#reading = true;
+        this.#conn[ON_INPUT](wake);
+      }
+    };
+    // Called from inside the connection's news: the rest runs in a microtask, as a reaction would.
+    const wake = (): void => queueMicrotask(woke);
+    const woke = (): void => {
+      waiting = false;
+      this.#reading = false;
+      // Cancelled meanwhile: the stream takes no more chunks (enqueue would throw).
+      if (!cancelled) take();
     };
     return new ReadableStream<Uint8Array>({
-      // A piece at hand is enqueued at once; otherwise one Promise waits for the connection.
-      pull: (controller) => {
-        const piece = this.#readNow();
-        if (piece !== undefined) return deliver(controller, piece);
-        return this.#wait().then((piece) => deliver(controller, piece));
+      start: (c) => {
+        controller = c;
+      },
+      // Called only while a read waits (high-water mark 0): the reader's demand, no read-ahead.
+      pull: () => {
+        if (!waiting) take();
+      },
+      cancel: () => {
+        cancelled = true;
       },
     }, { highWaterMark: 0 });
   }

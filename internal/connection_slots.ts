@@ -29,6 +29,14 @@ export const FLUSH_NOW: unique symbol = Symbol("hussar.flushNow");
 /** `Connection`: a Promise that settles once a reader has news (bytes, the end, a failure, a deadline). */
 export const WAIT_INPUT: unique symbol = Symbol("hussar.waitInput");
 /**
+ * `Connection`: `WAIT_INPUT` without its Promise: calls the function given
+ * once, at the next news, from inside the connection's own call (it must
+ * defer its work, e.g. by `queueMicrotask`). A reader that waits once per
+ * chunk makes the function once, not a Promise, its resolvers and a
+ * reaction per wait.
+ */
+export const ON_INPUT: unique symbol = Symbol("hussar.onInput");
+/**
  * `Connection`: a Promise that settles once a writer has news (output left
  * under the high-water mark, a close, a failure, a deadline): `flushed()`
  * says which.

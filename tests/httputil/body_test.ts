@@ -9,7 +9,8 @@ import {
   waitForHeaders,
 } from "../../httputil/mod.ts";
 import { type AwayCall, Scheduler, VirtualClock } from "../../scheduler/mod.ts";
-import { FakeSource } from "../../sources/mod.ts";
+import { type FakeClient, FakeSource } from "../../sources/mod.ts";
+import { ON_INPUT } from "../../internal/connection_slots.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -211,5 +212,127 @@ describe("waitForHeaders", () => {
       { end: false },
     );
     assert.equal((error as HttpError).status, 431);
+  });
+});
+
+/**
+ * Runs `body` as the async handler of one fake connection whose client is
+ * handed to it, so that it sends input while the body waits; returns what
+ * the handler threw.
+ */
+async function withClient(
+  body: (conn: Connection, client: FakeClient) => Promise<void>,
+): Promise<unknown> {
+  let error: unknown;
+  const hussar = new Hussar({
+    scheduler: new Scheduler({ clock: new VirtualClock() }),
+    // A task later: `connect()` runs the handler before it returns the client.
+    handler: (conn) =>
+      new Promise((resolve) => setTimeout(resolve, 0))
+        .then(() => body(conn, client))
+        .catch((e) => void (error = e)),
+  });
+  const source = new FakeSource();
+  hussar.attachSource(source);
+  const client = source.connect();
+  await client.readText();
+  await hussar.close();
+  return error;
+}
+
+/** Records the functions `conn` is asked to call at its next input (`ON_INPUT`). */
+function recordWaits(conn: Connection): (() => void)[] {
+  const waits: (() => void)[] = [];
+  const slots = conn as unknown as Record<symbol, (waiter: () => void) => void>;
+  const own = slots[ON_INPUT];
+  slots[ON_INPUT] = function (waiter) {
+    waits.push(waiter);
+    return own.call(this, waiter);
+  };
+  return waits;
+}
+
+describe("BodyReader.stream(): its waits", () => {
+  it("waits for every chunk through the same function, hanging no reaction on a Promise", async () => {
+    const error = await withClient(async (conn, client) => {
+      const waits = recordWaits(conn);
+      const reader = new BodyReader(conn, { kind: "length", length: 8 }).stream().getReader();
+      const then = Promise.prototype.then;
+      let thens = 0;
+      Promise.prototype.then = function (this: Promise<unknown>, ...args) {
+        // Only the reader's own: the fake client's stream hangs reactions of its own.
+        if (/httputil[\\/]body\.[jt]s/.test(new Error().stack?.split("\n")[2] ?? "")) thens++;
+        return then.apply(this, args as Parameters<typeof then>);
+      } as typeof then;
+      const pieces: string[] = [];
+      try {
+        for (const piece of ["ab", "cd", "ef", "gh"]) {
+          const read = reader.read();
+          client.write(piece);
+          pieces.push(decode((await read).value!));
+        }
+      } finally {
+        Promise.prototype.then = then;
+      }
+      assert.deepEqual(pieces, ["ab", "cd", "ef", "gh"]);
+      assert.equal((await reader.read()).done, true);
+      assert.equal(thens, 0, "no `then` of the reader's own per chunk");
+      assert.equal(waits.length, 4, "one wait per chunk");
+      for (const wait of waits) assert.equal(wait, waits[0], "the same function each time");
+      client.end();
+    });
+    assert.equal(error, undefined);
+  });
+
+  it("keeps one wait in flight however many reads queue behind it, and answers them in order", async () => {
+    const error = await withClient(async (conn, client) => {
+      const waits = recordWaits(conn);
+      const reader = new BodyReader(conn, { kind: "length", length: 4 }).stream().getReader();
+      // Started: each read now asks for a pull, the later two while the first is under way.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const first = reader.read();
+      const second = reader.read();
+      const third = reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(waits.length, 1, "one wait for three reads");
+      client.write("ab");
+      assert.equal(decode((await first).value!), "ab");
+      client.write("cd");
+      assert.equal(decode((await second).value!), "cd");
+      assert.equal((await third).done, true);
+      assert.equal(waits.length, 2);
+      client.end();
+    });
+    assert.equal(error, undefined);
+  });
+
+  it("enqueues nothing after a cancel: the chunk that comes during the wait is left unread", async () => {
+    const error = await withClient(async (conn, client) => {
+      const body = new BodyReader(conn, { kind: "length", length: 4 });
+      const reader = body.stream().getReader();
+      const read = reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await reader.cancel("gone");
+      assert.equal((await read).done, true);
+      client.write("abcd");
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(body.bytesRead, 0, "nothing taken for a cancelled stream");
+      client.end();
+    });
+    assert.equal(error, undefined);
+  });
+
+  it("errors the stream when the body fails during a wait (the peer ends it short)", async () => {
+    const error = await withClient(async (conn, client) => {
+      const reader = new BodyReader(conn, { kind: "length", length: 6 }).stream().getReader();
+      const read = reader.read();
+      client.write("ab");
+      assert.equal(decode((await read).value!), "ab");
+      const short = reader.read();
+      client.end();
+      await assert.rejects(short, (e: unknown) => e instanceof HttpError && e.status === 400);
+      await assert.rejects(reader.read(), HttpError);
+    });
+    assert.equal(error, undefined);
   });
 });
