@@ -483,6 +483,38 @@ describe("DenoConnTransport: a write's report", () => {
     assert.deepEqual(told, ["written"]);
   });
 
+  it("reacts to every write with the same two functions: no closures made per chunk", async () => {
+    const reactions: unknown[][] = [];
+    const writes: Uint8Array[] = [];
+    const conn = {
+      write(chunk: Uint8Array): Promise<number> {
+        // Half of each buffer at a time: the rest is written from the same reaction.
+        const n = Math.ceil(chunk.length / 2);
+        writes.push(chunk.slice(0, n));
+        const promise = Promise.resolve(n);
+        const then = promise.then.bind(promise);
+        (promise as { then: unknown }).then = (...args: Parameters<typeof then>) => {
+          reactions.push(args);
+          return then(...args);
+        };
+        return promise;
+      },
+    } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+    const transport = new DenoConnTransport(conn, info);
+    const chunks = [[bytes(9, 1), bytes(64 * 1024, 2)], [bytes(9, 3), bytes(64 * 1024, 4)]];
+    for (const gathered of chunks) await transport.writev(gathered);
+    await transport.write(bytes(100, 5));
+    assert.equal(reactions.length, writes.length);
+    assert.ok(reactions.length > 3, `${reactions.length} writes`);
+    for (const args of reactions) {
+      assert.equal(args.length, 2);
+      assert.equal(args[0], reactions[0][0], "the same fulfilment reaction");
+      assert.equal(args[1], reactions[0][1], "the same rejection reaction");
+    }
+    // Each write's rest is its own, though the reactions are shared.
+    assert.deepEqual(joined(writes), joined([...chunks.flat(), bytes(100, 5)]));
+  });
+
   it("resumes a thread parked on output two microtasks after the write settles: the reaction, then the scheduler's tick", async () => {
     const { conn, writes, settle } = heldWriteConn();
     const transport = new DenoConnTransport(conn, info);
