@@ -17,6 +17,10 @@
  * serves the core API's app instead: an async generator of the 16 chunks
  * (views of one buffer, so the copy a fresh chunk costs is not measured),
  * sent chunked.
+ * `--deno-transport` puts the real `DenoConnTransport` (`sources/_deno_transport.ts`)
+ * between the engine and the client, over a stand-in `Deno.Conn` whose
+ * writes settle a reaction later (`Promise.resolve(n)`), as Deno's do: the
+ * Deno path's write reactions and the pump's waits for them, without the op.
  * Prints how the response was framed (`content-length` or `chunked`) and
  * the writes per response.
  *
@@ -31,12 +35,14 @@ import { fetchApp } from "../../serve/fetch_app.ts";
 import { fetchHandler, STREAM_CHUNK, STREAM_CHUNKS } from "./_handlers.ts";
 import { option } from "./_args.ts";
 import process from "node:process";
+import { DenoConnTransport } from "../../sources/_deno_transport.ts";
 
 const REQUEST = new TextEncoder().encode(
   "GET /stream HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
 );
 const BODY_BYTES = STREAM_CHUNK * STREAM_CHUNKS;
 const WRITEV = !process.argv.includes("--no-writev");
+const DENO_TRANSPORT = process.argv.includes("--deno-transport");
 const LAST_CHUNK = [0x30, 0x0d, 0x0a, 0x0d, 0x0a]; // "0\r\n\r\n"
 const API = option("api") ?? "serve";
 if (API !== "serve" && API !== "core") throw new Error(`--api: unknown ${API}`);
@@ -134,11 +140,55 @@ function client(more: () => boolean, closed: () => void): Transport {
   }, sink);
 }
 
+const INFO = {
+  remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
+  localAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 2 },
+  tls: false,
+};
+
+/** {@linkcode client} through a `DenoConnTransport` over a stand-in `Deno.Conn`. */
+function denoClient(more: () => boolean, closed: () => void): Transport {
+  let reading: ((n: number | null) => void) | null = null;
+  let into: Uint8Array | null = null;
+  let pending = true;
+  const responses = new ResponseReader();
+  const give = (): void => {
+    const resolve = reading!;
+    reading = null;
+    into!.set(REQUEST);
+    resolve(REQUEST.length);
+  };
+  const conn = {
+    read(buffer: Uint8Array): Promise<number | null> {
+      return new Promise((resolve) => {
+        into = buffer;
+        reading = resolve;
+        if (pending) {
+          pending = false;
+          setImmediate(give);
+        }
+      });
+    },
+    write(bytes: Uint8Array): Promise<number> {
+      seen.writes++;
+      if (responses.take(bytes) && more()) {
+        if (reading === null) pending = true;
+        else setImmediate(give);
+      }
+      return Promise.resolve(bytes.length);
+    },
+    closeWrite: (): Promise<void> => Promise.resolve(),
+    close: closed,
+  } as unknown as ConstructorParameters<typeof DenoConnTransport>[0];
+  return new DenoConnTransport(conn, INFO);
+}
+
 /** Measures `total` responses over `connections` connections. */
 function measure(connections: number, total: number): Promise<Cost> {
   const app = API === "core" ? coreApp : fetchApp(fetchHandler);
   seen.writes = 0;
-  return served(new Hussar({ handler: httpHandler(app, TIMEOUTS) }), connections, total, client);
+  const hussar = new Hussar({ handler: httpHandler(app, TIMEOUTS) });
+  return served(hussar, connections, total, DENO_TRANSPORT ? denoClient : client);
 }
 
 const connections = Number(option("connections") ?? "4");
@@ -150,7 +200,7 @@ const heap = bytes === null ? "" : `, ${Math.round(bytes)} B allocated`;
 console.log(
   `${API}: ${responses} GET /stream (${seen.framing}, ${
     (seen.writes / responses).toFixed(1)
-  } writes${WRITEV ? "" : " without writev"}) over ${connections} connections: ${
-    micros.toFixed(1)
-  } µs of CPU${heap} per response`,
+  } writes${WRITEV ? "" : " without writev"}${
+    DENO_TRANSPORT ? ", DenoConnTransport" : ""
+  }) over ${connections} connections: ${micros.toFixed(1)} µs of CPU${heap} per response`,
 );
