@@ -137,6 +137,7 @@ export class Hussar implements ConnectionOwner {
   #managerPoked = false;
   #expired: Descriptor[] = [];
   readonly #dirty = new Batch<Connection>();
+  readonly #flushDirtyTask = (): void => this.#flushDirty();
   /** Connections whose threads ended in this turn, dropped at its end if closed. */
   readonly #ended = new Batch<Descriptor>();
   #flushScheduled = false;
@@ -406,7 +407,7 @@ export class Hussar implements ConnectionOwner {
     // Outside a turn (async code), nothing would flush at turn end: flush in a microtask.
     if (context.thread === null && !this.#flushScheduled) {
       this.#flushScheduled = true;
-      queueMicrotask(() => this.#flushDirty());
+      queueMicrotask(this.#flushDirtyTask);
     }
   }
 

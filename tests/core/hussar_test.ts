@@ -149,6 +149,40 @@ describe("Hussar: handing writes to the transport", () => {
     assert.equal(decode(writes[0]), "abcd");
     assert.equal(writes[1], large, "the very buffer written");
   });
+
+  it("flushes async code's writes in a microtask through one function made once, not a closure per flush", async () => {
+    let conn!: Connection;
+    let done!: () => void;
+    const hussar = new Hussar({
+      handler: (c) => {
+        conn = c;
+        return new Promise<void>((resolve) => (done = resolve));
+      },
+    });
+    const { transport, writes } = recordingTransport();
+    hussar.addConnection(transport);
+    const own = globalThis.queueMicrotask;
+    const queued: unknown[] = [];
+    globalThis.queueMicrotask = (task) => {
+      queued.push(task);
+      own(task);
+    };
+    try {
+      for (const part of ["ab", "cd", "ef"]) {
+        conn.write(encode(part)); // outside any turn, as a stream's pump writes
+        await Promise.resolve();
+        await Promise.resolve();
+      }
+    } finally {
+      globalThis.queueMicrotask = own;
+    }
+    assert.deepEqual(writes.map(decode), ["ab", "cd", "ef"], "each flushed in its microtask");
+    assert.equal(queued.length, 3);
+    assert.ok(queued.every((task) => task === queued[0]), "the same function each time");
+    done();
+    await hussar.whenEmpty();
+    await hussar.close();
+  });
 });
 
 describe("Hussar: backpressure", () => {
