@@ -61,44 +61,65 @@ const coreApp: HttpApp = () => ({
 /** How the responses came: their framing and the sink's write calls. */
 const seen = { framing: "", writes: 0 };
 
-/** Reads one response after another off the writes, and says when each is whole. */
+/**
+ * Reads one response after another off the writes, and says when each is
+ * whole. Allocates per response, not per write (a string per head), so the
+ * heap counted per chunk is the server's.
+ */
 class ResponseReader {
   #head = "";
+  /** How much of "\r\n\r\n" the head's last bytes were. */
+  #crlf = 0;
   /** Body bytes still to come (Content-Length), -1 for chunked, null while in the head. */
   #left: number | null = null;
-  #tail: number[] = [];
+  /** The body's last 5 bytes (a chunked body's end), and how many of them there are yet. */
+  readonly #tail = new Uint8Array(5);
+  #tailed = 0;
   #bytes = 0;
 
   /** Takes `chunk`; whether it ended the response. */
   take(chunk: Uint8Array): boolean {
     let body = chunk;
     if (this.#left === null) {
+      // The head's end looked for byte by byte (a head may be cut anywhere), decoded once.
       let end = -1;
-      for (let i = 0; i < chunk.length && end === -1; i++) {
-        this.#head += String.fromCharCode(chunk[i]);
-        if (this.#head.endsWith("\r\n\r\n")) end = i + 1;
+      for (let i = 0; i < chunk.length; i++) {
+        const byte = chunk[i];
+        const want = this.#crlf % 2 === 0 ? 0x0d : 0x0a;
+        this.#crlf = byte === want ? this.#crlf + 1 : byte === 0x0d ? 1 : 0;
+        if (this.#crlf === 4) {
+          end = i + 1;
+          break;
+        }
       }
+      const head = chunk.subarray(0, end === -1 ? chunk.length : end);
+      // `apply`, not a spread: a spread steps the array's iterator, a result object per byte.
+      this.#head += String.fromCharCode.apply(null, head as unknown as number[]);
       if (end === -1) return false;
       const length = /\r\ncontent-length: (\d+)/i.exec(this.#head)?.[1];
       seen.framing = length === undefined ? "chunked" : "content-length";
       this.#left = length === undefined ? -1 : Number(length);
       body = chunk.subarray(end);
       this.#head = "";
+      this.#crlf = 0;
     }
     this.#bytes += body.length;
     if (this.#left >= 0) {
       this.#left -= body.length;
       if (this.#left > 0) return false;
     } else {
-      for (let i = Math.max(0, body.length - 5); i < body.length; i++) this.#tail.push(body[i]);
-      this.#tail = this.#tail.slice(-5);
-      if (this.#tail.length < 5 || this.#tail.some((byte, i) => byte !== LAST_CHUNK[i])) {
-        return false;
+      const tail = this.#tail;
+      for (let i = Math.max(0, body.length - 5); i < body.length; i++) {
+        tail.copyWithin(0, 1);
+        tail[4] = body[i];
+        if (this.#tailed < 5) this.#tailed++;
       }
+      if (this.#tailed < 5) return false;
+      for (let i = 0; i < 5; i++) if (tail[i] !== LAST_CHUNK[i]) return false;
     }
     if (this.#bytes < BODY_BYTES) throw new Error(`a response of ${this.#bytes} bytes`);
     this.#left = null;
-    this.#tail = [];
+    this.#tailed = 0;
     this.#bytes = 0;
     return true;
   }
