@@ -137,6 +137,11 @@ export const BLOCKS: readonly Block[] = [
     render: (json) => `${fmtRule(ratioTable(json.results as CaseResult[]))}\n\n${provenance(json)}`,
   },
   {
+    name: "2026-12-08a",
+    source: "2026-12-08a/results.json",
+    render: withTargets,
+  },
+  {
     name: "2026-12-07j",
     source: "2026-12-07j/results.json",
     render: withTargets,
