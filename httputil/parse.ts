@@ -293,6 +293,7 @@ function scanRequestHead(
       spans[at + 3] = fieldSpan.valueEnd;
       spans[at + 4] = next;
       kind = framingField(buf, p, fieldSpan.nameEnd);
+      spans[at + 5] = kind;
       p = next;
       if (kind === OTHER) continue;
       // Fields that decide framing or routing are checked as soon as their line
@@ -397,18 +398,18 @@ function scanRequestHead(
     const lower = lowerOfLast(name);
     fields[i] = name;
     fields[i + 1] = lower;
-    fields[i + 2] = isCredential(lower)
-      ? uncachedHeadString(spans[k + 2], spans[k + 3])
-      : headString(spans[k + 2], spans[k + 3]);
+    if (isCredential(lower)) {
+      fields[i + 2] = uncachedHeadString(spans[k + 2], spans[k + 3]);
+      spans[k + 5] = CREDENTIAL;
+    } else fields[i + 2] = headString(spans[k + 2], spans[k + 3]);
   }
   endHead();
   // Offered once every kept line this head hit is read: an offer may take one's slot.
-  for (let i = 0, k = 0; k < count * SPAN; i += 3, k += SPAN) {
+  for (let k = 0; k < count * SPAN; k += SPAN) {
     const start = spans[k];
-    if (start < 0 || isCredential(fields[i + 1])) continue;
-    const nameEnd = spans[k + 1];
-    const kind = framingField(buf, start, nameEnd);
-    offerLine(buf, start, spans[k + 4], nameEnd, spans[k + 2], spans[k + 3], kind, lim);
+    const kind = spans[k + 5];
+    if (start < 0 || kind === CREDENTIAL) continue;
+    offerLine(buf, start, spans[k + 4], spans[k + 1], spans[k + 2], spans[k + 3], kind, lim);
   }
   const headers = new HeaderList();
   fillTrusted(headers, fields);
@@ -428,13 +429,16 @@ function scanRequestHead(
 
 /**
  * Field lines of the head being parsed: start, name end, value start, value
- * end, line end; or `-1 - slot` alone for a kept line (`lineAt`).
+ * end, line end, field kind (`framingField`, or `CREDENTIAL`: offered to no
+ * cache); or `-1 - slot` alone for a kept line (`lineAt`).
  */
-const SPAN = 5;
+const SPAN = 6;
 let spans = new Int32Array(SPAN * 64);
 
 // Fields whose value is checked while the head is being read.
 const OTHER = 0;
+/** Not a framing field: a field whose line is never kept (`isCredential`). */
+const CREDENTIAL = -1;
 const HOST = 1;
 const CONTENT_LENGTH = 2;
 const TRANSFER_ENCODING = 3;
